@@ -1,0 +1,44 @@
+"""Settings of the booking domain, read from the environment and ``.env``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BookingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Path("data")
+    # Default: a SQLite file in data_dir. PostgreSQL: postgresql+asyncpg://user:pw@host/db
+    database_url: str | None = None
+    # Key of the NIK hash. Unset: a random key is created once in data_dir/nik_secret.
+    # Several instances sharing a database must all be given the same NIK_SECRET.
+    nik_secret: SecretStr | None = None
+    # A session cannot be booked once it starts in less than this many minutes.
+    booking_cutoff_minutes: int = 60
+    # How often an appointment may be rescheduled, and until how many days before it.
+    reschedule_limit: int = 1
+    reschedule_until_days_before: int = 1
+    sqlite_busy_timeout_ms: int = 5000
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tanpa_antre.db').as_posix()}"
+
+    def nik_key(self) -> bytes:
+        if self.nik_secret is not None and self.nik_secret.get_secret_value():
+            return self.nik_secret.get_secret_value().encode("utf-8")
+        path = self.data_dir / "nik_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return path.read_text().strip().encode("utf-8")

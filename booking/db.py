@@ -1,0 +1,110 @@
+"""Engine and session factories, and the retry rule for write transactions.
+
+SQLite: WAL, a busy timeout, foreign keys on, and write transactions that begin
+``IMMEDIATE`` (pysqlite would otherwise defer BEGIN, and a read-then-write
+transaction could fail with SQLITE_BUSY despite the timeout). PostgreSQL:
+READ COMMITTED; the conditional UPDATE of the booking rule is safe there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+T = TypeVar("T")
+
+_BEGIN_OPTION = "tanpa_antre_begin"
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+    reader: async_sessionmaker[AsyncSession]
+    writer: async_sessionmaker[AsyncSession]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take BEGIN into our own hands (see the "begin" listener).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_database(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Database:
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+        kwargs["pool_size"] = 8
+        kwargs["max_overflow"] = 8
+        kwargs["pool_timeout"] = 120
+    else:
+        kwargs["pool_size"] = 10
+        kwargs["max_overflow"] = 10
+        kwargs["pool_timeout"] = 120
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, busy_timeout_ms)
+    write_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    return Database(
+        engine=engine,
+        reader=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
+        writer=async_sessionmaker(write_engine, class_=AsyncSession, expire_on_commit=False),
+    )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Lock contention and serialization failures that a retry can fix."""
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        if "locked" in text or "busy" in text:
+            return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code in {"40001", "40P01", "55P03"}:  # serialization, deadlock, lock not available
+            return True
+    return False
+
+
+async def with_retries(
+    action: Callable[[], Awaitable[T]], *, attempts: int = 8, base_delay: float = 0.02
+) -> T:
+    """Run a whole transaction again when it failed on a transient lock error."""
+    for attempt in range(attempts):
+        try:
+            return await action()
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or not is_transient(exc):
+                raise
+            await asyncio.sleep(base_delay * (2**attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")

@@ -1,0 +1,1 @@
+"""Tanpa Antre Telegram layer (aiogram 3): thin handlers over the ``booking`` domain."""

@@ -1,0 +1,41 @@
+"""Bot settings: the booking settings plus Telegram, webhook, Redis and reminders."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from booking.config import BookingSettings
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class BotSettings(BookingSettings):
+    bot_token: SecretStr | None = None
+    # Base URL of a Bot API server: a self-hosted telegram-bot-api, or a test server.
+    telegram_api_url: str = TELEGRAM_API
+    # FSM storage in Redis (with event isolation) when set; in memory otherwise.
+    redis_url: str | None = None
+    # Webhook mode when webhook_url is set: Telegram posts to webhook_url, which a
+    # reverse proxy forwards to webhook_host:webhook_port + webhook_path.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram/webhook"
+    default_locale: str = "id"
+    # Comma-separated Telegram user ids of super-admins.
+    admin_ids: str = ""
+    # Per-user throttle: a token bucket of `throttle_burst` updates refilled at `throttle_rate`/s.
+    throttle_rate: float = 1.0
+    throttle_burst: int = 5
+    # Reminder sender: Telegram's limits are ~30 messages/s overall and ~1/s per chat.
+    send_rate_per_s: float = 30.0
+    send_rate_per_chat_per_s: float = 1.0
+    run_sender: bool = True
+    # Reminders: the day before (H-1) at this office-local time, and this long before the session.
+    reminder_day_before_at: str = "18:00"
+    reminder_before_minutes: int = 120
+
+    @property
+    def admin_id_set(self) -> frozenset[int]:
+        return frozenset(int(x) for x in self.admin_ids.replace(" ", "").split(",") if x)

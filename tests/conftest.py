@@ -1,0 +1,120 @@
+"""Fixtures: every domain test runs on a SQLite file and on PostgreSQL.
+
+PostgreSQL tests use ``TEST_POSTGRES_URL`` (``.ci/run`` starts a server and sets
+it). Without it they skip with a visible reason, unless ``REQUIRE_POSTGRES=1``
+(set by ``.ci/run``), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from booking.clock import FixedClock
+from booking.config import BookingSettings
+from booking.context import Domain
+from booking.db import create_database
+from booking.migrate import migrate
+
+# Monday 30 November 2026, 07:00 WIB / 08:00 WITA / 09:00 WIT.
+DEFAULT_NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+TEST_NIK_SECRET = "test-nik-secret"
+TABLES = (
+    "notification, admin_role, audit_log, appointment, slot, quota_override, closure,"
+    " session_rule, applicant, office"
+)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_POSTGRES_URL") or None
+
+
+def need_postgres() -> str:
+    url = postgres_url()
+    if url is None:
+        reason = "PostgreSQL not available: set TEST_POSTGRES_URL (.ci/run starts a server)"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def build() -> None:
+        db = create_database(f"sqlite+aiosqlite:///{path}")
+        await migrate(db)
+        await db.dispose()
+
+    asyncio.run(build())
+    return path
+
+
+_pg_migrated = False
+
+
+async def reset_postgres(url: str) -> None:
+    global _pg_migrated
+    db = create_database(url)
+    try:
+        if not _pg_migrated:
+            async with db.engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await migrate(db)
+            _pg_migrated = True
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(backend: str, sqlite_template: Path, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "tanpa_antre.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = need_postgres()
+    await reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> BookingSettings:
+    return BookingSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        nik_secret=SecretStr(TEST_NIK_SECRET),
+        booking_cutoff_minutes=60,
+    )
+
+
+@pytest.fixture
+async def ctx(settings: BookingSettings, clock: FixedClock) -> AsyncIterator[Domain]:
+    db = create_database(settings.effective_database_url)
+    domain = Domain(db=db, clock=clock, settings=settings, nik_key=settings.nik_key())
+    yield domain
+    await db.dispose()
