@@ -3,9 +3,6 @@
 # It exports TEST_POSTGRES_URL / TEST_REDIS_URL and stops the servers on exit.
 
 PG_BIN="${PG_BIN:-}"
-if [ -z "$PG_BIN" ]; then
-    for dir in /usr/lib/postgresql/*/bin; do [ -x "$dir/initdb" ] && PG_BIN="$dir"; done
-fi
 SERVICES_DIR="$(mktemp -d /tmp/tanpa-antre-services.XXXXXX)"
 chmod 755 "$SERVICES_DIR"
 _cleanup_steps=()
@@ -28,12 +25,27 @@ _as_pg_user() {
     fi
 }
 
+_free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+_find_pg_bin() {
+    local dir
+    for dir in /usr/lib/postgresql/*/bin; do [ -x "$dir/initdb" ] && PG_BIN="$dir"; done
+}
+
 start_postgres() {
+    [ -n "$PG_BIN" ] || _find_pg_bin
+    if { [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; } && [ "$(id -u)" = "0" ] \
+        && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null
+        _find_pg_bin
+    fi
     if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
         echo "PostgreSQL server binaries not found (install the postgresql package)" >&2
         return 1
     fi
-    local data="$SERVICES_DIR/pg" port="${PG_PORT:-55432}"
+    local data="$SERVICES_DIR/pg" port="${PG_PORT:-$(_free_port)}"
     mkdir -p "$data"
     [ "$(id -u)" = "0" ] && chown "${PG_USER:-postgres}" "$data"
     _as_pg_user "$PG_BIN/initdb" -D "$data" -U tanpa --auth=trust -E UTF8 >/dev/null
@@ -55,7 +67,7 @@ start_redis() {
             return 1
         fi
     fi
-    local port="${REDIS_PORT:-56379}"
+    local port="${REDIS_PORT:-$(_free_port)}"
     redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
         --dir "$SERVICES_DIR" --daemonize yes --pidfile "$SERVICES_DIR/redis.pid" >/dev/null
     _cleanup_steps+=("kill \$(cat '$SERVICES_DIR/redis.pid')")
