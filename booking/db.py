@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,11 +27,31 @@ T = TypeVar("T")
 _BEGIN_OPTION = "tanpa_antre_begin"
 
 
+class WriteSessions:
+    """Opens write sessions. On SQLite, writers of one process take turns on an
+    asyncio lock before ``BEGIN IMMEDIATE``: SQLite admits one writer at a time
+    anyway, and a lock waiter wakes at once instead of polling the busy handler.
+    Other processes are still held off by the database lock and busy timeout."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], serialize: bool) -> None:
+        self._factory = factory
+        self._lock = asyncio.Lock() if serialize else None
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        if self._lock is None:
+            async with self._factory() as session:
+                yield session
+            return
+        async with self._lock, self._factory() as session:
+            yield session
+
+
 @dataclass
 class Database:
     engine: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
-    writer: async_sessionmaker[AsyncSession]
+    writer: WriteSessions
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,7 +100,10 @@ def create_database(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False
     return Database(
         engine=engine,
         reader=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
-        writer=async_sessionmaker(write_engine, class_=AsyncSession, expire_on_commit=False),
+        writer=WriteSessions(
+            async_sessionmaker(write_engine, class_=AsyncSession, expire_on_commit=False),
+            serialize=engine.dialect.name == "sqlite",
+        ),
     )
 
 
