@@ -1,0 +1,48 @@
+"""Background duties of a running service: releasing slots on time.
+
+Every instance may run them: releasing is idempotent and safe under concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from booking.context import Domain
+from booking.models import Office
+from booking.release import release_slots
+from booking.schedule import next_release
+
+log = logging.getLogger(__name__)
+
+
+async def next_release_moment(ctx: Domain) -> datetime | None:
+    """The earliest upcoming release moment over all active offices (UTC)."""
+    async with ctx.db.reader() as session:
+        offices = list(await session.exec(select(Office).where(col(Office.active).is_(True))))
+    now = ctx.now()
+    moments = [m for o in offices if (m := next_release(o.release_rule, o.timezone, now))]
+    return min(moments, default=None)
+
+
+async def release_loop(ctx: Domain, stop: asyncio.Event, *, max_sleep: float = 60.0) -> None:
+    """Release slots now, then again at each release moment (and at least every
+    ``max_sleep`` seconds, which also picks up new offices and reopened days)."""
+    while not stop.is_set():
+        try:
+            made = await release_slots(ctx)
+            if made:
+                log.info("released %d slots", made)
+            upcoming = await next_release_moment(ctx)
+        except Exception:  # keep the service alive; the next round retries
+            log.exception("releasing slots failed")
+            upcoming = None
+        delay = max_sleep
+        if upcoming is not None:
+            delay = min(max_sleep, max(0.0, (upcoming - ctx.now()).total_seconds()) + 0.5)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
