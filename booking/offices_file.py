@@ -49,6 +49,14 @@ class SessionSpec(BaseModel):
 
     _rule = field_validator("rule")(classmethod(lambda cls, v: _check_rule(v)))
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_time(cls, v: Any) -> Any:
+        # YAML reads an unquoted 10:00 as the number 600; never take it for 00:10.
+        if not isinstance(v, str | time):
+            raise ValueError('write the time in quotes as "HH:MM", e.g. "10:00"')
+        return v
+
     @model_validator(mode="after")
     def _ordered(self) -> SessionSpec:
         if self.end <= self.start:
@@ -81,7 +89,7 @@ class OfficeSpec(BaseModel):
     timezone: str
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    phone: str | None = None
+    phone: str | None = Field(default=None, max_length=50)
     active: bool = True
     quota: QuotaSpec
     release: ReleaseSpec
