@@ -121,6 +121,9 @@ class BotApiEmulator:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
+        # The highest update_id the bot confirmed by asking getUpdates for a later offset.
+        self.confirmed_update_id = 0
+        self._confirmation = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle -----------------------------------------------------------
@@ -213,7 +216,10 @@ class BotApiEmulator:
         language_code: str | None = None,
     ) -> dict[str, Any]:
         """Tap an inline button carrying ``data`` on one of the bot's messages."""
-        origin = self.last_bot_message(user_id) if message_id is None else None
+        if message_id is None:
+            origin = self.last_bot_message(user_id)
+        else:
+            origin = self.bot_message(user_id, message_id)
         mid = message_id or (origin["message_id"] if origin else next(self._message_ids))
         query = {
             "id": str(next(self._update_ids) * 7919),
@@ -249,6 +255,36 @@ class BotApiEmulator:
                 in (SEND_METHODS | {"editmessagetext", "editmessagereplymarkup"})
             ):
                 return call.params | {"message_id": call.params.get("_message_id")}
+        return None
+
+    async def wait_confirmed(self, update_id: int, within_s: float) -> bool:
+        """Wait until the bot asked getUpdates for an offset past ``update_id``.
+
+        A bot polling with ``handle_as_tasks=False`` asks for the next offset only
+        once it has handled the update, so this waits for the handling to finish.
+        """
+
+        async def confirmed() -> None:
+            async with self._confirmation:
+                await self._confirmation.wait_for(lambda: self.confirmed_update_id >= update_id)
+
+        try:
+            await asyncio.wait_for(confirmed(), within_s)
+        except TimeoutError:
+            return False
+        return True
+
+    def bot_message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """The latest content of the bot's message ``message_id`` in ``chat_id``."""
+        for call in reversed(self.calls):
+            if (
+                call.chat_id == chat_id
+                and call.status == 200
+                and call.params.get("_message_id") == message_id
+                and call.method.lower()
+                in (SEND_METHODS | {"editmessagetext", "editmessagereplymarkup"})
+            ):
+                return call.params | {"message_id": message_id}
         return None
 
     def fail_next(self, method: str, status: int, *, times: int = 1, retry_after: int = 1) -> None:
@@ -349,6 +385,10 @@ class BotApiEmulator:
         timeout = float(params.get("timeout") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if offset - 1 > self.confirmed_update_id:
+                self.confirmed_update_id = offset - 1
+                async with self._confirmation:
+                    self._confirmation.notify_all()
         if not self._updates and timeout > 0:
             async with self._new_update:
                 try:

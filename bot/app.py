@@ -1,0 +1,147 @@
+"""Assembling and running the bot: the Bot, the domain, the dispatcher, and long polling.
+
+``create_app`` is the one place that puts the pieces together; polling, the
+webhook server, the console playground and the end-to-end tests all call it.
+
+At start-up the database is brought to the newest schema: pending migrations are
+applied (``booking.migrate``), so an upgrade is "install the new version, restart".
+When several instances share one PostgreSQL database, run ``python -m booking
+migrate`` once before starting them, so they do not race to apply the same step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+
+from booking.clock import Clock
+from booking.context import Domain
+from booking.factory import build_domain
+from booking.migrate import migrate, pending_migrations
+from bot.config import TELEGRAM_API, BotSettings
+from bot.factory import build_dispatcher, set_commands
+
+log = logging.getLogger(__name__)
+
+# At most this many updates are handled at once in polling mode; further ones wait.
+POLLING_CONCURRENCY = 100
+POLLING_TIMEOUT_S = 30
+
+
+class MissingToken(Exception):
+    """BOT_TOKEN is not set."""
+
+
+@dataclass
+class BotApp:
+    settings: BotSettings
+    domain: Domain
+    bot: Bot
+    dp: Dispatcher
+    # Background jobs started with the dispatcher (e.g. the reminder sender).
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def build_bot(settings: BotSettings) -> Bot:
+    """A Bot talking to Telegram, or to ``TELEGRAM_API_URL`` when that is set."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise MissingToken
+    session = None
+    if settings.telegram_api_url.rstrip("/") != TELEGRAM_API:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.bot_token.get_secret_value().strip(), session=session)
+
+
+async def prepare_database(domain: Domain) -> None:
+    """Apply pending migrations, if any."""
+    if await pending_migrations(domain.db):
+        log.info("applying database migrations")
+        await migrate(domain.db)
+
+
+async def start_sender(app: BotApp) -> None:
+    """Start the reminder sender inside this process, when ``RUN_SENDER`` allows it."""
+    if not app.settings.run_sender:
+        return
+    try:
+        from bot import sender
+    except ImportError:
+        log.warning("reminder sender not available: reminders are not sent by this process")
+        return
+    stop = await sender.start_sender(app.bot, app.domain, app.settings)
+    app.stoppers.append(stop)
+
+
+def install_lifecycle(app: BotApp) -> None:
+    """Register the command menu and background jobs with the dispatcher's start and stop."""
+
+    async def on_startup() -> None:
+        await set_commands(app.bot)
+        await start_sender(app)
+
+    async def on_shutdown() -> None:
+        while app.stoppers:
+            await app.stoppers.pop()()
+
+    app.dp.startup.register(on_startup)
+    app.dp.shutdown.register(on_shutdown)
+
+
+async def create_app(
+    settings: BotSettings,
+    *,
+    clock: Clock | None = None,
+    bot: Bot | None = None,
+    storage: BaseStorage | None = None,
+) -> BotApp:
+    """Build the bot, the domain (migrated) and the dispatcher with its start/stop hooks."""
+    bot = bot or build_bot(settings)
+    domain = build_domain(settings, clock)
+    try:
+        await prepare_database(domain)
+        dp = build_dispatcher(settings, domain, storage=storage)
+    except BaseException:
+        await domain.db.dispose()
+        await bot.session.close()
+        raise
+    app = BotApp(settings=settings, domain=domain, bot=bot, dp=dp)
+    install_lifecycle(app)
+    return app
+
+
+async def close_app(app: BotApp) -> None:
+    await app.dp.storage.close()
+    await app.bot.session.close()
+    await app.domain.db.dispose()
+
+
+async def poll(app: BotApp, *, handle_signals: bool = True, handle_as_tasks: bool = True) -> None:
+    """Long polling until stopped (SIGINT/SIGTERM or ``app.dp.stop_polling()``).
+
+    Each update is handled in its own task, at most ``POLLING_CONCURRENCY`` at once.
+    """
+    # getUpdates is refused while a webhook is set; polling replaces it.
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    await app.dp.start_polling(
+        app.bot,
+        polling_timeout=POLLING_TIMEOUT_S,
+        allowed_updates=app.dp.resolve_used_update_types(),
+        handle_as_tasks=handle_as_tasks,
+        tasks_concurrency_limit=POLLING_CONCURRENCY if handle_as_tasks else None,
+        handle_signals=handle_signals,
+        close_bot_session=False,
+    )
+
+
+async def run_polling(settings: BotSettings) -> None:
+    app = await create_app(settings)
+    try:
+        await poll(app)
+    finally:
+        await close_app(app)

@@ -1,0 +1,324 @@
+"""The console playground: the real bot in a terminal, with no token and no network.
+
+``python -m bot --console`` starts an in-process Bot API emulator, points the bot
+at it and runs the real dispatcher with long polling. Before that it migrates the
+database, loads the sample offices and releases their slots.
+
+- The bot's messages are printed with their buttons numbered ``[1] Text``.
+- A typed line is sent as a message; a bare number presses that button of the
+  latest message that has buttons.
+- ``/contact`` shares a phone number (``/contact +6281234567890``, or a sample one).
+- ``/quit`` or end of input exits.
+- Photos and documents are saved under ``DATA_DIR/playground/``; their paths are printed.
+
+It reads standard input line by line and waits for the bot to finish with each
+line before reading the next, so a script can be piped in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import SecretStr
+from sqlmodel import select
+
+from booking.cli import SAMPLE_OFFICES
+from booking.context import Domain
+from booking.models import Office
+from booking.offices_file import load_offices, read_offices_file
+from booking.release import release_slots
+from bot.app import close_app, create_app, poll
+from bot.config import BotSettings
+from bot.emulator import ApiCall, BotApiEmulator
+
+PLAYGROUND_TOKEN = "1000000001:playground-token-not-for-telegram"  # noqa: S105
+USER_ID = 100001
+SAMPLE_PHONE = "+6281234567890"
+# How long to wait for the bot to handle one line before giving up on it.
+STEP_TIMEOUT_S = 60.0
+
+HELP = (
+    "Type a message and press Enter. A number presses a button of the latest message"
+    " with buttons.\n/contact shares a phone number, /quit exits."
+)
+
+
+@dataclass
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+    request_contact: bool = False
+
+
+@dataclass
+class Buttons:
+    message_id: int
+    inline: bool
+    items: list[Button]
+
+
+def plain_text(text: str, parse_mode: str | None) -> str:
+    """Text as a reader sees it: HTML tags removed and entities decoded."""
+    if (parse_mode or "").upper() == "HTML":
+        return html.unescape(re.sub(r"<[^>]+>", "", text))
+    return text
+
+
+def safe_filename(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._")
+    return cleaned or "file"
+
+
+class Transcript:
+    """Prints what the bot does and remembers the buttons of its latest message."""
+
+    def __init__(self, out: TextIO, files_dir: Path) -> None:
+        self.out = out
+        self.files_dir = files_dir
+        self.current: Buttons | None = None
+
+    def say(self, line: str = "") -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    # --- buttons -------------------------------------------------------------
+
+    def _keyboard(self, message_id: int, markup: Any) -> Buttons | None:
+        if not isinstance(markup, dict):
+            return None
+        if markup.get("inline_keyboard"):
+            rows, inline = markup["inline_keyboard"], True
+        elif markup.get("keyboard"):
+            rows, inline = markup["keyboard"], False
+        else:
+            return None
+        items: list[Button] = []
+        for row in rows:
+            for raw in row:
+                raw = raw if isinstance(raw, dict) else {"text": str(raw)}
+                items.append(
+                    Button(
+                        text=str(raw.get("text", "")),
+                        callback_data=raw.get("callback_data"),
+                        url=raw.get("url"),
+                        request_contact=bool(raw.get("request_contact")),
+                    )
+                )
+        return Buttons(message_id, inline, items) if items else None
+
+    def _show_buttons(self, message_id: int, markup: Any) -> None:
+        buttons = self._keyboard(message_id, markup)
+        if buttons is None:
+            if isinstance(markup, dict) and markup.get("remove_keyboard"):
+                if self.current is not None and not self.current.inline:
+                    self.current = None
+            elif self.current is not None and self.current.message_id == message_id:
+                self.current = None
+            return
+        self.current = buttons
+        rows = markup.get("inline_keyboard") or markup.get("keyboard")
+        number = 1
+        for row in rows:
+            labels = []
+            for _ in row:
+                button = buttons.items[number - 1]
+                extra = " (shares your phone)" if button.request_contact else ""
+                extra += f" -> {button.url}" if button.url else ""
+                labels.append(f"[{number}] {button.text}{extra}")
+                number += 1
+            prefix = "    " if buttons.inline else "    keyboard: "
+            self.say(prefix + "   ".join(labels))
+
+    # --- what the bot did ------------------------------------------------------
+
+    def _save(self, call: ApiCall, field: str, message_id: int) -> Path | None:
+        if field not in call.files:
+            return None
+        name, data = call.files[field]
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / f"{message_id}-{safe_filename(name)}"
+        path.write_bytes(data)
+        return path.resolve()
+
+    def on_call(self, call: ApiCall, result: dict[str, Any] | bool) -> None:
+        method = call.method.lower()
+        params = call.params
+        message_id = result.get("message_id", 0) if isinstance(result, dict) else 0
+        parse_mode = params.get("parse_mode")
+        caption = plain_text(str(params.get("caption") or ""), parse_mode)
+        if method == "sendmessage":
+            self.say()
+            self.say("bot: " + plain_text(str(params.get("text", "")), parse_mode))
+            self._show_buttons(message_id, params.get("reply_markup"))
+        elif method == "editmessagetext":
+            self.say()
+            self.say(f"bot (edited message {message_id}):")
+            self.say(plain_text(str(params.get("text", "")), parse_mode))
+            self._show_buttons(message_id, params.get("reply_markup"))
+        elif method == "editmessagereplymarkup":
+            self.say(f"bot (changed the buttons of message {message_id})")
+            self._show_buttons(message_id, params.get("reply_markup"))
+        elif method in ("sendphoto", "senddocument"):
+            field = "photo" if method == "sendphoto" else "document"
+            path = self._save(call, field, message_id)
+            where = str(path) if path else str(params.get(field, "?"))
+            self.say()
+            self.say(f"bot sent a {field}: {where}")
+            if caption:
+                self.say(caption)
+            self._show_buttons(message_id, params.get("reply_markup"))
+        elif method in ("sendlocation", "sendvenue"):
+            lat, lon = params.get("latitude"), params.get("longitude")
+            self.say()
+            if method == "sendvenue":
+                self.say(f"bot sent a place: {params.get('title')}, {params.get('address')}")
+            self.say(f"bot sent a location: {lat}, {lon}")
+            self._show_buttons(message_id, params.get("reply_markup"))
+        elif method == "answercallbackquery" and params.get("text"):
+            kind = "popup" if str(params.get("show_alert")).lower() == "true" else "notice"
+            self.say(f"    ({kind}) {plain_text(str(params['text']), None)}")
+        elif method == "deletemessage":
+            deleted = int(params.get("message_id") or 0)
+            if self.current is not None and self.current.message_id == deleted:
+                self.current = None
+
+
+class LineReader:
+    """Standard input lines as an asyncio queue, read by a daemon thread so that an
+    interrupted playground never waits for one more line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.loop = asyncio.get_running_loop()
+        threading.Thread(target=self._read, daemon=True, name="playground-stdin").start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.stream:
+                self.loop.call_soon_threadsafe(self.queue.put_nowait, line)
+        finally:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, None)
+
+    async def next_line(self) -> str | None:
+        return await self.queue.get()
+
+
+async def prepare_playground(domain: Domain, settings: BotSettings) -> int:
+    """Load the sample offices (unless a configured database already has offices)
+    and release their slots; returns how many slots were released."""
+    async with domain.db.reader() as session:
+        has_offices = (await session.exec(select(Office.id).limit(1))).first() is not None
+    if settings.database_url is None or not has_offices:
+        await load_offices(domain, read_offices_file(SAMPLE_OFFICES), actor="playground")
+    return await release_slots(domain)
+
+
+class Playground:
+    def __init__(
+        self, api: BotApiEmulator, transcript: Transcript, polling: asyncio.Task[None]
+    ) -> None:
+        self.api = api
+        self.transcript = transcript
+        self.polling = polling
+
+    async def step(self, update: dict[str, Any]) -> None:
+        """Wait for the bot to handle one update (or for polling to end)."""
+        confirmed = asyncio.create_task(
+            self.api.wait_confirmed(update["update_id"], STEP_TIMEOUT_S)
+        )
+        await asyncio.wait({confirmed, self.polling}, return_when=asyncio.FIRST_COMPLETED)
+        if not confirmed.done():
+            confirmed.cancel()
+        elif not confirmed.result():
+            self.transcript.say("(the bot did not answer in time)")
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; False when the user asked to quit."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in ("/quit", "/exit"):
+            return False
+        if text == "/contact" or text.startswith("/contact "):
+            phone = text.removeprefix("/contact").strip() or SAMPLE_PHONE
+            await self.step(self.api.share_contact(USER_ID, phone))
+            return True
+        if text.isdigit() and self.transcript.current is not None:
+            await self.press(int(text))
+            return True
+        await self.step(self.api.send_text(USER_ID, text))
+        return True
+
+    async def press(self, number: int) -> None:
+        buttons = self.transcript.current
+        assert buttons is not None
+        if not 1 <= number <= len(buttons.items):
+            self.transcript.say(f"(no button {number}: choose 1 to {len(buttons.items)})")
+            return
+        button = buttons.items[number - 1]
+        if button.url:
+            self.transcript.say(f"(this button opens {button.url})")
+        elif buttons.inline and button.callback_data:
+            update = self.api.press(USER_ID, button.callback_data, message_id=buttons.message_id)
+            await self.step(update)
+        elif buttons.inline:
+            self.transcript.say("(the playground cannot press this kind of button)")
+        elif button.request_contact:
+            await self.step(self.api.share_contact(USER_ID, SAMPLE_PHONE))
+        else:
+            await self.step(self.api.send_text(USER_ID, button.text))
+
+
+async def run_console(
+    settings: BotSettings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> None:
+    stdin = stdin or sys.stdin
+    out = stdout or sys.stdout
+    files_dir = settings.data_dir / "playground"
+    interactive = stdin.isatty()
+    async with BotApiEmulator() as api:
+        bot_settings = settings.model_copy(
+            update={"bot_token": SecretStr(PLAYGROUND_TOKEN), "telegram_api_url": api.base_url}
+        )
+        app = await create_app(bot_settings)
+        try:
+            made = await prepare_playground(app.domain, settings)
+            transcript = Transcript(out, files_dir)
+            api.listeners.append(transcript.on_call)
+            transcript.say(
+                f"Tanpa Antre playground: sample offices loaded, {made} new slots released."
+            )
+            transcript.say(f"Files the bot sends are saved in {files_dir.resolve()}")
+            transcript.say(HELP)
+            # Updates are handled one at a time, so the next line waits for the last answer.
+            polling = asyncio.create_task(poll(app, handle_signals=False, handle_as_tasks=False))
+            playground = Playground(api, transcript, polling)
+            reader = LineReader(stdin)
+            transcript.say("\n> /start")
+            await playground.step(api.send_text(USER_ID, "/start"))
+            while not polling.done():
+                if interactive:
+                    out.write("\n> ")
+                    out.flush()
+                line = await reader.next_line()
+                if line is None:
+                    break
+                if not interactive:
+                    transcript.say(f"\n> {line.rstrip()}")
+                if not await playground.handle(line):
+                    break
+            transcript.say("Bye.")
+            if not polling.done():
+                await app.dp.stop_polling()
+            await polling
+        finally:
+            await close_app(app)
