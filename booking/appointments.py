@@ -48,6 +48,7 @@ from booking.models import (
     Slot,
 )
 from booking.nik import Sex, age_on
+from booking.outbox import cancel_reminders, retime_reminders, schedule_reminders
 from booking.schedule import local_now
 from booking.views import AppointmentView
 
@@ -209,6 +210,7 @@ async def book(
             )
             session.add(appt)
             await session.flush()
+            await schedule_reminders(session, ctx.settings, appt, now)
             view = await _view(session, appt)
             await session.commit()
             return view
@@ -245,6 +247,7 @@ async def cancel(
             appt.updated_at = now
             appt.cancel_reason = reason
             session.add(appt)
+            await cancel_reminders(session, appointment_id)
             view = await _view(session, appt)
             await session.commit()
             return view
@@ -306,6 +309,7 @@ async def reschedule(
             appt.reschedule_count += int(counts)
             appt.updated_at = now
             session.add(appt)
+            await retime_reminders(session, ctx.settings, appt, now)
             view = await _view(session, appt)
             await session.commit()
             return view

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,10 @@ class BookingSettings(BaseSettings):
     reschedule_limit: int = 1
     reschedule_until_days_before: int = 1
     sqlite_busy_timeout_ms: int = 5000
+    # Reminders: the day before (H-1) at this office-local time, and this long before
+    # the session (0 turns that reminder off).
+    reminder_day_before_at: time = time(18, 0)
+    reminder_before_minutes: int = Field(default=120, ge=0)
 
     @property
     def effective_database_url(self) -> str:

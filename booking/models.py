@@ -280,6 +280,9 @@ class Notification(SQLModel, table=True):
     language: str = Field(default="id", max_length=8)
     dedupe_key: str = Field(max_length=128, description="e.g. appointment:12:reminder_soon")
     due_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="Not sent from then on (skipped)"
+    )
     status: NotificationStatus = Field(default=NotificationStatus.PENDING, sa_type=String(16))
     attempts: int = 0
     lease_owner: str | None = Field(default=None, max_length=64)

@@ -32,9 +32,12 @@ class BotSettings(BookingSettings):
     send_rate_per_s: float = 30.0
     send_rate_per_chat_per_s: float = 1.0
     run_sender: bool = True
-    # Reminders: the day before (H-1) at this office-local time, and this long before the session.
-    reminder_day_before_at: str = "18:00"
-    reminder_before_minutes: int = 120
+    # A message that fails (other than 429/403) is retried after send_retry_base_s,
+    # doubling each time; after send_max_attempts it is marked failed.
+    send_max_attempts: int = 5
+    send_retry_base_s: float = 30.0
+    # How long a sender holds the rows it claimed before another may take them.
+    send_lease_s: float = 60.0
 
     @property
     def admin_id_set(self) -> frozenset[int]:
