@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from booking.availability import day_availability, sessions_of
+from booking.cli_admin import ADMIN_COMMANDS, add_admin_parsers, explain_admin
 from booking.config import BookingSettings
 from booking.context import Domain
 from booking.errors import BookingError, InvalidQuota, OfficeNotFound, QuotaBelowBooked
@@ -132,6 +133,7 @@ COMMANDS = {
     "availability": cmd_availability,
     "set-quota": cmd_set_quota,
     "demo": cmd_demo,
+    **ADMIN_COMMANDS,
 }
 
 
@@ -171,11 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", type=_date, help="last date of a range")
     p.add_argument("--priority", type=_quota, help="priority seats per day (default: unchanged)")
     sub.add_parser("demo", help="load the sample offices, release slots and show availability")
+    add_admin_parsers(sub)
     return parser
 
 
 def explain(exc: BaseException) -> str:
     """One line for an operator; never a traceback."""
+    admin = explain_admin(exc)
+    if admin is not None:
+        return admin
     if isinstance(exc, OfficeNotFound):
         return f"unknown office code: {exc.key}"
     if isinstance(exc, QuotaBelowBooked):

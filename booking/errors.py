@@ -137,3 +137,158 @@ class InvalidNik(BookingError):
     def __init__(self, reason: NikReason) -> None:
         super().__init__(f"invalid NIK: {reason.value}")
         self.reason = reason
+
+
+# --- office administration -----------------------------------------------------
+
+
+class NotAuthorized(BookingError):
+    """The Telegram user may not administer this office (or any office)."""
+
+    def __init__(self, telegram_id: int, office_id: int | None = None) -> None:
+        super().__init__(f"user {telegram_id} may not administer office {office_id}")
+        self.telegram_id = telegram_id
+        self.office_id = office_id
+
+
+class InvalidTelegramId(BookingError):
+    def __init__(self, value: object) -> None:
+        super().__init__(f"invalid Telegram user id: {value!r}")
+        self.value = value
+
+
+class AdminRoleNotFound(NotFound):
+    def __init__(self, telegram_id: int, office_code: str | None) -> None:
+        super().__init__("admin role", (telegram_id, office_code))
+        self.telegram_id = telegram_id
+        self.office_code = office_code
+
+
+class InvalidDate(BookingError):
+    """Not a date in YYYY-MM-DD form."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__(f"invalid date: {value!r}")
+        self.value = value
+
+
+class DateInPast(BookingError):
+    def __init__(self, day: object, today: object) -> None:
+        super().__init__(f"{day} is before today ({today})")
+        self.day = day
+        self.today = today
+
+
+class InvalidDateRange(BookingError):
+    """The range ends before it starts, or is longer than allowed."""
+
+    def __init__(self, first: object, last: object, max_days: int | None = None) -> None:
+        super().__init__(f"invalid date range {first} .. {last}")
+        self.first = first
+        self.last = last
+        self.max_days = max_days
+
+
+class InvalidText(BookingError):
+    """A free-text field (closure reason, announcement) is empty or too long."""
+
+    def __init__(self, field: str, max_length: int) -> None:
+        super().__init__(f"{field} must be 1 to {max_length} characters")
+        self.field = field
+        self.max_length = max_length
+
+
+class InvalidReleasePolicy(BookingError):
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__(f"invalid release {field}: {value!r}")
+        self.field = field
+        self.value = value
+
+
+class InvalidShares(BookingError):
+    """Session shares must name each session of the office once, each from 1 to 1000."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__(f"invalid session shares: {value!r}")
+        self.value = value
+
+
+class DayAlreadyClosed(BookingError):
+    def __init__(self, office_id: int, day: object) -> None:
+        super().__init__(f"office {office_id} is already closed on {day}")
+        self.office_id = office_id
+        self.day = day
+
+
+class DayNotClosed(BookingError):
+    def __init__(self, office_id: int, day: object) -> None:
+        super().__init__(f"office {office_id} is not closed on {day}")
+        self.office_id = office_id
+        self.day = day
+
+
+class NotDisplaced(BookingError):
+    """Only an appointment cancelled by an office closure can be rebooked this way."""
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__(f"appointment {appointment_id} was not displaced by a closure")
+        self.appointment_id = appointment_id
+
+
+class AlreadyRebooked(BookingError):
+    def __init__(self, appointment_id: int, new_appointment_id: int) -> None:
+        super().__init__(
+            f"displaced appointment {appointment_id} was already rebooked as {new_appointment_id}"
+        )
+        self.appointment_id = appointment_id
+        self.new_appointment_id = new_appointment_id
+
+
+class UnknownBookingCode(BookingError):
+    """Check-in: no appointment has this code (or it is not a code at all)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no appointment with code {code!r}")
+        self.code = code
+
+
+class OtherOfficeCode(BookingError):
+    """Check-in: the code belongs to an appointment at another office."""
+
+    def __init__(self, code: str, office_code: str) -> None:
+        super().__init__(f"appointment {code} is at office {office_code}")
+        self.code = code
+        self.office_code = office_code
+
+
+class AppointmentCancelled(BookingError):
+    def __init__(self, code: str, reason: str | None) -> None:
+        super().__init__(f"appointment {code} was cancelled ({reason})")
+        self.code = code
+        self.reason = reason
+
+
+class WrongDay(BookingError):
+    """Check-in: the appointment is for another date than today (office-local)."""
+
+    def __init__(self, code: str, day: object, today: object) -> None:
+        super().__init__(f"appointment {code} is on {day}, not today ({today})")
+        self.code = code
+        self.day = day
+        self.today = today
+
+
+class AlreadyCheckedIn(BookingError):
+    def __init__(self, code: str, queue_number: int) -> None:
+        super().__init__(f"appointment {code} is already checked in as number {queue_number}")
+        self.code = code
+        self.queue_number = queue_number
+
+
+class SessionNotEnded(BookingError):
+    """No-shows can be marked only once the session is over."""
+
+    def __init__(self, slot_id: int | None, day: object = None) -> None:
+        super().__init__(f"session {slot_id} on {day} has not ended yet")
+        self.slot_id = slot_id
+        self.day = day

@@ -195,6 +195,10 @@ class Appointment(SQLModel, table=True):
         ),
         Index("ix_appointment_slot", "slot_id", "status"),
         Index("ix_appointment_applicant", "applicant_id"),
+        # Check-in: no two people of a session get the same queue number.
+        UniqueConstraint("slot_id", "queue_number", name="uq_appointment_queue"),
+        # A displaced appointment is rebooked at most once.
+        UniqueConstraint("replaces_id", name="uq_appointment_replaces"),
     )
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=8)
@@ -209,6 +213,11 @@ class Appointment(SQLModel, table=True):
     nik_hash: str = Field(max_length=64)
     reschedule_count: int = 0
     queue_number: int | None = None
+    replaces_id: int | None = Field(
+        default=None,
+        foreign_key="appointment.id",
+        description="The displaced appointment this one rebooks after a closure",
+    )
     cancel_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

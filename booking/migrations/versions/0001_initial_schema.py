@@ -195,6 +195,7 @@ def upgrade() -> None:
         sa.Column("nik_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("reschedule_count", sa.Integer(), nullable=False),
         sa.Column("queue_number", sa.Integer(), nullable=True),
+        sa.Column("replaces_id", sa.Integer(), nullable=True),
         sa.Column("cancel_reason", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -212,8 +213,14 @@ def upgrade() -> None:
             ["slot_id"],
             ["slot.id"],
         ),
+        sa.ForeignKeyConstraint(
+            ["replaces_id"],
+            ["appointment.id"],
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code", name="uq_appointment_code"),
+        sa.UniqueConstraint("replaces_id", name="uq_appointment_replaces"),
+        sa.UniqueConstraint("slot_id", "queue_number", name="uq_appointment_queue"),
     )
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.create_index("ix_appointment_applicant", ["applicant_id"], unique=False)

@@ -1,0 +1,115 @@
+"""Helpers of the office administration tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import SQLModel, col, select
+
+from booking.appointments import book
+from booking.availability import sessions_of
+from booking.context import Domain
+from booking.models import (
+    AdminRole,
+    Appointment,
+    AuditLog,
+    Closure,
+    Notification,
+    Office,
+    PriorityReason,
+    QuotaOverride,
+    ServiceType,
+    SessionRule,
+    Slot,
+)
+from booking.views import AppointmentView
+from tests.factories import add_applicant
+
+# The fixture clock: Monday 30 November 2026, 07:00 WIB.
+TODAY = date(2026, 11, 30)
+TUE = date(2026, 12, 1)
+WED = date(2026, 12, 2)
+THU = date(2026, 12, 3)
+FRI = date(2026, 12, 4)
+
+_TABLES: list[type[SQLModel]] = [
+    Office,
+    SessionRule,
+    Slot,
+    QuotaOverride,
+    Closure,
+    Appointment,
+    Notification,
+    AuditLog,
+    AdminRole,
+]
+
+
+async def snapshot(ctx: Domain) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table the admin services change, to prove nothing changed."""
+    out = {}
+    async with ctx.db.reader() as session:
+        for table in _TABLES:
+            rows = await session.exec(select(table).order_by(col(table.id)))  # type: ignore[attr-defined]
+            out[table.__name__] = [r.model_dump(warnings=False) for r in rows]
+    return out
+
+
+async def slot_ids(ctx: Domain, office_id: int, day: date) -> list[int]:
+    return [s.slot_id for s in await sessions_of(ctx, office_id, day)]
+
+
+async def book_on(
+    ctx: Domain,
+    office_id: int,
+    day: date,
+    telegram_ids: list[int],
+    *,
+    session_index: int = 0,
+    priority: PriorityReason | None = None,
+    names: list[str] | None = None,
+    born: date = date(1990, 5, 17),
+) -> list[AppointmentView]:
+    """Register an applicant per Telegram id and book each into one session of ``day``."""
+    slot_id = (await slot_ids(ctx, office_id, day))[session_index]
+    views = []
+    for i, tg in enumerate(telegram_ids):
+        name = names[i] if names else f"Pemohon {tg}"
+        await add_applicant(ctx, tg, name=name, born=born)
+        views.append(
+            await book(
+                ctx,
+                telegram_id=tg,
+                slot_id=slot_id,
+                service=ServiceType.NEW,
+                priority=priority,
+            )
+        )
+    return views
+
+
+async def rows(ctx: Domain, table: type[SQLModel], *where: Any) -> list[Any]:
+    async with ctx.db.reader() as session:
+        return list(await session.exec(select(table).where(*where)))
+
+
+async def slot_row(ctx: Domain, slot_id: int) -> Slot:
+    async with ctx.db.reader() as session:
+        slot = await session.get(Slot, slot_id)
+        assert slot is not None
+        return slot
+
+
+async def counters_match(ctx: Domain) -> bool:
+    """Every slot counter equals its appointments that are not cancelled, per pool."""
+    async with ctx.db.reader() as session:
+        slots = list(await session.exec(select(Slot)))
+        appts = list(await session.exec(select(Appointment)))
+    for slot in slots:
+        live = [a for a in appts if a.slot_id == slot.id and a.status != "cancelled"]
+        if slot.booked != sum(1 for a in live if a.pool == "regular"):
+            return False
+        if slot.priority_booked != sum(1 for a in live if a.pool == "priority"):
+            return False
+    return True
