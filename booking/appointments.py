@@ -342,3 +342,22 @@ async def appointment_by_code(ctx: Domain, code: str) -> AppointmentView:
         if appt is None:
             raise AppointmentNotFound(code)
         return await _view(session, appt)
+
+
+async def check_reschedulable(ctx: Domain, telegram_id: int, appointment_id: int) -> None:
+    """Raise what ``reschedule`` would raise before a new slot is chosen, so the
+    applicant learns it before picking a date: ``NotActive``, ``TooLateToChange``
+    or ``RescheduleLimitReached`` (``AppointmentNotFound`` for another's id)."""
+    now = ctx.now()
+    async with ctx.db.reader() as session:
+        appt = await _owned(session, telegram_id, appointment_id)
+        if appt.status != AppointmentStatus.BOOKED:
+            raise NotActive(appointment_id, appt.status)
+        old = await session.get(Slot, appt.slot_id)
+        office = await session.get(Office, appt.office_id)
+        assert old is not None and office is not None
+        today = local_now(now, office.timezone).date()
+        if (old.day - today).days < ctx.settings.reschedule_until_days_before:
+            raise TooLateToChange(appointment_id)
+        if appt.reschedule_count >= ctx.settings.reschedule_limit:
+            raise RescheduleLimitReached(ctx.settings.reschedule_limit)

@@ -8,7 +8,8 @@ from datetime import date
 from sqlmodel import col, select
 
 from booking.context import Domain
-from booking.models import Closure, Slot
+from booking.errors import SlotNotFound
+from booking.models import Closure, Office, Slot
 from booking.offices import office_by_id, session_rules
 from booking.release import days_between
 from booking.schedule import (
@@ -149,3 +150,30 @@ async def sessions_of(
             )
         )
     return out
+
+
+async def session_by_id(
+    ctx: Domain, slot_id: int, *, priority: bool = False
+) -> tuple[Office, SessionAvailability]:
+    """One session and its office, for a summary before booking; ``SlotNotFound`` if unknown."""
+    bookable_from = ctx.now() + ctx.cutoff
+    async with ctx.db.reader() as session:
+        slot = await session.get(Slot, slot_id)
+        if slot is None:
+            raise SlotNotFound(slot_id)
+        office = await office_by_id(session, slot.office_id)
+    tz = zone(office.timezone)
+    left = _seats(slot, False)
+    prio = slot.priority_capacity - slot.priority_booked
+    usable = left + prio if priority else left
+    return office, SessionAvailability(
+        slot_id=slot_id,
+        label=slot.label,
+        start=slot.start_utc.astimezone(tz),
+        end=slot.end_utc.astimezone(tz),
+        zone=zone_abbrev(office.timezone, slot.start_utc),
+        capacity=slot.capacity,
+        seats_left=left,
+        priority_left=prio,
+        bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
+    )

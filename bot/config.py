@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import SecretStr
 
 from booking.config import BookingSettings
@@ -23,6 +25,8 @@ class BotSettings(BookingSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     default_locale: str = "id"
+    # Requirements, fees, FAQ and opening-hours texts; default: booking/data/content.yaml.
+    content_file: Path | None = None
     # Comma-separated Telegram user ids of super-admins.
     admin_ids: str = ""
     # Per-user throttle: a token bucket of `throttle_burst` updates refilled at `throttle_rate`/s.

@@ -1,0 +1,118 @@
+"""Callback data of every button: short prefixes and small opaque ids only.
+
+Values are validated when unpacked (ranges, known actions), so forged or garbled
+data matches no handler and lands in the fallback. Ids are never trusted for
+authorization: handlers pass the tapping user's id to the domain, which checks
+ownership.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from booking.models import ServiceType
+
+MAX_ID = 2**31 - 1
+Id = int
+Purpose = Literal["b", "i"]  # b: booking, i: office information
+
+
+class Lang(CallbackData, prefix="lg"):
+    code: Literal["id", "en"]
+
+
+class Menu(CallbackData, prefix="mn"):
+    action: Literal["home", "book", "mine", "info", "offices", "help", "lang"]
+
+
+class Province(CallbackData, prefix="pv"):
+    purpose: Purpose
+    index: int = Field(ge=0, le=999)
+
+
+class OfficePage(CallbackData, prefix="op"):
+    purpose: Purpose
+    province: int = Field(ge=0, le=999)
+    page: int = Field(ge=0, le=999)
+
+
+class OfficePick(CallbackData, prefix="of"):
+    purpose: Purpose
+    office: int = Field(ge=1, le=MAX_ID)
+
+
+class Service(CallbackData, prefix="sv"):
+    office: int = Field(ge=1, le=MAX_ID)
+    service: ServiceType
+
+
+class Month(CallbackData, prefix="mo"):
+    """Show a month of the calendar. ``appt`` is 0 for a new booking, else the
+    appointment being rescheduled."""
+
+    office: int = Field(ge=1, le=MAX_ID)
+    service: ServiceType
+    appt: int = Field(ge=0, le=MAX_ID)
+    year: int = Field(ge=2000, le=2100)
+    month: int = Field(ge=1, le=12)
+
+
+class Day(CallbackData, prefix="dy"):
+    office: int = Field(ge=1, le=MAX_ID)
+    service: ServiceType
+    appt: int = Field(ge=0, le=MAX_ID)
+    year: int = Field(ge=2000, le=2100)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+
+class Session(CallbackData, prefix="se"):
+    slot: int = Field(ge=1, le=MAX_ID)
+    service: ServiceType
+    appt: int = Field(ge=0, le=MAX_ID)
+
+
+class Saved(CallbackData, prefix="sd"):
+    """A returning applicant keeps or re-enters the saved details."""
+
+    action: Literal["use", "edit"]
+
+
+class Phone(CallbackData, prefix="ph"):
+    action: Literal["skip"]
+
+
+class Priority(CallbackData, prefix="pr"):
+    reason: Literal["none", "elderly", "disabled", "pregnant", "child"]
+
+
+class Confirm(CallbackData, prefix="cf"):
+    """Book: carries the whole choice so a repeated tap books nothing new."""
+
+    slot: int = Field(ge=1, le=MAX_ID)
+    service: ServiceType
+    priority: Literal["none", "elderly", "disabled", "pregnant", "child"]
+
+
+class Appt(CallbackData, prefix="ap"):
+    action: Literal["qr", "cancel", "cancel_yes", "resched"]
+    id: int = Field(ge=1, le=MAX_ID)
+
+
+class Reschedule(CallbackData, prefix="rs"):
+    appt: int = Field(ge=1, le=MAX_ID)
+    slot: int = Field(ge=1, le=MAX_ID)
+
+
+class Info(CallbackData, prefix="in"):
+    topic: Literal["req", "fees", "faq"]
+    service: ServiceType | None = None
+
+
+class Noop(CallbackData, prefix="no"):
+    """Calendar headers and other buttons that only explain themselves."""
+
+    what: Literal["head", "past", "nosvc"]

@@ -1,0 +1,129 @@
+"""Building the dispatcher, its FSM storage and the command menu from settings.
+
+The process around it (polling, webhook, console playground) and the tests all
+build the same dispatcher through ``build_dispatcher``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import BotCommand, ErrorEvent
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from booking.content import load_content
+from booking.context import Domain
+from bot import states
+from bot.config import BotSettings
+from bot.handlers import get_routers
+from bot.i18n import build_i18n, normalize_language
+from bot.keyboards import main_menu_kb
+from bot.middlewares import AnswerCallbacks, LocaleMiddleware, ThrottleMiddleware
+
+log = logging.getLogger(__name__)
+
+
+def build_storage(settings: BotSettings) -> BaseStorage:
+    """Redis (keys per bot, chat, user and destiny) when ``REDIS_URL`` is set, else memory."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
+    return MemoryStorage()
+
+
+def build_isolation(storage: BaseStorage) -> BaseEventIsolation:
+    """Updates of one user are handled one at a time (a double tap waits for the first)."""
+    create = getattr(storage, "create_isolation", None)
+    if create is not None:  # RedisStorage: a lock shared by every bot process
+        isolation: BaseEventIsolation = create()
+        return isolation
+    return SimpleEventIsolation()
+
+
+def build_dispatcher(
+    settings: BotSettings, domain: Domain, *, storage: BaseStorage | None = None
+) -> Dispatcher:
+    storage = storage if storage is not None else build_storage(settings)
+    i18n = build_i18n(settings.default_locale)
+    default_locale = i18n.default_locale
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=build_isolation(storage),
+        domain=domain,
+        settings=settings,
+        content=load_content(settings.content_file),
+    )
+    dp["i18n"] = i18n
+    # The throttle runs first (after the FSM context is known), before any database work.
+    dp.update.outer_middleware(
+        ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst, i18n, default_locale)
+    )
+    dp.callback_query.outer_middleware(AnswerCallbacks())
+    locale = LocaleMiddleware(i18n, domain, default_locale)
+    dp.message.outer_middleware(locale)
+    dp.callback_query.outer_middleware(locale)
+    dp.include_routers(*get_routers())
+    dp.errors.register(on_error)
+    return dp
+
+
+async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
+    """Log the failure and tell the user, in their language, without a traceback."""
+    update = event.update
+    log.error(
+        "update %s failed: %s",
+        update.update_id,
+        type(event.exception).__name__,
+        exc_info=event.exception,
+    )
+    state: FSMContext | None = data.get("state")
+    stored = (await state.get_data()).get(states.LOCALE) if state is not None else None
+    locale = normalize_language(stored, i18n.default_locale)
+    chat_id = None
+    if update.message is not None:
+        chat_id = update.message.chat.id
+    elif update.callback_query is not None:
+        chat_id = update.callback_query.from_user.id
+    if chat_id is None:
+        return
+    with i18n.context(), i18n.use_locale(locale):
+        text = _("Sorry, something went wrong. Please try again.")
+        try:
+            await bot.send_message(chat_id, text, reply_markup=main_menu_kb())
+        except Exception:  # noqa: BLE001 - the user cannot be told; it is logged above
+            log.warning("could not report a failed update to the user")
+
+
+COMMANDS = ("start", "book", "my", "info", "offices", "language", "help")
+
+
+def command_menu() -> list[BotCommand]:
+    descriptions = {
+        "start": _("Start and main menu"),
+        "book": _("Book an appointment"),
+        "my": _("My appointments"),
+        "info": _("Requirements, fees and FAQ"),
+        "offices": _("Office addresses and hours"),
+        "language": _("Change the language"),
+        "help": _("Help"),
+    }
+    return [BotCommand(command=c, description=descriptions[c]) for c in COMMANDS]
+
+
+async def set_commands(bot: Bot, default_locale: str = "id") -> None:
+    """Register the command menu in Indonesian (the default for every user) and English."""
+    i18n = build_i18n(default_locale)
+    with i18n.context():
+        with i18n.use_locale("id"):
+            await bot.set_my_commands(command_menu())
+        with i18n.use_locale("en"):
+            await bot.set_my_commands(command_menu(), language_code="en")

@@ -1,0 +1,65 @@
+"""Requirements per service, PNBP fees and the FAQ, from the content data file."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+
+from booking.content import Content
+from bot import callbacks as cb
+from bot import keyboards as kb
+from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
+from bot.texts import documents, rupiah, service_name
+
+router = RouterSpec("info")
+
+
+@router.message(Command("info"))
+@router.callback_query(cb.Menu.filter(F.action == "info"))
+async def info_menu(event: Event, state: FSMContext, content: Content, locale: str) -> None:
+    await reset_flow(state)
+    await show(
+        event, _("Requirements & fees: what would you like to know?"), kb.info_kb(content, locale)
+    )
+
+
+@router.callback_query(cb.Info.filter(F.topic == "req"))
+async def requirements(
+    query: CallbackQuery,
+    callback_data: cb.Info,
+    state: FSMContext,
+    content: Content,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    service = callback_data.service
+    if service is None:
+        callback_answer.text = _("This button is no longer valid.")
+        await show_main_menu(query, state, _("This button is no longer valid."))
+        return
+    text = _("Documents to bring for “{service}”:").format(
+        service=service_name(content, service, locale)
+    )
+    text += "\n" + documents(content, service, locale)
+    text += "\n\n" + _("Bring the originals. The officer may ask for copies.")
+    await show(query, text, kb.back_to_info_kb())
+
+
+@router.callback_query(cb.Info.filter(F.topic == "fees"))
+async def fees(query: CallbackQuery, content: Content, locale: str) -> None:
+    lines = [_("Passport fees (PNBP):")]
+    lines += [f"• {fee.label.get(locale)}: {rupiah(fee.amount, locale)}" for fee in content.fees]
+    lines += ["", content.fees_source.get(locale)]
+    await show(query, "\n".join(lines), kb.back_to_info_kb())
+
+
+@router.callback_query(cb.Info.filter(F.topic == "faq"))
+async def faq(query: CallbackQuery, content: Content, locale: str) -> None:
+    lines = [_("Frequently asked questions")]
+    for entry in content.faq:
+        lines += ["", f"❔ {entry.q.get(locale)}", entry.a.get(locale)]
+    await show(query, "\n".join(lines), kb.back_to_info_kb())

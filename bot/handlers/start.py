@@ -1,0 +1,90 @@
+"""/start, language choice, main menu, /help and /cancel."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from booking.applicants import set_language
+from booking.context import Domain
+from booking.views import ApplicantView
+from bot import callbacks as cb
+from bot import states
+from bot.handlers.common import Event, RouterSpec, show, show_main_menu
+from bot.keyboards import home_kb, language_kb
+
+router = RouterSpec("start")
+
+
+def language_prompt() -> str:
+    # Shown before a language is chosen, so it speaks both.
+    return "Pilih bahasa / Choose your language:"
+
+
+def help_text() -> str:
+    return _(
+        "Tanpa Antre books passport appointments at immigration offices.\n\n"
+        "/book: book an appointment\n"
+        "/my: my appointments (show QR code, reschedule, cancel)\n"
+        "/info: requirements, fees (PNBP) and FAQ\n"
+        "/offices: office addresses, hours and locations\n"
+        "/language: change the language\n"
+        "/cancel: stop what you are doing and go back to the menu\n\n"
+        "You may book one active appointment per person (NIK). "
+        "Your NIK is never stored in plain form."
+    )
+
+
+@router.message(CommandStart())
+async def start(message: Message, state: FSMContext, applicant: ApplicantView | None) -> None:
+    data = await state.get_data()
+    if applicant is None and not data.get(states.LOCALE):
+        await state.set_state(states.Choosing.language)
+        await message.answer(
+            "Selamat datang di Tanpa Antre! Welcome to Tanpa Antre!\n\n" + language_prompt(),
+            reply_markup=language_kb(),
+        )
+        return
+    await show_main_menu(
+        message, state, _("Welcome to Tanpa Antre: passport appointments without queues.")
+    )
+
+
+@router.message(Command("language"))
+@router.callback_query(cb.Menu.filter(F.action == "lang"))
+async def choose_language(event: Event, state: FSMContext) -> None:
+    await state.set_state(states.Choosing.language)
+    await show(event, language_prompt(), language_kb())
+
+
+@router.callback_query(cb.Lang.filter())
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: cb.Lang,
+    state: FSMContext,
+    domain: Domain,
+    i18n: I18n,
+    applicant: ApplicantView | None,
+) -> None:
+    code = callback_data.code
+    await state.update_data({states.LOCALE: code})
+    if applicant is not None:
+        await set_language(domain, applicant.telegram_id, code)
+    with i18n.use_locale(code):
+        await show_main_menu(query, state, _("Language set to English."))
+
+
+@router.message(Command("help"))
+@router.callback_query(cb.Menu.filter(F.action == "help"))
+async def help_(event: Event) -> None:
+    await show(event, help_text(), home_kb())
+
+
+@router.message(Command("menu", "cancel"))
+@router.callback_query(cb.Menu.filter(F.action == "home"))
+async def menu(event: Event, state: FSMContext) -> None:
+    await show_main_menu(event, state)

@@ -1,0 +1,333 @@
+"""Inline and reply keyboards. Every button's callback data comes from ``bot.callbacks``."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import get_day_names
+
+from booking.content import Content
+from booking.models import Office, ServiceType
+from booking.views import AppointmentView, DayAvailability, DayStatus, SessionAvailability
+from bot import callbacks as cb
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from bot.texts import long_date, month_title, time_range
+
+OFFICES_PER_PAGE = 8
+
+DAY_MARKS = {
+    DayStatus.FULL: "✖",
+    DayStatus.CLOSED: "⛔",
+    DayStatus.HOLIDAY: "🎌",
+    DayStatus.NOT_RELEASED: "🔒",
+}
+
+
+def _button(text: str, data: cb.CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def home_button() -> InlineKeyboardButton:
+    return _button(_("🏠 Main menu"), cb.Menu(action="home"))
+
+
+def home_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
+
+
+def language_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(LANGUAGE_NAMES[code], cb.Lang(code=code))] for code in LANGUAGES]
+    )
+
+
+def main_menu_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("📅 Book an appointment"), cb.Menu(action="book"))],
+            [_button(_("🗂 My appointments"), cb.Menu(action="mine"))],
+            [_button(_("📄 Requirements & fees"), cb.Menu(action="info"))],
+            [_button(_("🏢 Offices"), cb.Menu(action="offices"))],
+            [
+                _button(_("❓ Help"), cb.Menu(action="help")),
+                _button(_("🌐 Language"), cb.Menu(action="lang")),
+            ],
+        ]
+    )
+
+
+def provinces_kb(provinces: Sequence[str], purpose: cb.Purpose) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for i, name in enumerate(provinces):
+        b.row(_button(name, cb.Province(purpose=purpose, index=i)))
+    b.row(home_button())
+    return b.as_markup()
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // OFFICES_PER_PAGE))
+
+
+def offices_kb(
+    offices: Sequence[Office], purpose: cb.Purpose, province: int, page: int
+) -> InlineKeyboardMarkup:
+    """One page of at most ``OFFICES_PER_PAGE`` offices, with previous/next buttons."""
+    b = InlineKeyboardBuilder()
+    first = page * OFFICES_PER_PAGE
+    for office in offices[first : first + OFFICES_PER_PAGE]:
+        assert office.id is not None
+        b.row(_button(office.name[:60], cb.OfficePick(purpose=purpose, office=office.id)))
+    pages = page_count(len(offices))
+    nav = []
+    if page > 0:
+        nav.append(_button("‹", cb.OfficePage(purpose=purpose, province=province, page=page - 1)))
+    if pages > 1:
+        nav.append(_button(f"{page + 1}/{pages}", cb.Noop(what="head")))
+    if page + 1 < pages:
+        nav.append(_button("›", cb.OfficePage(purpose=purpose, province=province, page=page + 1)))
+    if nav:
+        b.row(*nav)
+    b.row(_button(_("‹ Provinces"), cb.Menu(action="book" if purpose == "b" else "offices")))
+    return b.as_markup()
+
+
+def services_kb(office_id: int, content: Content, locale: str) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for service in ServiceType:
+        name = content.services[service].name.get(locale)
+        b.row(_button(name, cb.Service(office=office_id, service=service)))
+    b.row(home_button())
+    return b.as_markup()
+
+
+def day_label(d: DayAvailability) -> str:
+    if d.status is DayStatus.OPEN:
+        return f"{d.day.day} ({d.seats_left})"
+    if d.status in DAY_MARKS:
+        return f"{d.day.day}{DAY_MARKS[d.status]}"
+    return "·"  # past, or no service that day
+
+
+def calendar_legend() -> str:
+    return _(
+        "17 (12): 12 seats left · ✖ full · ⛔ closed · 🎌 holiday · "
+        "🔒 not released yet · “·” past or no service"
+    )
+
+
+def calendar_kb(
+    office_id: int,
+    service: ServiceType,
+    appt: int,
+    year: int,
+    month: int,
+    days: Sequence[DayAvailability],
+    locale: str,
+    *,
+    has_prev: bool,
+    has_next: bool,
+) -> InlineKeyboardMarkup:
+    """A month: title with previous/next, weekday header, and one button per date."""
+    by_day = {d.day: d for d in days}
+    rows: list[list[InlineKeyboardButton]] = []
+
+    def month_button(text: str, y: int, m: int) -> InlineKeyboardButton:
+        return _button(
+            text, cb.Month(office=office_id, service=service, appt=appt, year=y, month=m)
+        )
+
+    prev_y, prev_m = (year - 1, 12) if month == 1 else (year, month - 1)
+    next_y, next_m = (year + 1, 1) if month == 12 else (year, month + 1)
+    noop = cb.Noop(what="head")
+    rows.append(
+        [
+            month_button("‹", prev_y, prev_m) if has_prev else _button(" ", noop),
+            _button(month_title(year, month, locale), noop),
+            month_button("›", next_y, next_m) if has_next else _button(" ", noop),
+        ]
+    )
+    names = get_day_names("abbreviated", locale=locale)
+    rows.append([_button(names[i][:2], noop) for i in range(7)])
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        row = []
+        for day in week:
+            if day.month != month:
+                row.append(_button(" ", noop))
+                continue
+            avail = by_day.get(day)
+            if avail is None or avail.status in (DayStatus.PAST, DayStatus.NO_SERVICE):
+                what = "nosvc" if avail and avail.status is DayStatus.NO_SERVICE else "past"
+                row.append(_button("·", cb.Noop(what=what)))
+                continue
+            data = cb.Day(
+                office=office_id, service=service, appt=appt, year=year, month=month, day=day.day
+            )
+            row.append(_button(day_label(avail), data))
+        rows.append(row)
+    rows.append([home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def sessions_kb(
+    sessions: Sequence[SessionAvailability],
+    office_id: int,
+    service: ServiceType,
+    appt: int,
+    day: date,
+) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for s in sessions:
+        if s.bookable:
+            text = _("{label} {time} · {seats} left").format(
+                label=s.label, time=time_range(s.start, s.end, s.zone), seats=s.seats_left
+            )
+            b.row(_button(text, cb.Session(slot=s.slot_id, service=service, appt=appt)))
+    back = cb.Month(office=office_id, service=service, appt=appt, year=day.year, month=day.month)
+    b.row(_button(_("‹ Calendar"), back))
+    return b.as_markup()
+
+
+def dates_kb(
+    days: Sequence[DayAvailability],
+    office_id: int,
+    service: ServiceType,
+    appt: int,
+    locale: str,
+) -> InlineKeyboardMarkup:
+    """Suggested dates (nearest with seats) plus the calendar."""
+    b = InlineKeyboardBuilder()
+    for d in days:
+        text = f"{long_date(d.day, locale)} ({d.seats_left})"
+        data = cb.Day(
+            office=office_id,
+            service=service,
+            appt=appt,
+            year=d.day.year,
+            month=d.day.month,
+            day=d.day.day,
+        )
+        b.row(_button(text, data))
+    today = days[0].day if days else None
+    if today is not None:
+        month = cb.Month(
+            office=office_id, service=service, appt=appt, year=today.year, month=today.month
+        )
+        b.row(_button(_("📅 Calendar"), month))
+    b.row(home_button())
+    return b.as_markup()
+
+
+def saved_details_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("✅ Yes, use these details"), cb.Saved(action="use"))],
+            [_button(_("✏️ Enter new details"), cb.Saved(action="edit"))],
+            [home_button()],
+        ]
+    )
+
+
+def contact_kb() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_("📱 Share my phone number"), request_contact=True)],
+            [KeyboardButton(text=_("Skip"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def priority_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("No priority needed"), cb.Priority(reason="none"))],
+            [_button(_("Elderly (60 or older)"), cb.Priority(reason="elderly"))],
+            [_button(_("Person with a disability"), cb.Priority(reason="disabled"))],
+            [_button(_("Pregnant woman"), cb.Priority(reason="pregnant"))],
+            [_button(_("Child under 5"), cb.Priority(reason="child"))],
+        ]
+    )
+
+
+def summary_kb(slot_id: int, service: ServiceType, priority: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("✅ Confirm booking"),
+                    cb.Confirm(slot=slot_id, service=service, priority=priority),
+                )
+            ],  # noqa: E501
+            [_button(_("✖ Cancel"), cb.Menu(action="home"))],
+        ]
+    )
+
+
+def appointments_kb(active: Sequence[AppointmentView]) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for v in active:
+        b.row(
+            _button(_("QR {code}").format(code=v.code), cb.Appt(action="qr", id=v.id)),
+            _button(_("Reschedule"), cb.Appt(action="resched", id=v.id)),
+            _button(_("Cancel"), cb.Appt(action="cancel", id=v.id)),
+        )
+    b.row(home_button())
+    return b.as_markup()
+
+
+def cancel_confirm_kb(appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("Yes, cancel it"), cb.Appt(action="cancel_yes", id=appointment_id))],
+            [_button(_("No, keep it"), cb.Menu(action="mine"))],
+        ]
+    )
+
+
+def reschedule_confirm_kb(appointment_id: int, slot_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("✅ Move my appointment"), cb.Reschedule(appt=appointment_id, slot=slot_id)
+                )
+            ],
+            [_button(_("No, keep it"), cb.Menu(action="mine"))],
+        ]
+    )
+
+
+def info_kb(content: Content, locale: str) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for service in ServiceType:
+        name = content.services[service].name.get(locale)
+        b.row(
+            _button(
+                _("Requirements: {service}").format(service=name),
+                cb.Info(topic="req", service=service),
+            )
+        )  # noqa: E501
+    b.row(_button(_("💰 Fees (PNBP)"), cb.Info(topic="fees")))
+    b.row(_button(_("❔ FAQ"), cb.Info(topic="faq")))
+    b.row(home_button())
+    return b.as_markup()
+
+
+def back_to_info_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("‹ Requirements & fees"), cb.Menu(action="info"))],
+            [home_button()],
+        ]  # noqa: E501
+    )

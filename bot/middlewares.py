@@ -1,0 +1,154 @@
+"""Middlewares: per-user throttling, locale resolution, and answering every callback."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, TelegramObject, Update, User
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n, I18nMiddleware
+
+from booking.applicants import get_applicant
+from booking.context import Domain
+from bot import states
+from bot.i18n import normalize_language
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass
+class Bucket:
+    tokens: float
+    updated: float
+    warned: bool = False
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """A token bucket per Telegram user, checked before any database work.
+
+    Each update takes one token; tokens refill at ``rate`` per second up to
+    ``burst``. An update finding the bucket empty is dropped: a callback query is
+    still answered (so no button keeps spinning), and the first dropped message of
+    a flood gets one "slow down" reply.
+    """
+
+    MAX_USERS = 50_000
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        i18n: I18n,
+        default_locale: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = max(rate, 0.0)
+        self.burst = max(burst, 1)
+        self.i18n = i18n
+        self.default_locale = default_locale
+        self.clock = clock
+        self.buckets: dict[int, Bucket] = {}
+
+    def take(self, user_id: int) -> Bucket | None:
+        """Take a token; return the emptied bucket when there is none left."""
+        now = self.clock()
+        bucket = self.buckets.get(user_id)
+        if bucket is None:
+            if len(self.buckets) >= self.MAX_USERS:
+                self._forget_full(now)
+            bucket = self.buckets[user_id] = Bucket(tokens=float(self.burst), updated=now)
+        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            bucket.warned = False
+            return None
+        return bucket
+
+    def _forget_full(self, now: float) -> None:
+        for user_id, b in list(self.buckets.items()):
+            if b.tokens + (now - b.updated) * self.rate >= self.burst:
+                del self.buckets[user_id]
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or not isinstance(event, Update):
+            return await handler(event, data)
+        bucket = self.take(user.id)
+        if bucket is None:
+            return await handler(event, data)
+        log.info("throttled an update from user %s", user.id)
+        locale = await self._locale(data)
+        text = self.i18n.gettext("Too many requests. Please wait a moment.", locale=locale)
+        bot: Bot = data["bot"]
+        try:
+            if event.callback_query is not None:
+                await bot.answer_callback_query(event.callback_query.id, text=text)
+            elif event.message is not None and not bucket.warned:
+                bucket.warned = True
+                await bot.send_message(event.message.chat.id, text)
+        except TelegramAPIError:
+            log.warning("could not tell a throttled user to slow down")
+        return None
+
+    async def _locale(self, data: dict[str, Any]) -> str:
+        state: FSMContext | None = data.get("state")
+        stored = (await state.get_data()).get(states.LOCALE) if state else None
+        return normalize_language(stored, self.default_locale)
+
+
+async def resolve_locale(
+    domain: Domain, state: FSMContext | None, user: User | None, default: str
+) -> tuple[str, Any]:
+    """The applicant's saved language, else the one chosen in this chat, else the default.
+
+    Returns the locale and the applicant (or None), so handlers need not read it again.
+    """
+    applicant = await get_applicant(domain, user.id) if user is not None else None
+    if applicant is not None:
+        return normalize_language(applicant.language, default), applicant
+    if state is not None:
+        chosen = (await state.get_data()).get(states.LOCALE)
+        if chosen:
+            return normalize_language(chosen, default), None
+    return default, None
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """aiogram's gettext middleware with the locale taken from the applicant."""
+
+    def __init__(self, i18n: I18n, domain: Domain, default_locale: str) -> None:
+        super().__init__(i18n=i18n)
+        self.domain = domain
+        self.default_locale = normalize_language(default_locale, "id")
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        locale, applicant = await resolve_locale(
+            self.domain, data.get("state"), data.get("event_from_user"), self.default_locale
+        )
+        data["applicant"] = applicant
+        data["locale"] = locale
+        return locale
+
+
+class AnswerCallbacks(CallbackAnswerMiddleware):
+    """Answers every callback query once, after its handler, even when it fails.
+
+    Handlers set ``callback_answer.text`` for a toast instead of answering themselves.
+    """
+
+    async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        try:
+            await super().answer(event, callback_answer)
+        except TelegramAPIError:
+            # Too old to answer, or already answered: nothing is left spinning.
+            log.debug("callback query %s could not be answered", event.id)

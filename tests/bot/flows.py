@@ -1,0 +1,53 @@
+"""Driving the chat through whole flows, by pressing the buttons the bot sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bot.recording import Chat_
+
+
+async def choose_language(chat: Chat_, code: str = "id") -> None:
+    await chat.send("/start")
+    await chat.press(f"lg:{code}")
+
+
+async def pick_open_day(chat: Chat_) -> list[Any]:
+    """Press the first date showing seats left, moving to later months as needed."""
+    for _ in range(3):
+        for text, data in chat.last_keyboard():
+            if data.startswith("dy:") and "(" in text:
+                return await chat.tap(data)
+        await chat.press("mo:", "›")
+    raise AssertionError("no open date in the calendar")
+
+
+async def reach_session(chat: Chat_, service: str = "new") -> None:
+    """Menu → book → province → office → service → date; sessions are now shown."""
+    await chat.tap("mn:book")
+    await chat.press("pv:b:")
+    await chat.press("of:b:")
+    office_id = chat.button("sv:").split(":")[1]
+    await chat.tap(f"sv:{office_id}:{service}")
+    await pick_open_day(chat)
+
+
+async def book_new(
+    chat: Chat_,
+    nik: str,
+    *,
+    name: str = "Budi Santoso",
+    language: str = "id",
+    service: str = "new",
+    priority: str = "none",
+    session: str = "",
+) -> list[Any]:
+    """A first-time applicant books; returns the requests of the confirming tap."""
+    await choose_language(chat, language)
+    await reach_session(chat, service)
+    await chat.press("se:", session)
+    await chat.send(name)
+    await chat.send(nik)
+    await chat.send("Lewati" if language == "id" else "Skip")
+    await chat.press(f"pr:{priority}")
+    return await chat.press("cf:")
