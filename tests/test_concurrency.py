@@ -1,0 +1,170 @@
+"""Races for the last seats: many coroutines, several OS processes, double taps.
+The database decides: exactly as many win as there are seats, and the counters
+match the rows, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from booking.appointments import book
+from booking.availability import sessions_of
+from booking.context import Domain
+from booking.errors import AlreadyBooked, SlotFull
+from booking.models import Applicant, Appointment, AppointmentStatus, ServiceType, Slot
+from booking.nik import mask_nik, nik_hash, parse_nik
+from tests.db_helpers import slot_problems
+from tests.factories import add_office, make_nik, office_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+TUE = date(2026, 12, 1)
+SEATS = 10
+
+
+async def add_applicants(ctx: Domain, telegram_ids: list[int]) -> None:
+    """Register many applicants in one transaction (each with its own NIK)."""
+    now = ctx.now()
+    async with ctx.db.writer() as session:
+        for t in telegram_ids:
+            nik = parse_nik(make_nik(date(1990, 1, 1), serial=t % 10000), date(2026, 11, 30))
+            session.add(
+                Applicant(
+                    telegram_id=t,
+                    full_name=f"Pemohon {t}",
+                    nik_hash=nik_hash(nik.digits, ctx.nik_key),
+                    nik_masked=mask_nik(nik.digits),
+                    birth_date=nik.birth_date,
+                    sex=nik.sex.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await session.commit()
+
+
+async def ten_seat_slot(ctx: Domain) -> int:
+    office_id = await add_office(ctx, office_spec(daily=SEATS))
+    [session] = await sessions_of(ctx, office_id, TUE)
+    return session.slot_id
+
+
+async def booked_rows(ctx: Domain, slot_id: int) -> tuple[int, int]:
+    """(the slot's counter, its appointments that are not cancelled)."""
+    async with ctx.db.reader() as session:
+        slot = await session.get(Slot, slot_id)
+        count = (
+            await session.exec(
+                select(func.count())
+                .select_from(Appointment)
+                .where(
+                    Appointment.slot_id == slot_id,
+                    col(Appointment.status) != AppointmentStatus.CANCELLED,
+                )
+            )
+        ).one()
+    assert slot is not None
+    return slot.booked, count
+
+
+async def test_200_coroutines_race_for_10_seats(ctx):
+    slot_id = await ten_seat_slot(ctx)
+    users = list(range(10_000, 10_200))
+    await add_applicants(ctx, users)
+    results = await asyncio.gather(
+        *(book(ctx, telegram_id=t, slot_id=slot_id, service=ServiceType.NEW) for t in users),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    full = [r for r in results if isinstance(r, SlotFull)]
+    others = [r for r in results if isinstance(r, BaseException) and not isinstance(r, SlotFull)]
+    assert others == []
+    assert len(winners) == SEATS and len(full) == 190
+    assert len({w.id for w in winners}) == SEATS
+    assert await booked_rows(ctx, slot_id) == (SEATS, SEATS)
+    assert await slot_problems(ctx) == []
+
+
+async def test_processes_race_for_10_seats(ctx, settings):
+    slot_id = await ten_seat_slot(ctx)
+    processes, per_process = 4, 10
+    users = [20_000 + i for i in range(processes * per_process)]
+    await add_applicants(ctx, users)
+    url = settings.effective_database_url
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.race_worker",
+            url,
+            str(slot_id),
+            *map(str, users[p * per_process : (p + 1) * per_process]),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for p in range(processes)
+    ]
+    try:
+        for worker in workers:  # every process connected before any books
+            assert worker.stdout is not None
+            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
+            assert line.strip() == b"ready", line
+        outputs = await asyncio.wait_for(
+            asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
+        )
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+    results = []
+    for worker, (out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err.decode()
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    assert [r["other"] for r in results] == [[]] * processes
+    won = [i for r in results for i in r["won"]]
+    assert len(won) == SEATS and len(set(won)) == SEATS
+    assert sum(r["full"] for r in results) == processes * per_process - SEATS
+    assert await booked_rows(ctx, slot_id) == (SEATS, SEATS)
+    assert await slot_problems(ctx) == []
+
+
+async def test_concurrent_double_taps_give_one_appointment(ctx):
+    slot_id = await ten_seat_slot(ctx)
+    await add_applicants(ctx, [30_000])
+    results = await asyncio.gather(
+        *(
+            book(ctx, telegram_id=30_000, slot_id=slot_id, service=ServiceType.NEW)
+            for _ in range(20)
+        ),
+        return_exceptions=True,
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert len({r.id for r in results}) == 1  # type: ignore[union-attr]
+    assert await booked_rows(ctx, slot_id) == (1, 1)
+
+
+async def test_concurrent_taps_on_different_slots_give_one_appointment(ctx):
+    office_id = await add_office(ctx, office_spec(daily=SEATS))
+    slot_ids = [
+        s.slot_id
+        for day in (date(2026, 12, d) for d in (1, 2, 3, 4, 7, 8))
+        for s in await sessions_of(ctx, office_id, day)
+    ]
+    await add_applicants(ctx, [30_001])
+    results = await asyncio.gather(
+        *(book(ctx, telegram_id=30_001, slot_id=s, service=ServiceType.NEW) for s in slot_ids),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert all(isinstance(r, AlreadyBooked) for r in results if isinstance(r, BaseException))
+    async with ctx.db.reader() as session:
+        booked = list(await session.exec(select(Slot.booked).where(col(Slot.id).in_(slot_ids))))
+    assert sorted(booked) == [0] * (len(slot_ids) - 1) + [1]
+    assert await slot_problems(ctx) == []
