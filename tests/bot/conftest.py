@@ -4,21 +4,28 @@ with a Bot whose session records every request."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable
-from datetime import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date, time
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import InlineKeyboardMarkup
 from pydantic import SecretStr
 
+from booking.appointments import book
+from booking.availability import sessions_of
 from booking.config import BookingSettings
 from booking.context import Domain
+from booking.models import ServiceType
 from booking.offices_file import SessionSpec
+from booking.views import AppointmentView
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
 from tests.bot.recording import TOKEN, Chat_, RecordingSession
 from tests.conftest import TEST_NIK_SECRET
-from tests.factories import WEEKDAYS, add_office, office_spec
+from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -86,5 +93,54 @@ async def office(ctx: Domain) -> int:
             SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
             SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
         ],
-    )
+    ).model_copy(update={"latitude": -6.2567, "longitude": 106.8305})
     return await add_office(ctx, spec)
+
+
+def check_telegram_limits(session: RecordingSession) -> None:
+    """Every text ≤ 4096 characters, every callback_data ≤ 64 bytes, every
+    callback query answered exactly once."""
+    for request in session.requests:
+        for field in ("text", "caption"):
+            value = getattr(request, field, None)
+            if isinstance(value, str):
+                assert len(value) <= 4096, f"{request.__api_method__} {field} too long"
+        markup = getattr(request, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup):
+            for row in markup.inline_keyboard:
+                for button in row:
+                    data = button.callback_data or ""
+                    assert len(data.encode()) <= 64, data
+    answers = Counter(
+        r.callback_query_id for r in session.requests if isinstance(r, AnswerCallbackQuery)
+    )
+    for query_id in session.tapped:
+        assert answers[query_id] == 1, f"callback query {query_id} answered {answers[query_id]}x"
+
+
+@pytest.fixture(autouse=True)
+def telegram_limits(session: RecordingSession) -> Iterator[None]:
+    """Checked after every dispatcher test, over everything it recorded."""
+    yield
+    check_telegram_limits(session)
+
+
+async def slot_on(ctx: Domain, office_id: int, day: date, label: str = "Siang") -> int:
+    [slot] = [s for s in await sessions_of(ctx, office_id, day) if s.label == label]
+    return slot.slot_id
+
+
+async def booked(
+    ctx: Domain,
+    office_id: int,
+    telegram_id: int,
+    day: date,
+    *,
+    label: str = "Siang",
+    born: date = date(1990, 5, 17),
+    service: ServiceType = ServiceType.NEW,
+) -> AppointmentView:
+    """An applicant with an appointment, made through the domain services."""
+    await add_applicant(ctx, telegram_id, born=born)
+    slot_id = await slot_on(ctx, office_id, day, label)
+    return await book(ctx, telegram_id=telegram_id, slot_id=slot_id, service=service)

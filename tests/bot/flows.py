@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from tests.bot.recording import Chat_
@@ -51,3 +52,19 @@ async def book_new(
     await chat.send("Lewati" if language == "id" else "Skip")
     await chat.press(f"pr:{priority}")
     return await chat.press("cf:")
+
+
+async def switch_language(chat: Chat_, code: str) -> None:
+    await chat.send("/language")
+    await chat.press(f"lg:{code}")
+
+
+async def pick_day(chat: Chat_, day: date) -> list[Any]:
+    """Press the calendar's button for ``day``, moving to later months as needed."""
+    suffix = f":{day.year}:{day.month}:{day.day}"
+    for _ in range(3):
+        for _text, data in chat.last_keyboard():
+            if data.startswith("dy:") and data.endswith(suffix):
+                return await chat.tap(data)
+        await chat.press("mo:", "›")
+    raise AssertionError(f"no button for {day} in the calendar")

@@ -37,6 +37,7 @@ class RecordingSession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.tapped: list[str] = []  # ids of the callback queries fed to the dispatcher
         self._ids = itertools.count(1000)
 
     async def close(self) -> None:
@@ -184,6 +185,7 @@ class Chat_:
             data=data,
             message=message,
         )
+        self.session.tapped.append(query.id)
         return await self.feed(Update(update_id=next(_update_ids), callback_query=query))
 
     # --- reading what the bot sent ---------------------------------------------------

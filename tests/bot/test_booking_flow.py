@@ -8,14 +8,16 @@ from datetime import date
 import icalendar
 import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
+from aiogram.types import ReplyKeyboardMarkup
 
 from booking.applicants import get_applicant
 from booking.appointments import appointments_of
 from booking.context import Domain
-from booking.models import AppointmentStatus
-from tests.bot.flows import book_new
+from booking.models import AppointmentStatus, PriorityReason, QuotaPool
+from tests.bot.conftest import SQLITE_ONLY, booked
+from tests.bot.flows import book_new, choose_language, reach_session, switch_language
 from tests.bot.recording import Chat_, file_bytes
-from tests.factories import make_nik
+from tests.factories import add_applicant, make_nik
 
 NIK = make_nik(date(1990, 5, 17), serial=4321)
 
@@ -61,3 +63,164 @@ async def test_first_booking_end_to_end(
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Jakarta"]
     assert len(event.walk("VALARM")) == 1
     assert appt.code in str(event["summary"])
+
+
+async def _to_details(chat: Chat_, language: str = "en") -> None:
+    await choose_language(chat, language)
+    await reach_session(chat)
+    await chat.press("se:")
+
+
+@SQLITE_ONLY
+async def test_returning_applicant_only_confirms_saved_details(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await add_applicant(ctx, chat.user_id, born=date(1988, 3, 9), name="Siti Aminah")
+    await switch_language(chat, "en")
+    await reach_session(chat)
+    await chat.press("se:")
+    text = chat.last_text()
+    applicant = await get_applicant(ctx, chat.user_id)
+    assert applicant is not None
+    assert "Siti Aminah" in text and applicant.nik_masked in text
+    await chat.press("sd:use")
+    # No phone saved yet: asked once, optionally.
+    assert "share your phone number" in chat.last_text()
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    summary = chat.last_text()
+    assert "Siti Aminah" in summary and applicant.nik_masked in summary
+    await chat.press("cf:")
+    assert len(await appointments_of(ctx, chat.user_id)) == 1
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("12345", "exactly 16 digits"),
+        ("0000000000000000", "all zeros"),
+        ("9971011705900001", "province, regency and district code"),
+        ("3171013213900001", "not a valid birth date"),
+        ("3171011712260001", "in the future"),
+    ],
+)
+async def test_invalid_nik_gets_its_reason_and_the_step_stays(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], typed: str, reason: str
+) -> None:
+    chat = new_chat()
+    await _to_details(chat)
+    await chat.send("Budi Santoso")
+    await chat.send(typed)
+    assert reason in chat.last_text()
+    assert await get_applicant(ctx, chat.user_id) is None
+    # The same step goes on: a valid NIK is accepted.
+    await chat.send(NIK)
+    applicant = await get_applicant(ctx, chat.user_id)
+    assert applicant is not None and applicant.full_name == "Budi Santoso"
+
+
+@SQLITE_ONLY
+async def test_invalid_nik_reason_in_indonesian(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await _to_details(chat, "id")
+    await chat.send("Budi Santoso")
+    await chat.send("12345")
+    assert "NIK terdiri dari tepat 16 angka." in chat.last_text()
+
+
+@SQLITE_ONLY
+async def test_nik_of_another_account_is_refused(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    first, second = new_chat(), new_chat()
+    await add_applicant(ctx, first.user_id, born=date(1990, 5, 17), serial=4321)
+    await _to_details(second)
+    await second.send("Ani Wijaya")
+    await second.send(NIK)
+    assert "already registered to another Telegram account" in second.last_text()
+    assert await get_applicant(ctx, second.user_id) is None
+
+
+@SQLITE_ONLY
+async def test_name_must_look_like_a_name(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await _to_details(chat)
+    await chat.send("B2")
+    assert "3 to 100 letters, no digits" in chat.last_text()
+    await chat.send("Budi")
+    assert "type your NIK" in chat.last_text()
+
+
+@SQLITE_ONLY
+async def test_phone_through_contact_sharing_only_ones_own(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await _to_details(chat)
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    contact_kb = chat.sent_to_me()[-1].reply_markup
+    assert isinstance(contact_kb, ReplyKeyboardMarkup)
+    assert contact_kb.keyboard[0][0].request_contact is True
+    await chat.share_contact("+6281234567890", user_id=999)
+    assert "your own number" in chat.last_text()
+    await chat.share_contact("+6281234567890")
+    applicant = await get_applicant(ctx, chat.user_id)
+    assert applicant is not None and applicant.phone == "+6281234567890"
+    assert "priority service" in chat.last_text()
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("born", "female", "claim", "accepted"),
+    [
+        (date(1990, 5, 17), False, "elderly", False),
+        (date(1950, 5, 17), False, "elderly", True),
+        (date(2023, 1, 10), False, "child", True),
+        (date(2015, 1, 10), False, "child", False),
+        (date(1990, 5, 17), False, "pregnant", False),
+        (date(1990, 5, 17), True, "pregnant", True),
+        (date(1990, 5, 17), False, "disabled", True),
+    ],
+)
+async def test_priority_claim_checked_against_the_nik(
+    ctx: Domain,
+    office: int,
+    new_chat: Callable[..., Chat_],
+    born: date,
+    female: bool,
+    claim: str,
+    accepted: bool,
+) -> None:
+    chat = new_chat()
+    await _to_details(chat)
+    await chat.send("Budi Santoso")
+    await chat.send(make_nik(born, female=female, serial=77))
+    await chat.send("Skip")
+    await chat.press(f"pr:{claim}")
+    if not accepted:
+        assert "Choose again:" in chat.last_text()
+        assert chat.button("pr:none")
+        await chat.press("pr:none")
+    await chat.press("cf:")
+    [appt] = await appointments_of(ctx, chat.user_id)
+    assert appt.priority == (PriorityReason(claim) if accepted else None)
+    assert appt.pool is (QuotaPool.PRIORITY if accepted else QuotaPool.REGULAR)
+
+
+@SQLITE_ONLY
+async def test_holder_of_an_active_appointment_is_shown_its_code(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, date(2026, 12, 1))
+    await switch_language(chat, "en")
+    await chat.tap("mn:book")
+    assert f"You already hold an active appointment ({appt.code})" in chat.last_text()
+    assert len(await appointments_of(ctx, chat.user_id)) == 1

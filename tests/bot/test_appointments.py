@@ -1,0 +1,100 @@
+"""My appointments: list, QR code again, cancel with confirmation, reschedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from aiogram.methods import SendDocument, SendPhoto
+
+from booking.appointments import appointments_of, get_appointment
+from booking.context import Domain
+from booking.models import AppointmentStatus
+from tests.bot.conftest import SQLITE_ONLY, booked
+from tests.bot.flows import pick_day, switch_language
+from tests.bot.recording import Chat_, file_bytes
+
+TOMORROW = date(2026, 12, 1)  # the clock is Monday 30 November 2026, 07:00 WIB
+
+
+async def test_my_appointments_lists_active_and_past(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    await chat.send("/my")
+    text = chat.last_text()
+    assert appt.code in text and "13:00–15:00 WIB" in text
+    assert [d for _, d in chat.last_keyboard()][:3] == [
+        f"ap:qr:{appt.id}",
+        f"ap:resched:{appt.id}",
+        f"ap:cancel:{appt.id}",
+    ]
+    sent = await chat.press(f"ap:qr:{appt.id}")
+    [photo] = [r for r in sent if isinstance(r, SendPhoto)]
+    assert file_bytes(photo.photo).startswith(b"\x89PNG")
+    assert appt.code in (photo.caption or "")
+
+
+@SQLITE_ONLY
+async def test_cancel_asks_first_then_cancels(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    await chat.send("/start")
+    await chat.tap(f"ap:cancel:{appt.id}")
+    assert appt.code in chat.last_text()
+    assert chat.button("ap:cancel_yes:") == f"ap:cancel_yes:{appt.id}"
+    # "No, keep it" keeps it.
+    await chat.press("mn:mine")
+    assert (await get_appointment(ctx, chat.user_id, appt.id)).status is AppointmentStatus.BOOKED
+
+    await chat.tap(f"ap:cancel:{appt.id}")
+    await chat.press("ap:cancel_yes:")
+    assert (await get_appointment(ctx, chat.user_id, appt.id)).status is AppointmentStatus.CANCELLED
+    text = chat.last_text()
+    assert f"Jadwal {appt.code} dibatalkan." in text
+    assert "Jadwal yang lalu:" in text and "dibatalkan" in text
+
+
+async def test_reschedule_moves_once_then_explains_the_limit(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    await switch_language(chat, "en")
+    await chat.send("/my")
+    await chat.press(f"ap:resched:{appt.id}")
+    assert f"Reschedule {appt.code}" in chat.last_text()
+    # Every date button of this calendar is for this appointment.
+    days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
+    assert days and all(d.split(":")[3] == str(appt.id) for d in days)
+    await pick_day(chat, date(2026, 12, 2))
+    await chat.press("se:", "Pagi")
+    assert "Move appointment" in chat.last_text()
+    sent = await chat.press(f"rs:{appt.id}:")
+
+    moved = await get_appointment(ctx, chat.user_id, appt.id)
+    assert moved.slot_id != appt.slot_id and moved.reschedule_count == 1
+    assert moved.label == "Pagi"
+    assert any(isinstance(r, SendDocument) for r in sent)
+    assert f"Appointment {appt.code} is moved." in [getattr(r, "text", "") for r in sent]
+
+    await chat.send("/my")
+    await chat.press(f"ap:resched:{appt.id}")
+    assert "You have already used your reschedule (limit: 1)." in chat.last_text()
+    assert len(await appointments_of(ctx, chat.user_id)) == 1
+
+
+@SQLITE_ONLY
+async def test_reschedule_on_the_day_is_too_late(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, date(2026, 11, 30))  # today, 13:00 WIB
+    await switch_language(chat, "en")
+    await chat.tap(f"ap:resched:{appt.id}")
+    assert "too late to change" in chat.last_text()
+    after = await get_appointment(ctx, chat.user_id, appt.id)
+    assert after.slot_id == appt.slot_id and after.reschedule_count == 0

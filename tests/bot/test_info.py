@@ -1,0 +1,96 @@
+"""Requirements & fees, FAQ (from the content file) and offices (with a location pin)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from aiogram import Bot
+from aiogram.methods import SendLocation
+
+from booking.config import BookingSettings
+from booking.content import DEFAULT_CONTENT_FILE
+from booking.context import Domain
+from booking.offices import get_office
+from bot.factory import build_dispatcher
+from tests.bot.conftest import SQLITE_ONLY, make_bot_settings
+from tests.bot.flows import choose_language
+from tests.bot.recording import Chat_, RecordingSession
+
+pytestmark = SQLITE_ONLY
+
+
+async def test_requirements_for_each_service_in_both_languages(
+    ctx: Domain, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "id")
+    await chat.tap("mn:info")
+    await chat.press("in:req:", "Paspor baru")
+    text = chat.last_text()
+    assert "Kartu Keluarga (KK) asli" in text and "KTP elektronik asli" in text
+
+    await chat.tap("mn:lang")
+    await chat.press("lg:en")
+    await chat.send("/info")
+    await chat.press("in:req:renewal")
+    text = chat.last_text()
+    assert "Your old passport" in text
+    assert "Kartu Keluarga" not in text
+
+
+async def test_fees_follow_pp_45_2024(ctx: Domain, new_chat: Callable[..., Chat_]) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await chat.tap("mn:info")
+    await chat.press("in:fees")
+    text = chat.last_text()
+    assert "Ordinary (non-electronic) passport, 5 years: Rp350,000" in text
+    assert "Ordinary (non-electronic) passport, 10 years: Rp650,000" in text
+    assert "Electronic passport, 5 years: Rp650,000" in text
+    assert "Electronic passport, 10 years: Rp950,000" in text
+    await chat.tap("mn:lang")
+    await chat.press("lg:id")
+    await chat.tap("in:fees:")
+    assert "Paspor elektronik, 10 tahun: Rp950.000" in chat.last_text()
+
+
+async def test_faq(ctx: Domain, new_chat: Callable[..., Chat_]) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await chat.tap("in:faq:")
+    assert "How often can I reschedule?" in chat.last_text()
+
+
+async def test_content_comes_from_the_configured_file(
+    ctx: Domain, settings: BookingSettings, tmp_path: Path, bot: Bot, session: RecordingSession
+) -> None:
+    data = yaml.safe_load(DEFAULT_CONTENT_FILE.read_text(encoding="utf-8"))
+    data["fees"][0]["amount"] = 400000
+    data["fees"][0]["label"]["en"] = "Changed passport fee"
+    custom = tmp_path / "content.yaml"
+    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=555001)
+    await choose_language(chat, "en")
+    await chat.tap("in:fees:")
+    assert "Changed passport fee: Rp400,000" in chat.last_text()
+
+
+async def test_office_details_and_location_pin(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await chat.tap("mn:offices")
+    await chat.press("pv:i:")
+    sent = await chat.press(f"of:i:{office}")
+    text = chat.last_text()
+    o = await get_office(ctx, office)
+    assert o.name in text and o.address in text
+    assert "Time zone: WIB (Asia/Jakarta)" in text
+    assert "Pagi: 08:00–10:00 WIB" in text and "Mon, Tue, Wed, Thu, Fri" in text
+    [pin] = [r for r in sent if isinstance(r, SendLocation)]
+    assert (pin.latitude, pin.longitude) == (-6.2567, 106.8305)
+    assert pin.chat_id == chat.user_id

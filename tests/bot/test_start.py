@@ -1,0 +1,103 @@
+"""/start with the first-time language choice, /language, /help, the main menu and
+the command menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from aiogram import Bot
+from aiogram.methods import SendMessage, SetMyCommands
+
+from booking.applicants import get_applicant
+from booking.context import Domain
+from bot.factory import set_commands
+from tests.bot.conftest import SQLITE_ONLY
+from tests.bot.recording import Chat_, RecordingSession
+from tests.factories import add_applicant
+
+
+@SQLITE_ONLY
+async def test_first_start_asks_for_language_then_shows_menu(
+    ctx: Domain, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await chat.send("/start")
+    buttons = chat.last_keyboard()
+    assert [data for _, data in buttons] == ["lg:id", "lg:en"]
+    assert buttons[0][0] == "Bahasa Indonesia"
+
+    await chat.press("lg:en")
+    assert "What would you like to do?" in chat.last_text()
+    assert [data for _, data in chat.last_keyboard()] == [
+        "mn:book",
+        "mn:mine",
+        "mn:info",
+        "mn:offices",
+        "mn:help",
+        "mn:lang",
+    ]
+    # A returning user goes straight to the menu, in the chosen language.
+    sent = await chat.send("/start")
+    [reply] = [r for r in sent if isinstance(r, SendMessage)]
+    assert "What would you like to do?" in reply.text
+    assert "lg:id" not in str(reply.reply_markup)
+
+
+@SQLITE_ONLY
+async def test_default_language_is_indonesian(ctx: Domain, new_chat: Callable[..., Chat_]) -> None:
+    chat = new_chat(language_code="en")
+    await chat.send("/start")
+    await chat.press("lg:id")
+    assert "Apa yang ingin Anda lakukan?" in chat.last_text()
+    await chat.send("/help")
+    assert "Tanpa Antre memesan jadwal" in chat.last_text()
+
+
+@SQLITE_ONLY
+async def test_language_command_changes_a_registered_applicants_language(
+    ctx: Domain, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await add_applicant(ctx, chat.user_id, born=date(1985, 1, 2))
+    await chat.send("/start")  # registered: no language prompt, Indonesian saved
+    assert "Apa yang ingin Anda lakukan?" in chat.last_text()
+
+    await chat.send("/language")
+    await chat.press("lg:en")
+    applicant = await get_applicant(ctx, chat.user_id)
+    assert applicant is not None and applicant.language == "en"
+    await chat.send("/help")
+    assert "/book: book an appointment" in chat.last_text()
+
+    await chat.tap("mn:lang")
+    await chat.press("lg:id")
+    applicant = await get_applicant(ctx, chat.user_id)
+    assert applicant is not None and applicant.language == "id"
+    assert "Bahasa diatur ke Bahasa Indonesia." in chat.last_text()
+
+
+@SQLITE_ONLY
+async def test_cancel_returns_to_the_menu_from_any_step(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await chat.send("/start")
+    await chat.press("lg:en")
+    await chat.tap("mn:book")
+    await chat.press("pv:b:")
+    await chat.send("/cancel")
+    assert "What would you like to do?" in chat.last_text()
+    # The flow is gone: free text now gets the general hint, not a step's help.
+    await chat.send("hello")
+    assert "I did not understand that" in chat.last_text()
+
+
+async def test_set_commands_in_indonesian_and_english(bot: Bot, session: RecordingSession) -> None:
+    await set_commands(bot)
+    calls = [r for r in session.requests if isinstance(r, SetMyCommands)]
+    assert [c.language_code for c in calls] == [None, "en"]
+    default, english = ({c.command: c.description for c in call.commands} for call in calls)
+    assert default.keys() == english.keys() >= {"start", "book", "my", "language", "help"}
+    assert default["book"] == "Pesan jadwal"
+    assert english["book"] == "Book an appointment"
