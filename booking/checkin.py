@@ -30,7 +30,7 @@ from booking.errors import (
     UnknownBookingCode,
     WrongDay,
 )
-from booking.models import Applicant, Appointment, AppointmentStatus, Office, Slot
+from booking.models import ACTIVE_STATUSES, Applicant, Appointment, AppointmentStatus, Office, Slot
 from booking.offices import office_by_id
 from booking.schedule import local_now
 from booking.views import AppointmentView
@@ -222,9 +222,22 @@ async def close_out_day(ctx: Domain, now: datetime | None = None) -> int:
 
 
 async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datetime) -> int:
+    earlier = select(col(Slot.id)).where(Slot.office_id == office_id, col(Slot.day) < today)
+    async with ctx.db.reader() as session:
+        # Most rounds find nothing to do: skip taking the write lock then.
+        pending = (
+            await session.exec(
+                select(func.count()).where(
+                    col(Appointment.slot_id).in_(earlier),
+                    col(Appointment.status).in_(ACTIVE_STATUSES),
+                )
+            )
+        ).one()
+    if not pending:
+        return 0
+
     async def tx() -> int:
         async with ctx.db.writer() as session:
-            earlier = select(col(Slot.id)).where(Slot.office_id == office_id, col(Slot.day) < today)
             changed = {}
             for old, new in (
                 (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW),

@@ -1,4 +1,5 @@
-"""Background duties of a running service: releasing slots on time.
+"""Background duties of a running service: releasing slots on time, and closing
+out the appointments of days that are over (no-show or served).
 
 Every instance may run them: releasing is idempotent and safe under concurrency.
 """
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from booking.checkin import close_out_day
 from booking.context import Domain
 from booking.models import Office
 from booking.release import release_slots
@@ -37,6 +39,9 @@ async def release_loop(ctx: Domain, stop: asyncio.Event, *, max_sleep: float = 6
             made = await release_slots(ctx)
             if made:
                 log.info("released %d slots", made)
+            closed = await close_out_day(ctx)
+            if closed:
+                log.info("closed out %d appointments of past days", closed)
             upcoming = await next_release_moment(ctx)
         except Exception:  # keep the service alive; the next round retries
             log.exception("releasing slots failed")

@@ -19,6 +19,7 @@ from booking.errors import (
     UnknownBookingCode,
     WrongDay,
 )
+from booking.jobs import release_loop
 from booking.models import Appointment, AppointmentStatus, AuditLog
 from tests.admin_helpers import TUE, WED, book_on, rows, slot_ids, snapshot
 from tests.factories import add_office, office_spec
@@ -212,3 +213,16 @@ async def test_close_out_follows_each_offices_zone(ctx):
     states = await statuses(ctx)
     assert states[in_wit.code][0] == AppointmentStatus.NO_SHOW
     assert states[in_wib.code][0] == AppointmentStatus.BOOKED
+
+
+async def test_the_background_loop_closes_out_past_days(ctx, tuesday):
+    ctx.clock.set(WED_0030_WIB)
+    stop = asyncio.Event()
+    task = asyncio.create_task(release_loop(ctx, stop, max_sleep=0.05))
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if {s for s, _ in (await statuses(ctx)).values()} == {AppointmentStatus.NO_SHOW}:
+            break
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    assert {s for s, _ in (await statuses(ctx)).values()} == {AppointmentStatus.NO_SHOW}
