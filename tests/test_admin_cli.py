@@ -83,7 +83,7 @@ async def office_today(ctx, clock):
     await add_office(ctx, office_spec("TEST-2", timezone="UTC", sessions=[ALL_DAY]))
     # A national holiday is never released; give the day a session anyway.
     async with ctx.db.writer() as session:
-        for day in (today - timedelta(days=1), today):
+        for day in (today + timedelta(days=i) for i in range(-1, 5)):
             if not await slot_ids(ctx, office_id, day):
                 session.add(
                     Slot(
@@ -208,3 +208,32 @@ async def test_checkin_and_no_shows(ctx, settings, office_today):
     assert "1 appointment(s) marked no-show" in result.stdout
     (row,) = await rows(ctx, Appointment, Appointment.id == past.id)
     assert row.status == AppointmentStatus.NO_SHOW
+
+
+async def test_set_quota(ctx, settings, office_today):
+    office_id, today = office_today
+    first, last = today + timedelta(days=2), today + timedelta(days=4)
+    await book_on(ctx, office_id, first, [101, 102, 103])
+    before = await snapshot(ctx)
+    for bad in ("abc", "-1", "100001"):
+        assert_clear_error(
+            run_cli(settings, "set-quota", "TEST", bad, "--date", first.isoformat()), "quota"
+        )
+    assert_clear_error(
+        run_cli(settings, "set-quota", "TEST", "5", "--from", last.isoformat(), "--to", str(first)),
+        "before it starts",
+    )
+    assert_clear_error(
+        run_cli(settings, "set-quota", "TEST", "5", "--date", str(today - timedelta(days=1))),
+        "in the past",
+    )
+    assert_clear_error(run_cli(settings, "set-quota", "NOPE", "5", "--date", str(first)), "NOPE")
+    assert_clear_error(
+        run_cli(settings, "set-quota", "TEST", "2", "--from", str(first), "--to", str(last)),
+        "3 seats are already booked",
+    )
+    assert await snapshot(ctx) == before
+    result = run_cli(settings, "set-quota", "TEST", "4", "--from", str(first), "--to", str(last))
+    assert result.returncode == 0, result.stderr
+    capacities = {s.day: s.capacity for s in await rows(ctx, Slot, Slot.office_id == office_id)}
+    assert [capacities[first + timedelta(days=i)] for i in range(3)] == [4, 4, 4]
