@@ -397,6 +397,19 @@ async def set_session_shares(
 
 
 MAX_WINDOW_DAYS = 366
+_RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def release_rule_for(at: time, weekday: int | None = None) -> str:
+    """The RRULE of a release moment: every day at ``at`` (office-local), or every
+    week on ``weekday`` (0 = Monday) at ``at``. E.g. Friday 14:00 is
+    ``release_rule_for(time(14), 4)``."""
+    if weekday is not None and not 0 <= weekday <= 6:
+        raise InvalidReleasePolicy("weekday", weekday)
+    when = f"BYHOUR={at.hour};BYMINUTE={at.minute}"
+    if weekday is None:
+        return f"FREQ=DAILY;{when}"
+    return f"FREQ=WEEKLY;BYDAY={_RRULE_DAYS[weekday]};{when}"
 
 
 async def set_release_policy(

@@ -18,11 +18,13 @@ from booking.offices_file import SessionSpec
 from booking.quotas import (
     clear_quota_override,
     quota_settings,
+    release_rule_for,
     set_office_quota,
     set_quota_override,
     set_release_policy,
     set_session_shares,
 )
+from booking.schedule import release_horizon
 from tests.admin_helpers import FRI, THU, TODAY, TUE, WED, book_on, rows, snapshot
 from tests.factories import WEEKDAYS, add_office, office_spec
 
@@ -249,3 +251,21 @@ async def test_invalid_release_policy_changes_nothing(ctx, window, rule):
     with pytest.raises(InvalidReleasePolicy):
         await set_release_policy(ctx, office_id, window, rule, actor="t")
     assert await snapshot(ctx) == before
+
+
+def test_release_rule_for():
+    assert release_rule_for(time(8)) == "FREQ=DAILY;BYHOUR=8;BYMINUTE=0"
+    assert release_rule_for(time(14, 30), 4) == "FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=30"
+    with pytest.raises(InvalidReleasePolicy):
+        release_rule_for(time(8), 7)
+
+
+async def test_weekly_release_policy(ctx):
+    office_id = await add_office(ctx, office_spec(window_days=14))
+    await set_release_policy(ctx, office_id, 7, release_rule_for(time(14), 4), actor="t")
+    settings = await quota_settings(ctx, office_id)
+    assert settings.release_rule == "FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0"
+    assert settings.release_window_days == 7
+    # On Monday 30 Nov the last release was Friday 27 Nov: dates up to 4 Dec are open.
+    horizon = release_horizon(settings.release_rule, 7, "Asia/Jakarta", ctx.now())
+    assert horizon == date(2026, 12, 4)
