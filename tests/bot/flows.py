@@ -25,12 +25,17 @@ async def pick_open_day(chat: Chat_) -> list[Any]:
 
 async def reach_session(chat: Chat_, service: str = "new") -> None:
     """Menu → book → province → office → service → date; sessions are now shown."""
+    await reach_calendar(chat, service)
+    await pick_open_day(chat)
+
+
+async def reach_calendar(chat: Chat_, service: str = "new") -> None:
+    """Menu → book → province → office → service; the calendar is now shown."""
     await chat.tap("mn:book")
     await chat.press("pv:b:")
     await chat.press("of:b:")
     office_id = chat.button("sv:").split(":")[1]
     await chat.tap(f"sv:{office_id}:{service}")
-    await pick_open_day(chat)
 
 
 async def book_new(

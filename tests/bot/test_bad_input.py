@@ -1,0 +1,440 @@
+"""Bad input: stale buttons, forged callback data, double taps, free text where a
+button is expected, stickers/photos/voice, floods, and failures inside a handler.
+
+Every test here also goes through the autouse check in conftest: every callback
+query answered exactly once, texts ≤ 4096 characters, callback_data ≤ 64 bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
+
+from booking.appointments import appointments_of, book, cancel, get_appointment
+from booking.clock import FixedClock
+from booking.closures import close_day
+from booking.config import BookingSettings
+from booking.context import Domain
+from booking.models import AppointmentStatus, ServiceType
+from bot.factory import build_dispatcher
+from tests.bot.conftest import SQLITE_ONLY, booked, make_bot_settings, slot_on
+from tests.bot.flows import (
+    book_new,
+    choose_language,
+    pick_day,
+    reach_calendar,
+    reach_session,
+    switch_language,
+)
+from tests.bot.recording import Chat_, RecordingSession
+from tests.factories import add_applicant, make_nik
+
+pytestmark = SQLITE_ONLY
+
+TODAY = date(2026, 11, 30)
+TOMORROW = date(2026, 12, 1)
+NIK = make_nik(date(1991, 2, 3), serial=2468)
+STALE_EN = "This button is no longer valid."
+
+
+async def fill(ctx: Domain, slot_id: int, seats: int, first_user: int = 900000) -> None:
+    """Other applicants take ``seats`` seats of a slot."""
+    for i in range(seats):
+        await add_applicant(ctx, first_user + i, born=date(1980, 1, 1), serial=5000 + i)
+        await book(ctx, telegram_id=first_user + i, slot_id=slot_id, service=ServiceType.NEW)
+
+
+def texts(sent: list[Any]) -> str:
+    return "\n".join(
+        str(getattr(r, "text", None) or getattr(r, "caption", None) or "") for r in sent
+    )
+
+
+def answers(sent: list[Any]) -> list[AnswerCallbackQuery]:
+    return [r for r in sent if isinstance(r, AnswerCallbackQuery)]
+
+
+# --- stale buttons -------------------------------------------------------------------
+
+
+async def test_session_that_filled_meanwhile(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    data = chat.button("se:", "Siang")
+    await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)
+
+    sent = await chat.tap(data)
+    assert "that session is no longer available" in texts(sent)
+    # Fresh choices: the session still open that day, and no booking was made.
+    assert [t for t, d in chat.last_keyboard() if d.startswith("se:")] == [
+        "Pagi 08:00–10:00 WIB · 5 left"
+    ]
+    assert await appointments_of(ctx, chat.user_id) == []
+
+
+async def test_session_that_filled_before_confirm_offers_nearest_dates(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    await chat.press("se:", "Siang")
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)
+
+    sent = await chat.press("cf:")
+    assert "Sorry, that session just filled up." in texts(sent)
+    assert "The nearest dates with seats left:" in texts(sent)
+    nearest = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
+    assert nearest and f":{TOMORROW.year}:{TOMORROW.month}:{TOMORROW.day}" in " ".join(nearest)
+    assert await appointments_of(ctx, chat.user_id) == []
+    # The fresh choice works: tomorrow still has the morning session.
+    await chat.tap(next(d for d in nearest if d.endswith(":12:1")))
+    await chat.press("se:", "Pagi")
+    await chat.press("sd:use")
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    await chat.press("cf:")
+    [appt] = await appointments_of(ctx, chat.user_id)
+    assert appt.label == "Pagi"
+
+
+async def test_appointment_already_cancelled(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    await switch_language(chat, "en")
+    await chat.send("/my")
+    await chat.press(f"ap:cancel:{appt.id}")
+    await cancel(ctx, telegram_id=chat.user_id, appointment_id=appt.id)  # from elsewhere
+
+    for data in (f"ap:cancel_yes:{appt.id}", f"ap:qr:{appt.id}", f"ap:resched:{appt.id}"):
+        sent = await chat.tap(data)
+        assert "This appointment is no longer active (cancelled)." in texts(sent)
+        assert "You have no active appointment." in texts(sent)
+        assert not any(isinstance(r, SendPhoto) for r in sent)
+    after = await get_appointment(ctx, chat.user_id, appt.id)
+    assert after.status is AppointmentStatus.CANCELLED
+
+
+async def test_date_that_closed(ctx: Domain, office: int, new_chat: Callable[..., Chat_]) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await close_day(ctx, office, TOMORROW, "Pemadaman listrik", actor="cli:test")
+
+    sent = await pick_day(chat, TOMORROW)
+    assert "The office is closed on that date. (Pemadaman listrik)" in texts(sent)
+    assert "The nearest dates with seats left:" in texts(sent)
+    offered = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
+    assert offered and not any(d.endswith(":12:1") for d in offered)
+
+
+async def test_date_that_closed_before_confirm(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    await chat.press("se:", "Pagi")
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    await close_day(ctx, office, TOMORROW, "Acara kantor", actor="cli:test")
+    sent = await chat.press("cf:")
+    assert "Sorry, the office has closed that date." in texts(sent)
+    assert await appointments_of(ctx, chat.user_id) == []
+
+
+async def test_calendar_from_last_month(
+    ctx: Domain, office: int, clock: FixedClock, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    old_day = chat.button("dy:", "30 (")  # 30 November, open now
+    old_prev = f"mo:{office}:new:0:2026:11"
+    clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
+
+    sent = await chat.tap(old_day)
+    assert "That date has passed." in texts(sent)
+    assert any(d.startswith("dy:") for _, d in chat.last_keyboard())
+
+    sent = await chat.tap(old_prev)
+    assert "That month cannot be booked." in texts(sent)
+    [answer] = answers(sent)
+    assert answer.text == "That month cannot be booked."
+    # The fresh calendar is December's.
+    assert any(d.endswith(":2026:12:3") for _, d in chat.last_keyboard())
+    assert await appointments_of(ctx, chat.user_id) == []
+
+
+# --- forged callback data ----------------------------------------------------------------
+
+
+async def test_another_users_appointment_is_refused_and_unchanged(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    owner, intruder = new_chat(), new_chat()
+    theirs = await booked(ctx, office, owner.user_id, TOMORROW)
+    other_slot = await slot_on(ctx, office, date(2026, 12, 2), "Pagi")
+    await add_applicant(ctx, intruder.user_id, born=date(1970, 7, 7))
+    await switch_language(intruder, "en")
+    forged = [
+        f"ap:qr:{theirs.id}",
+        f"ap:cancel:{theirs.id}",
+        f"ap:cancel_yes:{theirs.id}",
+        f"ap:resched:{theirs.id}",
+        f"rs:{theirs.id}:{other_slot}",
+        f"se:{other_slot}:new:{theirs.id}",
+        f"mo:{office}:new:{theirs.id}:2026:12",
+        f"dy:{office}:new:{theirs.id}:2026:12:2",
+    ]
+    for data in forged:
+        sent = await intruder.tap(data)
+        said = texts(sent) + " ".join(a.text or "" for a in answers(sent))
+        assert STALE_EN in said, data
+        assert theirs.code not in said, data
+        assert not any(isinstance(r, SendPhoto) for r in sent), data
+    after = await get_appointment(ctx, owner.user_id, theirs.id)
+    assert after.status is AppointmentStatus.BOOKED
+    assert (after.slot_id, after.reschedule_count) == (theirs.slot_id, 0)
+    assert await appointments_of(ctx, intruder.user_id) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "zz:1:2",  # unknown prefix
+        "",  # empty
+        "garbage",
+        "::::",
+        "\x00\x01\x02",
+        "ap:delete:1",  # unknown action
+        "ap:qr:abc",
+        "ap:qr:-1",
+        "ap:qr:99999999999999999999",
+        "mo:1:new:0:2026:13",  # month out of range
+        "mo:1:new:0:1999:1",
+        "dy:1:new:0:2026:2:30",  # no such date
+        "dy:1:new:0:2026:12:32",
+        "pv:b:999",  # no such province
+        "op:b:0:99",  # no such page
+        "of:b:99999",  # no such office
+        "sv:99999:new",
+        "sv:1:express",  # no such service
+        "se:99999:new:0",  # no such slot
+        "cf:99999:new:none",
+        "cf:1:new:royal",
+        "in:req:",  # requirements without a service
+        "lg:fr",
+        "x" * 64,
+    ],
+)
+async def test_forged_or_garbled_callback_is_refused_and_changes_nothing(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], data: str
+) -> None:
+    chat = new_chat()
+    await add_applicant(ctx, chat.user_id, born=date(1970, 7, 7))
+    await switch_language(chat, "en")
+    sent = await chat.tap(data)
+    [answer] = answers(sent)
+    assert answer.text == STALE_EN
+    assert "What would you like to do?" in texts(sent)
+    assert await appointments_of(ctx, chat.user_id) == []
+
+
+# --- double tap --------------------------------------------------------------------------
+
+
+async def test_double_tap_on_confirm_books_once(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], session: RecordingSession
+) -> None:
+    chat = new_chat()
+    await book_new(chat, NIK, language="en")
+    confirm = next(
+        d for r in reversed(chat.sent_to_me()) for d in [_confirm_data(r)] if d is not None
+    )
+    sent = await chat.tap(confirm)
+    [appt] = await appointments_of(ctx, chat.user_id)
+    assert f"This booking is already confirmed: {appt.code}" in texts(sent)
+    assert len([r for r in session.requests if isinstance(r, SendPhoto)]) == 1
+
+
+def _confirm_data(request: Any) -> str | None:
+    markup = getattr(request, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", []):
+        for button in row:
+            if (button.callback_data or "").startswith("cf:"):
+                return str(button.callback_data)
+    return None
+
+
+async def test_simultaneous_double_tap_books_once(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_session(chat)
+    await chat.press("se:")
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    data = chat.button("cf:")
+    await asyncio.gather(chat.tap(data), chat.tap(data))
+    assert len(await appointments_of(ctx, chat.user_id)) == 1
+
+
+# --- free text, stickers, photos, voice ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Please tap a date in the calendar above."),
+        ("id", "Silakan ketuk tanggal pada kalender di atas."),
+    ],
+)
+async def test_free_text_where_a_button_is_expected_gets_the_steps_help(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], language: str, expected: str
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, language)
+    await reach_calendar(chat)
+    await chat.send("besok pagi saja")
+    assert expected in chat.last_text()
+    # The step is unchanged: the calendar's buttons still work.
+    await pick_day(chat, TOMORROW)
+    assert any(d.startswith("se:") for _, d in chat.last_keyboard())
+
+
+async def test_free_text_at_other_steps(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await chat.tap("mn:book")
+    await chat.send("Jakarta")
+    assert "Please choose a province with the buttons above." in chat.last_text()
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    await chat.send("pagi")
+    assert "Please choose a session with the buttons above." in chat.last_text()
+    await chat.press("se:")
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    await chat.send("0812345678")
+    assert "Please tap “Share my phone number” or “Skip” below." in chat.last_text()
+    await chat.send("Skip")
+    await chat.send("lansia")
+    assert "Please choose a priority option" in chat.last_text()
+    await chat.press("pr:none")
+    await chat.send("ya")
+    assert "Please tap “Confirm booking” above" in chat.last_text()
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])
+async def test_sticker_photo_or_voice_anywhere_gets_a_polite_reply(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], kind: str
+) -> None:
+    chat = new_chat()
+    send = {"sticker": chat.send_sticker, "photo": chat.send_photo, "voice": chat.send_voice}[kind]
+    await choose_language(chat, "id")
+    sent = await send()
+    assert "Maaf, saya hanya bisa membaca pesan teks dan ketukan tombol." in texts(sent)
+    await switch_language(chat, "en")
+    await reach_session(chat)
+    await chat.press("se:")
+    await chat.send("Budi Santoso")
+    sent = await send()  # at the NIK step
+    assert "Sorry, I can only read text messages and button taps." in texts(sent)
+    assert "Please type your 16-digit NIK." in texts(sent)
+    await chat.send(NIK)  # the step still works
+    assert "share your phone number" in chat.last_text()
+
+
+# --- throttle ----------------------------------------------------------------------------
+
+
+async def test_throttle_slows_a_flood_before_any_database_work(
+    ctx: Domain,
+    settings: BookingSettings,
+    office: int,
+    bot: Bot,
+    session: RecordingSession,
+) -> None:
+    dp = build_dispatcher(make_bot_settings(settings, throttle_rate=0.001, throttle_burst=3), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=424242, language_code="en")
+    replies = [await chat.send("/help") for _ in range(10)]
+    handled = [r for r in replies if any("/book" in (getattr(m, "text", "") or "") for m in r)]
+    assert len(handled) == 3
+    slow_down = [m for r in replies for m in r if "Terlalu banyak permintaan" in (m.text or "")]
+    assert len(slow_down) == 1  # one warning per flood, not one per message
+
+    # While throttled, nothing touches the database, and taps are still answered.
+    real_db = ctx.db
+    ctx.db = Exploding()  # type: ignore[assignment]
+    try:
+        for _ in range(5):
+            sent = await chat.tap("mn:book")
+            [answer] = answers(sent)
+            assert answer.text == "Terlalu banyak permintaan. Mohon tunggu sebentar."
+    finally:
+        ctx.db = real_db
+    # Another user is not slowed down by this one.
+    other = Chat_(dp=dp, bot=bot, user_id=434343)
+    await other.send("/help")
+    assert "/book" in other.last_text()
+
+
+class Exploding:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"database used while throttled: {name}")
+
+
+# --- failures inside a handler -----------------------------------------------------------
+
+
+async def test_a_failure_gets_a_polite_message_and_the_tap_is_answered(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    real_db = ctx.db
+    ctx.db = Broken()  # type: ignore[assignment]
+    try:
+        sent = await chat.tap("mn:book")
+        sent += await chat.send("/my")
+    finally:
+        ctx.db = real_db
+    assert len(answers(sent)) == 1
+    replies = [r for r in sent if isinstance(r, SendMessage)]
+    assert [r.text for r in replies] == ["Sorry, something went wrong. Please try again."] * 2
+    assert "Traceback" not in texts(sent)
+    assert "RuntimeError" in caplog.text  # logged for the maintainers
+
+
+class Broken:
+    def reader(self) -> Any:
+        raise RuntimeError("database is down")
+
+    def writer(self) -> Any:
+        raise RuntimeError("database is down")

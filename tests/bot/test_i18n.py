@@ -1,0 +1,77 @@
+"""Every message id in the code has an Indonesian translation, in the .po and in
+the committed .mo; placeholders survive translation."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR
+
+BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
+KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "__": None}
+
+
+def code_message_ids() -> set[str]:
+    ids = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(BOT_DIR), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+def catalog(language: str):  # type: ignore[no-untyped-def]
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=language)
+
+
+def test_code_has_message_ids() -> None:
+    ids = code_message_ids()
+    assert "What would you like to do?" in ids
+    assert len(ids) > 100
+
+
+def test_every_message_id_has_an_indonesian_translation() -> None:
+    po = catalog("id")
+    missing = sorted(mid for mid in code_message_ids() if mid not in po or not po[mid].string)
+    assert missing == [], f"no Indonesian translation for: {missing}"
+    fuzzy = sorted(m.id for m in po if m.id and m.fuzzy)
+    assert fuzzy == [], f"fuzzy (unchecked) translations: {fuzzy}"
+
+
+def test_compiled_catalog_matches_the_po_file() -> None:
+    po = catalog("id")
+    with (LOCALES_DIR / "id" / "LC_MESSAGES" / "messages.mo").open("rb") as f:
+        mo = gettext.GNUTranslations(f)
+    stale = [m.id for m in po if m.id and mo.gettext(m.id) != m.string]
+    assert stale == [], "messages.mo is out of date: run scripts/i18n compile"
+    assert (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("language", ["id"])
+def test_translations_keep_placeholders(language: str) -> None:
+    broken = [
+        m.id for m in catalog(language) if m.id and m.string and _fields(m.id) != _fields(m.string)
+    ]
+    assert broken == []
+
+
+def test_no_message_id_is_built_at_runtime() -> None:
+    """``_(f"...")`` or ``_(x + y)`` cannot be extracted, so it would never be translated."""
+    offenders = []
+    for path in BOT_DIR.rglob("*.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\b_\(\s*f[\"']", line):
+                offenders.append(f"{path.name}:{n}")
+    assert offenders == []

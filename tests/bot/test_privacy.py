@@ -1,0 +1,81 @@
+"""The plain NIK appears in no outgoing request, log line, callback data or FSM data."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from aiogram import Dispatcher
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.methods import DeleteMessage
+
+from booking.appointments import appointments_of
+from booking.context import Domain
+from tests.bot.conftest import SQLITE_ONLY
+from tests.bot.flows import choose_language, reach_session
+from tests.bot.recording import Chat_, RecordingSession, file_bytes
+from tests.factories import make_nik
+
+NIK = make_nik(date(1987, 8, 21), female=True, serial=1357)
+# Valid-looking NIKs typed wrongly must not leak either.
+WRONG = ["3171016108871357 0", "31.71.01.61.08.87.1357x", "9971016108871357"]
+
+
+def everything_recorded(session: RecordingSession) -> str:
+    parts = []
+    for request in session.requests:
+        parts.append(repr(request.model_dump()))
+        for field in ("photo", "document"):
+            value = getattr(request, field, None)
+            if value is not None and not isinstance(value, str):
+                parts.append(file_bytes(value).decode("latin-1"))
+    return "\n".join(parts)
+
+
+def digits_only(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+@SQLITE_ONLY
+async def test_plain_nik_is_never_sent_logged_or_stored(
+    ctx: Domain,
+    office: int,
+    dp: Dispatcher,
+    new_chat: Callable[..., Chat_],
+    session: RecordingSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_session(chat)
+    await chat.press("se:")
+    await chat.send("Siti Rahayu")
+    for wrong in WRONG:
+        await chat.send(wrong)
+    await chat.send(NIK)
+    await chat.send("Skip")
+    await chat.press("pr:pregnant")
+    await chat.press("cf:")
+    await chat.send("/my")
+    [appt] = await appointments_of(ctx, chat.user_id)
+    assert appt.priority is not None  # the flow went all the way through
+
+    recorded = everything_recorded(session)
+    assert NIK not in recorded
+    assert NIK not in digits_only(recorded)  # not even split by separators
+    masked = NIK[:4] + "*" * 10 + NIK[-2:]
+    assert masked in recorded  # the masked form is what the user sees
+
+    assert NIK not in caplog.text
+
+    storage = dp.storage
+    assert isinstance(storage, MemoryStorage)
+    stored = repr({k: (v.state, v.data) for k, v in storage.storage.items()})
+    assert NIK not in stored and NIK not in digits_only(stored)
+
+    # The typed NIK is deleted from the chat once read.
+    deleted = [r for r in session.requests if isinstance(r, DeleteMessage)]
+    assert len(deleted) == len(WRONG) + 1
