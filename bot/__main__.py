@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.utils.token import TokenValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from bot.app import MissingToken
@@ -101,8 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = BotSettings()
-    except ValueError as exc:
-        print(f"invalid setting: {str(exc).splitlines()[0]}", file=sys.stderr)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "_".join(str(part) for part in error["loc"]).upper() or "setting"
+        print(f"invalid setting {name}: {error['msg']}", file=sys.stderr)
         return EXIT_CONFIG
     try:
         asyncio.run(run(args, settings))

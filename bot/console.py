@@ -43,6 +43,8 @@ USER_ID = 100001
 SAMPLE_PHONE = "+6281234567890"
 # How long to wait for the bot to handle one line before giving up on it.
 STEP_TIMEOUT_S = 60.0
+PLAYGROUND_THROTTLE_RATE = 50.0
+PLAYGROUND_THROTTLE_BURST = 100
 
 HELP = (
     "Type a message and press Enter. A number presses a button of the latest message"
@@ -287,7 +289,13 @@ async def run_console(
     interactive = stdin.isatty()
     async with BotApiEmulator() as api:
         bot_settings = settings.model_copy(
-            update={"bot_token": SecretStr(PLAYGROUND_TOKEN), "telegram_api_url": api.base_url}
+            update={
+                "bot_token": SecretStr(PLAYGROUND_TOKEN),
+                "telegram_api_url": api.base_url,
+                # One local user, often a pasted script: the flood throttle would only confuse.
+                "throttle_rate": max(settings.throttle_rate, PLAYGROUND_THROTTLE_RATE),
+                "throttle_burst": max(settings.throttle_burst, PLAYGROUND_THROTTLE_BURST),
+            }
         )
         app = await create_app(bot_settings)
         try:

@@ -124,6 +124,7 @@ class BotApiEmulator:
         # The highest update_id the bot confirmed by asking getUpdates for a later offset.
         self.confirmed_update_id = 0
         self._confirmation = asyncio.Condition()
+        self._closing = False
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle -----------------------------------------------------------
@@ -146,6 +147,9 @@ class BotApiEmulator:
             self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        # Wake pending long polls so that shutting down does not wait for their timeout.
+        self._closing = True
+        await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -389,7 +393,7 @@ class BotApiEmulator:
                 self.confirmed_update_id = offset - 1
                 async with self._confirmation:
                     self._confirmation.notify_all()
-        if not self._updates and timeout > 0:
+        if not self._updates and timeout > 0 and not self._closing:
             async with self._new_update:
                 try:
                     await asyncio.wait_for(self._new_update.wait(), timeout=timeout)

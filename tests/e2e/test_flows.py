@@ -1,0 +1,173 @@
+"""End to end, in polling mode: the bot's real aiohttp session talks to a
+``BotApiEmulator`` through TELEGRAM_API_URL; a user books, cancels and
+reschedules by pressing the buttons the bot sent."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from booking.appointments import appointments_of
+from booking.availability import sessions_of
+from booking.context import Domain
+from booking.models import AppointmentStatus, ServiceType
+from bot import callbacks as cb
+from bot.app import BotApp
+from bot.emulator import ApiCall, BotApiEmulator
+from tests.e2e.driver import Chat, has_button, keyboard_buttons, method_is, plain, text_of
+from tests.factories import add_office, make_nik, office_spec
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NIK = make_nik(date(1990, 5, 17), serial=42)
+NAME = "Sari Wulandari"
+DAY = date(2026, 12, 1)  # Tuesday; the fixed clock is Monday 30 November 2026, 07:00 WIB
+OTHER_DAY = date(2026, 12, 2)
+NEW = ServiceType.NEW
+
+pytestmark = pytest.mark.usefixtures("polling")
+
+
+@pytest.fixture
+async def office_id(domain: Domain) -> int:
+    return await add_office(domain, office_spec("E2E", daily=10))
+
+
+async def slot_on(domain: Domain, office_id: int, day: date) -> tuple[int, int]:
+    """(slot id, seats left) of the office's only session on ``day``."""
+    (session,) = await sessions_of(domain, office_id, day)
+    return session.slot_id, session.seats_left
+
+
+def asks_for_contact(call: ApiCall) -> bool:
+    return any(b.get("request_contact") for b in keyboard_buttons(call))
+
+
+async def choose_day(chat: Chat, office_id: int, day: date, appt: int = 0) -> None:
+    """Press ``day`` on the calendar, turning to its month first when needed."""
+    try:
+        chat.button(data=day_button(office_id, day, appt))
+    except AssertionError:
+        month = cb.Month(office=office_id, service=NEW, appt=appt, year=day.year, month=day.month)
+        await chat.press(data=month.pack(), expect=has_button("dy:"))
+    await chat.press(data=day_button(office_id, day, appt), expect=has_button("se:"))
+
+
+def day_button(office_id: int, day: date, appt: int = 0) -> str:
+    return cb.Day(
+        office=office_id, service=NEW, appt=appt, year=day.year, month=day.month, day=day.day
+    ).pack()
+
+
+async def book_through_chat(chat: Chat, domain: Domain, office_id: int) -> str:
+    """A first-time user books ``DAY`` from /start to the confirmation; returns the code."""
+    await chat.send("/start", expect=has_button("lg:"))
+    await chat.press(data=cb.Lang(code="en").pack(), expect=has_button("mn:"))
+    await chat.press(data=cb.Menu(action="book").pack(), expect=has_button("pv:b:"))
+    await chat.press("pv:b:", text="DKI Jakarta", expect=has_button("of:b:"))
+    await chat.press(data=cb.OfficePick(purpose="b", office=office_id).pack())
+    service = cb.Service(office=office_id, service=NEW)
+    await chat.press(data=service.pack(), expect=has_button("mo:"))
+    await choose_day(chat, office_id, DAY)
+    slot_id, _ = await slot_on(domain, office_id, DAY)
+    await chat.press(data=cb.Session(slot=slot_id, service=NEW, appt=0).pack())
+    await chat.send(NAME)
+    await chat.send(NIK, expect=asks_for_contact)
+    await chat.share_contact("+6281234567890", expect=has_button("pr:"))
+    await chat.press(data=cb.Priority(reason="none").pack(), expect=has_button("cf:"))
+    confirm = cb.Confirm(slot=slot_id, service=NEW, priority="none").pack()
+    await chat.press(data=confirm, expect=method_is("sendDocument"))
+    (view,) = await appointments_of(domain, chat.user_id)
+    return view.code
+
+
+def no_plain_nik_anywhere(api: BotApiEmulator) -> bool:
+    return all(NIK not in repr(call.params) for call in api.calls)
+
+
+async def test_full_booking(
+    app: BotApp, api: BotApiEmulator, chat: Chat, domain: Domain, office_id: int
+) -> None:
+    slot_id, seats_before = await slot_on(domain, office_id, DAY)
+    mark = len(api.calls)
+    code = await book_through_chat(chat, domain, office_id)
+
+    (view,) = await appointments_of(domain, chat.user_id)
+    assert view.status == AppointmentStatus.BOOKED and view.slot_id == slot_id
+    assert (await slot_on(domain, office_id, DAY))[1] == seats_before - 1
+
+    # The confirmation: code, office, local time with its zone, then the QR code and .ics.
+    confirmation = next(
+        c for c in chat.messages(mark) if c.method == "sendMessage" and code in text_of(c)
+    )
+    text = plain(text_of(confirmation))
+    assert "Kantor Imigrasi E2E" in text and "Jl. Contoh No. 1" in text
+    assert "08:00" in text and "WIB" in text
+    (photo,) = [c for c in chat.calls(mark) if c.method == "sendPhoto"]
+    assert photo.files["photo"][1].startswith(PNG_SIGNATURE)
+    (document,) = [c for c in chat.calls(mark) if c.method == "sendDocument"]
+    filename, ics = document.files["document"]
+    assert filename.endswith(".ics")
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert start.tzinfo is not None and start.utcoffset() == ZoneInfo("Asia/Jakarta").utcoffset(
+        start.replace(tzinfo=None)
+    )
+    assert (start.date(), start.hour, start.minute) == (DAY, 8, 0)
+    assert event.walk("VALARM"), "the event carries an alarm"
+    assert code in io.BytesIO(ics).getvalue().decode()
+
+    # The command menu was registered at start-up, in both languages.
+    menus = api.calls_of("setMyCommands")
+    assert {c.params.get("language_code") for c in menus} == {None, "en"}
+    assert chat.unanswered_callbacks() == []
+    assert no_plain_nik_anywhere(api)
+
+
+async def test_cancellation(
+    app: BotApp, api: BotApiEmulator, chat: Chat, domain: Domain, office_id: int
+) -> None:
+    code = await book_through_chat(chat, domain, office_id)
+    (view,) = await appointments_of(domain, chat.user_id)
+    seats_booked = (await slot_on(domain, office_id, DAY))[1]
+
+    await chat.send("/my", expect=has_button("ap:"))
+    await chat.press(data=cb.Appt(action="cancel", id=view.id).pack(), expect=has_button("ap:"))
+    mark = len(api.calls)
+    await chat.press(data=cb.Appt(action="cancel_yes", id=view.id).pack())
+
+    (after,) = await appointments_of(domain, chat.user_id)
+    assert after.code == code and after.status == AppointmentStatus.CANCELLED
+    assert (await slot_on(domain, office_id, DAY))[1] == seats_booked + 1
+    assert any(code in text_of(c) for c in chat.messages(mark))
+    assert chat.unanswered_callbacks() == []
+    assert no_plain_nik_anywhere(api)
+
+
+async def test_reschedule(
+    app: BotApp, api: BotApiEmulator, chat: Chat, domain: Domain, office_id: int
+) -> None:
+    code = await book_through_chat(chat, domain, office_id)
+    (view,) = await appointments_of(domain, chat.user_id)
+    old_slot, old_left = await slot_on(domain, office_id, DAY)
+    new_slot, new_left = await slot_on(domain, office_id, OTHER_DAY)
+
+    await chat.send("/my", expect=has_button("ap:"))
+    await chat.press(data=cb.Appt(action="resched", id=view.id).pack(), expect=has_button("mo:"))
+    await choose_day(chat, office_id, OTHER_DAY, appt=view.id)
+    await chat.press(
+        data=cb.Session(slot=new_slot, service=NEW, appt=view.id).pack(), expect=has_button("rs:")
+    )
+    await chat.press(data=cb.Reschedule(appt=view.id, slot=new_slot).pack())
+
+    (after,) = await appointments_of(domain, chat.user_id)
+    assert after.code == code and after.status == AppointmentStatus.BOOKED
+    assert after.slot_id == new_slot and after.day == OTHER_DAY
+    assert after.reschedule_count == 1
+    assert (await slot_on(domain, office_id, DAY)) == (old_slot, old_left + 1)
+    assert (await slot_on(domain, office_id, OTHER_DAY)) == (new_slot, new_left - 1)
+    assert chat.unanswered_callbacks() == []
+    assert no_plain_nik_anywhere(api)
