@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from booking.admin_input import check_range
 from booking.availability import day_availability, sessions_of
 from booking.cli_admin import ADMIN_COMMANDS, add_admin_parsers, explain_admin
 from booking.config import BookingSettings
@@ -21,7 +24,7 @@ from booking.migrate import migrate
 from booking.offices import get_office_by_code, list_offices
 from booking.offices_file import OfficesFileError, load_offices, read_offices_file
 from booking.quotas import MAX_QUOTA, set_daily_quota
-from booking.release import days_between, release_slots
+from booking.release import release_slots
 from booking.schedule import local_now
 
 SAMPLE_OFFICES = Path(__file__).parent / "data" / "offices.yaml"
@@ -43,6 +46,19 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+MAX_SHOWN_DAYS = 366
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_SHOWN_DAYS:
+        raise argparse.ArgumentTypeError(f"days must be between 1 and {MAX_SHOWN_DAYS}")
+    return value
 
 
 def _quota(text: str) -> int:
@@ -103,11 +119,7 @@ async def cmd_set_quota(ctx: Domain, args: argparse.Namespace) -> None:
         first, last = args.from_, args.to
     else:
         raise CliError("give --date D, or both --from D and --to D")
-    if last < first:
-        raise CliError(f"the range ends ({last}) before it starts ({first})")
-    if first < today:
-        raise CliError(f"{first} is in the past for {office.code} (today is {today})")
-    days = days_between(first, last)
+    days = check_range(first, last, today)
     await set_daily_quota(ctx, office.code, days, args.quota, args.priority, actor=_actor())
     await release_slots(ctx, office.code)
     print(f"{office.code}: quota {args.quota} set for {len(days)} day(s) from {first} to {last}")
@@ -157,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("offices", help="list the active offices")
     p = sub.add_parser("availability", help="show the coming days of an office")
     p.add_argument("office", help="office code")
-    p.add_argument("--days", type=int, default=14, help="how many days (default 14)")
+    p.add_argument(
+        "--days", type=_days, default=14, help=f"how many days, 1 to {MAX_SHOWN_DAYS} (default 14)"
+    )
     p.add_argument("--sessions", action="store_true", help="list the sessions of open days")
     p = sub.add_parser(
         "set-quota",
@@ -191,6 +205,15 @@ def explain(exc: BaseException) -> str:
     return str(exc)
 
 
+def explain_database(exc: BaseException) -> str:
+    """One line for a database that cannot be reached or has no schema yet."""
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    text = first_line.lower()
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return f"the database has no tables yet: run `python -m booking migrate` ({first_line})"
+    return f"database problem: {first_line}"
+
+
 async def run(args: argparse.Namespace, settings: BookingSettings) -> None:
     ctx = build_domain(settings)
     try:
@@ -206,5 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(run(args, BookingSettings()))
     except (CliError, OfficesFileError, BookingError) as exc:
         print(f"error: {explain(exc)}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"error: {explain_database(exc)}", file=sys.stderr)
         return 1
     return 0
