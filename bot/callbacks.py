@@ -8,7 +8,7 @@ ownership.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -49,12 +49,27 @@ class Service(CallbackData, prefix="sv"):
     service: ServiceType
 
 
+# What a calendar or session tap is for: a new booking, rescheduling appointment
+# ``appt``, or rebooking appointment ``appt`` that an office closure cancelled.
+Mode = Literal["b", "r", "d"]
+
+
+class Target(NamedTuple):
+    """What the calendar is choosing for; travels in Month, Day and Session data."""
+
+    mode: Mode
+    appt: int
+
+
+NEW_BOOKING = Target("b", 0)
+
+
 class Month(CallbackData, prefix="mo"):
-    """Show a month of the calendar. ``appt`` is 0 for a new booking, else the
-    appointment being rescheduled."""
+    """Show a month of the calendar. ``appt`` is 0 for a new booking."""
 
     office: int = Field(ge=1, le=MAX_ID)
     service: ServiceType
+    mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
     year: int = Field(ge=2000, le=2100)
     month: int = Field(ge=1, le=12)
@@ -63,6 +78,7 @@ class Month(CallbackData, prefix="mo"):
 class Day(CallbackData, prefix="dy"):
     office: int = Field(ge=1, le=MAX_ID)
     service: ServiceType
+    mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
     year: int = Field(ge=2000, le=2100)
     month: int = Field(ge=1, le=12)
@@ -72,6 +88,7 @@ class Day(CallbackData, prefix="dy"):
 class Session(CallbackData, prefix="se"):
     slot: int = Field(ge=1, le=MAX_ID)
     service: ServiceType
+    mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
 
 
@@ -79,10 +96,6 @@ class Saved(CallbackData, prefix="sd"):
     """A returning applicant keeps or re-enters the saved details."""
 
     action: Literal["use", "edit"]
-
-
-class Phone(CallbackData, prefix="ph"):
-    action: Literal["skip"]
 
 
 class Priority(CallbackData, prefix="pr"):
@@ -98,11 +111,18 @@ class Confirm(CallbackData, prefix="cf"):
 
 
 class Appt(CallbackData, prefix="ap"):
-    action: Literal["qr", "cancel", "cancel_yes", "resched"]
+    action: Literal["qr", "cancel", "cancel_yes", "resched", "rebook"]
     id: int = Field(ge=1, le=MAX_ID)
 
 
 class Reschedule(CallbackData, prefix="rs"):
+    appt: int = Field(ge=1, le=MAX_ID)
+    slot: int = Field(ge=1, le=MAX_ID)
+
+
+class Rebook(CallbackData, prefix="rb"):
+    """Confirm a new slot for an appointment an office closure cancelled."""
+
     appt: int = Field(ge=1, le=MAX_ID)
     slot: int = Field(ge=1, le=MAX_ID)
 

@@ -128,7 +128,7 @@ def calendar_legend() -> str:
 def calendar_kb(
     office_id: int,
     service: ServiceType,
-    appt: int,
+    target: cb.Target,
     year: int,
     month: int,
     days: Sequence[DayAvailability],
@@ -143,7 +143,15 @@ def calendar_kb(
 
     def month_button(text: str, y: int, m: int) -> InlineKeyboardButton:
         return _button(
-            text, cb.Month(office=office_id, service=service, appt=appt, year=y, month=m)
+            text,
+            cb.Month(
+                office=office_id,
+                service=service,
+                mode=target.mode,
+                appt=target.appt,
+                year=y,
+                month=m,
+            ),
         )
 
     prev_y, prev_m = (year - 1, 12) if month == 1 else (year, month - 1)
@@ -170,7 +178,13 @@ def calendar_kb(
                 row.append(_button("·", cb.Noop(what=what)))
                 continue
             data = cb.Day(
-                office=office_id, service=service, appt=appt, year=year, month=month, day=day.day
+                office=office_id,
+                service=service,
+                mode=target.mode,
+                appt=target.appt,
+                year=year,
+                month=month,
+                day=day.day,
             )
             row.append(_button(day_label(avail), data))
         rows.append(row)
@@ -182,7 +196,7 @@ def sessions_kb(
     sessions: Sequence[SessionAvailability],
     office_id: int,
     service: ServiceType,
-    appt: int,
+    target: cb.Target,
     day: date,
 ) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
@@ -191,8 +205,20 @@ def sessions_kb(
             text = _("{label} {time} · {seats} left").format(
                 label=s.label, time=time_range(s.start, s.end, s.zone), seats=s.seats_left
             )
-            b.row(_button(text, cb.Session(slot=s.slot_id, service=service, appt=appt)))
-    back = cb.Month(office=office_id, service=service, appt=appt, year=day.year, month=day.month)
+            b.row(
+                _button(
+                    text,
+                    cb.Session(slot=s.slot_id, service=service, mode=target.mode, appt=target.appt),
+                )
+            )
+    back = cb.Month(
+        office=office_id,
+        service=service,
+        mode=target.mode,
+        appt=target.appt,
+        year=day.year,
+        month=day.month,
+    )
     b.row(_button(_("‹ Calendar"), back))
     return b.as_markup()
 
@@ -201,7 +227,7 @@ def dates_kb(
     days: Sequence[DayAvailability],
     office_id: int,
     service: ServiceType,
-    appt: int,
+    target: cb.Target,
     locale: str,
 ) -> InlineKeyboardMarkup:
     """Suggested dates (nearest with seats) plus the calendar."""
@@ -211,7 +237,8 @@ def dates_kb(
         data = cb.Day(
             office=office_id,
             service=service,
-            appt=appt,
+            mode=target.mode,
+            appt=target.appt,
             year=d.day.year,
             month=d.day.month,
             day=d.day.day,
@@ -220,7 +247,12 @@ def dates_kb(
     today = days[0].day if days else None
     if today is not None:
         month = cb.Month(
-            office=office_id, service=service, appt=appt, year=today.year, month=today.month
+            office=office_id,
+            service=service,
+            mode=target.mode,
+            appt=target.appt,
+            year=today.year,
+            month=today.month,
         )
         b.row(_button(_("📅 Calendar"), month))
     b.row(home_button())
@@ -274,8 +306,12 @@ def summary_kb(slot_id: int, service: ServiceType, priority: str) -> InlineKeybo
     )
 
 
-def appointments_kb(active: Sequence[AppointmentView]) -> InlineKeyboardMarkup:
+def appointments_kb(
+    active: Sequence[AppointmentView], displaced: Sequence[AppointmentView] = ()
+) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
+    for v in displaced:
+        b.row(rebook_button(v.id, v.code))
     for v in active:
         b.row(
             _button(_("QR {code}").format(code=v.code), cb.Appt(action="qr", id=v.id)),
@@ -304,6 +340,25 @@ def reschedule_confirm_kb(appointment_id: int, slot_id: int) -> InlineKeyboardMa
                 )
             ],
             [_button(_("No, keep it"), cb.Menu(action="mine"))],
+        ]
+    )
+
+
+def rebook_button(appointment_id: int, code: str) -> InlineKeyboardButton:
+    text = _("📅 New date for {code}").format(code=code)
+    return _button(text, cb.Appt(action="rebook", id=appointment_id))
+
+
+def rebook_kb(appointment_id: int, code: str) -> InlineKeyboardMarkup:
+    """The button under a closure notice: choose a new date (not counted as a reschedule)."""
+    return InlineKeyboardMarkup(inline_keyboard=[[rebook_button(appointment_id, code)]])
+
+
+def rebook_confirm_kb(appointment_id: int, slot_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("✅ Book this date"), cb.Rebook(appt=appointment_id, slot=slot_id))],
+            [_button(_("‹ My appointments"), cb.Menu(action="mine"))],
         ]
     )
 

@@ -12,11 +12,11 @@ from aiogram.utils.i18n import gettext as _
 from booking.appointments import (
     appointments_of,
     cancel,
-    check_reschedulable,
     get_appointment,
     reschedule,
 )
 from booking.availability import session_by_id
+from booking.closures import displaced_of, rebook_displaced
 from booking.content import Content
 from booking.context import Domain
 from booking.errors import (
@@ -31,7 +31,13 @@ from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
 from bot.attachments import qr_png
-from bot.handlers.booking import offer_dates, send_confirmation, session_gone, show_calendar
+from bot.handlers.booking import (
+    moving,
+    offer_dates,
+    send_confirmation,
+    session_gone,
+    show_calendar,
+)
 from bot.handlers.common import Event, RouterSpec, reset_flow, show
 from bot.texts import appointment_line, domain_error, session_line, status_name
 
@@ -48,20 +54,25 @@ async def show_appointments(
     views = await appointments_of(domain, event.from_user.id)
     now = domain.now()
     active = [v for v in views if v.active and v.end > now]
-    past = [v for v in views if v not in active]
+    displaced = await displaced_of(domain, event.from_user.id)
+    current = {v.id for v in active} | {v.id for v in displaced}
+    past = [v for v in views if v.id not in current]
     lines = [note, ""] if note else []
     if active:
         lines.append(_("Your active appointment:"))
         lines += [appointment_line(v, locale) for v in active]
     else:
         lines.append(_("You have no active appointment."))
+    if displaced:
+        lines += ["", _("Cancelled because the office closed; choose a new date:")]
+        lines += [appointment_line(v, locale) for v in displaced]
     if past:
         lines += ["", _("Past appointments:")]
         lines += [
             f"{appointment_line(v, locale)} · {status_name(v.status)}"
             for v in reversed(past[-PAST_SHOWN:])
         ]
-    await show(event, "\n".join(lines), kb.appointments_kb(active))
+    await show(event, "\n".join(lines), kb.appointments_kb(active, displaced))
 
 
 @router.message(Command("my"))
@@ -148,8 +159,13 @@ async def do_cancel(
     await show_appointments(query, state, domain, locale, note)
 
 
-@router.callback_query(cb.Appt.filter(F.action == "resched"))
-async def start_reschedule(
+def invalid(query: CallbackQuery, callback_answer: CallbackAnswer) -> str:
+    callback_answer.text = _("This button is no longer valid.")
+    return _("This button is no longer valid.")
+
+
+@router.callback_query(cb.Appt.filter(F.action.in_({"resched", "rebook"})))
+async def start_moving(
     query: CallbackQuery,
     callback_data: cb.Appt,
     state: FSMContext,
@@ -157,32 +173,40 @@ async def start_reschedule(
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """Reschedule an active appointment, or rebook one an office closure cancelled."""
+    mode: cb.Mode = "r" if callback_data.action == "resched" else "d"
+    target = cb.Target(mode, callback_data.id)
     try:
-        await check_reschedulable(domain, query.from_user.id, callback_data.id)
-        view = await get_appointment(domain, query.from_user.id, callback_data.id)
+        view = await moving(domain, query.from_user.id, target)
     except NotFound:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_appointments(query, state, domain, locale, _("This button is no longer valid."))
+        note = invalid(query, callback_answer)
+        await show_appointments(query, state, domain, locale, note)
         return
     except BookingError as exc:
         await show_appointments(query, state, domain, locale, domain_error(exc))
         return
+    assert view is not None
     await state.set_state(states.Changing.day)
-    note = _("Reschedule {code}: choose a new date.").format(code=view.code)
+    if mode == "r":
+        note = _("Reschedule {code}: choose a new date.").format(code=view.code)
+    else:
+        note = _("Choose a new date for {code}, cancelled because the office closed.").format(
+            code=view.code
+        )
     await show_calendar(
         query,
         domain,
         locale,
         view.office_id,
         view.service,
-        view.id,
+        target,
         priority=view.priority is not None,
         note=note,
     )
 
 
-@router.callback_query(cb.Session.filter(F.appt > 0))
-async def reschedule_session(
+@router.callback_query(cb.Session.filter(F.mode != "b"))
+async def moving_session(
     query: CallbackQuery,
     callback_data: cb.Session,
     state: FSMContext,
@@ -191,13 +215,14 @@ async def reschedule_session(
     callback_answer: CallbackAnswer,
 ) -> None:
     d = callback_data
+    target = cb.Target(d.mode, d.appt)
     try:
-        await check_reschedulable(domain, query.from_user.id, d.appt)
-        view = await get_appointment(domain, query.from_user.id, d.appt)
+        view = await moving(domain, query.from_user.id, target)
+        assert view is not None
         office, session = await session_by_id(domain, d.slot, priority=view.priority is not None)
     except NotFound:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_appointments(query, state, domain, locale, _("This button is no longer valid."))
+        note = invalid(query, callback_answer)
+        await show_appointments(query, state, domain, locale, note)
         return
     except BookingError as exc:
         await show_appointments(query, state, domain, locale, domain_error(exc))
@@ -205,16 +230,22 @@ async def reschedule_session(
     assert office.id is not None
     if not session.bookable:
         await session_gone(
-            query, domain, locale, office.id, d.service, d.appt, session.start.date()
+            query, domain, locale, office.id, d.service, target, session.start.date()
         )
         return
     await state.set_state(states.Changing.confirm)
-    text = _("Move appointment {code}\nfrom: {old}\nto: {new}\n\nConfirm?").format(
-        code=view.code,
-        old=appointment_line(view, locale),
-        new=f"{office.name}\n{session_line(session, locale)}",
-    )
-    await show(query, text, kb.reschedule_confirm_kb(view.id, d.slot))
+    new = f"{office.name}\n{session_line(session, locale)}"
+    if d.mode == "r":
+        text = _("Move appointment {code}\nfrom: {old}\nto: {new}\n\nConfirm?").format(
+            code=view.code, old=appointment_line(view, locale), new=new
+        )
+        markup = kb.reschedule_confirm_kb(view.id, d.slot)
+    else:
+        text = _("Book a new date instead of {code}:\n{new}\n\nConfirm?").format(
+            code=view.code, new=new
+        )
+        markup = kb.rebook_confirm_kb(view.id, d.slot)
+    await show(query, text, markup)
 
 
 @router.callback_query(cb.Reschedule.filter())
@@ -229,40 +260,100 @@ async def do_reschedule(
     callback_answer: CallbackAnswer,
 ) -> None:
     d = callback_data
+    await finish_move(
+        query,
+        state,
+        domain,
+        content,
+        locale,
+        bot,
+        callback_answer,
+        cb.Target("r", d.appt),
+        d.slot,
+    )
+
+
+@router.callback_query(cb.Rebook.filter())
+async def do_rebook(
+    query: CallbackQuery,
+    callback_data: cb.Rebook,
+    state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    d = callback_data
+    await finish_move(
+        query,
+        state,
+        domain,
+        content,
+        locale,
+        bot,
+        callback_answer,
+        cb.Target("d", d.appt),
+        d.slot,
+    )
+
+
+async def finish_move(
+    query: CallbackQuery,
+    state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+    target: cb.Target,
+    slot_id: int,
+) -> None:
+    """Reschedule or rebook; explain a refusal with fresh choices."""
+    uid = query.from_user.id
     try:
-        view = await reschedule(
-            domain, telegram_id=query.from_user.id, appointment_id=d.appt, new_slot_id=d.slot
-        )
-    except NotFound:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_appointments(query, state, domain, locale, _("This button is no longer valid."))
-        return
-    except (SlotFull, DayClosed, SessionStarted) as exc:
-        office, session = await session_by_id(domain, d.slot)
-        old = await get_appointment(domain, query.from_user.id, d.appt)
-        assert office.id is not None
-        if isinstance(exc, SessionStarted):
-            callback_answer.text = domain_error(exc)[:200]
-            await session_gone(
-                query, domain, locale, office.id, old.service, d.appt, session.start.date()
+        if target.mode == "r":
+            view = await reschedule(
+                domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
             )
         else:
+            view = await rebook_displaced(
+                domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
+            )
+    except NotFound:
+        note = invalid(query, callback_answer)
+        await show_appointments(query, state, domain, locale, note)
+        return
+    except (SlotFull, DayClosed, SessionStarted) as exc:
+        office, session = await session_by_id(domain, slot_id)
+        old = await get_appointment(domain, uid, target.appt)
+        assert office.id is not None
+        day = session.start.date()
+        if isinstance(exc, SessionStarted):
+            callback_answer.text = domain_error(exc)[:200]
+            await session_gone(query, domain, locale, office.id, old.service, target, day)
+        else:
+            priority = old.priority is not None
             await offer_dates(
                 query,
                 domain,
                 locale,
                 office.id,
                 old.service,
-                d.appt,
-                session.start.date(),
+                target,
+                day,
                 domain_error(exc),
-                old.priority is not None,
+                priority,
             )
         return
     except BookingError as exc:
         await show_appointments(query, state, domain, locale, domain_error(exc))
         return
     await reset_flow(state)
-    callback_answer.text = _("Rescheduled.")
-    await show(query, _("Appointment {code} is moved.").format(code=view.code))
-    await send_confirmation(bot, query.from_user.id, view, content, locale, domain)
+    if target.mode == "r":
+        callback_answer.text = _("Rescheduled.")
+        await show(query, _("Appointment {code} is moved.").format(code=view.code))
+    else:
+        callback_answer.text = _("Booked: {code}").format(code=view.code)
+        await show(query, _("Your new booking code is {code}.").format(code=view.code))
+    await send_confirmation(bot, uid, view, content, locale, domain)

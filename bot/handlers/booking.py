@@ -1,6 +1,6 @@
 """Booking: province → office → service → calendar → session → details → priority →
-summary → confirm. The calendar and session steps also serve rescheduling
-(``appt`` > 0 in their callback data)."""
+summary → confirm. The calendar steps also serve rescheduling and rebooking an
+appointment a closure cancelled (the ``mode`` and ``appt`` of their callback data)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,13 @@ from booking.appointments import (
     get_appointment,
 )
 from booking.availability import day_availability, nearest_open_dates, session_by_id, sessions_of
+from booking.closures import displaced_of
 from booking.content import Content
 from booking.context import Domain
 from booking.errors import (
     AlreadyBooked,
     ApplicantNotFound,
+    AppointmentNotFound,
     BookingError,
     DayClosed,
     InvalidNik,
@@ -178,7 +180,7 @@ async def show_calendar(
     locale: str,
     office_id: int,
     service: ServiceType,
-    appt: int,
+    target: cb.Target,
     year: int | None = None,
     month: int | None = None,
     *,
@@ -205,7 +207,7 @@ async def show_calendar(
     markup = kb.calendar_kb(
         office_id,
         service,
-        appt,
+        target,
         year,
         month,
         days,
@@ -217,12 +219,20 @@ async def show_calendar(
     return True
 
 
-async def _rescheduled(domain: Domain, uid: int, appt: int) -> AppointmentView | None:
-    """The appointment being rescheduled, if it is the tapping user's and may still move."""
-    if appt == 0:
+async def moving(domain: Domain, uid: int, target: cb.Target) -> AppointmentView | None:
+    """The appointment a calendar tap is for (None for a new booking), if it is the
+    tapping user's and may still move; raises the domain's reason otherwise."""
+    if target.mode == "b":
+        if target.appt != 0:
+            raise AppointmentNotFound(target.appt)
         return None
-    await check_reschedulable(domain, uid, appt)
-    return await get_appointment(domain, uid, appt)
+    if target.mode == "r":
+        await check_reschedulable(domain, uid, target.appt)
+        return await get_appointment(domain, uid, target.appt)
+    for view in await displaced_of(domain, uid):
+        if view.id == target.appt:
+            return view
+    raise AppointmentNotFound(target.appt)
 
 
 @router.callback_query(cb.Service.filter())
@@ -246,7 +256,9 @@ async def service_chosen(
     await state.update_data(
         {states.OFFICE: callback_data.office, states.SERVICE: callback_data.service.value}
     )
-    await show_calendar(query, domain, locale, callback_data.office, callback_data.service, 0)
+    await show_calendar(
+        query, domain, locale, callback_data.office, callback_data.service, cb.NEW_BOOKING
+    )
 
 
 @router.callback_query(cb.Month.filter())
@@ -259,11 +271,12 @@ async def month_chosen(
     callback_answer: CallbackAnswer,
 ) -> None:
     d = callback_data
+    target = cb.Target(d.mode, d.appt)
     try:
-        moving = await _rescheduled(domain, query.from_user.id, d.appt)
-        priority = moving is not None and moving.priority is not None
+        moved = await moving(domain, query.from_user.id, target)
+        priority = moved is not None and moved.priority is not None
         shown = await show_calendar(
-            query, domain, locale, d.office, d.service, d.appt, d.year, d.month, priority=priority
+            query, domain, locale, d.office, d.service, target, d.year, d.month, priority=priority
         )
         if not shown:
             # A calendar from an earlier month, or a forged month: show this month.
@@ -274,7 +287,7 @@ async def month_chosen(
                 locale,
                 d.office,
                 d.service,
-                d.appt,
+                target,
                 priority=priority,
                 note=_("That month cannot be booked. Here is the current calendar."),
             )
@@ -299,9 +312,10 @@ async def day_chosen(
     except ValueError:
         await refuse(query, callback_answer, state)
         return
+    target = cb.Target(d.mode, d.appt)
     try:
-        moving = await _rescheduled(domain, query.from_user.id, d.appt)
-        priority = moving is not None and moving.priority is not None
+        moved = await moving(domain, query.from_user.id, target)
+        priority = moved is not None and moved.priority is not None
         await get_office(domain, d.office)
         [avail] = await day_availability(domain, d.office, day, day, priority=priority)
         if avail.status is DayStatus.OPEN:
@@ -309,7 +323,7 @@ async def day_chosen(
             if any(s.bookable for s in sessions):
                 await state.set_state(states.Changing.session if d.appt else states.Booking.session)
                 text = _("{day}\nChoose a session:").format(day=long_date(day, locale))
-                await show(query, text, kb.sessions_kb(sessions, d.office, d.service, d.appt, day))
+                await show(query, text, kb.sessions_kb(sessions, d.office, d.service, target, day))
                 return
         note = {
             DayStatus.PAST: _("That date has passed."),
@@ -325,7 +339,7 @@ async def day_chosen(
         if avail.note:
             note = f"{note} ({avail.note})"
         callback_answer.text = note[:200]
-        await offer_dates(query, domain, locale, d.office, d.service, d.appt, day, note, priority)
+        await offer_dates(query, domain, locale, d.office, d.service, target, day, note, priority)
     except NotFound:
         await refuse(query, callback_answer, state)
     except BookingError as exc:
@@ -338,7 +352,7 @@ async def offer_dates(
     locale: str,
     office_id: int,
     service: ServiceType,
-    appt: int,
+    target: cb.Target,
     around: date,
     note: str,
     priority: bool = False,
@@ -347,7 +361,7 @@ async def offer_dates(
     nearest = await nearest_open_dates(domain, office_id, around, priority=priority)
     if nearest:
         text = note + "\n\n" + _("The nearest dates with seats left:")
-        await show(event, text, kb.dates_kb(nearest, office_id, service, appt, locale))
+        await show(event, text, kb.dates_kb(nearest, office_id, service, target, locale))
     else:
         await show_calendar(
             event,
@@ -355,7 +369,7 @@ async def offer_dates(
             locale,
             office_id,
             service,
-            appt,
+            target,
             priority=priority,
             note=note + "\n" + _("No date has seats left right now."),
         )
@@ -364,7 +378,7 @@ async def offer_dates(
 # --- session and details --------------------------------------------------------------
 
 
-@router.callback_query(cb.Session.filter(F.appt == 0))
+@router.callback_query(cb.Session.filter(F.mode == "b"))
 async def session_chosen(
     query: CallbackQuery,
     callback_data: cb.Session,
@@ -375,6 +389,8 @@ async def session_chosen(
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
+        if callback_data.appt != 0:
+            raise AppointmentNotFound(callback_data.appt)
         office, session = await session_by_id(domain, callback_data.slot)
     except NotFound:
         await refuse(query, callback_answer, state)
@@ -382,7 +398,13 @@ async def session_chosen(
     assert office.id is not None
     if not session.bookable:
         await session_gone(
-            query, domain, locale, office.id, callback_data.service, 0, session.start.date()
+            query,
+            domain,
+            locale,
+            office.id,
+            callback_data.service,
+            cb.NEW_BOOKING,
+            session.start.date(),
         )
         return
     await state.update_data(
@@ -404,17 +426,17 @@ async def session_gone(
     locale: str,
     office_id: int,
     service: ServiceType,
-    appt: int,
+    target: cb.Target,
     day: date,
 ) -> None:
     """The chosen session cannot be booked any more: explain, offer what is left that day."""
     sessions = await sessions_of(domain, office_id, day)
     if any(s.bookable for s in sessions):
         text = _("Sorry, that session is no longer available. Choose another session:")
-        await show(event, text, kb.sessions_kb(sessions, office_id, service, appt, day))
+        await show(event, text, kb.sessions_kb(sessions, office_id, service, target, day))
     else:
         note = _("Sorry, that session is no longer available.")
-        await offer_dates(event, domain, locale, office_id, service, appt, day, note)
+        await offer_dates(event, domain, locale, office_id, service, target, day, note)
 
 
 async def ask_saved(event: Event, state: FSMContext, applicant: ApplicantView) -> None:
@@ -665,7 +687,7 @@ async def confirm(
             locale,
             office.id,
             d.service,
-            0,
+            cb.NEW_BOOKING,
             session.start.date(),
             domain_error(exc),
             priority is not None,
@@ -676,7 +698,9 @@ async def confirm(
         assert office.id is not None
         await state.set_state(states.Booking.session)
         callback_answer.text = domain_error(exc)[:200]
-        await session_gone(query, domain, locale, office.id, d.service, 0, session.start.date())
+        await session_gone(
+            query, domain, locale, office.id, d.service, cb.NEW_BOOKING, session.start.date()
+        )
         return
     except PriorityNotEligible as exc:
         await state.set_state(states.Booking.priority)

@@ -8,6 +8,7 @@ from datetime import date
 from aiogram.methods import SendDocument, SendPhoto
 
 from booking.appointments import appointments_of, get_appointment
+from booking.closures import close_day
 from booking.context import Domain
 from booking.models import AppointmentStatus
 from tests.bot.conftest import SQLITE_ONLY, booked
@@ -69,7 +70,7 @@ async def test_reschedule_moves_once_then_explains_the_limit(
     assert f"Reschedule {appt.code}" in chat.last_text()
     # Every date button of this calendar is for this appointment.
     days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
-    assert days and all(d.split(":")[3] == str(appt.id) for d in days)
+    assert days and all(d.split(":")[3:5] == ["r", str(appt.id)] for d in days)
     await pick_day(chat, date(2026, 12, 2))
     await chat.press("se:", "Pagi")
     assert "Move appointment" in chat.last_text()
@@ -98,3 +99,35 @@ async def test_reschedule_on_the_day_is_too_late(
     assert "too late to change" in chat.last_text()
     after = await get_appointment(ctx, chat.user_id, appt.id)
     assert after.slot_id == appt.slot_id and after.reschedule_count == 0
+
+
+@SQLITE_ONLY
+async def test_appointment_displaced_by_a_closure_is_rebooked_without_counting(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    await close_day(ctx, office, TOMORROW, "Listrik padam", actor="cli:test")
+    await switch_language(chat, "en")
+    await chat.send("/my")
+    text = chat.last_text()
+    assert "Cancelled because the office closed" in text and appt.code in text
+    await chat.press(f"ap:rebook:{appt.id}")
+    assert f"Choose a new date for {appt.code}" in chat.last_text()
+    days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
+    assert days and all(d.split(":")[3:5] == ["d", str(appt.id)] for d in days)
+    assert not any(d.endswith(":12:1") for d in days)  # the closed date is not offered
+    await pick_day(chat, date(2026, 12, 3))
+    await chat.press("se:", "Siang")
+    assert "Book a new date instead of" in chat.last_text()
+    sent = await chat.press(f"rb:{appt.id}:")
+
+    [new] = [v for v in await appointments_of(ctx, chat.user_id) if v.active]
+    assert new.id != appt.id and new.day == date(2026, 12, 3)
+    assert new.reschedule_count == 0
+    assert f"Your new booking code is {new.code}." in [getattr(r, "text", "") for r in sent]
+    assert any(isinstance(r, SendDocument) for r in sent)
+    # The button is spent: a second tap changes nothing.
+    await chat.tap(f"ap:rebook:{appt.id}")
+    assert "This button is no longer valid." in chat.last_text()
+    assert len([v for v in await appointments_of(ctx, chat.user_id) if v.active]) == 1

@@ -170,7 +170,7 @@ async def test_calendar_from_last_month(
     await choose_language(chat, "en")
     await reach_calendar(chat)
     old_day = chat.button("dy:", "30 (")  # 30 November, open now
-    old_prev = f"mo:{office}:new:0:2026:11"
+    old_prev = f"mo:{office}:new:b:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 
     sent = await chat.tap(old_day)
@@ -203,9 +203,13 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         f"ap:cancel_yes:{theirs.id}",
         f"ap:resched:{theirs.id}",
         f"rs:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:{theirs.id}",
-        f"mo:{office}:new:{theirs.id}:2026:12",
-        f"dy:{office}:new:{theirs.id}:2026:12:2",
+        f"se:{other_slot}:new:r:{theirs.id}",
+        f"mo:{office}:new:r:{theirs.id}:2026:12",
+        f"dy:{office}:new:r:{theirs.id}:2026:12:2",
+        f"ap:rebook:{theirs.id}",
+        f"se:{other_slot}:new:d:{theirs.id}",
+        f"rb:{theirs.id}:{other_slot}",
+        f"se:{other_slot}:new:b:{theirs.id}",
     ]
     for data in forged:
         sent = await intruder.tap(data)
@@ -231,16 +235,18 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         "ap:qr:abc",
         "ap:qr:-1",
         "ap:qr:99999999999999999999",
-        "mo:1:new:0:2026:13",  # month out of range
-        "mo:1:new:0:1999:1",
-        "dy:1:new:0:2026:2:30",  # no such date
-        "dy:1:new:0:2026:12:32",
+        "mo:1:new:b:0:2026:13",  # month out of range
+        "mo:1:new:b:0:1999:1",
+        "mo:1:new:x:0:2026:12",  # no such mode
+        "mo:1:new:r:0:2026:12",  # rescheduling nothing
+        "dy:1:new:b:0:2026:2:30",  # no such date
+        "dy:1:new:b:0:2026:12:32",
         "pv:b:999",  # no such province
         "op:b:0:99",  # no such page
         "of:b:99999",  # no such office
         "sv:99999:new",
         "sv:1:express",  # no such service
-        "se:99999:new:0",  # no such slot
+        "se:99999:new:b:0",  # no such slot
         "cf:99999:new:none",
         "cf:1:new:royal",
         "in:req:",  # requirements without a service

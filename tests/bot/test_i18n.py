@@ -9,13 +9,14 @@ import string
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES_DIR
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
-KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "__": None}
+# Babel's defaults (_, gettext, N_, ...) plus the names scripts/i18n adds.
+KEYWORDS = {**DEFAULT_KEYWORDS, "__": None, "lazy_gettext": None}
 
 
 def code_message_ids() -> set[str]:
