@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from aiogram.filters.callback_data import CallbackData
+
 from bot.emulator import ApiCall, BotApiEmulator
 
 MESSAGE_METHODS = {
@@ -109,6 +111,20 @@ class Chat:
                     return found, int(call.params["_message_id"])
         raise AssertionError(f"the bot offers no button {data or prefix!r} {text or ''}".strip())
 
+    def button_where(self, kind: type[CallbackData], **fields: Any) -> str:
+        """Callback data of a button on the latest message offering one of ``kind``
+        whose fields have the given values (other fields may be anything)."""
+        prefix = kind.__prefix__ + kind.__separator__
+        for call in reversed(self.messages()):
+            for b in inline_buttons(call):
+                found = str(b.get("callback_data", ""))
+                if not found.startswith(prefix):
+                    continue
+                unpacked = kind.unpack(found)
+                if all(getattr(unpacked, k) == v for k, v in fields.items()):
+                    return found
+        raise AssertionError(f"the bot offers no {kind.__name__} button with {fields}")
+
     # --- what the user does ---------------------------------------------------
 
     async def send(self, text: str, expect: Predicate | None = None) -> ApiCall:
@@ -120,6 +136,12 @@ class Chat:
         mark = len(self.api.calls)
         self.api.share_contact(self.user_id, phone)
         return await self.until(expect or self._any_message, mark)
+
+    async def tap(
+        self, kind: type[CallbackData], expect: Predicate | None = None, **fields: Any
+    ) -> ApiCall:
+        """Press the button of ``kind`` with these field values (see ``button_where``)."""
+        return await self.press(data=self.button_where(kind, **fields), expect=expect)
 
     async def press(
         self,

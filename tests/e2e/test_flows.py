@@ -48,38 +48,30 @@ def asks_for_contact(call: ApiCall) -> bool:
 
 async def choose_day(chat: Chat, office_id: int, day: date, appt: int = 0) -> None:
     """Press ``day`` on the calendar, turning to its month first when needed."""
+    where = {"office": office_id, "appt": appt}
     try:
-        chat.button(data=day_button(office_id, day, appt))
+        chat.button_where(cb.Day, **where, year=day.year, month=day.month, day=day.day)
     except AssertionError:
-        month = cb.Month(office=office_id, service=NEW, appt=appt, year=day.year, month=day.month)
-        await chat.press(data=month.pack(), expect=has_button("dy:"))
-    await chat.press(data=day_button(office_id, day, appt), expect=has_button("se:"))
-
-
-def day_button(office_id: int, day: date, appt: int = 0) -> str:
-    return cb.Day(
-        office=office_id, service=NEW, appt=appt, year=day.year, month=day.month, day=day.day
-    ).pack()
+        await chat.tap(cb.Month, has_button("dy:"), **where, year=day.year, month=day.month)
+    await chat.tap(cb.Day, has_button("se:"), **where, year=day.year, month=day.month, day=day.day)
 
 
 async def book_through_chat(chat: Chat, domain: Domain, office_id: int) -> str:
     """A first-time user books ``DAY`` from /start to the confirmation; returns the code."""
     await chat.send("/start", expect=has_button("lg:"))
-    await chat.press(data=cb.Lang(code="en").pack(), expect=has_button("mn:"))
-    await chat.press(data=cb.Menu(action="book").pack(), expect=has_button("pv:b:"))
-    await chat.press("pv:b:", text="DKI Jakarta", expect=has_button("of:b:"))
-    await chat.press(data=cb.OfficePick(purpose="b", office=office_id).pack())
-    service = cb.Service(office=office_id, service=NEW)
-    await chat.press(data=service.pack(), expect=has_button("mo:"))
+    await chat.tap(cb.Lang, has_button("mn:"), code="en")
+    await chat.tap(cb.Menu, has_button("pv:"), action="book")
+    await chat.press("pv:", text="DKI Jakarta", expect=has_button("of:"))
+    await chat.tap(cb.OfficePick, has_button("sv:"), office=office_id)
+    await chat.tap(cb.Service, has_button("mo:"), office=office_id, service=NEW)
     await choose_day(chat, office_id, DAY)
     slot_id, _ = await slot_on(domain, office_id, DAY)
-    await chat.press(data=cb.Session(slot=slot_id, service=NEW, appt=0).pack())
+    await chat.tap(cb.Session, slot=slot_id, appt=0)
     await chat.send(NAME)
     await chat.send(NIK, expect=asks_for_contact)
     await chat.share_contact("+6281234567890", expect=has_button("pr:"))
-    await chat.press(data=cb.Priority(reason="none").pack(), expect=has_button("cf:"))
-    confirm = cb.Confirm(slot=slot_id, service=NEW, priority="none").pack()
-    await chat.press(data=confirm, expect=method_is("sendDocument"))
+    await chat.tap(cb.Priority, has_button("cf:"), reason="none")
+    await chat.tap(cb.Confirm, method_is("sendDocument"), slot=slot_id)
     (view,) = await appointments_of(domain, chat.user_id)
     return view.code
 
@@ -135,9 +127,9 @@ async def test_cancellation(
     seats_booked = (await slot_on(domain, office_id, DAY))[1]
 
     await chat.send("/my", expect=has_button("ap:"))
-    await chat.press(data=cb.Appt(action="cancel", id=view.id).pack(), expect=has_button("ap:"))
+    await chat.tap(cb.Appt, has_button("ap:cancel_yes"), action="cancel", id=view.id)
     mark = len(api.calls)
-    await chat.press(data=cb.Appt(action="cancel_yes", id=view.id).pack())
+    await chat.tap(cb.Appt, action="cancel_yes", id=view.id)
 
     (after,) = await appointments_of(domain, chat.user_id)
     assert after.code == code and after.status == AppointmentStatus.CANCELLED
@@ -156,12 +148,10 @@ async def test_reschedule(
     new_slot, new_left = await slot_on(domain, office_id, OTHER_DAY)
 
     await chat.send("/my", expect=has_button("ap:"))
-    await chat.press(data=cb.Appt(action="resched", id=view.id).pack(), expect=has_button("mo:"))
+    await chat.tap(cb.Appt, has_button("mo:"), action="resched", id=view.id)
     await choose_day(chat, office_id, OTHER_DAY, appt=view.id)
-    await chat.press(
-        data=cb.Session(slot=new_slot, service=NEW, appt=view.id).pack(), expect=has_button("rs:")
-    )
-    await chat.press(data=cb.Reschedule(appt=view.id, slot=new_slot).pack())
+    await chat.tap(cb.Session, has_button("rs:"), slot=new_slot, appt=view.id)
+    await chat.tap(cb.Reschedule, appt=view.id, slot=new_slot)
 
     (after,) = await appointments_of(domain, chat.user_id)
     assert after.code == code and after.status == AppointmentStatus.BOOKED
