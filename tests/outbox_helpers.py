@@ -54,12 +54,14 @@ async def queue_notices(
     due_at: datetime | None = None,
     first_chat: int = 5_000_000,
     prefix: str = "notice",
+    in_runs: bool = False,
 ) -> list[int]:
     """``count`` plain-text notices due at ``due_at`` (default: now), spread round-robin
-    over ``chats`` chats; the text of notice ``i`` is ``"<prefix> #i"``. Returns the
-    chat id of each notice in order."""
+    over ``chats`` chats, or ``in_runs`` (each chat's notices one after another); the
+    text of notice ``i`` is ``"<prefix> #i"``. Returns the chat id of each notice."""
     now = ctx.now()
-    recipients = [first_chat + i % chats for i in range(count)]
+    per_chat = -(-count // chats)
+    recipients = [first_chat + (i // per_chat if in_runs else i % chats) for i in range(count)]
     async with ctx.db.writer() as session:
         for i, chat in enumerate(recipients):
             await enqueue(

@@ -1,0 +1,184 @@
+"""Texts of the reminders and notices the sender delivers from the outbox.
+
+An outbox row carries a template key and its arguments; the text is made when
+the row is sent, in the recipient's language, with times in the office's zone
+(WIB/WITA/WIT). Message ids are English, gettext style, marked with ``N_`` so the
+catalog tools can extract them (``pybabel extract -k N_``). Until the Indonesian
+catalog holds them, ``INDONESIAN`` gives their translations.
+
+Another part of the bot may add a template, or replace one (for instance to add a
+button), with ``Notices.register``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from babel.dates import format_date
+
+from booking.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
+from booking.schedule import zone, zone_abbrev
+
+TEXT_LIMIT = 4096
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark only")
+    return message
+
+
+DAY_BEFORE = N_(
+    "⏰ Reminder: your passport appointment is on {date} at {time} {zone}.\n"
+    "{office}\n{address}\n"
+    "Booking code: {code}\n"
+    "Please arrive 30 minutes early and bring your documents."
+)
+SOON = N_(
+    "⏰ Your passport appointment starts at {time} {zone} ({date}).\n"
+    "{office}\n{address}\n"
+    "Booking code: {code}. Please arrive 30 minutes early."
+)
+ANNOUNCEMENT = N_(
+    "📢 Announcement from {office} for your appointment on {date} ({code}):\n\n{text}"
+)
+CLOSURE = N_(
+    "❗ {office} is closed on {date}: {reason}.\n"
+    "Your appointment {code} has been cancelled. Please choose a new date; "
+    "this change does not count against your reschedule limit."
+)
+
+INDONESIAN = {
+    DAY_BEFORE: (
+        "⏰ Pengingat: jadwal paspor Anda pada {date} pukul {time} {zone}.\n"
+        "{office}\n{address}\n"
+        "Kode booking: {code}\n"
+        "Mohon datang 30 menit lebih awal dan bawa dokumen Anda."
+    ),
+    SOON: (
+        "⏰ Jadwal paspor Anda dimulai pukul {time} {zone} ({date}).\n"
+        "{office}\n{address}\n"
+        "Kode booking: {code}. Mohon datang 30 menit lebih awal."
+    ),
+    ANNOUNCEMENT: "📢 Pengumuman dari {office} untuk jadwal Anda pada {date} ({code}):\n\n{text}",
+    CLOSURE: (
+        "❗ {office} tutup pada {date}: {reason}.\n"
+        "Jadwal Anda {code} dibatalkan. Silakan pilih tanggal baru; "
+        "perubahan ini tidak mengurangi batas jadwal ulang Anda."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
+Translate = Callable[[str], str]
+Renderer = Callable[[dict[str, Any], str, Translate], Rendered]
+
+
+class UnknownTemplate(Exception):
+    def __init__(self, template: str) -> None:
+        super().__init__(f"no renderer for template {template!r}")
+        self.template = template
+
+
+def clip(text: str) -> str:
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def long_date(day: date, locale: str) -> str:
+    return format_date(day, "EEEE, d MMMM y", locale=locale)
+
+
+def local_start(args: dict[str, Any]) -> tuple[datetime, str]:
+    """The session start in the office's zone, and the zone's name (WIB/WITA/WIT)."""
+    start = datetime.fromisoformat(args["start"])
+    tz_name = args["timezone"]
+    return start.astimezone(zone(tz_name)), zone_abbrev(tz_name, start)
+
+
+def _reminder(message: str) -> Renderer:
+    def render(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+        start, zone_name = local_start(args)
+        text = t(message).format(
+            date=long_date(start.date(), locale),
+            time=f"{start:%H:%M}",
+            zone=zone_name,
+            office=args["office"],
+            address=args["address"],
+            code=args["code"],
+        )
+        return Rendered(text)
+
+    return render
+
+
+def _announcement(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    day = date.fromisoformat(args["day"])
+    return Rendered(
+        t(ANNOUNCEMENT).format(
+            office=args["office_name"],
+            date=long_date(day, locale),
+            code=args["code"],
+            text=args["text"],
+        )
+    )
+
+
+def _closure(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    day = date.fromisoformat(args["day"])
+    return Rendered(
+        t(CLOSURE).format(
+            office=args["office_name"],
+            date=long_date(day, locale),
+            reason=args["reason"],
+            code=args["code"],
+        )
+    )
+
+
+def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    return Rendered(str(args["text"]))
+
+
+class Notices:
+    """Renders outbox rows; ``i18n`` (the bot's catalogs) translates the message ids."""
+
+    def __init__(self, i18n: I18n | None = None, default_locale: str = "id") -> None:
+        self.i18n = i18n
+        self.default_locale = default_locale
+        self.renderers: dict[str, Renderer] = {
+            REMINDER_DAY_BEFORE: _reminder(DAY_BEFORE),
+            REMINDER_SOON: _reminder(SOON),
+            "office_announcement": _announcement,
+            "closure_displaced": _closure,
+            "text": _plain,
+        }
+
+    def register(self, template: str, renderer: Renderer) -> None:
+        self.renderers[template] = renderer
+
+    def locale_of(self, language: str | None) -> str:
+        return language if language in ("id", "en") else self.default_locale
+
+    def translate(self, message: str, locale: str) -> str:
+        text = message
+        if self.i18n is not None and locale in self.i18n.available_locales:
+            text = self.i18n.gettext(message, locale=locale)
+        if locale == "id" and text == message:
+            text = INDONESIAN.get(message, message)
+        return text
+
+    def render(self, notification: ClaimedNotification) -> Rendered:
+        renderer = self.renderers.get(notification.template)
+        if renderer is None:
+            raise UnknownTemplate(notification.template)
+        locale = self.locale_of(notification.language)
+        rendered = renderer(notification.args, locale, lambda m: self.translate(m, locale))
+        return Rendered(clip(rendered.text), rendered.reply_markup)
