@@ -164,8 +164,8 @@ def calendar_kb(
             month_button("›", next_y, next_m) if has_next else _button(" ", noop),
         ]
     )
-    names = get_day_names("abbreviated", locale=locale)
-    rows.append([_button(names[i][:2], noop) for i in range(7)])
+    names = get_day_names("short", locale=locale)
+    rows.append([_button(names[i], noop) for i in range(7)])
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         row = []
         for day in week:

@@ -444,3 +444,26 @@ class Broken:
 
     def writer(self) -> Any:
         raise RuntimeError("database is down")
+
+
+async def test_session_that_started_before_confirm(
+    ctx: Domain, office: int, clock: FixedClock, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await pick_day(chat, TODAY)
+    await chat.press("se:", "Siang")  # 13:00 WIB today
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    clock.set(datetime(2026, 11, 30, 5, 30, tzinfo=UTC))  # 12:30 WIB: within the cut-off
+
+    sent = await chat.press("cf:")
+    [answer] = answers(sent)
+    assert answer.text == "That session has started or starts too soon to book."
+    assert "Sorry, that session is no longer available." in texts(sent)
+    assert all(not d.endswith(":11:30") for _, d in chat.last_keyboard() if d.startswith("dy:"))
+    assert any(d.startswith("dy:") for _, d in chat.last_keyboard())
+    assert await appointments_of(ctx, chat.user_id) == []
