@@ -662,7 +662,8 @@ async def confirm(
 ) -> None:
     d = callback_data
     priority = None if d.priority == "none" else PriorityReason(d.priority)
-    in_summary = await state.get_state() == states.Booking.summary.state
+    # A repeated tap finds its booking already made; the domain then returns it.
+    held_before = {v.id for v in await appointments_of(domain, query.from_user.id) if v.active}
     try:
         view = await book(
             domain,
@@ -709,8 +710,7 @@ async def confirm(
     except AlreadyBooked as exc:
         await show_main_menu(query, state, domain_error(exc))
         return
-    if not in_summary:
-        # A repeated tap: the booking exists already (the domain returned it).
+    if view.id in held_before:
         callback_answer.text = _("Already booked: {code}").format(code=view.code)
         text = _("This booking is already confirmed: {code}").format(code=view.code)
         await show(query, text, kb.home_kb(), edit=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -96,7 +97,11 @@ class RouterSpec:
         return self._on("callback_query", *filters)
 
     def build(self) -> Router:
+        """A fresh router; it serves private chats only (a NIK typed in a group would
+        be seen by everyone, and replies go to the user, not the group)."""
         router = Router(name=self.name)
+        router.message.filter(F.chat.type == ChatType.PRIVATE)
+        router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
         for event, handler, filters in self.handlers:
             router.observers[event].register(handler, *filters)
         return router

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
+from aiogram.types import Chat, Message, Update
 
 from booking.appointments import appointments_of, book, cancel, get_appointment
 from booking.clock import FixedClock
@@ -467,3 +468,43 @@ async def test_session_that_started_before_confirm(
     assert all(not d.endswith(":11:30") for _, d in chat.last_keyboard() if d.startswith("dy:"))
     assert any(d.startswith("dy:") for _, d in chat.last_keyboard())
     assert await appointments_of(ctx, chat.user_id) == []
+
+
+async def test_confirm_from_an_abandoned_summary_books_with_a_full_confirmation(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_session(chat)
+    await chat.press("se:")
+    await chat.send("Budi Santoso")
+    await chat.send(NIK)
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    data = chat.button("cf:")
+    await chat.send("/cancel")
+    sent = await chat.tap(data)
+    [appt] = await appointments_of(ctx, chat.user_id)
+    assert any(isinstance(r, SendPhoto) for r in sent)
+    assert f"Booking code: {appt.code}" in texts(sent)
+
+
+async def test_group_chats_are_ignored(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    group = Chat(id=-100123, type="supergroup", title="Keluarga")
+    before = len(chat.session.requests)
+    await chat.feed(
+        Update(
+            update_id=987654,
+            message=Message(
+                message_id=1,
+                date=datetime.now(UTC),
+                chat=group,
+                from_user=chat.user,
+                text="/start",
+            ),
+        )
+    )
+    assert chat.session.requests[before:] == []
