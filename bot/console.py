@@ -41,6 +41,8 @@ from bot.emulator import ApiCall, BotApiEmulator
 PLAYGROUND_TOKEN = "1000000001:playground-token-not-for-telegram"  # noqa: S105
 USER_ID = 100001
 SAMPLE_PHONE = "+6281234567890"
+PROMPT = "\n> "
+GRID_ROW = 5  # rows with this many buttons or more are printed as a grid
 # How long to wait for the bot to handle one line before giving up on it.
 STEP_TIMEOUT_S = 60.0
 PLAYGROUND_THROTTLE_RATE = 50.0
@@ -128,6 +130,7 @@ class Transcript:
         self.current = buttons
         rows = markup.get("inline_keyboard") or markup.get("keyboard")
         number = 1
+        lines: list[list[str]] = []
         for row in rows:
             labels = []
             for _ in row:
@@ -136,8 +139,15 @@ class Transcript:
                 extra += f" -> {button.url}" if button.url else ""
                 labels.append(f"[{number}] {button.text}{extra}")
                 number += 1
-            prefix = "    " if buttons.inline else "    keyboard: "
-            self.say(prefix + "   ".join(labels))
+            lines.append(labels)
+        # Wide rows (a calendar) line up in columns.
+        grid = [label for labels in lines if len(labels) >= GRID_ROW for label in labels]
+        width = max((len(label) for label in grid), default=0)
+        prefix = "    " if buttons.inline else "    keyboard: "
+        for labels in lines:
+            if len(labels) >= GRID_ROW:
+                labels = [label.ljust(width) for label in labels]
+            self.say((prefix + "   ".join(labels)).rstrip())
 
     # --- what the bot did ------------------------------------------------------
 
@@ -311,20 +321,20 @@ async def run_console(
             polling = asyncio.create_task(poll(app, handle_signals=False, handle_as_tasks=False))
             playground = Playground(api, transcript, polling)
             reader = LineReader(stdin)
-            transcript.say("\n> /start")
+            transcript.say(PROMPT + "/start")
             await playground.step(api.send_text(USER_ID, "/start"))
             while not polling.done():
-                if interactive:
-                    out.write("\n> ")
-                    out.flush()
+                # The prompt means "ready for the next line"; a script may wait for it.
+                out.write(PROMPT)
+                out.flush()
                 line = await reader.next_line()
                 if line is None:
                     break
-                if not interactive:
-                    transcript.say(f"\n> {line.rstrip()}")
+                if not interactive:  # show the piped line as if it had been typed
+                    transcript.say(line.rstrip())
                 if not await playground.handle(line):
                     break
-            transcript.say("Bye.")
+            transcript.say("\nBye.")
             if not polling.done():
                 await app.dp.stop_polling()
             await polling
