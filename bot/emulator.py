@@ -125,6 +125,8 @@ class BotApiEmulator:
         self.confirmed_update_id = 0
         self._confirmation = asyncio.Condition()
         self._closing = False
+        # The parameters of the latest getUpdates request (offset, timeout, allowed_updates).
+        self.last_poll: dict[str, Any] | None = None
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle -----------------------------------------------------------
@@ -354,6 +356,7 @@ class BotApiEmulator:
         params, files = await self._params(request)
         call = ApiCall(request.match_info["method"], params, files, time.monotonic())
         if method == "getupdates":
+            self.last_poll = params
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         chat_id = call.chat_id
         fault = self._fault(method, chat_id)

@@ -161,3 +161,15 @@ async def test_reschedule(
     assert (await slot_on(domain, office_id, OTHER_DAY)) == (new_slot, new_left - 1)
     assert chat.unanswered_callbacks() == []
     assert no_plain_nik_anywhere(api)
+
+
+async def test_polling_asks_for_the_update_types_the_bot_handles(
+    app: BotApp, api: BotApiEmulator, chat: Chat
+) -> None:
+    await chat.send("/start", expect=has_button("lg:"))
+    assert api.calls_of("deleteWebhook"), "polling first removes any webhook"
+    assert api.last_poll is not None
+    allowed = set(api.last_poll["allowed_updates"])
+    assert allowed == set(app.dp.resolve_used_update_types())
+    assert {"message", "callback_query"} <= allowed
+    assert int(api.last_poll["timeout"]) > 0, "long polling"
