@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench SCENARIO [options]`` (``python -m bench --help``)."""
