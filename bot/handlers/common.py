@@ -61,6 +61,9 @@ def main_menu_text() -> str:
 
 
 async def show_main_menu(event: Event, state: FSMContext, prefix: str | None = None) -> None:
+    if await state.get_state() == states.Booking.phone.state:
+        # Take away the contact-sharing keyboard of the step being left.
+        await show(event, _("Cancelled."), ReplyKeyboardRemove(), edit=False)
     await reset_flow(state)
     text = main_menu_text() if prefix is None else f"{prefix}\n\n{main_menu_text()}"
     await show(event, text, main_menu_kb())

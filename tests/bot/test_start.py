@@ -8,13 +8,15 @@ from datetime import date
 
 from aiogram import Bot
 from aiogram.methods import SendMessage, SetMyCommands
+from aiogram.types import ReplyKeyboardRemove
 
 from booking.applicants import get_applicant
 from booking.context import Domain
 from bot.factory import set_commands
 from tests.bot.conftest import SQLITE_ONLY
+from tests.bot.flows import reach_session
 from tests.bot.recording import Chat_, RecordingSession
-from tests.factories import add_applicant
+from tests.factories import add_applicant, make_nik
 
 
 @SQLITE_ONLY
@@ -101,3 +103,22 @@ async def test_set_commands_in_indonesian_and_english(bot: Bot, session: Recordi
     assert default.keys() == english.keys() >= {"start", "book", "my", "language", "help"}
     assert default["book"] == "Pesan jadwal"
     assert english["book"] == "Book an appointment"
+
+
+@SQLITE_ONLY
+async def test_leaving_the_phone_step_removes_the_contact_keyboard(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await chat.send("/start")
+    await chat.press("lg:en")
+    await reach_session(chat)
+    await chat.press("se:")
+    await chat.send("Budi Santoso")
+    await chat.send(make_nik(date(1990, 5, 17), serial=31))
+    sent = await chat.send("/cancel")
+    removals = [
+        r for r in sent if isinstance(getattr(r, "reply_markup", None), ReplyKeyboardRemove)
+    ]
+    assert len(removals) == 1
+    assert "What would you like to do?" in chat.last_text()
