@@ -1,0 +1,72 @@
+"""The sender as the bot runs it: ``python -m bot worker`` (``run_worker``) and
+``start_sender`` with the bot's own catalogs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import SecretStr
+
+from booking.models import NotificationStatus
+from bot.config import BotSettings
+from bot.i18n import build_i18n
+from bot.notices import DAY_BEFORE, Notices
+from bot.sender import start_sender
+from bot.worker import run_worker
+from tests.outbox_helpers import queue_notices, rows
+from tests.sender_helpers import TOKEN, bot_for, delivered, wait_until
+
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+def bot_settings(ctx, tmp_path, api) -> BotSettings:
+    return BotSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        database_url=ctx.settings.effective_database_url,
+        nik_secret=SecretStr("x"),
+        bot_token=SecretStr(TOKEN),
+        telegram_api_url=api.base_url,
+        send_rate_per_s=100,
+    )
+
+
+@pytest.fixture
+async def api():
+    from bot.emulator import BotApiEmulator
+
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@SQLITE_ONLY
+async def test_run_worker_sends_until_stopped(ctx, clock, api, tmp_path):
+    await queue_notices(ctx, 5, chats=5)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        run_worker(bot_settings(ctx, tmp_path, api), clock=clock, stop=stop)
+    )
+    await wait_until(lambda: len(delivered(api)) == 5)
+    stop.set()
+    await asyncio.wait_for(worker, 15)
+    assert {n.status for n in await rows(ctx)} == {NotificationStatus.SENT}
+
+
+@SQLITE_ONLY
+async def test_start_sender_returns_its_stop(ctx, api, tmp_path):
+    await queue_notices(ctx, 3, chats=3)
+    bot = bot_for(api)
+    try:
+        stop = await start_sender(bot, ctx, bot_settings(ctx, tmp_path, api))
+        await wait_until(lambda: len(delivered(api)) == 3)
+        await stop()
+    finally:
+        await bot.session.close()
+    assert {n.status for n in await rows(ctx)} == {NotificationStatus.SENT}
+
+
+def test_reminder_texts_are_indonesian_with_the_bots_catalogs():
+    notices = Notices(build_i18n("id"), "id")
+    assert notices.translate(DAY_BEFORE, "id").startswith("⏰ Pengingat")
+    assert notices.translate(DAY_BEFORE, "en") == DAY_BEFORE
