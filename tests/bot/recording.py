@@ -12,6 +12,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -38,6 +39,9 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self.tapped: list[str] = []  # ids of the callback queries fed to the dispatcher
+        # API methods to answer with 400 Bad Request, as Telegram does for an edit of
+        # a message that is too old or unchanged.
+        self.refuse: set[str] = set()
         self._ids = itertools.count(1000)
 
     async def close(self) -> None:
@@ -51,6 +55,8 @@ class RecordingSession(BaseSession):
     ) -> Any:
         self.requests.append(method)
         name = method.__api_method__
+        if name in self.refuse:
+            raise TelegramBadRequest(method=method, message="Bad Request: message can't be edited")
         if name == "getMe":
             return User(id=BOT_ID, is_bot=True, first_name="Tanpa Antre", username="tanpa_bot")
         returning = str(method.__returning__)

@@ -94,3 +94,33 @@ async def test_office_details_and_location_pin(
     [pin] = [r for r in sent if isinstance(r, SendLocation)]
     assert (pin.latitude, pin.longitude) == (-6.2567, 106.8305)
     assert pin.chat_id == chat.user_id
+
+
+async def test_a_message_that_cannot_be_edited_is_sent_anew(
+    ctx: Domain, new_chat: Callable[..., Chat_], session: RecordingSession
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    session.refuse.add("editMessageText")
+    sent = await chat.tap("in:faq:")
+    assert [r.__api_method__ for r in sent] == [
+        "editMessageText",
+        "sendMessage",
+        "answerCallbackQuery",
+    ]
+    assert "How often can I reschedule?" in chat.last_text()
+
+
+async def test_overlong_content_is_clipped_to_telegrams_limit(
+    ctx: Domain, settings: BookingSettings, tmp_path: Path, bot: Bot
+) -> None:
+    data = yaml.safe_load(DEFAULT_CONTENT_FILE.read_text(encoding="utf-8"))
+    data["faq"][0]["a"]["en"] = "Panjang sekali. " * 400  # 6400 characters
+    custom = tmp_path / "content.yaml"
+    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=555002)
+    await choose_language(chat, "en")
+    await chat.tap("in:faq:")
+    text = chat.last_text()
+    assert len(text) == 4096 and text.endswith("…")
