@@ -98,13 +98,16 @@ async def office(ctx: Domain) -> int:
 
 
 def check_telegram_limits(session: RecordingSession) -> None:
-    """Every text ≤ 4096 characters, every callback_data ≤ 64 bytes, every
-    callback query answered exactly once."""
+    """Every text ≤ 4096 characters (captions ≤ 1024, callback answers ≤ 200),
+    every callback_data ≤ 64 bytes, every callback query answered exactly once."""
     for request in session.requests:
-        for field in ("text", "caption"):
+        limits = {"text": 4096, "caption": 1024}
+        if isinstance(request, AnswerCallbackQuery):
+            limits = {"text": 200}
+        for field, limit in limits.items():
             value = getattr(request, field, None)
             if isinstance(value, str):
-                assert len(value) <= 4096, f"{request.__api_method__} {field} too long"
+                assert len(value) <= limit, f"{request.__api_method__} {field} too long"
         markup = getattr(request, "reply_markup", None)
         if isinstance(markup, InlineKeyboardMarkup):
             for row in markup.inline_keyboard:
