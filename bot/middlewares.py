@@ -12,7 +12,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
-from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from booking.applicants import get_applicant
@@ -140,15 +140,23 @@ class LocaleMiddleware(I18nMiddleware):
         return locale
 
 
-class AnswerCallbacks(CallbackAnswerMiddleware):
+class AnswerCallbacks(BaseMiddleware):
     """Answers every callback query once, after its handler, even when it fails.
 
-    Handlers set ``callback_answer.text`` for a toast instead of answering themselves.
+    Handlers set ``callback_answer.text`` (or ``show_alert``) for a toast instead of
+    answering themselves.
     """
 
-    async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        answer = data["callback_answer"] = CallbackAnswer(answered=False)
         try:
-            await super().answer(event, callback_answer)
-        except TelegramAPIError:
-            # Too old to answer, or already answered: nothing is left spinning.
-            log.debug("callback query %s could not be answered", event.id)
+            return await handler(event, data)
+        finally:
+            if not answer.disabled:
+                try:
+                    await event.answer(text=answer.text, show_alert=answer.show_alert)
+                except TelegramAPIError:
+                    # Too old to answer, or already answered: nothing is left spinning.
+                    log.debug("callback query %s could not be answered", event.id)
