@@ -143,6 +143,14 @@ def _closure(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     )
 
 
+def _closure_with_button(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    """The closure notice with the bot's "new date" button (needs the i18n context)."""
+    from bot.keyboards import rebook_kb
+
+    rendered = _closure(args, locale, t)
+    return Rendered(rendered.text, rebook_kb(int(args["appointment_id"]), args["code"]))
+
+
 def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(str(args["text"]))
 
@@ -160,6 +168,8 @@ class Notices:
             "closure_displaced": _closure,
             "text": _plain,
         }
+        if i18n is not None:
+            self.renderers["closure_displaced"] = _closure_with_button
 
     def register(self, template: str, renderer: Renderer) -> None:
         self.renderers[template] = renderer
@@ -180,5 +190,11 @@ class Notices:
         if renderer is None:
             raise UnknownTemplate(notification.template)
         locale = self.locale_of(notification.language)
-        rendered = renderer(notification.args, locale, lambda m: self.translate(m, locale))
+        args = notification.args
+        if self.i18n is None:
+            rendered = renderer(args, locale, lambda m: self.translate(m, locale))
+        else:
+            # Keyboards of the bot translate with the current i18n context and locale.
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                rendered = renderer(args, locale, lambda m: self.translate(m, locale))
         return Rendered(clip(rendered.text), rendered.reply_markup)

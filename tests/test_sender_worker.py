@@ -70,3 +70,37 @@ def test_reminder_texts_are_indonesian_with_the_bots_catalogs():
     notices = Notices(build_i18n("id"), "id")
     assert notices.translate(DAY_BEFORE, "id").startswith("⏰ Pengingat")
     assert notices.translate(DAY_BEFORE, "en") == DAY_BEFORE
+
+
+@SQLITE_ONLY
+async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api):
+    from datetime import date
+
+    from booking.closures import close_day
+    from bot.callbacks import Appt
+    from bot.notices import Notices
+    from bot.sender import NotificationSender, SenderConfig
+    from tests.outbox_helpers import book_on, office_in
+
+    office_id = await office_in(ctx, "Asia/Makassar")
+    appt = await book_on(ctx, office_id, 1001, date(2026, 12, 1))
+    await close_day(ctx, office_id, date(2026, 12, 1), "Banjir", actor="test")
+    bot = bot_for(api)
+    sender = NotificationSender(
+        bot, ctx, SenderConfig(rate_per_s=100, poll_interval_s=0.05), notices=Notices(build_i18n())
+    )
+    try:
+        sender.start()
+        await wait_until(lambda: len(delivered(api)) == 1)
+        await sender.stop()
+    finally:
+        await bot.session.close()
+    [call] = delivered(api)
+    assert "tutup pada Selasa, 1 Desember 2026: Banjir" in call.params["text"]
+    [[button]] = call.params["reply_markup"]["inline_keyboard"]
+    assert button["callback_data"] == Appt(action="rebook", id=appt.id).pack()
+    assert appt.code in button["text"]
+    # Its reminders were cancelled with the closure: nothing else is sent.
+    statuses = {n.kind: n.status for n in await rows(ctx)}
+    assert statuses["reminder_day_before"] == NotificationStatus.CANCELLED
+    assert statuses["closure"] == NotificationStatus.SENT
