@@ -218,9 +218,16 @@ async def book(
     return await _retrying(tx)
 
 
-async def _owned(session: AsyncSession, telegram_id: int, appointment_id: int) -> Appointment:
-    """The appointment, if it belongs to ``telegram_id``; otherwise it does not exist."""
-    appt = await session.get(Appointment, appointment_id)
+async def _owned(
+    session: AsyncSession, telegram_id: int, appointment_id: int, *, lock: bool = False
+) -> Appointment:
+    """The appointment, if it belongs to ``telegram_id``; otherwise it does not exist.
+
+    ``lock`` holds the row until commit (PostgreSQL; SQLite writers are serialized
+    anyway), so a concurrent second cancel or move of it waits and then sees the
+    first one's result instead of freeing the same seat twice.
+    """
+    appt = await session.get(Appointment, appointment_id, with_for_update=lock)
     if appt is None or appt.telegram_id != telegram_id:
         raise AppointmentNotFound(appointment_id)
     return appt
@@ -234,7 +241,7 @@ async def cancel(
     async def tx() -> AppointmentView:
         now = ctx.now()
         async with ctx.db.writer() as session:
-            appt = await _owned(session, telegram_id, appointment_id)
+            appt = await _owned(session, telegram_id, appointment_id, lock=True)
             if appt.status != AppointmentStatus.BOOKED:
                 raise NotActive(appointment_id, appt.status)
             slot = await session.get(Slot, appt.slot_id)
@@ -273,7 +280,7 @@ async def reschedule(
     async def tx() -> AppointmentView:
         now = ctx.now()
         async with ctx.db.writer() as session:
-            appt = await _owned(session, telegram_id, appointment_id)
+            appt = await _owned(session, telegram_id, appointment_id, lock=True)
             if appt.status != AppointmentStatus.BOOKED:
                 raise NotActive(appointment_id, appt.status)
             if new_slot_id == appt.slot_id:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from booking.appointments import book
+from booking.appointments import book, cancel, reschedule
 from booking.availability import sessions_of
 from booking.context import Domain
-from booking.errors import AlreadyBooked, SlotFull
+from booking.errors import AlreadyBooked, NotActive, RescheduleLimitReached, SameSlot, SlotFull
 from booking.models import Applicant, Appointment, AppointmentStatus, ServiceType, Slot
 from booking.nik import mask_nik, nik_hash, parse_nik
 from tests.db_helpers import slot_problems
@@ -167,4 +167,43 @@ async def test_concurrent_taps_on_different_slots_give_one_appointment(ctx):
     async with ctx.db.reader() as session:
         booked = list(await session.exec(select(Slot.booked).where(col(Slot.id).in_(slot_ids))))
     assert sorted(booked) == [0] * (len(slot_ids) - 1) + [1]
+    assert await slot_problems(ctx) == []
+
+
+async def test_concurrent_cancel_taps_free_one_seat(ctx):
+    slot_id = await ten_seat_slot(ctx)
+    await add_applicants(ctx, [30_002, 30_003])
+    mine = await book(ctx, telegram_id=30_002, slot_id=slot_id, service=ServiceType.NEW)
+    await book(ctx, telegram_id=30_003, slot_id=slot_id, service=ServiceType.NEW)
+    results = await asyncio.gather(
+        *(cancel(ctx, telegram_id=30_002, appointment_id=mine.id) for _ in range(10)),
+        return_exceptions=True,
+    )
+    done = [r for r in results if not isinstance(r, BaseException)]
+    assert len(done) == 1
+    assert all(isinstance(r, NotActive) for r in results if isinstance(r, BaseException))
+    assert await booked_rows(ctx, slot_id) == (1, 1)
+    assert await slot_problems(ctx) == []
+
+
+async def test_concurrent_reschedule_taps_move_once(ctx):
+    office_id = await add_office(ctx, office_spec(daily=SEATS))
+    [tue] = await sessions_of(ctx, office_id, TUE)
+    [wed] = await sessions_of(ctx, office_id, date(2026, 12, 2))
+    await add_applicants(ctx, [30_004, 30_005])
+    mine = await book(ctx, telegram_id=30_004, slot_id=tue.slot_id, service=ServiceType.NEW)
+    await book(ctx, telegram_id=30_005, slot_id=tue.slot_id, service=ServiceType.NEW)
+    results = await asyncio.gather(
+        *(
+            reschedule(ctx, telegram_id=30_004, appointment_id=mine.id, new_slot_id=wed.slot_id)
+            for _ in range(10)
+        ),
+        return_exceptions=True,
+    )
+    moved = [r for r in results if not isinstance(r, BaseException)]
+    assert len(moved) == 1 and moved[0].slot_id == wed.slot_id
+    refusals = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, SameSlot | RescheduleLimitReached) for r in refusals), refusals
+    assert await booked_rows(ctx, tue.slot_id) == (1, 1)
+    assert await booked_rows(ctx, wed.slot_id) == (1, 1)
     assert await slot_problems(ctx) == []
