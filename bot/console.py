@@ -22,6 +22,7 @@ import html
 import re
 import sys
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,7 +35,7 @@ from booking.context import Domain
 from booking.models import Office
 from booking.offices_file import load_offices, read_offices_file
 from booking.release import release_slots
-from bot.app import close_app, create_app, poll
+from bot.app import BotApp, close_app, create_app, poll
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator
 
@@ -319,24 +320,39 @@ async def run_console(
             transcript.say(HELP)
             # Updates are handled one at a time, so the next line waits for the last answer.
             polling = asyncio.create_task(poll(app, handle_signals=False, handle_as_tasks=False))
-            playground = Playground(api, transcript, polling)
-            reader = LineReader(stdin)
-            transcript.say(PROMPT + "/start")
-            await playground.step(api.send_text(USER_ID, "/start"))
-            while not polling.done():
-                # The prompt means "ready for the next line"; a script may wait for it.
-                out.write(PROMPT)
-                out.flush()
-                line = await reader.next_line()
-                if line is None:
-                    break
-                if not interactive:  # show the piped line as if it had been typed
-                    transcript.say(line.rstrip())
-                if not await playground.handle(line):
-                    break
+            try:
+                await converse(Playground(api, transcript, polling), stdin, out, interactive)
+            finally:
+                await stop_polling(app, polling)
             transcript.say("\nBye.")
-            if not polling.done():
-                await app.dp.stop_polling()
-            await polling
         finally:
             await close_app(app)
+
+
+async def converse(playground: Playground, stdin: TextIO, out: TextIO, interactive: bool) -> None:
+    """Start with /start, then act on each input line until /quit or end of input."""
+    playground.transcript.say(PROMPT + "/start")
+    await playground.step(playground.api.send_text(USER_ID, "/start"))
+    reader = LineReader(stdin)
+    while not playground.polling.done():
+        # The prompt means "ready for the next line"; a script may wait for it.
+        out.write(PROMPT)
+        out.flush()
+        line = await reader.next_line()
+        if line is None:
+            return
+        if not interactive:  # show the piped line as if it had been typed
+            playground.transcript.say(line.rstrip())
+        if not await playground.handle(line):
+            return
+
+
+async def stop_polling(app: BotApp, polling: asyncio.Task[None]) -> None:
+    """Stop polling before the emulator goes away (also on Ctrl-C)."""
+    if not polling.done():
+        try:
+            await app.dp.stop_polling()
+        except RuntimeError:  # polling had not started yet
+            polling.cancel()
+    with suppress(asyncio.CancelledError):
+        await polling
