@@ -376,8 +376,9 @@ class NotificationSender:
 
 def build_notices(settings: BotSettings) -> Notices:
     from bot.i18n import build_i18n
+    from bot.notice_buttons import add_notice_buttons
 
-    return Notices(build_i18n(settings.default_locale), settings.default_locale)
+    return add_notice_buttons(Notices(build_i18n(settings.default_locale), settings.default_locale))
 
 
 async def start_sender(

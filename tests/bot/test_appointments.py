@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 
+import pytest
 from aiogram.methods import SendDocument, SendPhoto
 
 from booking.appointments import appointments_of, get_appointment
 from booking.closures import close_day
 from booking.context import Domain
 from booking.models import AppointmentStatus
+from booking.outbox import claim_due
+from bot.config import BotSettings
+from bot.sender import build_notices
 from tests.bot.conftest import SQLITE_ONLY, booked
 from tests.bot.flows import pick_day, switch_language
 from tests.bot.recording import Chat_, file_bytes
@@ -131,3 +136,33 @@ async def test_appointment_displaced_by_a_closure_is_rebooked_without_counting(
     await chat.tap(f"ap:rebook:{appt.id}")
     assert "This button is no longer valid." in chat.last_text()
     assert len([v for v in await appointments_of(ctx, chat.user_id) if v.active]) == 1
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("language", "label"), [("id", "📅 Tanggal baru untuk"), ("en", "📅 New date for")]
+)
+async def test_closure_notice_carries_a_new_date_button(
+    ctx: Domain,
+    office: int,
+    bot_settings: BotSettings,
+    new_chat: Callable[..., Chat_],
+    language: str,
+    label: str,
+) -> None:
+    chat = new_chat()
+    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    await close_day(ctx, office, TOMORROW, "Listrik padam", actor="cli:test")
+    [claimed] = await claim_due(ctx, "test-sender", limit=10, lease_seconds=60)
+    assert claimed.template == "closure_displaced"
+    claimed = dataclasses.replace(claimed, language=language)
+
+    rendered = build_notices(bot_settings).render(claimed)
+    assert rendered.reply_markup is not None
+    [[button]] = rendered.reply_markup.inline_keyboard
+    assert button.text == f"{label} {appt.code}"
+    assert button.callback_data == f"ap:rebook:{appt.id}"
+
+    await chat.tap(button.callback_data)
+    days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
+    assert days and all(d.split(":")[3:5] == ["d", str(appt.id)] for d in days)
