@@ -15,9 +15,18 @@ from sqlmodel import col, func, select
 from booking.appointments import book, cancel, reschedule
 from booking.availability import sessions_of
 from booking.context import Domain
-from booking.errors import AlreadyBooked, NotActive, RescheduleLimitReached, SameSlot, SlotFull
+from booking.errors import (
+    AlreadyBooked,
+    NotActive,
+    QuotaBelowBooked,
+    RescheduleLimitReached,
+    SameSlot,
+    SlotFull,
+)
 from booking.models import Applicant, Appointment, AppointmentStatus, ServiceType, Slot
 from booking.nik import mask_nik, nik_hash, parse_nik
+from booking.quotas import set_daily_quota
+from booking.views import AppointmentView
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
 
@@ -206,4 +215,31 @@ async def test_concurrent_reschedule_taps_move_once(ctx):
     assert all(isinstance(r, SameSlot | RescheduleLimitReached) for r in refusals), refusals
     assert await booked_rows(ctx, tue.slot_id) == (1, 1)
     assert await booked_rows(ctx, wed.slot_id) == (1, 1)
+    assert await slot_problems(ctx) == []
+
+
+async def test_quota_cut_racing_bookings_never_overbooks(ctx):
+    slot_id = await ten_seat_slot(ctx)
+    users = list(range(30_100, 30_110))
+    await add_applicants(ctx, users)
+    cut = set_daily_quota(ctx, "TEST", [TUE], 4, actor="test")
+    bookings = [book(ctx, telegram_id=t, slot_id=slot_id, service=ServiceType.NEW) for t in users]
+    results = await asyncio.gather(*bookings[:5], cut, *bookings[5:], return_exceptions=True)
+    cut_result = results[5]
+    booked = [r for r in results if isinstance(r, AppointmentView)]
+    unexpected = [
+        r
+        for r in results
+        if isinstance(r, BaseException) and not isinstance(r, SlotFull | QuotaBelowBooked)
+    ]
+    assert unexpected == []
+    row_booked, rows = await booked_rows(ctx, slot_id)
+    assert row_booked == rows == len(booked)
+    async with ctx.db.reader() as session:
+        slot = await session.get(Slot, slot_id)
+    assert slot is not None
+    if isinstance(cut_result, QuotaBelowBooked):
+        assert slot.capacity == SEATS
+    else:
+        assert slot.capacity == 4 and len(booked) <= 4
     assert await slot_problems(ctx) == []
