@@ -315,6 +315,15 @@ async def claim_due(
     PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the writer's ``BEGIN IMMEDIATE``.
     """
 
+    # A cheap read first: most polls find nothing due, and then take no write lock
+    # (on SQLite the write lock is shared with every booking).
+    async with ctx.db.reader() as session:
+        anything = (
+            await session.exec(select(Notification.id).where(_due(ctx.now())).limit(1))
+        ).first()
+    if anything is None:
+        return []
+
     async def tx() -> list[ClaimedNotification]:
         now = ctx.now()
         async with ctx.db.writer() as session:

@@ -166,7 +166,12 @@ class NotificationSender:
 
     def start(self) -> asyncio.Task[None]:
         self._task = asyncio.create_task(self.run(), name=f"notification-sender {self.owner}")
+        self._task.add_done_callback(self._report_crash)
         return self._task
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("notification sender %s stopped", self.owner, exc_info=task.exception())
 
     async def stop(self, grace_s: float = 15.0) -> None:
         """Finish the sends under way, give back the rows not yet sent, and return."""
