@@ -24,6 +24,7 @@ from booking.clock import Clock
 from booking.context import Domain
 from booking.factory import build_domain
 from booking.migrate import migrate, pending_migrations
+from bot import sender
 from bot.config import TELEGRAM_API, BotSettings
 from bot.factory import build_dispatcher, set_commands
 
@@ -66,16 +67,11 @@ async def prepare_database(domain: Domain) -> None:
 
 
 async def start_sender(app: BotApp) -> None:
-    """Start the reminder sender inside this process, when ``RUN_SENDER`` allows it."""
+    """Start the notification sender inside this process, unless ``RUN_SENDER=false``
+    (then run ``python -m bot worker`` apart)."""
     if not app.settings.run_sender:
         return
-    try:
-        from bot import sender
-    except ImportError:
-        log.warning("reminder sender not available: reminders are not sent by this process")
-        return
-    stop = await sender.start_sender(app.bot, app.domain, app.settings)
-    app.stoppers.append(stop)
+    app.stoppers.append(await sender.start_sender(app.bot, app.domain, app.settings))
 
 
 def install_lifecycle(app: BotApp) -> None:
