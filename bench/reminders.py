@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import tempfile
 import time
@@ -197,7 +198,8 @@ def main(args: argparse.Namespace) -> int:
     if args.count < 1 or args.limit <= 0 or args.per_chat <= 0:
         print("--count, --limit and --per-chat must be positive")
         return 2
-    chats = args.chats or max(1, args.count // 4)
+    # Enough chats that the overall limit, not the per-chat one, binds.
+    chats = args.chats or max(args.count // 4, min(args.count, math.ceil(2 * args.limit)))
     report = asyncio.run(run(args.count, args.limit, args.per_chat, chats))
     print(table(report))
     if args.json:

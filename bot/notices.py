@@ -2,12 +2,12 @@
 
 An outbox row carries a template key and its arguments; the text is made when
 the row is sent, in the recipient's language, with times in the office's zone
-(WIB/WITA/WIT). Message ids are English, gettext style, marked with ``N_`` so the
-catalog tools can extract them (``pybabel extract -k N_``). Until the Indonesian
-catalog holds them, ``INDONESIAN`` gives their translations.
+(WIB/WITA/WIT). Message ids are English, gettext style, marked with ``N_`` (one
+of Babel's default keywords); their translations live in the bot's catalogs
+(``bot/locales``).
 
-Another part of the bot may add a template, or replace one (for instance to add a
-button), with ``Notices.register``.
+Another part of the bot may add a template, or replace one (``bot.notice_buttons``
+adds the "new date" button under a closure notice), with ``Notices.register``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from babel.dates import format_date
 
 from booking.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
 from booking.schedule import zone, zone_abbrev
+from bot.i18n import build_i18n, normalize_language
 
 TEXT_LIMIT = 4096
 
@@ -50,26 +51,6 @@ CLOSURE = N_(
     "Your appointment {code} has been cancelled. Please choose a new date; "
     "this change does not count against your reschedule limit."
 )
-
-INDONESIAN = {
-    DAY_BEFORE: (
-        "⏰ Pengingat: jadwal paspor Anda pada {date} pukul {time} {zone}.\n"
-        "{office}\n{address}\n"
-        "Kode booking: {code}\n"
-        "Mohon datang 30 menit lebih awal dan bawa dokumen Anda."
-    ),
-    SOON: (
-        "⏰ Jadwal paspor Anda dimulai pukul {time} {zone} ({date}).\n"
-        "{office}\n{address}\n"
-        "Kode booking: {code}. Mohon datang 30 menit lebih awal."
-    ),
-    ANNOUNCEMENT: "📢 Pengumuman dari {office} untuk jadwal Anda pada {date} ({code}):\n\n{text}",
-    CLOSURE: (
-        "❗ {office} tutup pada {date}: {reason}.\n"
-        "Jadwal Anda {code} dibatalkan. Silakan pilih tanggal baru; "
-        "perubahan ini tidak mengurangi batas jadwal ulang Anda."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -132,23 +113,15 @@ def _announcement(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
 
 
 def _closure(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    """The closure notice (``bot.notice_buttons`` adds its "new date" button)."""
     day = date.fromisoformat(args["day"])
-    return Rendered(
-        t(CLOSURE).format(
-            office=args["office_name"],
-            date=long_date(day, locale),
-            reason=args["reason"],
-            code=args["code"],
-        )
+    text = t(CLOSURE).format(
+        office=args["office_name"],
+        date=long_date(day, locale),
+        reason=args["reason"],
+        code=args["code"],
     )
-
-
-def _closure_with_button(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
-    """The closure notice with the bot's "new date" button (needs the i18n context)."""
-    from bot.keyboards import rebook_kb
-
-    rendered = _closure(args, locale, t)
-    return Rendered(rendered.text, rebook_kb(int(args["appointment_id"]), args["code"]))
+    return Rendered(text)
 
 
 def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
@@ -156,11 +129,11 @@ def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
 
 
 class Notices:
-    """Renders outbox rows; ``i18n`` (the bot's catalogs) translates the message ids."""
+    """Renders outbox rows, translating with the bot's catalogs (``i18n``)."""
 
     def __init__(self, i18n: I18n | None = None, default_locale: str = "id") -> None:
-        self.i18n = i18n
-        self.default_locale = default_locale
+        self.i18n = i18n if i18n is not None else build_i18n(default_locale)
+        self.default_locale = self.i18n.default_locale
         self.renderers: dict[str, Renderer] = {
             REMINDER_DAY_BEFORE: _reminder(DAY_BEFORE),
             REMINDER_SOON: _reminder(SOON),
@@ -168,33 +141,22 @@ class Notices:
             "closure_displaced": _closure,
             "text": _plain,
         }
-        if i18n is not None:
-            self.renderers["closure_displaced"] = _closure_with_button
 
     def register(self, template: str, renderer: Renderer) -> None:
         self.renderers[template] = renderer
 
     def locale_of(self, language: str | None) -> str:
-        return language if language in ("id", "en") else self.default_locale
+        return normalize_language(language, self.default_locale)
 
     def translate(self, message: str, locale: str) -> str:
-        text = message
-        if self.i18n is not None and locale in self.i18n.available_locales:
-            text = self.i18n.gettext(message, locale=locale)
-        if locale == "id" and text == message:
-            text = INDONESIAN.get(message, message)
-        return text
+        return self.i18n.gettext(message, locale=locale)
 
     def render(self, notification: ClaimedNotification) -> Rendered:
         renderer = self.renderers.get(notification.template)
         if renderer is None:
             raise UnknownTemplate(notification.template)
         locale = self.locale_of(notification.language)
-        args = notification.args
-        if self.i18n is None:
-            rendered = renderer(args, locale, lambda m: self.translate(m, locale))
-        else:
-            # Keyboards of the bot translate with the current i18n context and locale.
-            with self.i18n.context(), self.i18n.use_locale(locale):
-                rendered = renderer(args, locale, lambda m: self.translate(m, locale))
+        # The bot's keyboards translate with the current i18n context and locale.
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            rendered = renderer(notification.args, locale, lambda m: self.translate(m, locale))
         return Rendered(clip(rendered.text), rendered.reply_markup)

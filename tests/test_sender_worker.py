@@ -73,13 +73,12 @@ def test_reminder_texts_are_indonesian_with_the_bots_catalogs():
 
 
 @SQLITE_ONLY
-async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api):
+async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api, tmp_path):
     from datetime import date
 
     from booking.closures import close_day
     from bot.callbacks import Appt
-    from bot.notices import Notices
-    from bot.sender import NotificationSender, SenderConfig
+    from bot.sender import NotificationSender, SenderConfig, build_notices
     from tests.outbox_helpers import book_on, office_in
 
     office_id = await office_in(ctx, "Asia/Makassar")
@@ -87,7 +86,10 @@ async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api):
     await close_day(ctx, office_id, date(2026, 12, 1), "Banjir", actor="test")
     bot = bot_for(api)
     sender = NotificationSender(
-        bot, ctx, SenderConfig(rate_per_s=100, poll_interval_s=0.05), notices=Notices(build_i18n())
+        bot,
+        ctx,
+        SenderConfig(rate_per_s=100, poll_interval_s=0.05),
+        notices=build_notices(bot_settings(ctx, tmp_path, api)),
     )
     try:
         sender.start()
