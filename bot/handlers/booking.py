@@ -48,7 +48,7 @@ from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
 from bot.attachments import appointment_ics, qr_png
-from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
+from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show, show_main_menu
 from bot.texts import (
     confirmation,
     documents,
@@ -65,10 +65,6 @@ log = logging.getLogger(__name__)
 # How many months after the current one the calendar can show.
 MONTHS_AHEAD = 2
 NAME_MIN, NAME_MAX = 3, 100
-
-
-def stale() -> str:
-    return _("This button is no longer valid.")
 
 
 # --- province and office ---------------------------------------------------------
@@ -111,12 +107,6 @@ async def province_offices(
     return True
 
 
-async def refuse(query: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext) -> None:
-    """Forged or stale data: say only that the button is no longer valid, change nothing."""
-    callback_answer.text = stale()
-    await show_main_menu(query, state, stale())
-
-
 @router.callback_query(cb.Province.filter(F.purpose == "b"))
 async def province_chosen(
     query: CallbackQuery,
@@ -126,7 +116,7 @@ async def province_chosen(
     callback_answer: CallbackAnswer,
 ) -> None:
     if not await province_offices(query, domain, "b", callback_data.index, 0):
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     await state.set_state(states.Booking.office)
 
@@ -140,7 +130,7 @@ async def office_page(
     callback_answer: CallbackAnswer,
 ) -> None:
     if not await province_offices(query, domain, "b", callback_data.province, callback_data.page):
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
 
 
 @router.callback_query(cb.OfficePick.filter(F.purpose == "b"))
@@ -158,7 +148,7 @@ async def office_chosen(
     except NotFound:
         office = None
     if office is None or not office.active:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     await state.set_state(states.Booking.service)
     await state.update_data({states.OFFICE: callback_data.office})
@@ -247,10 +237,10 @@ async def service_chosen(
     try:
         office = await get_office(domain, callback_data.office)
     except NotFound:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     if not office.active:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     await state.set_state(states.Booking.day)
     await state.update_data(
@@ -292,7 +282,7 @@ async def month_chosen(
                 note=_("That month cannot be booked. Here is the current calendar."),
             )
     except NotFound:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
     except BookingError as exc:
         await show_main_menu(query, state, domain_error(exc))
 
@@ -310,7 +300,7 @@ async def day_chosen(
     try:
         day = date(d.year, d.month, d.day)
     except ValueError:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     target = cb.Target(d.mode, d.appt)
     try:
@@ -341,7 +331,7 @@ async def day_chosen(
         callback_answer.text = note[:200]
         await offer_dates(query, domain, locale, d.office, d.service, target, day, note, priority)
     except NotFound:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
     except BookingError as exc:
         await show_main_menu(query, state, domain_error(exc))
 
@@ -393,7 +383,7 @@ async def session_chosen(
             raise AppointmentNotFound(callback_data.appt)
         office, session = await session_by_id(domain, callback_data.slot)
     except NotFound:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     assert office.id is not None
     if not session.bookable:
@@ -676,7 +666,7 @@ async def confirm(
         await flow_expired(query, state)
         return
     except NotFound:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     except (SlotFull, DayClosed) as exc:
         office, session = await session_by_id(domain, d.slot)

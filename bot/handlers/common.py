@@ -16,6 +16,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from bot import states
@@ -108,3 +109,12 @@ class RouterSpec:
         for event, handler, filters in self.handlers:
             router.observers[event].register(handler, *filters)
         return router
+
+
+async def refuse(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    """Forged, garbled or outdated callback data: say only that the button is no
+    longer valid and offer the menu in a new message. Nothing changes, not even the
+    step the user is at."""
+    text = _("This button is no longer valid.")
+    callback_answer.text = text
+    await show(query, f"{text}\n\n{main_menu_text()}", main_menu_kb(), edit=False)

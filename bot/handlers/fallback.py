@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot import callbacks as cb
 from bot import states
-from bot.handlers.common import RouterSpec, show_main_menu
+from bot.handlers.common import RouterSpec, refuse
 from bot.keyboards import main_menu_kb
 
 router = RouterSpec("fallback")
@@ -76,9 +76,6 @@ async def noop(
 
 
 @router.callback_query()
-async def unknown_button(
-    query: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer
-) -> None:
+async def unknown_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     """Forged, garbled or outdated data: refuse without saying more; nothing changes."""
-    callback_answer.text = _("This button is no longer valid.")
-    await show_main_menu(query, state, _("This button is no longer valid."))
+    await refuse(query, callback_answer)

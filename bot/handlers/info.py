@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from booking.content import Content
 from bot import callbacks as cb
 from bot import keyboards as kb
-from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
+from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show
 from bot.texts import documents, rupiah, service_name
 
 router = RouterSpec("info")
@@ -31,15 +31,13 @@ async def info_menu(event: Event, state: FSMContext, content: Content, locale: s
 async def requirements(
     query: CallbackQuery,
     callback_data: cb.Info,
-    state: FSMContext,
     content: Content,
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
     service = callback_data.service
     if service is None:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_main_menu(query, state, _("This button is no longer valid."))
+        await refuse(query, callback_answer)
         return
     text = _("Documents to bring for “{service}”:").format(
         service=service_name(content, service, locale)

@@ -19,8 +19,8 @@ from booking.offices import get_office, list_provinces, office_sessions
 from booking.schedule import zone_abbrev
 from bot import callbacks as cb
 from bot import keyboards as kb
-from bot.handlers.booking import province_offices, refuse
-from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
+from bot.handlers.booking import province_offices
+from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show, show_main_menu
 
 router = RouterSpec("offices")
 
@@ -63,7 +63,7 @@ async def office_province(
     callback_answer: CallbackAnswer,
 ) -> None:
     if not await province_offices(query, domain, "i", callback_data.index, 0):
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
 
 
 @router.callback_query(cb.OfficePage.filter(F.purpose == "i"))
@@ -75,7 +75,7 @@ async def office_page(
     callback_answer: CallbackAnswer,
 ) -> None:
     if not await province_offices(query, domain, "i", callback_data.province, callback_data.page):
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
 
 
 @router.callback_query(cb.OfficePick.filter(F.purpose == "i"))
@@ -92,10 +92,10 @@ async def office_details(
     try:
         office = await get_office(domain, callback_data.office)
     except NotFound:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     if not office.active:
-        await refuse(query, callback_answer, state)
+        await refuse(query, callback_answer)
         return
     zone = zone_abbrev(office.timezone, domain.now())
     lines = [

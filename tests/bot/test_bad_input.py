@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
 from aiogram.types import Chat, Message, Update
 
@@ -256,16 +257,29 @@ async def test_another_users_appointment_is_refused_and_unchanged(
     ],
 )
 async def test_forged_or_garbled_callback_is_refused_and_changes_nothing(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_], data: str
+    ctx: Domain, office: int, dp: Dispatcher, new_chat: Callable[..., Chat_], data: str
 ) -> None:
     chat = new_chat()
     await add_applicant(ctx, chat.user_id, born=date(1970, 7, 7))
     await switch_language(chat, "en")
+    await chat.tap("mn:book")  # in the middle of a flow: choosing a province
+    province = chat.button("pv:b:")
+    before = fsm_snapshot(dp)
     sent = await chat.tap(data)
     [answer] = answers(sent)
     assert answer.text == STALE_EN
     assert "What would you like to do?" in texts(sent)
+    assert not any(r.__api_method__.startswith("edit") for r in sent)
+    assert fsm_snapshot(dp) == before
     assert await appointments_of(ctx, chat.user_id) == []
+    await chat.tap(province)  # the flow goes on
+    assert "choose an office" in chat.last_text()
+
+
+def fsm_snapshot(dp: Dispatcher) -> dict[Any, Any]:
+    storage = dp.storage
+    assert isinstance(storage, MemoryStorage)
+    return {key: (rec.state, dict(rec.data)) for key, rec in storage.storage.items()}
 
 
 # --- double tap --------------------------------------------------------------------------
