@@ -1,0 +1,75 @@
+"""How the console playground prints what the bot does, and which button a number presses."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.console import Transcript, plain_text, safe_filename
+from bot.emulator import ApiCall
+
+
+def transcript(tmp_path: Path) -> tuple[Transcript, io.StringIO]:
+    out = io.StringIO()
+    return Transcript(out, tmp_path / "files"), out
+
+
+def show(t: Transcript, method: str, mid: int, files: dict | None = None, **params) -> None:
+    """What the emulator reports for one successful call."""
+    t.on_call(ApiCall(method, {"chat_id": 1, **params}, files or {}), {"message_id": mid})
+
+
+def inline(*rows: list[tuple[str, str]]) -> dict:
+    return {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in row] for row in rows]}
+
+
+def test_inline_buttons_are_numbered_in_order(tmp_path: Path) -> None:
+    t, out = transcript(tmp_path)
+    markup = inline([("Yes", "cf:1"), ("No", "cf:0")], [("Menu", "mn:home")])
+    show(t, "sendMessage", 7, text="Sure?", reply_markup=markup)
+    assert out.getvalue() == "\nbot: Sure?\n    [1] Yes   [2] No\n    [3] Menu\n"
+    assert t.current is not None and t.current.message_id == 7 and t.current.inline
+    assert [b.callback_data for b in t.current.items] == ["cf:1", "cf:0", "mn:home"]
+
+
+def test_an_edit_is_shown_as_an_edit_and_dropping_its_buttons_clears_them(tmp_path: Path) -> None:
+    t, out = transcript(tmp_path)
+    show(t, "sendMessage", 3, text="a", reply_markup=inline([("x", "x:1")]))
+    show(t, "editMessageText", 3, message_id="3", text="<b>b</b> &amp; c", parse_mode="HTML")
+    assert "bot (edited message 3):\nb & c\n" in out.getvalue()
+    assert t.current is None
+
+
+def test_reply_keyboard_and_its_removal(tmp_path: Path) -> None:
+    t, out = transcript(tmp_path)
+    keyboard = {"keyboard": [[{"text": "Share", "request_contact": True}], [{"text": "Skip"}]]}
+    show(t, "sendMessage", 4, text="Phone?", reply_markup=keyboard)
+    assert "keyboard: [1] Share (shares your phone)" in out.getvalue()
+    assert t.current is not None and not t.current.inline and t.current.items[0].request_contact
+    show(t, "sendMessage", 5, text="Saved.", reply_markup={"remove_keyboard": True})
+    assert t.current is None
+
+
+def test_files_are_saved_and_locations_printed(tmp_path: Path) -> None:
+    t, out = transcript(tmp_path)
+    png = b"\x89PNG\r\n\x1a\n..."
+    show(t, "sendPhoto", 9, {"photo": ("../A B.png", png)}, caption="QR")
+    show(t, "sendLocation", 10, latitude="-6.25", longitude="106.8")
+    saved = tmp_path / "files" / "9-A_B.png"
+    assert saved.read_bytes() == png
+    assert f"bot sent a photo: {saved.resolve()}\nQR\n" in out.getvalue()
+    assert "bot sent a location: -6.25, 106.8" in out.getvalue()
+
+
+def test_callback_answers_with_text_are_shown(tmp_path: Path) -> None:
+    t, out = transcript(tmp_path)
+    t.on_call(ApiCall("answerCallbackQuery", {"callback_query_id": "1", "text": "Booked"}), True)
+    t.on_call(ApiCall("answerCallbackQuery", {"callback_query_id": "2"}), True)
+    assert out.getvalue() == "    (notice) Booked\n"
+
+
+def test_helpers() -> None:
+    assert plain_text("<i>a</i> &lt;b&gt;", "HTML") == "a <b>"
+    assert plain_text("<i>a</i>", None) == "<i>a</i>"
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("...") == "file"
