@@ -300,7 +300,7 @@ class NotificationSender:
             now = time.monotonic()
             ready = self.pacer.ready_at()
             if now < ready:
-                await asyncio.sleep(ready - now)
+                await self._sleep(ready - now)
                 continue
             row = self._pick(now)
             if row is None:

@@ -349,3 +349,18 @@ def test_notices_render_announcement_and_closure_in_both_languages():
     )
     long = notices.render(claimed("text", {"text": "x" * 5000}, "xx")).text
     assert len(long) == 4096
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_stop_during_a_long_pause_returns_at_once_and_gives_rows_back(ctx, api, bot):
+    await queue_notices(ctx, 3, chats=3)
+    api.fail_next("sendMessage", 429, retry_after=30)
+    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=10))
+    sender.start()
+    await wait_until(lambda: api.retry_after_sent == 1)
+    await asyncio.sleep(0.2)
+    started = asyncio.get_running_loop().time()
+    await sender.stop()
+    assert asyncio.get_running_loop().time() - started < 2
+    assert len(api.calls_of("sendMessage")) == 1  # nothing was sent during the pause
+    assert len(await claim_due(ctx, "next", 10, 60)) == 3
