@@ -3,7 +3,7 @@ changes and clock moves keeps every slot's counters within capacity and equal to
 its appointments that are not cancelled, on SQLite and PostgreSQL.
 
 Each example gets a fresh database (a copy of the migrated SQLite template, or
-PostgreSQL truncated). ``PROPERTY_EXAMPLES`` sets how many examples to run (30).
+PostgreSQL truncated). ``PROPERTY_EXAMPLES`` sets how many examples to run (25).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ async def apply(ctx: Domain, clock: FixedClock, slot_ids: list[int], op: tuple) 
 
 
 @settings(
-    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "30")),
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
