@@ -37,8 +37,6 @@ from tests.bot.flows import (
 from tests.bot.recording import Chat_, RecordingSession
 from tests.factories import add_applicant, make_nik
 
-pytestmark = SQLITE_ONLY
-
 TODAY = date(2026, 11, 30)
 TOMORROW = date(2026, 12, 1)
 NIK = make_nik(date(1991, 2, 3), serial=2468)
@@ -147,6 +145,7 @@ async def test_date_that_closed(ctx: Domain, office: int, new_chat: Callable[...
     assert offered and not any(d.endswith(":12:1") for d in offered)
 
 
+@SQLITE_ONLY
 async def test_date_that_closed_before_confirm(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
@@ -165,6 +164,7 @@ async def test_date_that_closed_before_confirm(
     assert await appointments_of(ctx, chat.user_id) == []
 
 
+@SQLITE_ONLY
 async def test_calendar_from_last_month(
     ctx: Domain, office: int, clock: FixedClock, new_chat: Callable[..., Chat_]
 ) -> None:
@@ -225,6 +225,7 @@ async def test_another_users_appointment_is_refused_and_unchanged(
     assert await appointments_of(ctx, intruder.user_id) == []
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     "data",
     [
@@ -327,6 +328,7 @@ async def test_simultaneous_double_tap_books_once(
 # --- free text, stickers, photos, voice ------------------------------------------------------
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
@@ -347,6 +349,7 @@ async def test_free_text_where_a_button_is_expected_gets_the_steps_help(
     assert any(d.startswith("se:") for _, d in chat.last_keyboard())
 
 
+@SQLITE_ONLY
 async def test_free_text_at_other_steps(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
@@ -372,6 +375,7 @@ async def test_free_text_at_other_steps(
     assert "Please tap “Confirm booking” above" in chat.last_text()
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])
 async def test_sticker_photo_or_voice_anywhere_gets_a_polite_reply(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_], kind: str
@@ -395,6 +399,7 @@ async def test_sticker_photo_or_voice_anywhere_gets_a_polite_reply(
 # --- throttle ----------------------------------------------------------------------------
 
 
+@SQLITE_ONLY
 async def test_throttle_slows_a_flood_before_any_database_work(
     ctx: Domain,
     settings: BookingSettings,
@@ -434,6 +439,7 @@ class Exploding:
 # --- failures inside a handler -----------------------------------------------------------
 
 
+@SQLITE_ONLY
 async def test_a_failure_gets_a_polite_message_and_the_tap_is_answered(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -484,6 +490,7 @@ async def test_session_that_started_before_confirm(
     assert await appointments_of(ctx, chat.user_id) == []
 
 
+@SQLITE_ONLY
 async def test_confirm_from_an_abandoned_summary_books_with_a_full_confirmation(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
@@ -503,6 +510,7 @@ async def test_confirm_from_an_abandoned_summary_books_with_a_full_confirmation(
     assert f"Booking code: {appt.code}" in texts(sent)
 
 
+@SQLITE_ONLY
 async def test_group_chats_are_ignored(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
