@@ -19,6 +19,7 @@ from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from tests.conftest import TEST_NIK_SECRET
 from tests.e2e.driver import Chat
+from tests.factories import add_office, office_spec
 
 TOKEN = "1234567:e2e-test-token"
 
@@ -74,6 +75,12 @@ async def polling(app: BotApp) -> AsyncIterator[BotApp]:
                 task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+
+
+@pytest.fixture
+async def office_id(domain: Domain) -> int:
+    """One office in DKI Jakarta, 10 seats a weekday in one morning session."""
+    return await add_office(domain, office_spec("E2E", daily=10))
 
 
 @pytest.fixture

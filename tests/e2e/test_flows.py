@@ -5,75 +5,23 @@ reschedules by pressing the buttons the bot sent."""
 from __future__ import annotations
 
 import io
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
 from booking.appointments import appointments_of
-from booking.availability import sessions_of
 from booking.context import Domain
-from booking.models import AppointmentStatus, ServiceType
+from booking.models import AppointmentStatus
 from bot import callbacks as cb
 from bot.app import BotApp
-from bot.emulator import ApiCall, BotApiEmulator
-from tests.e2e.driver import Chat, has_button, keyboard_buttons, method_is, plain, text_of
-from tests.factories import add_office, make_nik, office_spec
+from bot.emulator import BotApiEmulator
+from tests.e2e.driver import Chat, has_button, plain, text_of
+from tests.e2e.steps import DAY, NIK, OTHER_DAY, book_through_chat, choose_day, slot_on
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-NIK = make_nik(date(1990, 5, 17), serial=42)
-NAME = "Sari Wulandari"
-DAY = date(2026, 12, 1)  # Tuesday; the fixed clock is Monday 30 November 2026, 07:00 WIB
-OTHER_DAY = date(2026, 12, 2)
-NEW = ServiceType.NEW
 
 pytestmark = pytest.mark.usefixtures("polling")
-
-
-@pytest.fixture
-async def office_id(domain: Domain) -> int:
-    return await add_office(domain, office_spec("E2E", daily=10))
-
-
-async def slot_on(domain: Domain, office_id: int, day: date) -> tuple[int, int]:
-    """(slot id, seats left) of the office's only session on ``day``."""
-    (session,) = await sessions_of(domain, office_id, day)
-    return session.slot_id, session.seats_left
-
-
-def asks_for_contact(call: ApiCall) -> bool:
-    return any(b.get("request_contact") for b in keyboard_buttons(call))
-
-
-async def choose_day(chat: Chat, office_id: int, day: date, appt: int = 0) -> None:
-    """Press ``day`` on the calendar, turning to its month first when needed."""
-    where = {"office": office_id, "appt": appt}
-    try:
-        chat.button_where(cb.Day, **where, year=day.year, month=day.month, day=day.day)
-    except AssertionError:
-        await chat.tap(cb.Month, has_button("dy:"), **where, year=day.year, month=day.month)
-    await chat.tap(cb.Day, has_button("se:"), **where, year=day.year, month=day.month, day=day.day)
-
-
-async def book_through_chat(chat: Chat, domain: Domain, office_id: int) -> str:
-    """A first-time user books ``DAY`` from /start to the confirmation; returns the code."""
-    await chat.send("/start", expect=has_button("lg:"))
-    await chat.tap(cb.Lang, has_button("mn:"), code="en")
-    await chat.tap(cb.Menu, has_button("pv:"), action="book")
-    await chat.press("pv:", text="DKI Jakarta", expect=has_button("of:"))
-    await chat.tap(cb.OfficePick, has_button("sv:"), office=office_id)
-    await chat.tap(cb.Service, has_button("mo:"), office=office_id, service=NEW)
-    await choose_day(chat, office_id, DAY)
-    slot_id, _ = await slot_on(domain, office_id, DAY)
-    await chat.tap(cb.Session, slot=slot_id, appt=0)
-    await chat.send(NAME)
-    await chat.send(NIK, expect=asks_for_contact)
-    await chat.share_contact("+6281234567890", expect=has_button("pr:"))
-    await chat.tap(cb.Priority, has_button("cf:"), reason="none")
-    await chat.tap(cb.Confirm, method_is("sendDocument"), slot=slot_id)
-    (view,) = await appointments_of(domain, chat.user_id)
-    return view.code
 
 
 def no_plain_nik_anywhere(api: BotApiEmulator) -> bool:

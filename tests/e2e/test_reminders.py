@@ -13,7 +13,7 @@ from bot.app import BotApp
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from tests.e2e.driver import Chat, method_is, text_of
-from tests.e2e.test_flows import book_through_chat
+from tests.e2e.steps import book_through_chat
 
 pytestmark = pytest.mark.usefixtures("polling")
 
@@ -21,13 +21,6 @@ pytestmark = pytest.mark.usefixtures("polling")
 @pytest.fixture
 def bot_settings(bot_settings: BotSettings) -> BotSettings:
     return bot_settings.model_copy(update={"run_sender": True})
-
-
-@pytest.fixture
-async def office_id(domain: Domain) -> int:
-    from tests.factories import add_office, office_spec
-
-    return await add_office(domain, office_spec("E2E", daily=10))
 
 
 async def test_day_before_reminder_is_sent_by_the_running_bot(
