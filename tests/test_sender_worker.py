@@ -106,3 +106,33 @@ async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api, tmp_p
     statuses = {n.kind: n.status for n in await rows(ctx)}
     assert statuses["reminder_day_before"] == NotificationStatus.CANCELLED
     assert statuses["closure"] == NotificationStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REMINDER_DAY_BEFORE_AT", "25:00"),
+        ("REMINDER_BEFORE_MINUTES", "-5"),
+        ("SEND_RATE_PER_S", "many"),
+    ],
+)
+def test_a_bad_reminder_setting_is_one_clear_line(monkeypatch, tmp_path, capsys, name, value):
+    from bot.__main__ import EXIT_CONFIG, main
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv(name, value)
+    assert main(["worker"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert err.startswith(f"invalid setting {name}:") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_reminder_settings_are_read_from_the_environment(monkeypatch, tmp_path):
+    from datetime import time
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REMINDER_DAY_BEFORE_AT", "17:30")
+    monkeypatch.setenv("REMINDER_BEFORE_MINUTES", "90")
+    settings = BotSettings()
+    assert settings.reminder_day_before_at == time(17, 30)
+    assert settings.reminder_before_minutes == 90
