@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from booking.config import BookingSettings
 
@@ -33,15 +33,15 @@ class BotSettings(BookingSettings):
     throttle_rate: float = 1.0
     throttle_burst: int = 5
     # Reminder sender: Telegram's limits are ~30 messages/s overall and ~1/s per chat.
-    send_rate_per_s: float = 30.0
-    send_rate_per_chat_per_s: float = 1.0
+    send_rate_per_s: float = Field(default=30.0, gt=0)
+    send_rate_per_chat_per_s: float = Field(default=1.0, gt=0)
     run_sender: bool = True
     # A message that fails (other than 429/403) is retried after send_retry_base_s,
     # doubling each time; after send_max_attempts it is marked failed.
-    send_max_attempts: int = 5
-    send_retry_base_s: float = 30.0
+    send_max_attempts: int = Field(default=5, ge=1)
+    send_retry_base_s: float = Field(default=30.0, ge=0)
     # How long a sender holds the rows it claimed before another may take them.
-    send_lease_s: float = 60.0
+    send_lease_s: float = Field(default=60.0, gt=0)
 
     @property
     def admin_id_set(self) -> frozenset[int]:

@@ -114,6 +114,10 @@ async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api, tmp_p
         ("REMINDER_DAY_BEFORE_AT", "25:00"),
         ("REMINDER_BEFORE_MINUTES", "-5"),
         ("SEND_RATE_PER_S", "many"),
+        ("SEND_RATE_PER_S", "0"),
+        ("SEND_RATE_PER_CHAT_PER_S", "-1"),
+        ("SEND_MAX_ATTEMPTS", "0"),
+        ("SEND_LEASE_S", "0"),
     ],
 )
 def test_a_bad_reminder_setting_is_one_clear_line(monkeypatch, tmp_path, capsys, name, value):
