@@ -26,7 +26,7 @@ from aiogram.utils.token import TokenValidationError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from bot.app import MissingToken
+from bot.app import DatabaseUrlError, MissingToken
 from bot.config import BotSettings
 from bot.webhook import WebhookConfigError
 
@@ -70,8 +70,8 @@ def explain(exc: BaseException) -> str | None:
         return "Telegram refused BOT_TOKEN (401 Unauthorized): check the token"
     if isinstance(exc, TelegramNetworkError):
         return f"cannot reach the Bot API server: {exc.message}"
-    if isinstance(exc, WebhookConfigError):
-        return str(exc)
+    if isinstance(exc, WebhookConfigError | DatabaseUrlError):
+        return str(exc).splitlines()[0]
     if isinstance(exc, DBAPIError | ConnectionError):
         return f"cannot open the database: {str(exc).splitlines()[0]}"
     return None

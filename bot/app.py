@@ -19,6 +19,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy.exc import ArgumentError
 
 from booking.clock import Clock
 from booking.context import Domain
@@ -37,6 +38,10 @@ POLLING_TIMEOUT_S = 30
 
 class MissingToken(Exception):
     """BOT_TOKEN is not set."""
+
+
+class DatabaseUrlError(Exception):
+    """DATABASE_URL names a database this installation cannot open."""
 
 
 @dataclass
@@ -98,7 +103,11 @@ async def create_app(
 ) -> BotApp:
     """Build the bot, the domain (migrated) and the dispatcher with its start/stop hooks."""
     bot = bot or build_bot(settings)
-    domain = build_domain(settings, clock)
+    try:
+        domain = build_domain(settings, clock)
+    except (ArgumentError, ImportError) as exc:
+        await bot.session.close()
+        raise DatabaseUrlError(f"DATABASE_URL cannot be used: {exc}") from exc
     try:
         await prepare_database(domain)
         dp = build_dispatcher(settings, domain, storage=storage)

@@ -103,3 +103,28 @@ def test_unreachable_bot_api_is_explained(
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")
     assert main([]) == 2
     assert one_line(capsys).startswith("cannot reach the Bot API server")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("not a url", "Could not parse"),
+        ("postgresql+nodriver://x/y", "Can't load plugin"),
+        ("postgresql+asyncpg://x@127.0.0.1:9/x", None),
+    ],
+)
+def test_unusable_database_is_explained(
+    clean_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    reason: str | None,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main([]) == 2
+    line = one_line(capsys)
+    if reason is None:  # a server that does not answer
+        assert line.startswith("cannot open the database:")
+    else:
+        assert line.startswith("DATABASE_URL cannot be used:") and reason in line
