@@ -3,6 +3,7 @@ release horizons and local/UTC conversion. No database access here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -52,9 +53,18 @@ def local_now(now_utc: datetime, tz_name: str) -> datetime:
     return now_utc.astimezone(zone(tz_name))
 
 
+# Rules are walked from their start (2020 at the earliest): an hourly, minutely or
+# secondly rule would take seconds to hours per look-up. Times of day go in BYHOUR.
+_SUB_DAILY = re.compile(r"FREQ\s*=\s*(HOURLY|MINUTELY|SECONDLY)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1024)
 def parse_rule(rule: str, dtstart: datetime) -> rrule:
-    """Parse an RRULE string (``FREQ=...;BYDAY=...``) anchored at a naive local dtstart."""
+    """Parse an RRULE string (``FREQ=...;BYDAY=...``) anchored at a naive local dtstart.
+
+    FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY."""
+    if _SUB_DAILY.search(rule):
+        raise ValueError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY (times go in BYHOUR)")
     parsed = rrulestr(rule, dtstart=dtstart, cache=True)
     if not isinstance(parsed, rrule):
         raise ValueError("expected a single RRULE")

@@ -119,6 +119,14 @@ INVALID = {
         [office("GOOD"), office("BADREL", release={"window_days": 7, "rule": "BYDAY=XX"})],
         ["BADREL", "release.rule"],
     ),
+    "minutely release rule": (
+        [office("GOOD"), office("MINUTELY", release={"window_days": 7, "rule": "FREQ=MINUTELY"})],
+        ["MINUTELY", "release.rule", "FREQ must be DAILY"],
+    ),
+    "hourly session rule": (
+        [office("GOOD"), office("HOURLY", sessions=_bad_session(rule="FREQ=HOURLY"))],
+        ["HOURLY", "sessions[0].rule"],
+    ),
     "end before start": (
         [office("GOOD"), office("BACKWARDS", sessions=_bad_session(start="12:00", end="08:00"))],
         ["BACKWARDS", "sessions[0]", "end"],

@@ -149,6 +149,13 @@ def test_no_release_before_the_first_release_moment():
     assert release_horizon(rule, 14, "Asia/Jakarta", wib(2026, 12, 1, 9)) is None
 
 
+@pytest.mark.parametrize("freq", ["HOURLY", "MINUTELY", "secondly"])
+def test_sub_daily_rules_are_refused(freq):
+    # Walked from 2020, a minutely rule took 18 s per look-up and a secondly one hours.
+    with pytest.raises(ValueError, match="FREQ must be DAILY"):
+        release_horizon(f"FREQ={freq}", 14, "Asia/Jakarta", wib(2026, 12, 1, 9))
+
+
 def test_next_release_is_the_coming_friday_1400_local():
     nxt = next_release(FRIDAY_1400, "Asia/Makassar", datetime(2026, 11, 30, tzinfo=UTC))
     assert nxt == datetime(2026, 12, 4, 6, 0, tzinfo=UTC)  # 14:00 WITA
