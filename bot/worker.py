@@ -1,6 +1,7 @@
 """``python -m bot worker``: only the notification sender, for deployments that run
-it apart from the update handling (set ``RUN_SENDER=false`` on the bot processes
-then, or keep it on: several senders share the work safely)."""
+it apart from the update handling. Set ``RUN_SENDER=false`` on the bot processes
+then; or keep it on and give each sender a share of ``SEND_RATE_PER_S`` (several
+senders never send the same row, but each keeps the rate limits on its own)."""
 
 from __future__ import annotations
 
