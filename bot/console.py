@@ -5,8 +5,8 @@ at it and runs the real dispatcher with long polling. Before that it migrates th
 database, loads the sample offices and releases their slots.
 
 - The bot's messages are printed with their buttons numbered ``[1] Text``.
-- A typed line is sent as a message; a bare number presses that button of the
-  latest message that has buttons.
+- A typed line is sent as a message; a bare number (up to three digits) presses
+  that button of the latest message that has buttons.
 - ``/contact`` shares a phone number (``/contact +6281234567890``, or a sample one).
 - ``/quit`` or end of input exits.
 - Photos and documents are saved under ``DATA_DIR/playground/``; their paths are printed.
@@ -43,6 +43,9 @@ PLAYGROUND_TOKEN = "1000000001:playground-token-not-for-telegram"  # noqa: S105
 USER_ID = 100001
 SAMPLE_PHONE = "+6281234567890"
 PROMPT = "\n> "
+# A bare number of up to this many digits presses a button; longer ones (a NIK, a
+# phone number) are sent as text.
+BUTTON_DIGITS = 3
 GRID_ROW = 5  # rows with this many buttons or more are printed as a grid
 # How long to wait for the bot to handle one line before giving up on it.
 STEP_TIMEOUT_S = 60.0
@@ -265,7 +268,7 @@ class Playground:
             phone = text.removeprefix("/contact").strip() or SAMPLE_PHONE
             await self.step(self.api.share_contact(USER_ID, phone))
             return True
-        if text.isdigit() and self.transcript.current is not None:
+        if text.isdigit() and len(text) <= BUTTON_DIGITS and self.transcript.current is not None:
             await self.press(int(text))
             return True
         await self.step(self.api.send_text(USER_ID, text))

@@ -1,12 +1,12 @@
-"""How the console playground prints what the bot does, and which button a number presses."""
+"""How the console playground prints what the bot does, and what a typed line does."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from bot.console import Transcript, plain_text, safe_filename
-from bot.emulator import ApiCall
+from bot.console import SAMPLE_PHONE, USER_ID, Playground, Transcript, plain_text, safe_filename
+from bot.emulator import ApiCall, BotApiEmulator
 
 
 def transcript(tmp_path: Path) -> tuple[Transcript, io.StringIO]:
@@ -73,3 +73,48 @@ def test_helpers() -> None:
     assert plain_text("<i>a</i>", None) == "<i>a</i>"
     assert safe_filename("../../etc/passwd") == "passwd"
     assert safe_filename("...") == "file"
+
+
+class RecordingPlayground(Playground):
+    """Records the updates a line produces instead of waiting for a bot."""
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__(BotApiEmulator(), transcript, polling=None)  # type: ignore[arg-type]
+        self.updates: list[dict] = []
+
+    async def step(self, update: dict) -> None:
+        self.updates.append(update)
+
+
+async def test_what_a_typed_line_does(tmp_path: Path) -> None:
+    t, out = transcript(tmp_path)
+    play = RecordingPlayground(t)
+    show(t, "sendMessage", 5, text="Pick", reply_markup=inline([("A", "a:1"), ("B", "b:2")]))
+
+    assert await play.handle("2")
+    query = play.updates[-1]["callback_query"]
+    assert (query["data"], query["message"]["message_id"]) == ("b:2", 5)
+
+    # A long number is text (a NIK), not a button.
+    assert await play.handle("3171011705900001")
+    assert play.updates[-1]["message"]["text"] == "3171011705900001"
+
+    count = len(play.updates)
+    assert await play.handle("9")
+    assert await play.handle("   ")
+    assert len(play.updates) == count
+    assert "(no button 9: choose 1 to 2)" in out.getvalue()
+
+    assert await play.handle("/contact")
+    assert play.updates[-1]["message"]["contact"]["phone_number"] == SAMPLE_PHONE
+    assert await play.handle("/contact +628111222333")
+    assert play.updates[-1]["message"]["contact"]["phone_number"] == "+628111222333"
+
+    keyboard = {"keyboard": [[{"text": "Share", "request_contact": True}], [{"text": "Skip"}]]}
+    show(t, "sendMessage", 6, text="Phone?", reply_markup=keyboard)
+    assert await play.handle("2")
+    assert play.updates[-1]["message"]["text"] == "Skip"
+    assert await play.handle("1")
+    assert play.updates[-1]["message"]["contact"]["user_id"] == USER_ID
+
+    assert not await play.handle("/quit")
