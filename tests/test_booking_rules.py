@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
+from booking.applicants import get_applicant, register_applicant, validate_nik
 from booking.appointments import (
     appointment_by_code,
     appointments_of,
@@ -29,6 +30,7 @@ from booking.errors import (
     AppointmentNotFound,
     DayClosed,
     InvalidQuota,
+    NikTaken,
     NotActive,
     OfficeNotFound,
     PriorityNotEligible,
@@ -53,7 +55,7 @@ from booking.models import (
 )
 from booking.quotas import set_daily_quota
 from tests.db_helpers import slot_problems
-from tests.factories import add_applicant, add_office, office_spec
+from tests.factories import add_applicant, add_office, make_nik, office_spec
 
 MON, TUE, WED, THU = (date(2026, 11, 30) + timedelta(days=i) for i in range(4))
 NEW = ServiceType.NEW
@@ -501,3 +503,43 @@ async def test_invalid_quota_values_are_refused(ctx, office_id, bad):
 async def test_quota_change_for_an_unknown_office(ctx, office_id):
     with pytest.raises(OfficeNotFound):
         await set_daily_quota(ctx, "NOPE", [TUE], 5, actor="test")
+
+
+# --- applicants ----------------------------------------------------------------------------------
+
+
+async def test_register_updates_in_place_and_normalizes_the_name(ctx):
+    first = await register_applicant(
+        ctx,
+        telegram_id=61,
+        full_name="  Budi   Santoso ",
+        nik=validate_nik(ctx, make_nik(date(1990, 5, 17))),
+    )
+    assert first.full_name == "Budi Santoso" and first.sex == "M"
+    other = validate_nik(ctx, make_nik(date(1992, 2, 3), female=True, serial=9))
+    again = await register_applicant(ctx, telegram_id=61, full_name="Budi S", nik=other)
+    assert again.id == first.id
+    assert (again.full_name, again.birth_date, again.sex) == ("Budi S", date(1992, 2, 3), "F")
+    assert (await get_applicant(ctx, 61)) == again
+    with pytest.raises(ValueError):
+        await register_applicant(ctx, telegram_id=61, full_name="   ", nik=other)
+
+
+async def test_a_nik_belongs_to_one_account(ctx):
+    nik = validate_nik(ctx, make_nik(date(1990, 5, 17), serial=5))
+    await register_applicant(ctx, telegram_id=62, full_name="Ani", nik=nik)
+    with pytest.raises(NikTaken):
+        await register_applicant(ctx, telegram_id=63, full_name="Ana", nik=nik)
+    assert await get_applicant(ctx, 63) is None
+
+
+async def test_nik_cannot_change_while_an_appointment_is_active(ctx, office_id):
+    await add_applicant(ctx, 64)
+    appt = await book(ctx, telegram_id=64, slot_id=await slot_of(ctx, office_id, TUE), service=NEW)
+    other = validate_nik(ctx, make_nik(date(1980, 1, 1), serial=64))
+    with pytest.raises(AlreadyBooked) as caught:
+        await register_applicant(ctx, telegram_id=64, full_name="Budi", nik=other)
+    assert caught.value.appointment_id == appt.id
+    await cancel(ctx, telegram_id=64, appointment_id=appt.id)
+    changed = await register_applicant(ctx, telegram_id=64, full_name="Budi", nik=other)
+    assert changed.birth_date == date(1980, 1, 1)

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
+from booking.applicants import register_applicant, validate_nik
 from booking.appointments import book, cancel, reschedule
 from booking.availability import sessions_of
 from booking.context import Domain
 from booking.errors import (
     AlreadyBooked,
+    NikTaken,
     NotActive,
     QuotaBelowBooked,
     RescheduleLimitReached,
@@ -243,3 +245,20 @@ async def test_quota_cut_racing_bookings_never_overbooks(ctx):
     else:
         assert slot.capacity == 4 and len(booked) <= 4
     assert await slot_problems(ctx) == []
+
+
+async def test_one_nik_registered_from_two_accounts_at_once(ctx):
+    nik = validate_nik(ctx, make_nik(date(1990, 5, 17), serial=4321))
+    results = await asyncio.gather(
+        *(
+            register_applicant(ctx, telegram_id=t, full_name="Rina", nik=nik)
+            for t in range(30_200, 30_206)
+        ),
+        return_exceptions=True,
+    )
+    registered = [r for r in results if not isinstance(r, BaseException)]
+    assert len(registered) == 1
+    assert all(isinstance(r, NikTaken) for r in results if isinstance(r, BaseException)), results
+    async with ctx.db.reader() as session:
+        count = (await session.exec(select(func.count()).select_from(Applicant))).one()
+    assert count == 1
