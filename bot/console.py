@@ -11,8 +11,14 @@ database, loads the sample offices and releases their slots.
 - ``/quit`` or end of input exits.
 - Photos and documents are saved under ``DATA_DIR/playground/``; their paths are printed.
 
-It reads standard input line by line and waits for the bot to finish with each
-line before reading the next, so a script can be piped in.
+It sends ``/start`` for you, then reads standard input line by line. Each line
+waits for the bot to finish with the previous one, and the ``> `` prompt appears
+when the playground is ready for the next, so a script can be piped in.
+
+The database is the configured one (by default the SQLite file in ``DATA_DIR``).
+The sample offices are loaded into the default database every time (loading
+updates them in place), but into a configured ``DATABASE_URL`` only when it has
+no offices yet, so a real office list is never overwritten. The real clock is used.
 """
 
 from __future__ import annotations
