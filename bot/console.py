@@ -234,14 +234,17 @@ class LineReader:
         return await self.queue.get()
 
 
-async def prepare_playground(domain: Domain, settings: BotSettings) -> int:
+async def prepare_playground(domain: Domain, settings: BotSettings) -> str:
     """Load the sample offices (unless a configured database already has offices)
-    and release their slots; returns how many slots were released."""
+    and release their slots; returns what was done, for the banner."""
     async with domain.db.reader() as session:
         has_offices = (await session.exec(select(Office.id).limit(1))).first() is not None
-    if settings.database_url is None or not has_offices:
+    loaded = settings.database_url is None or not has_offices
+    if loaded:
         await load_offices(domain, read_offices_file(SAMPLE_OFFICES), actor="playground")
-    return await release_slots(domain)
+    made = await release_slots(domain)
+    offices = "sample offices loaded" if loaded else "the database's own offices"
+    return f"{offices}, {made} new slots released"
 
 
 class Playground:
@@ -319,12 +322,10 @@ async def run_console(
         )
         app = await create_app(bot_settings)
         try:
-            made = await prepare_playground(app.domain, settings)
+            prepared = await prepare_playground(app.domain, settings)
             transcript = Transcript(out, files_dir)
             api.listeners.append(transcript.on_call)
-            transcript.say(
-                f"Tanpa Antre playground: sample offices loaded, {made} new slots released."
-            )
+            transcript.say(f"Tanpa Antre playground: {prepared}.")
             transcript.say(f"Files the bot sends are saved in {files_dir.resolve()}")
             transcript.say(HELP)
             # Updates are handled one at a time, so the next line waits for the last answer.

@@ -5,8 +5,20 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.console import SAMPLE_PHONE, USER_ID, Playground, Transcript, plain_text, safe_filename
+from booking.context import Domain
+from booking.offices import list_offices
+from bot.config import BotSettings
+from bot.console import (
+    SAMPLE_PHONE,
+    USER_ID,
+    Playground,
+    Transcript,
+    plain_text,
+    prepare_playground,
+    safe_filename,
+)
 from bot.emulator import ApiCall, BotApiEmulator
+from tests.factories import add_office, office_spec
 
 
 def transcript(tmp_path: Path) -> tuple[Transcript, io.StringIO]:
@@ -118,3 +130,19 @@ async def test_what_a_typed_line_does(tmp_path: Path) -> None:
     assert play.updates[-1]["message"]["contact"]["user_id"] == USER_ID
 
     assert not await play.handle("/quit")
+
+
+async def test_playground_loads_samples_into_an_empty_configured_database(ctx: Domain) -> None:
+    settings = BotSettings(_env_file=None, database_url="configured://db")  # type: ignore[call-arg]
+    # An empty configured database gets the sample offices.
+    assert (await prepare_playground(ctx, settings)).startswith("sample offices loaded")
+    samples = {o.code for o in await list_offices(ctx)}
+    assert {"JAKSEL", "JAKPUS"} <= samples
+
+
+async def test_playground_does_not_overwrite_real_offices(ctx: Domain) -> None:
+    await add_office(ctx, office_spec("MINE"))
+    settings = BotSettings(_env_file=None, database_url="configured://db")  # type: ignore[call-arg]
+    banner = await prepare_playground(ctx, settings)
+    assert banner.startswith("the database's own offices")
+    assert [o.code for o in await list_offices(ctx)] == ["MINE"]
