@@ -313,15 +313,18 @@ async def test_demo_then_refusals_through_python_m_booking(sqlite_env, tmp_path)
     assert await table_rows(url) == before
 
 
-def test_commands_before_migrate_say_so(sqlite_env, tmp_path):
-    [run] = run_many(sqlite_env, tmp_path, [("availability", "JAKSEL")])
-    assert is_one_clear_line(run, "python -m booking migrate"), run
+def test_commands_before_migrate_say_so(sqlite_env, tmp_path, monkeypatch, capsys):
+    for name, value in sqlite_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(["availability", "JAKSEL"], capsys)
+    assert is_one_clear_line(Run(("availability",), code, out, err), "python -m booking migrate")
 
 
-def test_unreachable_or_unknown_database_is_one_line(tmp_path):
-    unreachable = cli_env("postgresql+asyncpg://nobody@127.0.0.1:9/nothing", tmp_path)
-    unknown = cli_env("nosuchdb://x", tmp_path)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda env: run_cli(env, tmp_path, "offices"), [unreachable, unknown]))
-    for run in runs:
-        assert is_one_clear_line(run, "database"), run
+@pytest.mark.parametrize("url", ["postgresql+asyncpg://nobody@127.0.0.1:9/nothing", "nosuchdb://x"])
+def test_unreachable_or_unknown_database_is_one_line(url, tmp_path, monkeypatch, capsys):
+    for name, value in cli_env(url, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(["offices"], capsys)
+    assert is_one_clear_line(Run(("offices",), code, out, err), "database"), err
