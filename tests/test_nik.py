@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, select
 from sqlalchemy.engine import make_url
 
 from booking.applicants import register_applicant, today_for_nik, validate_nik
@@ -22,6 +21,7 @@ from booking.db import create_database
 from booking.errors import InvalidNik, NikReason, NikTaken
 from booking.models import ServiceType
 from booking.nik import Sex, age_on, mask_nik, nik_hash, parse_nik
+from tests.db_helpers import table_rows
 from tests.factories import add_office, make_nik
 
 TODAY = date(2026, 11, 30)
@@ -131,19 +131,9 @@ def _forbidden(nik: str) -> list[str]:
 
 
 async def _every_cell(url: str) -> list[str]:
-    db = create_database(url)
-    cells: list[str] = []
-    try:
-        async with db.engine.connect() as conn:
-            meta = MetaData()
-            await conn.run_sync(meta.reflect)
-            assert {"applicant", "appointment", "audit_log", "slot"} <= set(meta.tables)
-            for table in meta.sorted_tables:
-                for row in await conn.execute(select(table)):
-                    cells.extend(str(value) for value in row)
-    finally:
-        await db.dispose()
-    return cells
+    rows = await table_rows(url)
+    assert {"applicant", "appointment", "audit_log", "slot"} <= set(rows)
+    return [str(value) for table in rows.values() for row in table for value in row]
 
 
 async def _use_every_nik_path(ctx: Domain, office_id: int) -> None:
