@@ -19,8 +19,9 @@ from booking.config import BookingSettings
 from booking.context import Domain
 from booking.db import create_database
 from booking.errors import InvalidNik, NikReason, NikTaken
-from booking.models import ServiceType
+from booking.models import Applicant, ServiceType
 from booking.nik import Sex, age_on, mask_nik, nik_hash, parse_nik
+from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
 from tests.factories import add_office, make_nik
 
@@ -201,13 +202,18 @@ async def test_plain_nik_is_in_no_log_record(ctx, settings, caplog):
             assert secret not in joined
 
 
-async def test_hash_in_the_database_depends_on_the_secret(ctx):
+async def test_stored_hash_is_the_hmac_under_nik_secret(ctx):
     nik = validate_nik(ctx, PLAIN)
     view = await register_applicant(ctx, telegram_id=601, full_name="Ketut", nik=nik)
     assert view.nik_masked == "5171**********42"
     assert view.birth_date == date(1988, 3, 9)
     assert view.sex == "M"
-    assert nik_hash(PLAIN, ctx.nik_key) != nik_hash(PLAIN, ctx.nik_key + b"x")
+    async with ctx.db.reader() as session:
+        row = await session.get(Applicant, view.id)
+    assert row is not None
+    assert row.nik_hash == nik_hash(PLAIN, TEST_NIK_SECRET.encode())
+    assert row.nik_hash != nik_hash(PLAIN, b"another-secret")
+    assert row.nik_hash != hashlib.sha256(PLAIN.encode()).hexdigest()
 
 
 def test_future_birth_date_uses_the_easternmost_zone(tmp_path):
