@@ -11,24 +11,22 @@ that are not cancelled.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.codes import new_booking_code
+from booking.booking_writes import BookingRequest, book_in, slot_full_now
 from booking.context import Domain
 from booking.db import with_retries
 from booking.errors import (
-    AlreadyBooked,
-    ApplicantNotFound,
     AppointmentNotFound,
     DayClosed,
     NotActive,
-    PriorityNotEligible,
     RescheduleLimitReached,
     SameSlot,
     SessionStarted,
@@ -37,7 +35,6 @@ from booking.errors import (
     TooLateToChange,
 )
 from booking.models import (
-    ACTIVE_STATUSES,
     Applicant,
     Appointment,
     AppointmentStatus,
@@ -47,24 +44,12 @@ from booking.models import (
     ServiceType,
     Slot,
 )
-from booking.nik import Sex, age_on
-from booking.outbox import cancel_reminders, retime_reminders, schedule_reminders
+from booking.outbox import cancel_reminders, retime_reminders
+from booking.priority import check_priority, seat_pools
 from booking.schedule import local_now
 from booking.views import AppointmentView
 
 T = TypeVar("T")
-
-
-def check_priority(reason: PriorityReason, birth_date: date, sex: str, day: date) -> None:
-    """Elderly (60+) and under-5 are checked against the NIK's birth date on the
-    appointment day; pregnancy needs a woman's NIK; disability is checked at the counter."""
-    age = age_on(birth_date, day)
-    if reason is PriorityReason.ELDERLY and age < 60:
-        raise PriorityNotEligible(reason.value)
-    if reason is PriorityReason.CHILD and age >= 5:
-        raise PriorityNotEligible(reason.value)
-    if reason is PriorityReason.PREGNANT and sex != Sex.FEMALE.value:
-        raise PriorityNotEligible(reason.value)
 
 
 async def take_seat(
@@ -116,8 +101,7 @@ async def free_seat(session: AsyncSession, slot_id: int, pool: QuotaPool) -> Non
 
 
 def _pools(priority: PriorityReason | None) -> list[QuotaPool]:
-    # A priority applicant takes a priority seat, or a regular one when those are gone.
-    return [QuotaPool.PRIORITY, QuotaPool.REGULAR] if priority else [QuotaPool.REGULAR]
+    return seat_pools(priority)
 
 
 async def _view(session: AsyncSession, appt: Appointment) -> AppointmentView:
@@ -158,64 +142,23 @@ async def book(
     priority: PriorityReason | None = None,
 ) -> AppointmentView:
     """Book a seat. A repeat for the same slot (a double tap) returns the existing
-    appointment; any other active appointment raises ``AlreadyBooked``."""
+    appointment; any other active appointment raises ``AlreadyBooked``.
 
-    async def tx() -> AppointmentView:
-        now = ctx.now()
-        async with ctx.db.writer() as session:
-            applicant = (
-                await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
-            ).first()
-            if applicant is None:
-                raise ApplicantNotFound(telegram_id)
-            held = await session.exec(
-                select(Appointment, Slot)
-                .join(Slot, col(Slot.id) == Appointment.slot_id)
-                .where(
-                    col(Appointment.status).in_(ACTIVE_STATUSES),
-                    or_(
-                        col(Appointment.telegram_id) == telegram_id,
-                        col(Appointment.nik_hash) == applicant.nik_hash,
-                    ),
-                )
-            )
-            for appt, its_slot in list(held):
-                if its_slot.end_utc <= now:
-                    close_out(appt, now)
-                    session.add(appt)
-                elif appt.slot_id == slot_id and appt.telegram_id == telegram_id:
-                    return await _view(session, appt)
-                else:
-                    assert appt.id is not None
-                    raise AlreadyBooked(appt.id, appt.code)
-            slot = await session.get(Slot, slot_id)
-            if slot is None:
-                raise SlotNotFound(slot_id)
-            if priority is not None:
-                check_priority(priority, applicant.birth_date, applicant.sex, slot.day)
-            pool = await take_seat(session, slot, _pools(priority), now + ctx.cutoff)
-            assert applicant.id is not None
-            appt = Appointment(
-                code=new_booking_code(),
-                applicant_id=applicant.id,
-                office_id=slot.office_id,
-                slot_id=slot_id,
-                service=service,
-                priority=priority,
-                pool=pool,
-                telegram_id=telegram_id,
-                nik_hash=applicant.nik_hash,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(appt)
-            await session.flush()
-            await schedule_reminders(session, ctx.settings, appt, now)
-            view = await _view(session, appt)
-            await session.commit()
-            return view
+    Runs in the process's shared write transactions, in its own savepoint (see
+    ``booking.batching`` and ``booking.booking_writes``). For a slot this process
+    saw full, a read first checks whether it still is, and answers ``SlotFull``
+    without taking the write lock."""
+    request = BookingRequest(telegram_id, slot_id, service, priority)
+    if slot_id in ctx.db.full_slots:
+        async with ctx.db.engine.connect() as conn:
+            full = await slot_full_now(conn, ctx, request)
+        if full:
+            raise SlotFull(slot_id)
 
-    return await _retrying(tx)
+    def run() -> Awaitable[AppointmentView]:
+        return ctx.db.batcher.submit(partial(book_in, ctx=ctx, request=request), order_key=slot_id)
+
+    return await _retrying(run)
 
 
 async def _owned(

@@ -12,7 +12,8 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from booking.batching import WriteBatcher
 
 T = TypeVar("T")
 
@@ -52,6 +55,15 @@ class Database:
     engine: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
     writer: WriteSessions
+    # Slots this process saw full: a booking of one first checks with a read
+    # whether it is still full (see ``booking.booking_writes.slot_full_now``).
+    # Only a hint; the database's counts decide.
+    full_slots: set[int] = field(default_factory=set)
+
+    @cached_property
+    def batcher(self) -> WriteBatcher:
+        """This process's shared write transactions (see ``booking.batching``)."""
+        return WriteBatcher(self.writer)
 
     @property
     def is_sqlite(self) -> bool:

@@ -101,7 +101,40 @@ async def enqueue(
 ) -> bool:
     """Queue a message in the caller's transaction. Returns False, changing nothing,
     when a row with the same ``dedupe_key`` exists (it is never queued twice)."""
-    values = {
+    values = outbox_row(
+        recipient=recipient,
+        kind=kind,
+        template=template,
+        dedupe_key=dedupe_key,
+        due_at=due_at,
+        now=now,
+        args=args,
+        language=language,
+        appointment_id=appointment_id,
+        office_id=office_id,
+        expires_at=expires_at,
+    )
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    result = await session.exec(insert_new_rows(dialect, [values]))
+    return bool(result.rowcount)
+
+
+def outbox_row(
+    *,
+    recipient: int,
+    kind: str,
+    template: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    args: dict[str, Any] | None = None,
+    language: str = "id",
+    appointment_id: int | None = None,
+    office_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of a new pending outbox row."""
+    return {
         "recipient": recipient,
         "appointment_id": appointment_id,
         "office_id": office_id,
@@ -117,13 +150,12 @@ async def enqueue(
         "late": False,
         "created_at": now,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def insert_new_rows(dialect: str, rows: list[dict[str, Any]]) -> Any:
+    """An INSERT of outbox rows that skips each whose ``dedupe_key`` exists."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    result = await session.exec(stmt)
-    return bool(result.rowcount)
+    return insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def reminder_times(settings: BookingSettings, slot: Slot, office: Office) -> dict[str, datetime]:
@@ -167,14 +199,27 @@ async def schedule_reminders(
 ) -> list[str]:
     """Queue the reminders of a new booking; one whose time has already passed is
     not queued (nobody gets "tomorrow" on the same day). Returns the kinds queued."""
-    assert appt.id is not None
     slot, office, applicant = await _reminder_context(session, appt)
-    queued = []
-    for kind, due in reminder_times(settings, slot, office).items():
-        if due <= now:
-            continue
-        await enqueue(
-            session,
+    rows = reminder_rows(settings, appt, slot, office, applicant.language, now)
+    if rows:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        await session.exec(insert_new_rows(dialect, rows))
+    return [row["kind"] for row in rows]
+
+
+def reminder_rows(
+    settings: BookingSettings,
+    appt: Appointment,
+    slot: Slot,
+    office: Office,
+    language: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The outbox rows of a new booking's reminders, leaving out any whose time
+    has already passed."""
+    assert appt.id is not None
+    return [
+        outbox_row(
             recipient=appt.telegram_id,
             kind=kind,
             template=kind,
@@ -182,13 +227,14 @@ async def schedule_reminders(
             due_at=due,
             now=now,
             args=reminder_args(appt, slot, office),
-            language=applicant.language,
+            language=language,
             appointment_id=appt.id,
             office_id=office.id,
             expires_at=slot.start_utc,
         )
-        queued.append(kind)
-    return queued
+        for kind, due in reminder_times(settings, slot, office).items()
+        if due > now
+    ]
 
 
 async def cancel_reminders(session: AsyncSession, appointment_id: int) -> int:
