@@ -11,6 +11,7 @@ migrate`` once before starting them, so they do not race to apply the same step.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy.exc import ArgumentError
 from booking.clock import Clock
 from booking.context import Domain
 from booking.factory import build_domain
+from booking.jobs import release_loop
 from booking.migrate import migrate, pending_migrations
 from bot import sender
 from bot.config import TELEGRAM_API, BotSettings
@@ -79,11 +81,28 @@ async def start_sender(app: BotApp) -> None:
     app.stoppers.append(await sender.start_sender(app.bot, app.domain, app.settings))
 
 
+async def start_release_loop(app: BotApp) -> None:
+    """Release slots at each office's release moment and close out ended days
+    (``booking.jobs.release_loop``); safe to run in every instance."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        release_loop(app.domain, stop, max_sleep=app.settings.release_check_s),
+        name="release-loop",
+    )
+
+    async def stopper() -> None:
+        stop.set()
+        await task
+
+    app.stoppers.append(stopper)
+
+
 def install_lifecycle(app: BotApp) -> None:
     """Register the command menu and background jobs with the dispatcher's start and stop."""
 
     async def on_startup() -> None:
         await set_commands(app.bot)
+        await start_release_loop(app)
         await start_sender(app)
 
     async def on_shutdown() -> None:

@@ -25,6 +25,9 @@ class BotSettings(BookingSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
     default_locale: str = "id"
+    # The running bot releases slots at each release moment, and looks again at
+    # least this often (new offices, reopened days, end-of-day close-out).
+    release_check_s: float = Field(default=60.0, gt=0)
     # Requirements, fees, FAQ and opening-hours texts; default: booking/data/content.yaml.
     content_file: Path | None = None
     # Comma-separated Telegram user ids of super-admins.
