@@ -14,6 +14,8 @@ from collections.abc import Sequence
 # Scenario name -> module; the module's docstring's first line is its help.
 SCENARIOS = {
     "reminders": "bench.reminders",
+    "booking-engine": "bench.booking_engine",
+    "flash-crowd": "bench.flash_crowd",
 }
 
 

@@ -1,18 +1,14 @@
-"""A Bot session that records every Bot API request instead of sending it, and a
-chat helper that feeds updates to the real dispatcher (after aiogram's own
-``tests/mocked_bot.py``)."""
+"""A chat helper that feeds updates to the real dispatcher, with a Bot whose
+session records every request (``bench.recording.RecordingSession``)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -28,63 +24,9 @@ from aiogram.types import (
     Voice,
 )
 
-BOT_ID = 7000000001
-TOKEN = f"{BOT_ID}:AAtest-token-for-recorded-requests-only"
+from bench.recording import BOT_ID, TOKEN, RecordingSession
 
-
-class RecordingSession(BaseSession):
-    """Records each ``TelegramMethod``; answers with a plausible result."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[TelegramMethod[Any]] = []
-        self.tapped: list[str] = []  # ids of the callback queries fed to the dispatcher
-        # API methods to answer with 400 Bad Request, as Telegram does for an edit of
-        # a message that is too old or unchanged.
-        self.refuse: set[str] = set()
-        self._ids = itertools.count(1000)
-
-    async def close(self) -> None:
-        pass
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[Any],
-        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
-    ) -> Any:
-        self.requests.append(method)
-        name = method.__api_method__
-        if name in self.refuse:
-            raise TelegramBadRequest(method=method, message="Bad Request: message can't be edited")
-        if name == "getMe":
-            return User(id=BOT_ID, is_bot=True, first_name="Tanpa Antre", username="tanpa_bot")
-        returning = str(method.__returning__)
-        if "Message" not in returning:
-            return True
-        chat_id = getattr(method, "chat_id", None) or 0
-        message_id = getattr(method, "message_id", None) or next(self._ids)
-        return Message(
-            message_id=message_id,
-            date=datetime.now(UTC),
-            chat=Chat(id=int(chat_id), type="private"),
-            from_user=User(id=BOT_ID, is_bot=True, first_name="Tanpa Antre"),
-            text=getattr(method, "text", None),
-            caption=getattr(method, "caption", None),
-            reply_markup=getattr(method, "reply_markup", None)
-            if isinstance(getattr(method, "reply_markup", None), InlineKeyboardMarkup)
-            else None,
-        ).as_(bot)
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109 - BaseSession's signature
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        yield b""
+__all__ = ["BOT_ID", "TOKEN", "Chat_", "RecordingSession", "file_bytes"]
 
 
 def file_bytes(value: Any) -> bytes:
