@@ -74,7 +74,13 @@ def parse_rule(rule: str, dtstart: datetime) -> rrule:
 def runs_on(session: SessionLike, day: date) -> bool:
     if day < session.valid_from:
         return False
-    rule = parse_rule(session.rule, datetime.combine(session.valid_from, session.start))
+    return _occurs_on(session.rule, datetime.combine(session.valid_from, session.start), day)
+
+
+@lru_cache(maxsize=8192)
+def _occurs_on(rule_text: str, dtstart: datetime, day: date) -> bool:
+    # A look-up walks the rule from its start: remembered, as the answer never changes.
+    rule = parse_rule(rule_text, dtstart)
     after = rule.after(datetime.combine(day, time.min), inc=True)
     return after is not None and after.date() == day
 
@@ -121,11 +127,28 @@ def release_horizon(
     is ``FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0`` with 7.
     """
     now_local = local_now(now_utc, tz_name).replace(tzinfo=None)
-    rule = parse_rule(release_rule, datetime.combine(RULE_EPOCH, time.min))
-    last = rule.before(now_local, inc=True)
+    last = _last_release(release_rule, now_local)
     if last is None:
         return None
     return last.date() + timedelta(days=window_days)
+
+
+# Per rule: the latest release moment found and the one after it. Any time between
+# the two has the same latest release, so a look-up need not walk the rule again.
+_release_moments: dict[str, tuple[datetime, datetime | None]] = {}
+
+
+def _last_release(release_rule: str, now_local: datetime) -> datetime | None:
+    known = _release_moments.get(release_rule)
+    if known is not None and known[0] <= now_local and (known[1] is None or now_local < known[1]):
+        return known[0]
+    rule = parse_rule(release_rule, datetime.combine(RULE_EPOCH, time.min))
+    last = rule.before(now_local, inc=True)
+    if last is not None:
+        if len(_release_moments) >= 1024:
+            _release_moments.clear()
+        _release_moments[release_rule] = (last, rule.after(now_local, inc=False))
+    return last
 
 
 def next_release(release_rule: str, tz_name: str, now_utc: datetime) -> datetime | None:
