@@ -147,6 +147,7 @@ async def sessions_of(
                 seats_left=left,
                 priority_left=prio,
                 bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
+                is_open=slot.is_open,
             )
         )
     return out
@@ -176,4 +177,5 @@ async def session_by_id(
         seats_left=left,
         priority_left=prio,
         bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
+        is_open=slot.is_open,
     )

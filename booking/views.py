@@ -49,6 +49,7 @@ class SessionAvailability:
     seats_left: int
     priority_left: int
     bookable: bool
+    is_open: bool = True  # False: the office closed that date
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.handlers import get_routers
 from bot.i18n import build_i18n, normalize_language
 from bot.keyboards import main_menu_kb
 from bot.middlewares import AnswerCallbacks, LocaleMiddleware, ThrottleMiddleware
+from bot.nearest_dates import NearestDates
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def build_dispatcher(
         content=load_content(settings.content_file),
     )
     dp["i18n"] = i18n
+    dp["nearest_dates"] = NearestDates()
     # The throttle runs first (after the FSM context is known), before any database work.
     dp.update.outer_middleware(
         ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst, i18n, default_locale)

@@ -43,12 +43,19 @@ from booking.errors import (
 from booking.models import PriorityReason, ServiceType
 from booking.offices import get_office, list_offices, list_provinces
 from booking.schedule import local_now
-from booking.views import ApplicantView, AppointmentView, DayStatus
+from booking.views import (
+    ApplicantView,
+    AppointmentView,
+    DayAvailability,
+    DayStatus,
+    SessionAvailability,
+)
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
 from bot.attachments import appointment_ics, qr_png
 from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show, show_main_menu
+from bot.nearest_dates import NearestDates
 from bot.texts import (
     confirmation,
     documents,
@@ -346,9 +353,12 @@ async def offer_dates(
     around: date,
     note: str,
     priority: bool = False,
+    nearest: list[DayAvailability] | None = None,
 ) -> None:
-    """An explanation plus fresh choices: the nearest dates with seats, or the calendar."""
-    nearest = await nearest_open_dates(domain, office_id, around, priority=priority)
+    """An explanation plus fresh choices: the nearest dates with seats (``nearest``
+    when the caller has them), or the calendar."""
+    if nearest is None:
+        nearest = await nearest_open_dates(domain, office_id, around, priority=priority)
     if nearest:
         text = note + "\n\n" + _("The nearest dates with seats left:")
         await show(event, text, kb.dates_kb(nearest, office_id, service, target, locale))
@@ -617,6 +627,43 @@ async def priority_chosen(
 # --- confirm ---------------------------------------------------------------------------
 
 
+def sold_out(session: SessionAvailability, priority: bool, domain: Domain) -> bool:
+    """Every seat of an open session still to come is taken: booking would raise
+    ``SlotFull`` (a closed or started session raises its own error first)."""
+    left = session.seats_left + (session.priority_left if priority else 0)
+    return session.is_open and session.start > domain.now() + domain.cutoff and left <= 0
+
+
+async def answer_full(
+    query: CallbackQuery,
+    state: FSMContext,
+    domain: Domain,
+    nearest_dates: NearestDates,
+    locale: str,
+    office_id: int,
+    service: ServiceType,
+    session: SessionAvailability,
+    priority: PriorityReason | None,
+) -> None:
+    """The session is full: say so and offer the nearest dates with seats."""
+    await state.set_state(states.Booking.day)
+    day = session.start.date()
+    nearest = await nearest_dates.get(domain, office_id, day, priority=priority is not None)
+    note = domain_error(SlotFull(session.slot_id))
+    await offer_dates(
+        query,
+        domain,
+        locale,
+        office_id,
+        service,
+        cb.NEW_BOOKING,
+        day,
+        note,
+        priority is not None,
+        nearest=nearest,
+    )
+
+
 async def send_confirmation(
     bot: Bot, chat_id: int, view: AppointmentView, content: Content, locale: str, domain: Domain
 ) -> None:
@@ -649,11 +696,25 @@ async def confirm(
     locale: str,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    nearest_dates: NearestDates,
 ) -> None:
     d = callback_data
     priority = None if d.priority == "none" else PriorityReason(d.priority)
+    try:
+        office, session = await session_by_id(domain, d.slot, priority=priority is not None)
+    except NotFound:
+        await refuse(query, callback_answer)
+        return
+    held = [v for v in await appointments_of(domain, query.from_user.id) if v.active]
+    if sold_out(session, priority is not None, domain) and all(v.slot_id != d.slot for v in held):
+        # Full (a rush on a new date): answered from reads, without a write transaction.
+        assert office.id is not None
+        await answer_full(
+            query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
+        )
+        return
     # A repeated tap finds its booking already made; the domain then returns it.
-    held_before = {v.id for v in await appointments_of(domain, query.from_user.id) if v.active}
+    held_before = {v.id for v in held}
     try:
         view = await book(
             domain,
@@ -668,8 +729,13 @@ async def confirm(
     except NotFound:
         await refuse(query, callback_answer)
         return
-    except (SlotFull, DayClosed) as exc:
-        office, session = await session_by_id(domain, d.slot)
+    except SlotFull:
+        assert office.id is not None
+        await answer_full(
+            query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
+        )
+        return
+    except DayClosed as exc:
         assert office.id is not None
         await state.set_state(states.Booking.day)
         await offer_dates(
@@ -685,7 +751,6 @@ async def confirm(
         )
         return
     except SessionStarted as exc:
-        office, session = await session_by_id(domain, d.slot)
         assert office.id is not None
         await state.set_state(states.Booking.session)
         callback_answer.text = domain_error(exc)[:200]

@@ -1,0 +1,120 @@
+"""Answering "full" in a rush: from reads, without a write transaction, with the
+nearest dates worked out once for everyone asking at the same time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendPhoto
+
+from booking.appointments import appointments_of
+from booking.context import Domain
+from booking.errors import NotFound
+from bot import nearest_dates as nearest_module
+from bot.nearest_dates import NearestDates
+from tests.bot.conftest import slot_on
+from tests.bot.flows import choose_language, pick_day, reach_calendar
+from tests.bot.recording import Chat_, RecordingSession
+from tests.bot.test_bad_input import fill
+from tests.factories import make_nik
+
+TOMORROW = date(2026, 12, 1)
+
+
+async def at_summary(chat: Chat_, serial: int) -> str:
+    """Walk a new applicant to the summary of tomorrow's afternoon session; the
+    confirm button's data."""
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    await chat.press("se:", "Siang")
+    await chat.send("Budi Santoso")
+    await chat.send(make_nik(date(1985, 3, 4), serial=serial))
+    await chat.send("Skip")
+    await chat.press("pr:none")
+    return chat.button("cf:")
+
+
+async def test_a_tap_again_after_taking_the_last_seat_is_already_booked_not_full(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], session: RecordingSession
+) -> None:
+    chat = new_chat()
+    confirm = await at_summary(chat, 7101)
+    await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 4)
+    await chat.tap(confirm)  # the last seat
+    [appt] = await appointments_of(ctx, chat.user_id)
+
+    sent = await chat.tap(confirm)  # the session is full now, with this user's booking
+    text = "\n".join(str(getattr(r, "text", "")) for r in sent)
+    assert f"This booking is already confirmed: {appt.code}" in text
+    assert "filled up" not in text
+    assert len([r for r in session.requests if isinstance(r, SendPhoto)]) == 1
+
+
+async def test_a_crowd_pressing_confirm_on_a_full_session_is_answered_and_books_nothing(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], session: RecordingSession
+) -> None:
+    chats = [new_chat() for _ in range(6)]
+    confirms = [await at_summary(chat, 7200 + i) for i, chat in enumerate(chats)]
+    slot_id = await slot_on(ctx, office, TOMORROW, "Siang")
+    await fill(ctx, slot_id, 5)
+    before = len(session.requests)
+
+    await asyncio.gather(*(chat.tap(data) for chat, data in zip(chats, confirms, strict=True)))
+
+    for chat in chats:
+        assert await appointments_of(ctx, chat.user_id) == []
+    sent = session.requests[before:]
+    answered = [r for r in sent if isinstance(r, AnswerCallbackQuery)]
+    assert len(answered) == len(chats)
+    offers = [r for r in sent if isinstance(r, EditMessageText)]
+    assert len(offers) == len(chats)
+    for offer in offers:
+        assert "Sorry, that session just filled up." in offer.text
+        assert "The nearest dates with seats left:" in offer.text
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_nearest_dates_are_worked_out_once_per_moment(
+    ctx: Domain, office: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = nearest_module.nearest_open_dates
+
+    async def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        await asyncio.sleep(0.01)  # the others ask meanwhile
+        return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nearest_module, "nearest_open_dates", counting)
+    clock = Ticks()
+    cache = NearestDates(ttl_s=2.0, clock=clock)
+    results = await asyncio.gather(*(cache.get(ctx, office, TOMORROW) for _ in range(10)))
+    assert len(calls) == 1
+    assert all(r == results[0] for r in results) and results[0]
+
+    clock.now = 1.9
+    await cache.get(ctx, office, TOMORROW)
+    assert len(calls) == 1
+    clock.now = 2.0  # expired: worked out again
+    await cache.get(ctx, office, TOMORROW)
+    assert len(calls) == 2
+    await cache.get(ctx, office, TOMORROW, priority=True)  # another question
+    assert len(calls) == 3
+
+
+async def test_a_failed_look_up_is_not_remembered(ctx: Domain) -> None:
+    cache = NearestDates(clock=Ticks())
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            await cache.get(ctx, 999_999, TOMORROW)  # no such office: raised each time
