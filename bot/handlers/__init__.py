@@ -8,9 +8,10 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Every feature router; the fallback (anything not handled) comes last.
 
-    An admin router slots in before ``fallback`` when it exists.
+    The admin router comes just before it: its filters let only admins in, and
+    whatever it does not take (a non-admin's tap or text) reaches the fallback.
     """
-    from bot.handlers import appointments, booking, fallback, info, offices, start
+    from bot.handlers import admin, appointments, booking, fallback, info, offices, start
 
-    specs = [start, booking, appointments, info, offices, fallback]
+    specs = [start, booking, appointments, info, offices, admin, fallback]
     return [module.router.build() for module in specs]

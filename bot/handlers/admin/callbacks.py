@@ -1,0 +1,90 @@
+"""Callback data of the admin buttons: short prefixes, small ids, validated ranges.
+
+Every admin button carries the office it acts on. That id is never trusted: each
+handler asks ``booking.roles.require_office_admin`` with the tapping user's id.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.callbacks import MAX_ID
+
+MAX_TELEGRAM_ID = 2**52
+
+# Screens of the office menu, and the prompts that wait for typed input.
+Action = Literal[
+    "menu",
+    "quota",
+    "q_daily",
+    "q_priority",
+    "q_shares",
+    "q_window",
+    "q_rule",
+    "q_override",
+    "q_clear",
+    "close",
+    "close_ask",
+    "list",
+    "checkin",
+    "noshow",
+    "stats",
+    "stats7",
+    "stats30",
+    "chart",
+    "announce",
+    "audit",
+    "admins",
+    "appoint",
+]
+
+
+class AdminOffices(CallbackData, prefix="aof"):
+    """A page of the offices this admin manages."""
+
+    page: int = Field(ge=0, le=999)
+
+
+class AdminAct(CallbackData, prefix="aac"):
+    action: Action
+    office: int = Field(ge=1, le=MAX_ID)
+
+
+DayAction = Literal["list", "csv", "reopen", "close_yes"]
+
+
+class AdminDay(CallbackData, prefix="ady"):
+    """An action on one date of an office; ``day`` is YYYYMMDD."""
+
+    action: DayAction
+    office: int = Field(ge=1, le=MAX_ID)
+    day: int = Field(ge=20000101, le=21001231)
+    page: int = Field(default=0, ge=0, le=9999)
+
+
+class AdminNoShow(CallbackData, prefix="ans"):
+    office: int = Field(ge=1, le=MAX_ID)
+    slot: int = Field(ge=1, le=MAX_ID)
+
+
+class AdminRemove(CallbackData, prefix="arm"):
+    """A super-admin removes an office admin."""
+
+    office: int = Field(ge=1, le=MAX_ID)
+    user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
+
+
+def day_number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def day_of(number: int) -> date | None:
+    """The date of a YYYYMMDD number, or None when it is no calendar date."""
+    try:
+        return date(number // 10000, number // 100 % 100, number % 100)
+    except ValueError:
+        return None

@@ -1,0 +1,191 @@
+"""Admin keyboards. Every button carries the office it acts on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from booking.admin import AdminRoleView, ClosedDay, DayList, SessionLine
+from booking.models import Office
+from bot.callbacks import CallbackData
+from bot.handlers.admin import callbacks as acb
+from bot.texts import time_range
+
+OFFICES_PER_PAGE = 8
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def act(text: str, action: acb.Action, office_id: int) -> InlineKeyboardButton:
+    return _button(text, acb.AdminAct(action=action, office=office_id))
+
+
+def back_button(office_id: int) -> InlineKeyboardButton:
+    return act(_("‹ Admin menu"), "menu", office_id)
+
+
+def back_kb(office_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[back_button(office_id)]])
+
+
+def offices_kb(offices: Sequence[Office], page: int) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    first = page * OFFICES_PER_PAGE
+    for office in offices[first : first + OFFICES_PER_PAGE]:
+        assert office.id is not None
+        b.row(act(f"{office.code} · {office.name}"[:60], "menu", office.id))
+    pages = max(1, -(-len(offices) // OFFICES_PER_PAGE))
+    nav = []
+    if page > 0:
+        nav.append(_button("‹", acb.AdminOffices(page=page - 1)))
+    if page + 1 < pages:
+        nav.append(_button("›", acb.AdminOffices(page=page + 1)))
+    if nav:
+        b.row(*nav)
+    return b.as_markup()
+
+
+def menu_kb(office_id: int, *, superuser: bool, several: bool) -> InlineKeyboardMarkup:
+    rows = [
+        [act(_("⚙️ Quotas"), "quota", office_id), act(_("⛔ Close a date"), "close", office_id)],
+        [act(_("📋 Day list"), "list", office_id), act(_("✅ Check-in"), "checkin", office_id)],
+        [act(_("🚫 No-shows"), "noshow", office_id), act(_("📊 Statistics"), "stats", office_id)],
+        [
+            act(_("📣 Announcement"), "announce", office_id),
+            act(_("🧾 Audit log"), "audit", office_id),
+        ],
+    ]
+    if superuser:
+        rows.append([act(_("👤 Office admins"), "admins", office_id)])
+    if several:
+        rows.append([_button(_("🏢 Other office"), acb.AdminOffices(page=0))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def quota_kb(office_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                act(_("Daily quota"), "q_daily", office_id),
+                act(_("Priority quota"), "q_priority", office_id),
+            ],
+            [act(_("Session shares"), "q_shares", office_id)],
+            [
+                act(_("Release window"), "q_window", office_id),
+                act(_("Release time"), "q_rule", office_id),
+            ],
+            [act(_("Quota for a date or range"), "q_override", office_id)],
+            [act(_("Back to the default quota"), "q_clear", office_id)],
+            [back_button(office_id)],
+        ]
+    )
+
+
+def day_button(
+    text: str, action: acb.DayAction, office_id: int, day: date, page: int = 0
+) -> InlineKeyboardButton:
+    return _button(
+        text,
+        acb.AdminDay(action=action, office=office_id, day=acb.day_number(day), page=page),
+    )
+
+
+def closures_kb(office_id: int, closed: Sequence[ClosedDay]) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    b.row(act(_("⛔ Close a date"), "close_ask", office_id))
+    for c in closed[:20]:
+        b.row(
+            day_button(_("Reopen {day}").format(day=c.day.isoformat()), "reopen", office_id, c.day)
+        )
+    b.row(back_button(office_id))
+    return b.as_markup()
+
+
+def close_confirm_kb(office_id: int, day: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                day_button(
+                    _("⛔ Yes, close {day}").format(day=day.isoformat()),
+                    "close_yes",
+                    office_id,
+                    day,
+                )
+            ],
+            [back_button(office_id)],
+        ]
+    )
+
+
+def pick_day_kb(office_id: int, today: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                day_button(_("Today"), "list", office_id, today),
+                day_button(_("Tomorrow"), "list", office_id, today + timedelta(days=1)),
+            ],
+            [back_button(office_id)],
+        ]
+    )
+
+
+def day_list_kb(d: DayList) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    nav = []
+    if d.page > 0:
+        nav.append(day_button("‹", "list", d.office_id, d.day, d.page - 1))
+    if d.page + 1 < d.pages:
+        nav.append(day_button("›", "list", d.office_id, d.day, d.page + 1))
+    if nav:
+        b.row(*nav)
+    b.row(day_button(_("⬇️ Export as CSV"), "csv", d.office_id, d.day))
+    b.row(back_button(d.office_id))
+    return b.as_markup()
+
+
+def no_shows_kb(office_id: int, ended: Sequence[tuple[SessionLine, int]]) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    for s, waiting in ended:
+        b.row(
+            _button(
+                _("Mark {n} no-shows: {label} {time}").format(
+                    n=waiting, label=s.label, time=time_range(s.start, s.end, s.zone)
+                ),
+                acb.AdminNoShow(office=office_id, slot=s.slot_id),
+            )
+        )
+    b.row(back_button(office_id))
+    return b.as_markup()
+
+
+def stats_kb(office_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                act(_("Last 7 days"), "stats7", office_id),
+                act(_("Last 30 days"), "stats30", office_id),
+            ],
+            [act(_("📈 Chart of the next 14 days"), "chart", office_id)],
+            [back_button(office_id)],
+        ]
+    )
+
+
+def admins_kb(office_id: int, admins: Sequence[AdminRoleView]) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    b.row(act(_("➕ Appoint an admin"), "appoint", office_id))
+    for a in admins[:20]:
+        b.row(
+            _button(
+                _("Remove {user}").format(user=a.telegram_id),
+                acb.AdminRemove(office=office_id, user=a.telegram_id),
+            )
+        )
+    b.row(back_button(office_id))
+    return b.as_markup()

@@ -1,0 +1,32 @@
+"""FSM states of the admin menu: each waits for one typed answer.
+
+FSM data holds the office being administered (``ADMIN_OFFICE``) and, while
+closing a date or writing an announcement, the chosen date and the reason.
+"""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+ADMIN_OFFICE = "admin_office"
+ADMIN_DAY = "admin_day"  # ISO date
+ADMIN_REASON = "admin_reason"
+
+
+class AdminInput(StatesGroup):
+    daily = State()
+    priority = State()
+    shares = State()
+    window = State()
+    rule = State()
+    override = State()
+    clear = State()
+    close_date = State()
+    close_reason = State()
+    close_confirm = State()
+    list_date = State()
+    checkin = State()
+    stats_range = State()
+    announce_date = State()
+    announce_text = State()
+    appoint = State()

@@ -1,0 +1,298 @@
+"""Admin texts: domain errors explained, day lists, statistics and the audit log.
+
+Dates and times are shown in the office's own zone (WIB, WITA or WIT).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date
+
+from booking.admin import (
+    AuditEntry,
+    DayList,
+    DayListEntry,
+    OfficeStats,
+    QuotaSettings,
+    SessionLine,
+)
+from booking.admin_input import MAX_RANGE_DAYS
+from booking.content import Content
+from booking.errors import (
+    AdminRoleNotFound,
+    AlreadyCheckedIn,
+    AppointmentCancelled,
+    BookingError,
+    DateInPast,
+    DayAlreadyClosed,
+    DayNotClosed,
+    InvalidDate,
+    InvalidDateRange,
+    InvalidQuota,
+    InvalidReleasePolicy,
+    InvalidShares,
+    InvalidTelegramId,
+    InvalidText,
+    NotActive,
+    OfficeNotFound,
+    OtherOfficeCode,
+    QuotaBelowBooked,
+    SessionNotEnded,
+    UnknownBookingCode,
+    WrongDay,
+)
+from booking.models import AppointmentStatus, Office
+from booking.quotas import MAX_QUOTA, MAX_SHARE, MAX_WINDOW_DAYS
+from booking.schedule import zone, zone_abbrev
+from bot.texts import clip, priority_name, service_name, status_name, time_range
+
+
+def day_text(day: object, locale: str) -> str:
+    if isinstance(day, date):
+        return format_date(day, "EEE, d MMM y", locale=locale)
+    return str(day)
+
+
+def shown(value: object) -> str:
+    """What the admin typed, shortened for quoting back."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def nothing_changed() -> str:
+    return _("Nothing was changed.")
+
+
+def admin_error(exc: BookingError, locale: str) -> str:
+    """The explanation of an admin's bad input or a refused change."""
+    if isinstance(exc, InvalidQuota):
+        return _("A quota is a whole number from 0 to {max} (you typed “{value}”).").format(
+            max=f"{MAX_QUOTA:,}", value=shown(exc.value)
+        )
+    if isinstance(exc, QuotaBelowBooked):
+        return _(
+            "Refused: {booked} seats are already booked on {day}. "
+            "The quota cannot go below what is booked."
+        ).format(booked=exc.booked, day=day_text(exc.day, locale))
+    if isinstance(exc, InvalidDate):
+        return _("“{value}” is not a date. Please type it as YYYY-MM-DD, e.g. 2026-12-01.").format(
+            value=shown(exc.value)
+        )
+    if isinstance(exc, DateInPast):
+        return _("{day} is in the past (today is {today}).").format(
+            day=day_text(exc.day, locale), today=day_text(exc.today, locale)
+        )
+    if isinstance(exc, InvalidDateRange):
+        if exc.max_days is not None:
+            return _("A range may cover at most {days} days.").format(days=MAX_RANGE_DAYS)
+        return _("The range ends ({last}) before it starts ({first}).").format(
+            first=day_text(exc.first, locale), last=day_text(exc.last, locale)
+        )
+    if isinstance(exc, InvalidText):
+        return _("Please type a text of 1 to {max} characters.").format(max=exc.max_length)
+    if isinstance(exc, InvalidReleasePolicy):
+        if exc.field == "window_days":
+            return _("The release window is a whole number of days from 1 to {max}.").format(
+                max=MAX_WINDOW_DAYS
+            )
+        return _(
+            "Please type the release time as HH:MM, optionally after a weekday: "
+            "14:00 (every day) or Fri 14:00 (every Friday)."
+        )
+    if isinstance(exc, InvalidShares):
+        return _(
+            "Please give every session a share from 1 to {max}, "
+            "as numbers in session order (e.g. 2 1) or as Label=share."
+        ).format(max=MAX_SHARE)
+    if isinstance(exc, DayAlreadyClosed):
+        return _("{day} is already closed.").format(day=day_text(exc.day, locale))
+    if isinstance(exc, DayNotClosed):
+        return _("{day} is not closed.").format(day=day_text(exc.day, locale))
+    if isinstance(exc, UnknownBookingCode):
+        return _("No appointment has the code {code}. Please check it and type it again.").format(
+            code=shown(exc.code)
+        )
+    if isinstance(exc, OtherOfficeCode):
+        return _(
+            "Booking {code} is for another office ({office}), not this one. Not checked in."
+        ).format(code=exc.code, office=exc.office_code)
+    if isinstance(exc, AppointmentCancelled):
+        return _("Booking {code} was cancelled. Not checked in.").format(code=exc.code)
+    if isinstance(exc, WrongDay):
+        return _("Booking {code} is for {day}, not today ({today}). Not checked in.").format(
+            code=exc.code, day=day_text(exc.day, locale), today=day_text(exc.today, locale)
+        )
+    if isinstance(exc, AlreadyCheckedIn):
+        return _("Booking {code} is already checked in, with queue number {number}.").format(
+            code=exc.code, number=exc.queue_number
+        )
+    if isinstance(exc, NotActive):
+        return _("This appointment is no longer active ({status}).").format(
+            status=status_name(AppointmentStatus(exc.status))
+        )
+    if isinstance(exc, SessionNotEnded):
+        return _("That session has not ended yet: no-shows can be marked once it is over.")
+    if isinstance(exc, InvalidTelegramId):
+        return _("A Telegram user id is a positive number, e.g. 123456789 (not a @username).")
+    if isinstance(exc, AdminRoleNotFound):
+        return _("That user is not an admin of this office.")
+    if isinstance(exc, OfficeNotFound):
+        return _("That office does not exist.")
+    return _("Sorry, that did not work. Please try again.")
+
+
+def office_title(office: Office) -> str:
+    return f"{office.name} ({office.code})"
+
+
+def menu_text(office: Office) -> str:
+    return _("🛠 Administration of {office}. What would you like to do?").format(
+        office=office_title(office)
+    )
+
+
+def release_text(rule: str, window: int, tz_abbrev: str, locale: str) -> str:
+    """The release policy in words, e.g. "14 days ahead, every day at 00:00 WIB"."""
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    hour, minute = parts.get("BYHOUR", ""), parts.get("BYMINUTE", "0")
+    at = f"{int(hour):02d}:{int(minute):02d} {tz_abbrev}" if hour.isdigit() else None
+    if at and parts.get("FREQ") == "DAILY":
+        when = _("every day at {time}").format(time=at)
+    elif at and parts.get("FREQ") == "WEEKLY" and parts.get("BYDAY") in WEEKDAY_CODES:
+        weekday = WEEKDAY_CODES.index(parts["BYDAY"])
+        name = format_date(date(2024, 1, 1 + weekday), "EEEE", locale=locale)
+        when = _("every {weekday} at {time}").format(weekday=name, time=at)
+    else:
+        when = rule
+    return _("{days} days ahead, released {when}").format(days=window, when=when)
+
+
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def quota_text(office: Office, q: QuotaSettings, locale: str) -> str:
+    tz = zone_abbrev(office.timezone)
+    lines = [
+        _("⚙️ Quotas of {office}").format(office=office_title(office)),
+        "",
+        _("Daily quota: {daily} regular + {priority} priority seats").format(
+            daily=q.daily_quota, priority=q.priority_quota
+        ),
+        _("Session shares:"),
+    ]
+    lines += [f"• {s.label} {s.start:%H:%M}–{s.end:%H:%M} {tz}: {s.share}" for s in q.sessions]
+    lines.append(
+        _("Release: {policy}").format(
+            policy=release_text(q.release_rule, q.release_window_days, tz, locale)
+        )
+    )
+    if q.overrides:
+        lines.append(_("Dates with their own quota:"))
+        lines += [
+            f"• {day_text(o.day, locale)}: {o.regular} + {o.priority}" for o in q.overrides[:30]
+        ]
+    return clip("\n".join(lines))
+
+
+def session_line(s: SessionLine) -> str:
+    closed = "" if s.is_open else " ⛔"
+    return (
+        _("• {label} {time}: {booked}/{capacity} booked, priority {pbooked}/{pcapacity}").format(
+            label=s.label,
+            time=time_range(s.start, s.end, s.zone),
+            booked=s.booked,
+            capacity=s.capacity,
+            pbooked=s.priority_booked,
+            pcapacity=s.priority_capacity,
+        )
+        + closed
+    )
+
+
+def entry_line(n: int, e: DayListEntry, content: Content, locale: str) -> str:
+    parts = [
+        e.code,
+        e.full_name,
+        e.nik_masked,
+        service_name(content, e.service, locale),
+        e.session_label,
+    ]
+    if e.priority is not None:
+        parts.append("⭐ " + priority_name(e.priority))
+    status = status_name(e.status)
+    if e.queue_number is not None:
+        status += f" #{e.queue_number}"
+    parts.append(status)
+    return f"{n}. " + " · ".join(parts)
+
+
+def day_list_text(d: DayList, content: Content, locale: str, page_size: int) -> str:
+    lines = [f"📋 {d.office_name} ({d.office_code}) · {day_text(d.day, locale)}"]
+    if d.closed_reason is not None:
+        lines.append(_("⛔ Closed: {reason}").format(reason=d.closed_reason))
+    lines.append("")
+    if d.sessions:
+        lines.append(_("Sessions:"))
+        lines += [session_line(s) for s in d.sessions]
+    else:
+        lines.append(_("No sessions on this date."))
+    lines.append("")
+    if d.total == 0:
+        lines.append(_("Nobody is booked on this date."))
+    else:
+        lines.append(
+            _("Applicants: {total} (page {page} of {pages})").format(
+                total=d.total, page=d.page + 1, pages=d.pages
+            )
+        )
+        first = d.page * page_size
+        lines += [entry_line(first + i + 1, e, content, locale) for i, e in enumerate(d.entries)]
+    return clip("\n".join(lines))
+
+
+def percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def stats_text(office: Office, s: OfficeStats, locale: str) -> str:
+    lines = [
+        _("📊 Statistics of {office}, {first} – {last}").format(
+            office=office_title(office),
+            first=day_text(s.first, locale),
+            last=day_text(s.last, locale),
+        ),
+        "",
+        _("Appointments: {n}").format(n=s.booked),
+        _("Checked in: {n} ({rate})").format(n=s.checked_in, rate=percent(s.check_in_rate)),
+        _("No-shows: {n} ({rate})").format(n=s.no_show, rate=percent(s.no_show_rate)),
+        _("Cancelled: {n} ({rate}), of which {displaced} by office closures").format(
+            n=s.cancelled, rate=percent(s.cancellation_rate), displaced=s.displaced
+        ),
+        _("Still booked: {n}").format(n=s.still_booked),
+        _("Notices that could not be delivered: {n}").format(n=s.failed_notices),
+    ]
+    return "\n".join(lines)
+
+
+def _values(values: dict[str, Any] | None) -> str:
+    if not values:
+        return "–"
+    return ", ".join(f"{k}={shown(v)}" for k, v in values.items())
+
+
+def audit_line(entry: AuditEntry, office: Office) -> str:
+    local: datetime = entry.at.astimezone(zone(office.timezone))
+    when = f"{local:%Y-%m-%d %H:%M} {zone_abbrev(office.timezone, entry.at)}"
+    return (
+        f"{when} · {entry.actor} · {entry.action}: {_values(entry.before)} → {_values(entry.after)}"
+    )
+
+
+def audit_text(office: Office, entries: list[AuditEntry]) -> str:
+    title = _("🧾 Latest changes at {office}").format(office=office_title(office))
+    if not entries:
+        return title + "\n\n" + _("No changes recorded yet.")
+    return clip(title + "\n\n" + "\n".join(audit_line(e, office) for e in entries))
