@@ -1,16 +1,20 @@
 """Group concurrent write requests of one process into shared transactions.
 
-A request is an async function of a connection that is inside a write
-transaction. The first request starts a runner; requests that arrive while the
-runner's transaction is in progress wait and go together into the next one.
-Each request runs inside its own SAVEPOINT: when it raises, its savepoint is
-rolled back and only that request gets the error, while the others of the batch
-go on and commit. Every request is still checked by the database: its own
-statements, constraints and unique indexes decide, in the order the requests run.
+A request is a plain (synchronous) function of a ``RequestTx``: a connection
+inside a write transaction. The first request starts a runner; requests that
+arrive while the runner's transaction is in progress wait and go together into
+the next one. Each request runs inside its own SAVEPOINT: when it raises, its
+savepoint is rolled back and only that request gets the error, while the others
+of the batch go on and commit. Every request is still checked by the database:
+its own statements, constraints and unique indexes decide, in the order the
+requests run.
 
-A batch commits once for all its requests, which is what makes it cheaper than
-one transaction each. If the transaction cannot begin or commit, every request of
-the batch gets that error (none of them took effect) and may retry.
+A whole batch is one call into the database layer (``Database.run_write``): on a
+SQLite file, one trip to the writer thread, where the statements run without
+going back to the event loop in between; on PostgreSQL, one connection's
+transaction. It commits once for all its requests. If the transaction cannot
+begin or commit, every request of the batch gets that error (none of them took
+effect) and may retry.
 
 Requests run in order of their ``order_key`` (then of arrival), so that batches
 of several processes on PostgreSQL touch slot rows in the same order and do not
@@ -21,21 +25,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
 
-Work = Callable[[AsyncConnection], Awaitable[T]]
-OpenWriter = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+Work = Callable[["RequestTx"], T]
+# Runs a function with a connection inside one write transaction, commits if it returns.
+RunWrite = Callable[[Callable[[Connection], None]], Awaitable[None]]
 
 # A batch this large commits before more requests join: one transaction holds the
 # write lock for a bounded time.
 DEFAULT_MAX_BATCH = 256
+
+
+@dataclass
+class RequestTx:
+    """What a request runs with: the batch's connection, inside the request's savepoint."""
+
+    conn: Connection
+    at_commit: list[tuple[Any, list[dict[str, Any]]]] = field(default_factory=list)
+
+    def insert_at_commit(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """Execute ``statement`` with ``rows`` in this transaction right before it
+        commits, together with the same statement's rows of the other requests
+        (one round trip for all). Only if this request succeeds; if that insert
+        fails, the whole batch fails."""
+        self.at_commit.append((statement, rows))
 
 
 @dataclass
@@ -50,12 +68,12 @@ class _Request(Generic[T]):
 class WriteBatcher:
     """Runs write requests of one process in shared transactions (see module doc)."""
 
-    def __init__(self, open_writer: OpenWriter, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
-        self._open_writer = open_writer
+    def __init__(self, run_write: RunWrite, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+        self._run_write = run_write
         self._max_batch = max_batch
         self._pending: list[_Request[Any]] = []
         self._runner: asyncio.Task[None] | None = None
-        self.batches = 0  # transactions committed or attempted, for tests and benchmarks
+        self.batches = 0  # transactions begun, for tests and benchmarks
 
     async def submit(self, work: Work[T], *, order_key: int = 0) -> T:
         """Run ``work`` in the next batch and return what it returns, or raise what
@@ -84,12 +102,8 @@ class WriteBatcher:
     async def _run_batch(self, batch: list[_Request[Any]]) -> None:
         self.batches += 1
         try:
-            async with self._open_writer() as session:
-                conn = await session.connection()
-                for request in batch:
-                    await _run_in_savepoint(conn, request)
-                await session.commit()
-        except BaseException as exc:  # noqa: BLE001 (handed to every waiter, then re-raised if fatal)
+            await self._run_write(lambda conn: _run_requests(conn, batch))
+        except BaseException as exc:  # handed to every waiter, then re-raised if fatal
             for request in batch:
                 _settle_with(request, exc)
             if not isinstance(exc, Exception):
@@ -102,17 +116,24 @@ class WriteBatcher:
                 request.future.set_result(request.result)
 
 
-async def _run_in_savepoint(conn: AsyncConnection, request: _Request[Any]) -> None:
-    """Run one request inside its own savepoint; its error rolls the savepoint back
-    and is kept for the request alone."""
-    savepoint = await conn.begin_nested()
-    try:
-        request.result = await request.work(conn)
-    except Exception as exc:  # noqa: BLE001 (the request's own failure)
-        await savepoint.rollback()
-        request.error = exc
-    else:
-        await savepoint.commit()
+def _run_requests(conn: Connection, batch: list[_Request[Any]]) -> None:
+    """Run each request in its own savepoint, then the inserts they left for the
+    commit. A request's error rolls back its savepoint and is kept for it alone."""
+    at_commit: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for request in batch:
+        tx = RequestTx(conn)
+        savepoint = conn.begin_nested()
+        try:
+            request.result = request.work(tx)
+        except Exception as exc:  # the request's own failure
+            savepoint.rollback()
+            request.error = exc
+            continue
+        savepoint.commit()
+        for statement, rows in tx.at_commit:
+            at_commit.setdefault(id(statement), (statement, []))[1].extend(rows)
+    for statement, rows in at_commit.values():
+        conn.execute(statement, rows)
 
 
 def _settle_with(request: _Request[Any], exc: BaseException) -> None:

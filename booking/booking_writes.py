@@ -10,7 +10,8 @@ with Core statements only:
    AND is_open AND start_utc > :not_before`` (per pool), which is what decides;
 3. ``INSERT appointment ... RETURNING id``, held to one active appointment per NIK
    and per account by the partial unique indexes;
-4. one INSERT of its reminders into the outbox.
+4. its reminders: one INSERT into the outbox for all the bookings of the batch,
+   right before the batch commits.
 
 The view returned is built from what these statements read; nothing is fetched
 twice. The rules, their order and the errors are those of the ORM version
@@ -29,9 +30,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Row, and_, bindparam, case, literal_column, select, update
+from sqlalchemy.engine import Connection
 
+from booking.batching import RequestTx
 from booking.codes import new_booking_code
 from booking.context import Domain
 from booking.errors import (
@@ -53,7 +55,7 @@ from booking.models import (
     ServiceType,
     Slot,
 )
-from booking.outbox import insert_new_rows, reminder_rows
+from booking.outbox import insert_new, reminder_rows
 from booking.priority import check_priority, seat_pools
 from booking.views import AppointmentView
 
@@ -104,103 +106,141 @@ def _unprefixed(row: Row[Any], table: Any, prefix: str) -> dict[str, Any]:
     return {c.name: mapping[f"{prefix}{c.name}"] for c in table.c}
 
 
-def _situation_query(request: BookingRequest) -> Any:
-    held = APPOINTMENT.alias("held")
-    held_slot = SLOT.alias("held_slot")
+def _active(table: Any) -> Any:
+    # Literal values, so that SQLite sees that the partial unique indexes apply.
+    return table.c.status.in_([literal_column(f"'{status}'") for status in _ACTIVE])
+
+
+def _held_columns(held: Any, held_slot: Any, prefix: str) -> list[Any]:
+    return [
+        held.c.id.label(f"{prefix}id"),
+        held.c.code.label(f"{prefix}code"),
+        held.c.status.label(f"{prefix}status"),
+        held.c.slot_id.label(f"{prefix}slot_id"),
+        held.c.telegram_id.label(f"{prefix}telegram_id"),
+        held_slot.c.end_utc.label(f"{prefix}ends"),
+    ]
+
+
+def _situation_query() -> Any:
+    """One row: the applicant, the slot and its office, and the active appointment
+    held by the account and the one held by the NIK (at most one each, by the
+    partial unique indexes; often the same, often none)."""
+    by_account, by_nik = APPOINTMENT.alias("by_account"), APPOINTMENT.alias("by_nik")
+    account_slot, nik_slot = SLOT.alias("account_slot"), SLOT.alias("nik_slot")
     return (
         select(
             *_prefixed(APPLICANT, "a_"),
-            held.c.id.label("h_id"),
-            held.c.code.label("h_code"),
-            held.c.status.label("h_status"),
-            held.c.slot_id.label("h_slot_id"),
-            held.c.telegram_id.label("h_telegram_id"),
-            held_slot.c.end_utc.label("h_ends"),
             *_prefixed(SLOT, "s_"),
             *_prefixed(OFFICE, "o_"),
+            *_held_columns(by_account, account_slot, "t_"),
+            *_held_columns(by_nik, nik_slot, "n_"),
         )
         .select_from(
-            APPLICANT.outerjoin(SLOT, SLOT.c.id == request.slot_id)
+            APPLICANT.outerjoin(SLOT, SLOT.c.id == bindparam("target_slot"))
             .outerjoin(OFFICE, OFFICE.c.id == SLOT.c.office_id)
             .outerjoin(
-                held,
-                and_(
-                    held.c.status.in_(_ACTIVE),
-                    or_(
-                        held.c.telegram_id == APPLICANT.c.telegram_id,
-                        held.c.nik_hash == APPLICANT.c.nik_hash,
-                    ),
-                ),
+                by_account,
+                and_(_active(by_account), by_account.c.telegram_id == APPLICANT.c.telegram_id),
             )
-            .outerjoin(held_slot, held_slot.c.id == held.c.slot_id)
+            .outerjoin(account_slot, account_slot.c.id == by_account.c.slot_id)
+            .outerjoin(by_nik, and_(_active(by_nik), by_nik.c.nik_hash == APPLICANT.c.nik_hash))
+            .outerjoin(nik_slot, nik_slot.c.id == by_nik.c.slot_id)
         )
-        .where(APPLICANT.c.telegram_id == request.telegram_id)
+        .where(APPLICANT.c.telegram_id == bindparam("account"))
     )
 
 
-async def _situation(conn: AsyncConnection, request: BookingRequest) -> _Situation:
-    rows = (await conn.execute(_situation_query(request))).all()
-    if not rows:
+_SITUATION = _situation_query()
+
+
+def _held(row: Row[Any], prefix: str) -> _Held | None:
+    m = row._mapping
+    if m[f"{prefix}id"] is None:
+        return None
+    return _Held(
+        m[f"{prefix}id"],
+        m[f"{prefix}code"],
+        m[f"{prefix}status"],
+        m[f"{prefix}slot_id"],
+        m[f"{prefix}telegram_id"],
+        m[f"{prefix}ends"],
+    )
+
+
+def _situation(conn: Connection, request: BookingRequest) -> _Situation:
+    params = {"target_slot": request.slot_id, "account": request.telegram_id}
+    row = (conn.execute(_SITUATION, params)).first()
+    if row is None:
         raise ApplicantNotFound(request.telegram_id)
-    first = rows[0]
-    held = [
-        _Held(r.h_id, r.h_code, r.h_status, r.h_slot_id, r.h_telegram_id, r.h_ends)
-        for r in rows
-        if r.h_id is not None
-    ]
-    slot = Slot(**_unprefixed(first, SLOT, "s_")) if first.s_id is not None else None
-    office = Office(**_unprefixed(first, OFFICE, "o_")) if first.o_id is not None else None
-    return _Situation(_unprefixed(first, APPLICANT, "a_"), held, slot, office)
+    held: list[_Held] = []
+    for prefix in ("t_", "n_"):
+        found = _held(row, prefix)
+        if found is not None and all(h.id != found.id for h in held):
+            held.append(found)
+    slot = Slot(**_unprefixed(row, SLOT, "s_")) if row.s_id is not None else None
+    office = Office(**_unprefixed(row, OFFICE, "o_")) if row.o_id is not None else None
+    return _Situation(_unprefixed(row, APPLICANT, "a_"), held, slot, office)
 
 
-async def _close_out(conn: AsyncConnection, appointment_id: int, now: datetime) -> None:
-    """An active appointment whose session is over: checked in → served, else no-show."""
-    await conn.execute(
-        update(APPOINTMENT)
-        .where(APPOINTMENT.c.id == appointment_id)
-        .values(
-            status=case(
-                (
-                    APPOINTMENT.c.status == AppointmentStatus.CHECKED_IN.value,
-                    AppointmentStatus.SERVED.value,
-                ),
-                else_=AppointmentStatus.NO_SHOW.value,
+_CLOSE_OUT = (
+    update(APPOINTMENT)
+    .where(APPOINTMENT.c.id == bindparam("appointment"))
+    .values(
+        status=case(
+            (
+                APPOINTMENT.c.status == AppointmentStatus.CHECKED_IN.value,
+                AppointmentStatus.SERVED.value,
             ),
-            updated_at=now,
-        )
+            else_=AppointmentStatus.NO_SHOW.value,
+        ),
+        updated_at=bindparam("now"),
     )
+)
 
 
-async def _existing_view(conn: AsyncConnection, appointment_id: int) -> AppointmentView:
-    appt_row = (
-        await conn.execute(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id))
-    ).one()
+def _close_out(conn: Connection, appointment_id: int, now: datetime) -> None:
+    """An active appointment whose session is over: checked in → served, else no-show."""
+    conn.execute(_CLOSE_OUT, {"appointment": appointment_id, "now": now})
+
+
+def _existing_view(conn: Connection, appointment_id: int) -> AppointmentView:
+    appt_row = (conn.execute(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id))).one()
     appt = Appointment(**appt_row._mapping)
-    slot_row = (await conn.execute(select(SLOT).where(SLOT.c.id == appt.slot_id))).one()
-    office_row = (await conn.execute(select(OFFICE).where(OFFICE.c.id == appt.office_id))).one()
+    slot_row = (conn.execute(select(SLOT).where(SLOT.c.id == appt.slot_id))).one()
+    office_row = (conn.execute(select(OFFICE).where(OFFICE.c.id == appt.office_id))).one()
     slot, office = Slot(**slot_row._mapping), Office(**office_row._mapping)
     return AppointmentView.of(appt, slot, office)
 
 
-async def _take_seat(
-    conn: AsyncConnection, slot_id: int, pools: list[QuotaPool], not_before: datetime
+def _take_seat_statement(pool: QuotaPool) -> Any:
+    if pool is QuotaPool.PRIORITY:
+        stmt = update(SLOT).where(SLOT.c.priority_booked < SLOT.c.priority_capacity)
+        stmt = stmt.values(priority_booked=SLOT.c.priority_booked + 1)
+    else:
+        stmt = update(SLOT).where(SLOT.c.booked < SLOT.c.capacity)
+        stmt = stmt.values(booked=SLOT.c.booked + 1)
+    return stmt.where(
+        SLOT.c.id == bindparam("target_slot"),
+        SLOT.c.is_open.is_(True),
+        SLOT.c.start_utc > bindparam("not_before"),
+    )
+
+
+_TAKE_SEAT = {pool: _take_seat_statement(pool) for pool in QuotaPool}
+_WHY_NOT = select(SLOT.c.is_open, SLOT.c.start_utc).where(SLOT.c.id == bindparam("target_slot"))
+_INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
+
+
+def _take_seat(
+    conn: Connection, slot_id: int, pools: list[QuotaPool], not_before: datetime
 ) -> QuotaPool:
     """Take one seat from the first pool that has one, or raise why not."""
+    params = {"target_slot": slot_id, "not_before": not_before}
     for pool in pools:
-        if pool is QuotaPool.PRIORITY:
-            stmt = update(SLOT).where(SLOT.c.priority_booked < SLOT.c.priority_capacity)
-            stmt = stmt.values(priority_booked=SLOT.c.priority_booked + 1)
-        else:
-            stmt = update(SLOT).where(SLOT.c.booked < SLOT.c.capacity)
-            stmt = stmt.values(booked=SLOT.c.booked + 1)
-        stmt = stmt.where(
-            SLOT.c.id == slot_id, SLOT.c.is_open.is_(True), SLOT.c.start_utc > not_before
-        )
-        if (await conn.execute(stmt)).rowcount == 1:
+        if (conn.execute(_TAKE_SEAT[pool], params)).rowcount == 1:
             return pool
-    row = (
-        await conn.execute(select(SLOT.c.is_open, SLOT.c.start_utc).where(SLOT.c.id == slot_id))
-    ).one()
+    row = (conn.execute(_WHY_NOT, params)).one()
     if not row.is_open:
         raise DayClosed(slot_id)
     if row.start_utc <= not_before:
@@ -208,17 +248,17 @@ async def _take_seat(
     raise SlotFull(slot_id)
 
 
-async def book_in(conn: AsyncConnection, ctx: Domain, request: BookingRequest) -> AppointmentView:
-    """Book inside the caller's transaction (see the module doc). A repeat for the
+def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentView:
+    """Book inside a batch's transaction (see the module doc). A repeat for the
     same slot (a double tap) returns the existing appointment; any other active
     appointment raises ``AlreadyBooked``."""
-    now = ctx.now()
-    situation = await _situation(conn, request)
+    conn, now = tx.conn, ctx.now()
+    situation = _situation(conn, request)
     for held in situation.held:
         if held.ends <= now:
-            await _close_out(conn, held.id, now)
+            _close_out(conn, held.id, now)
         elif held.slot_id == request.slot_id and held.telegram_id == request.telegram_id:
-            return await _existing_view(conn, held.id)
+            return _existing_view(conn, held.id)
         else:
             raise AlreadyBooked(held.id, held.code)
     slot, office, applicant = situation.slot, situation.office, situation.applicant
@@ -228,7 +268,7 @@ async def book_in(conn: AsyncConnection, ctx: Domain, request: BookingRequest) -
         check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
     pools = seat_pools(request.priority)
     try:
-        pool = await _take_seat(conn, request.slot_id, pools, now + ctx.cutoff)
+        pool = _take_seat(conn, request.slot_id, pools, now + ctx.cutoff)
     except SlotFull:
         ctx.db.full_slots.add(request.slot_id)
         raise
@@ -247,20 +287,20 @@ async def book_in(conn: AsyncConnection, ctx: Domain, request: BookingRequest) -
         created_at=now,
         updated_at=now,
     )
-    insert = APPOINTMENT.insert().values(appt.model_dump(exclude={"id"}))
-    appt.id = (await conn.execute(insert.returning(APPOINTMENT.c.id))).scalar_one()
+    values = appt.model_dump(exclude={"id"})
+    appt.id = (conn.execute(_INSERT_APPOINTMENT, values)).scalar_one()
     reminders = reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
     if reminders:
-        await conn.execute(insert_new_rows(conn.dialect.name, reminders))
+        tx.insert_at_commit(insert_new(conn.dialect.name), reminders)
     return AppointmentView.of(appt, slot, office)
 
 
-async def slot_full_now(conn: AsyncConnection, ctx: Domain, request: BookingRequest) -> bool:
+def slot_full_now(conn: Connection, ctx: Domain, request: BookingRequest) -> bool:
     """True when the write path would now answer ``SlotFull``: the applicant exists
     and holds nothing, the slot is open, bookable and has no seat in any pool this
     booking may use. False means "ask the write path", never "there is a seat"."""
     try:
-        situation = await _situation(conn, request)
+        situation = _situation(conn, request)
     except ApplicantNotFound:
         return False
     slot, applicant = situation.slot, situation.applicant

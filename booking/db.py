@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.batching import WriteBatcher
@@ -40,6 +42,10 @@ class WriteSessions:
         self._factory = factory
         self._lock = asyncio.Lock() if serialize else None
 
+    def turn(self) -> AbstractAsyncContextManager[object]:
+        """This process's turn to write (SQLite); nothing to wait for on PostgreSQL."""
+        return self._lock if self._lock is not None else nullcontext()
+
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:
         if self._lock is None:
@@ -55,15 +61,35 @@ class Database:
     engine: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
     writer: WriteSessions
+    write_engine: AsyncEngine | None = None
+    # SQLite file: a synchronous engine on the same file, used by one worker thread
+    # for ``run_write`` (a whole transaction in one trip to the thread).
+    sqlite_sync: Engine | None = None
     # Slots this process saw full: a booking of one first checks with a read
     # whether it is still full (see ``booking.booking_writes.slot_full_now``).
     # Only a hint; the database's counts decide.
     full_slots: set[int] = field(default_factory=set)
+    _sqlite_thread: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     @cached_property
     def batcher(self) -> WriteBatcher:
         """This process's shared write transactions (see ``booking.batching``)."""
-        return WriteBatcher(self.writer)
+        return WriteBatcher(self.run_write)
+
+    async def run_write(self, work: Callable[[Connection], None]) -> None:
+        """Run ``work`` with a connection inside one write transaction (``BEGIN
+        IMMEDIATE`` on SQLite, in this process's turn) and commit if it returns."""
+        async with self.writer.turn():
+            if self.sqlite_sync is not None:
+                if self._sqlite_thread is None:
+                    self._sqlite_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-write")
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(
+                    self._sqlite_thread, _in_transaction, self.sqlite_sync, work
+                )
+                return
+            async with (self.write_engine or self.engine).begin() as conn:
+                await conn.run_sync(work)
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,10 +97,20 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sqlite_thread is not None:
+            self._sqlite_thread.shutdown()
+            self._sqlite_thread = None
+        if self.sqlite_sync is not None:
+            self.sqlite_sync.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _in_transaction(engine: Engine, work: Callable[[Connection], None]) -> None:
+    with engine.begin() as conn:
+        work(conn)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take BEGIN into our own hands (see the "begin" listener).
         dbapi_conn.isolation_level = None
@@ -85,7 +121,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
@@ -106,11 +142,23 @@ def create_database(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False
         kwargs["max_overflow"] = 10
         kwargs["pool_timeout"] = 120
     engine = create_async_engine(url, **kwargs)
+    sqlite_sync = None
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine.sync_engine, busy_timeout_ms)
+        if parsed.database and parsed.database != ":memory:":
+            sqlite_sync = create_engine(
+                parsed.set(drivername="sqlite"),
+                echo=echo,
+                poolclass=StaticPool,
+                connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            )
+            _configure_sqlite(sqlite_sync, busy_timeout_ms)
+            sqlite_sync = sqlite_sync.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
     write_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
     return Database(
         engine=engine,
+        write_engine=write_engine,
+        sqlite_sync=sqlite_sync,
         reader=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
         writer=WriteSessions(
             async_sessionmaker(write_engine, class_=AsyncSession, expire_on_commit=False),

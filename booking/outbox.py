@@ -115,7 +115,7 @@ async def enqueue(
         expires_at=expires_at,
     )
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    result = await session.exec(insert_new_rows(dialect, [values]))
+    result = await session.exec(insert_new(dialect).values(**values))
     return bool(result.rowcount)
 
 
@@ -152,10 +152,16 @@ def outbox_row(
     }
 
 
-def insert_new_rows(dialect: str, rows: list[dict[str, Any]]) -> Any:
-    """An INSERT of outbox rows that skips each whose ``dedupe_key`` exists."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+_INSERT_NEW = {
+    "postgresql": pg_insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "sqlite": sqlite_insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+
+
+def insert_new(dialect: str) -> Any:
+    """An INSERT of outbox rows (given as parameters or with ``.values``) that
+    skips each whose ``dedupe_key`` exists."""
+    return _INSERT_NEW["postgresql" if dialect == "postgresql" else "sqlite"]
 
 
 def reminder_times(settings: BookingSettings, slot: Slot, office: Office) -> dict[str, datetime]:
@@ -203,7 +209,7 @@ async def schedule_reminders(
     rows = reminder_rows(settings, appt, slot, office, applicant.language, now)
     if rows:
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        await session.exec(insert_new_rows(dialect, rows))
+        await session.exec(insert_new(dialect).values(rows))
     return [row["kind"] for row in rows]
 
 
