@@ -10,6 +10,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from booking.admin import (
     AuditEntry,
@@ -70,7 +71,7 @@ def admin_error(exc: BookingError, locale: str) -> str:
     """The explanation of an admin's bad input or a refused change."""
     if isinstance(exc, InvalidQuota):
         return _("A quota is a whole number from 0 to {max} (you typed “{value}”).").format(
-            max=f"{MAX_QUOTA:,}", value=shown(exc.value)
+            max=format_decimal(MAX_QUOTA, locale=locale), value=shown(exc.value)
         )
     if isinstance(exc, QuotaBelowBooked):
         return _(
