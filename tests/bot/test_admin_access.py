@@ -201,7 +201,6 @@ async def test_super_admin_appoints_and_removes_an_office_admin(
     assert HELP in texts(sent)
 
 
-@SQLITE_ONLY
 async def test_forged_admin_callbacks_change_nothing(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
@@ -230,7 +229,6 @@ async def test_forged_admin_callbacks_change_nothing(
     assert ADMIN_A in {a.telegram_id for a in await list_admins(ctx, office)}
 
 
-@SQLITE_ONLY
 async def test_a_closure_confirmation_cannot_be_replayed_for_another_office(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:

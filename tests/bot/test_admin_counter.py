@@ -53,6 +53,10 @@ async def test_check_in_by_command_and_by_typing(
 
     sent = await chat.send(first.code)
     assert f"Booking {first.code} is already checked in, with queue number 1." in texts(sent)
+    # A command at the check-in prompt is a command, not a code.
+    third = await booked(ctx, office, 880000503, TODAY)
+    sent = await chat.send(f"/checkin {third.code}")
+    assert f"Checked in: {third.code}\nQueue number: 3" in texts(sent)
 
 
 @SQLITE_ONLY

@@ -73,6 +73,8 @@ async def test_closure_notifies_exactly_the_displaced_who_rebook_freely(
     assert "Why is Tue, 1 Dec 2026 closed" in chat.last_text()
     sent = await chat.send("Listrik padam")
     assert "2 appointment(s) will be cancelled" in texts(sent)
+    sent = await chat.send("yes")  # the confirmation is a button
+    assert "Please use the buttons above, or send /cancel to stop." in texts(sent)
     assert await closed_days(ctx, office, TOMORROW, TOMORROW) == []  # not before confirming
     sent = await chat.tap(day_data("close_yes", office, TOMORROW))
     assert "✅ Tue, 1 Dec 2026 is closed. 2 appointment(s) cancelled" in texts(sent)

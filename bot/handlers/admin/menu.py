@@ -138,7 +138,7 @@ async def action(
     await handler(query, office, env_of(query, domain, settings, state, locale, content))
 
 
-@router.message(StateFilter(AdminInput), F.text)
+@router.message(StateFilter(AdminInput), F.text, ~F.text.startswith("/"))
 async def typed_answer(
     message: Message,
     raw_state: str | None,
@@ -150,10 +150,13 @@ async def typed_answer(
 ) -> None:
     """Text typed at an admin prompt, for the office chosen in this chat."""
     office = await current_office(message, state, domain, settings)
-    handler = TYPED.get(raw_state or "")
-    if office is None or handler is None:
+    if office is None:
         await state.set_state(None)
         await message.answer(_("You no longer administer that office. Send /admin to start again."))
+        return
+    handler = TYPED.get(raw_state or "")
+    if handler is None:  # a step answered with buttons
+        await message.answer(_("Please use the buttons above, or send /cancel to stop."))
         return
     await handler(message, office, env_of(message, domain, settings, state, locale, content))
 
