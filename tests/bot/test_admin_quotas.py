@@ -25,6 +25,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.bot.conftest import SQLITE_ONLY, booked
 from tests.bot.recording import Chat_
+from tests.factories import make_nik
 
 UNCHANGED = "Nothing was changed."
 
@@ -204,3 +205,17 @@ async def test_quotas_in_indonesian(
     sent = await chat.send("-1")
     assert "Kuota berupa bilangan bulat dari 0 sampai 100.000" in texts(sent)
     assert "Tidak ada yang diubah." in texts(sent)
+
+
+@SQLITE_ONLY
+async def test_a_nik_typed_at_a_prompt_is_not_quoted_back(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    nik = make_nik(date(1990, 5, 17), serial=4321)
+    chat = await at_prompt(admin_chat, office, "q_daily")
+    sent = await chat.send(nik)
+    assert "A quota is a whole number" in texts(sent)
+    assert nik not in texts(sent) and f"{nik[:4]}**********{nik[-2:]}" in texts(sent)
+    await chat.tap(f"aac:q_override:{office}")
+    sent = await chat.send(f"{nik} 5")
+    assert "is not a date" in texts(sent) and nik not in texts(sent)

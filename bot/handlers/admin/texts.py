@@ -5,6 +5,7 @@ Dates and times are shown in the office's own zone (WIB, WITA or WIT).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -57,9 +58,13 @@ def day_text(day: object, locale: str) -> str:
     return str(day)
 
 
+# 16 digits in a row may be a NIK typed at the wrong prompt: never quote it back.
+_NIK_LIKE = re.compile(r"[0-9]{16}")
+
+
 def shown(value: object) -> str:
-    """What the admin typed, shortened for quoting back."""
-    text = str(value)
+    """What the admin typed, shortened for quoting back, a NIK-like number masked."""
+    text = _NIK_LIKE.sub(lambda m: m[0][:4] + "*" * 10 + m[0][-2:], str(value))
     return text if len(text) <= 40 else text[:39] + "…"
 
 
