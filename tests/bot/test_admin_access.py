@@ -86,6 +86,18 @@ async def run(chat: Chat_, template: str, office_a: int, slot: int, code: str) -
     return await chat.tap(data)
 
 
+# On PostgreSQL, a few entry points of each kind (the whole matrix runs on SQLite).
+POSTGRES_ENTRIES = [
+    "/admin",
+    "/checkin",
+    "act quota",
+    "act q_daily",
+    "day csv",
+    "no-shows",
+    "remove",
+]
+
+
 @SQLITE_ONLY
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 @pytest.mark.parametrize("role", list(ROLES))
@@ -96,6 +108,26 @@ async def test_authorization_matrix(
     admin_chat: Callable[[int], Any],
     role: str,
     entry: str,
+) -> None:
+    await check_entry(ctx, office, admin_chat, role, entry)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize("entry", POSTGRES_ENTRIES)
+@pytest.mark.parametrize("role", list(ROLES))
+async def test_authorization_matrix_on_postgresql(
+    ctx: Domain,
+    office: int,
+    office_b: int,
+    admin_chat: Callable[[int], Any],
+    role: str,
+    entry: str,
+) -> None:
+    await check_entry(ctx, office, admin_chat, role, entry)
+
+
+async def check_entry(
+    ctx: Domain, office: int, admin_chat: Callable[[int], Any], role: str, entry: str
 ) -> None:
     appt = await booked(ctx, office, 880000050, TOMORROW)
     slot = await slot_on(ctx, office, TOMORROW, "Pagi")
