@@ -289,12 +289,28 @@ def _values(values: dict[str, Any] | None) -> str:
     return ", ".join(f"{k}={shown(v)}" for k, v in values.items())
 
 
+AUDIT_LINE = 300
+
+
+def _changed(
+    before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Only the fields that changed (and the date they concern), when both sides exist."""
+    if not before or not after:
+        return before, after
+    keys = [k for k in {**before, **after} if k == "day" or before.get(k) != after.get(k)]
+    return (
+        {k: before[k] for k in keys if k in before},
+        {k: after[k] for k in keys if k in after},
+    )
+
+
 def audit_line(entry: AuditEntry, office: Office) -> str:
     local: datetime = entry.at.astimezone(zone(office.timezone))
     when = f"{local:%Y-%m-%d %H:%M} {zone_abbrev(office.timezone, entry.at)}"
-    return (
-        f"{when} · {entry.actor} · {entry.action}: {_values(entry.before)} → {_values(entry.after)}"
-    )
+    before, after = _changed(entry.before, entry.after)
+    line = f"{when} · {entry.actor} · {entry.action}: {_values(before)} → {_values(after)}"
+    return line if len(line) <= AUDIT_LINE else line[: AUDIT_LINE - 1] + "…"
 
 
 def audit_text(office: Office, entries: list[AuditEntry]) -> str:
