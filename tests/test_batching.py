@@ -127,6 +127,18 @@ async def test_the_holder_of_the_last_seat_gets_it_back_not_full(ctx):
     assert again.id == first[-1].id
 
 
+async def test_full_is_answered_by_a_read_on_postgresql_only(ctx):
+    slot_id = await ten_seat_slot(ctx)
+    users = list(range(62_000, 62_012))
+    await add_applicants(ctx, users)
+    await book_all(ctx, slot_id, users[:11])  # the 11th saw the slot full
+    before = ctx.db.batcher.batches
+    with pytest.raises(SlotFull):
+        await book(ctx, telegram_id=users[11], slot_id=slot_id, service=ServiceType.NEW)
+    assert ctx.db.batcher.batches - before == (1 if ctx.db.is_sqlite else 0)
+    assert await booked_rows(ctx, slot_id) == (10, 10)
+
+
 async def test_a_freed_seat_of_a_slot_seen_full_can_be_booked(ctx):
     slot_id = await ten_seat_slot(ctx)
     users = list(range(61_000, 61_011))
