@@ -41,6 +41,8 @@ from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
 from booking.appointments import book
 from booking.clock import FixedClock
@@ -62,21 +64,40 @@ TABLES = (
 )
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def database_url(text: str) -> str:
+    """An argparse type: a PostgreSQL URL for asyncpg."""
+    if not text.startswith("postgresql+asyncpg://"):
+        raise argparse.ArgumentTypeError("expected postgresql+asyncpg://user@host:port/name")
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--attempts", type=int, default=10_000, help="per run (default 10000)")
-    parser.add_argument("--slots", type=int, default=50, help="slots of run (a) (default 50)")
+    parser.add_argument("--attempts", type=positive, default=10_000, help="per run (default 10000)")
+    parser.add_argument("--slots", type=positive, default=50, help="slots of run (a) (default 50)")
     parser.add_argument(
         "--seats",
-        type=int,
+        type=positive,
         default=None,
         help="seats per slot in run (a) (default: attempts / slots, rounded up)",
     )
     parser.add_argument(
-        "--contended-seats", type=int, default=100, help="seats of run (b) (default 100)"
+        "--contended-seats", type=positive, default=100, help="seats of run (b) (default 100)"
     )
-    parser.add_argument("--concurrency", type=int, default=64, help="tasks (default 64)")
+    parser.add_argument("--concurrency", type=positive, default=64, help="tasks (default 64)")
     parser.add_argument(
         "--database-url",
+        type=database_url,
         default=None,
         help="postgresql+asyncpg://... to run on PostgreSQL (its tables are emptied);"
         " default: a SQLite file in a temp dir",
@@ -129,7 +150,7 @@ async def seed(db: Database, layout: Layout) -> Seeded:
                     release_rule="FREQ=DAILY;BYHOUR=8",
                     active=True,
                 )
-                .returning(Office.id)  # type: ignore[arg-type]
+                .returning(col(Office.id))
             )
         ).scalar_one()
         slot_rows = []
@@ -152,9 +173,7 @@ async def seed(db: Database, layout: Layout) -> Seeded:
                 }
             )
         await conn.execute(insert(Slot), slot_rows)
-        slot_ids = list(
-            (await conn.execute(select(Slot.id).order_by(Slot.id))).scalars()  # type: ignore[arg-type]
-        )
+        slot_ids = list((await conn.execute(select(col(Slot.id)).order_by(col(Slot.id)))).scalars())
         applicants = [
             {
                 "telegram_id": TELEGRAM_BASE + i,
@@ -173,7 +192,7 @@ async def seed(db: Database, layout: Layout) -> Seeded:
         ]
         for chunk in chunks(applicants, 2000):
             await conn.execute(insert(Applicant), chunk)
-    return Seeded(slot_ids, office_id)
+    return Seeded([int(i) for i in slot_ids if i is not None], int(office_id or 0))
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -209,20 +228,20 @@ async def check(db: Database) -> Check:
     """Read the invariants back from the database."""
     async with db.engine.connect() as conn:
         counted = (
-            select(Appointment.slot_id, func.count().label("n"))  # type: ignore[call-overload]
-            .where(Appointment.status != "cancelled")
-            .group_by(Appointment.slot_id)
+            select(col(Appointment.slot_id), func.count().label("n"))
+            .where(col(Appointment.status) != "cancelled")
+            .group_by(col(Appointment.slot_id))
             .subquery()
         )
         rows = (
             await conn.execute(
                 select(
-                    Slot.booked,  # type: ignore[arg-type]
-                    Slot.capacity,  # type: ignore[arg-type]
-                    Slot.priority_booked,  # type: ignore[arg-type]
-                    Slot.priority_capacity,  # type: ignore[arg-type]
+                    col(Slot.booked),
+                    col(Slot.capacity),
+                    col(Slot.priority_booked),
+                    col(Slot.priority_capacity),
                     func.coalesce(counted.c.n, 0),
-                ).outerjoin(counted, counted.c.slot_id == Slot.id)
+                ).outerjoin(counted, counted.c.slot_id == col(Slot.id))
             )
         ).all()
         total = (await conn.execute(select(func.count()).select_from(Appointment))).scalar_one()
@@ -282,7 +301,7 @@ async def run_project(url: str, layout: Layout, concurrency: int, data_dir: Path
     try:
         seeded = await seed(db, layout)
         settings = BookingSettings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             data_dir=data_dir,
             database_url=url,
             nik_secret=SecretStr("bench"),
@@ -408,8 +427,8 @@ async def run_baseline(url: str, layout: Layout, concurrency: int) -> Outcome:
             outcome = await asyncio.to_thread(sqlite_baseline, path, layout, seeded, 5000)
         else:
             await db.dispose()
-            pool = db.engine.pool
-            connections = pool.size() + getattr(pool, "_max_overflow", 0)
+            pool: Any = db.engine.pool
+            connections = pool.size() + pool._max_overflow
             outcome = await asyncpg_baseline(url, layout, seeded, concurrency, connections)
         outcome.check = await check(db)
         return outcome
@@ -437,7 +456,7 @@ def row(name: str, o: Outcome) -> str:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     seats = args.seats or math.ceil(args.attempts / args.slots)
     if args.slots * seats < args.attempts:
-        raise SystemExit("--slots x --seats must be at least --attempts for run (a)")
+        raise SystemExit("booking-engine: --slots x --seats must reach --attempts for run (a)")
     runs = {
         "a": all_succeed(args.attempts, args.slots, seats),
         "b": contended(args.attempts, args.contended_seats),
@@ -509,7 +528,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    summary = asyncio.run(run(args))
+    try:
+        summary = asyncio.run(run(args))
+    except (OSError, DBAPIError) as exc:
+        print(f"booking-engine: cannot use the database: {exc.__class__.__name__}: {exc}")
+        return 2
     if args.json:
         print(json.dumps(summary))
     ok = summary["invariants_ok"] and not summary["errors"]
