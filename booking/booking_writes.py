@@ -1,8 +1,9 @@
 """The statements of one booking, few and cheap, for ``appointments.book``.
 
 A booking runs as a request of the process's ``WriteBatcher`` (see
-``booking.batching``), inside its own savepoint of a shared write transaction,
-with Core statements only:
+``booking.batching``), inside its own savepoint of a shared write transaction.
+These are plain functions of a synchronous connection, since a whole batch runs
+in one trip to the database layer; the statements are Core, built once:
 
 1. one SELECT of the applicant, their active appointments (by Telegram account or
    by NIK) and the slot with its office;
@@ -40,6 +41,7 @@ from booking.errors import (
     AlreadyBooked,
     ApplicantNotFound,
     DayClosed,
+    PriorityNotEligible,
     SessionStarted,
     SlotFull,
     SlotNotFound,
@@ -311,7 +313,7 @@ def slot_full_now(conn: Connection, ctx: Domain, request: BookingRequest) -> boo
     if request.priority is not None:
         try:
             check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
-        except Exception:  # noqa: BLE001 (the write path raises it)
+        except PriorityNotEligible:  # the write path says so
             return False
     seats = {
         QuotaPool.REGULAR: slot.capacity - slot.booked,
