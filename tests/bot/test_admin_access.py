@@ -6,10 +6,12 @@ point, forged admin callbacks, the office choice and appointing admins in chat."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import Chat, Message, Update
 
 from booking.admin import closed_days, is_admin, list_admins, offices_of_admin
 from booking.context import Domain
@@ -293,3 +295,27 @@ async def test_typed_input_after_losing_the_role_changes_nothing(
     sent = await chat.send("3")
     assert "I did not understand that" in texts(sent)
     assert (await quota_settings(ctx, office)).daily_quota == 10
+
+
+@SQLITE_ONLY
+async def test_admin_commands_in_a_group_are_ignored(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    """A day list shows names and masked NIKs: never in a group, even to an admin."""
+    chat = await admin_chat(SUPER)
+    group = Chat(id=-100777, type="supergroup", title="Loket")
+    before = len(chat.session.requests)
+    for n, text in enumerate(("/admin", "/admin TEST", "/checkin ABCDEF"), 1):
+        await chat.feed(
+            Update(
+                update_id=880000900 + n,
+                message=Message(
+                    message_id=n,
+                    date=datetime.now(UTC),
+                    chat=group,
+                    from_user=chat.user,
+                    text=text,
+                ),
+            )
+        )
+    assert chat.session.requests[before:] == []
