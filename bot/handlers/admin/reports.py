@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
 from booking.admin import audit_log, capacity_series, stats
@@ -42,12 +42,17 @@ async def show_stats(event: Event, office: Office, env: Env, first: date, last: 
     await show(event, stats_text(office, result, env.locale), kb.stats_kb(office.id))
 
 
-@screen("stats7", "stats30")
-async def recent_stats(event: Event, office: Office, env: Env) -> None:
-    assert isinstance(event, CallbackQuery) and event.data is not None
-    days = 7 if event.data.startswith("aac:stats7:") else 30
-    today = env.today(office)
-    await show_stats(event, office, env, today - timedelta(days=days - 1), today)
+def _recent(days: int) -> None:
+    """The screen of the last ``days`` days, today included."""
+
+    @screen(f"stats{days}")
+    async def recent_stats(event: Event, office: Office, env: Env) -> None:
+        today = env.today(office)
+        await show_stats(event, office, env, today - timedelta(days=days - 1), today)
+
+
+_recent(7)
+_recent(30)
 
 
 @typed(AdminInput.stats_range)
