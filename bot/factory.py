@@ -30,13 +30,23 @@ from bot.nearest_dates import NearestDates
 log = logging.getLogger(__name__)
 
 
+# Redis connections per process. In a burst, an update that finds them all busy waits
+# up to REDIS_WAIT_S for one (the default pool would fail it at once).
+REDIS_CONNECTIONS = 100
+REDIS_WAIT_S = 30
+
+
 def build_storage(settings: BotSettings) -> BaseStorage:
     """Redis (keys per bot, chat, user and destiny) when ``REDIS_URL`` is set, else memory."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        return RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=REDIS_CONNECTIONS, timeout=REDIS_WAIT_S
+        )
+        return RedisStorage(
+            redis=Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True)
         )
     return MemoryStorage()
 
