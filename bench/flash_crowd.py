@@ -37,12 +37,15 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bench.recording import BOT_ID, TOKEN, RecordingSession
+
+if TYPE_CHECKING:
+    from booking.context import Domain
 
 TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_RSS_RATIO = 2.0
@@ -161,15 +164,40 @@ def make_nik(i: int) -> str:
     return f"317101{born.day:02d}{born.month:02d}{born.year % 100:02d}{1 + i % 9999:04d}"
 
 
+async def register_crowd(domain: Domain, first_user_id: int, count: int) -> None:
+    """``count`` applicants with Telegram ids from ``first_user_id``, registered in one
+    transaction (setting up is not what is measured)."""
+    from booking.applicants import validate_nik
+    from booking.models import Applicant
+    from booking.nik import mask_nik, nik_hash
+
+    now = domain.now()
+    async with domain.db.writer() as session:
+        for i in range(count):
+            nik = validate_nik(domain, make_nik(i))
+            session.add(
+                Applicant(
+                    telegram_id=first_user_id + i,
+                    full_name=f"Pemohon {i}",
+                    language="id",
+                    nik_hash=nik_hash(nik.digits, domain.nik_key),
+                    nik_masked=mask_nik(nik.digits),
+                    birth_date=nik.birth_date,
+                    sex=nik.sex.value,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await session.commit()
+
+
 async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[str, Any]:
     from pydantic import SecretStr
     from sqlmodel import col, func, select
 
-    from booking.applicants import validate_nik
     from booking.factory import build_domain
     from booking.migrate import migrate
-    from booking.models import Applicant, Appointment, Slot
-    from booking.nik import mask_nik, nik_hash
+    from booking.models import Appointment, Slot
     from booking.offices_file import OfficeSpec, QuotaSpec, ReleaseSpec, SessionSpec, load_offices
     from booking.release import release_slots
     from bot import callbacks as cb
@@ -214,25 +242,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
                 ).first()
             assert slot is not None and slot.id is not None, "no released date with seats"
             slot_id = slot.id
-            # The applicants registered earlier (one transaction: setting up is not measured).
-            now = domain.now()
-            async with domain.db.writer() as session:
-                for i in range(applicants):
-                    nik = validate_nik(domain, make_nik(i))
-                    session.add(
-                        Applicant(
-                            telegram_id=FIRST_USER_ID + i,
-                            full_name=f"Pemohon {i}",
-                            language="id",
-                            nik_hash=nik_hash(nik.digits, domain.nik_key),
-                            nik_masked=mask_nik(nik.digits),
-                            birth_date=nik.birth_date,
-                            sex=nik.sex.value,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                await session.commit()
+            await register_crowd(domain, FIRST_USER_ID, applicants)
 
             bot = Bot(TOKEN, session=RecordingSession(keep=False))
             dp = build_dispatcher(settings, domain)
