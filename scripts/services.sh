@@ -71,6 +71,16 @@ start_redis() {
     redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
         --dir "$SERVICES_DIR" --daemonize yes --pidfile "$SERVICES_DIR/redis.pid" >/dev/null
     _cleanup_steps+=("kill \$(cat '$SERVICES_DIR/redis.pid')")
+    # Daemonized, it may not accept connections yet: wait until it answers PING.
+    local tries=0
+    until redis-cli -p "$port" ping >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 50 ]; then
+            echo "redis-server did not start on port $port" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
     export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
     echo "Redis running: $TEST_REDIS_URL"
 }
