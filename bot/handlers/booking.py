@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 # How many months after the current one the calendar can show.
 MONTHS_AHEAD = 2
 NAME_MIN, NAME_MAX = 3, 100
+# What a person types at a step; a command (/my, /admin, ...) is left to its own handler.
+TYPED = F.text & ~F.text.startswith("/")
 
 
 # --- province and office ---------------------------------------------------------
@@ -478,7 +480,7 @@ async def saved_chosen(
         await ask_priority(query, state)
 
 
-@router.message(states.Booking.name, F.text)
+@router.message(states.Booking.name, TYPED)
 async def name_typed(message: Message, state: FSMContext) -> None:
     assert message.text is not None
     name = " ".join(message.text.split())
@@ -499,7 +501,7 @@ async def name_typed(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.message(states.Booking.nik, F.text)
+@router.message(states.Booking.nik, TYPED)
 async def nik_typed(
     message: Message, state: FSMContext, domain: Domain, locale: str, bot: Bot
 ) -> None:
@@ -561,7 +563,7 @@ async def phone_shared(message: Message, state: FSMContext, domain: Domain) -> N
     await ask_priority(message, state)
 
 
-@router.message(states.Booking.phone, F.text)
+@router.message(states.Booking.phone, TYPED)
 async def phone_text(message: Message, state: FSMContext) -> None:
     if message.text == _("Skip"):
         await message.answer(_("No phone number given."), reply_markup=ReplyKeyboardRemove())

@@ -530,3 +530,20 @@ async def test_group_chats_are_ignored(
         )
     )
     assert chat.session.requests[before:] == []
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("command", ["/my", "/admin", "/checkin ABCD2345"])
+async def test_a_command_at_a_typing_step_is_a_command_not_an_answer(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_], command: str
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    await chat.press("se:")
+    assert "full name" in chat.last_text()
+    await chat.send(command)
+    # Not taken as the name: the NIK is not asked for, and the command got its own answer.
+    assert "Now type your NIK" not in chat.last_text()
+    assert command not in chat.last_text()
