@@ -24,7 +24,12 @@ from bot.config import BotSettings
 from bot.handlers import get_routers
 from bot.i18n import build_i18n, normalize_language
 from bot.keyboards import main_menu_kb
-from bot.middlewares import AnswerCallbacks, LocaleMiddleware, ThrottleMiddleware
+from bot.middlewares import (
+    AnswerCallbacks,
+    LocaleMiddleware,
+    ThrottleMiddleware,
+    callback_answered,
+)
 from bot.nearest_dates import NearestDates
 
 log = logging.getLogger(__name__)
@@ -97,8 +102,17 @@ async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None
         type(event.exception).__name__,
         exc_info=event.exception,
     )
+    if update.callback_query is not None and not callback_answered(event.exception):
+        # It failed before reaching a handler: stop the button's spinner.
+        try:
+            await bot.answer_callback_query(update.callback_query.id)
+        except Exception:  # noqa: BLE001 - nothing more to do; it is logged above
+            log.warning("could not answer the callback query of a failed update")
     state: FSMContext | None = data.get("state")
-    stored = (await state.get_data()).get(states.LOCALE) if state is not None else None
+    try:
+        stored = (await state.get_data()).get(states.LOCALE) if state is not None else None
+    except Exception:  # noqa: BLE001 - the storage itself may be what failed
+        stored = None
     locale = normalize_language(stored, i18n.default_locale)
     chat_id = None
     if update.message is not None:

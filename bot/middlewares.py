@@ -140,6 +140,20 @@ class LocaleMiddleware(I18nMiddleware):
         return locale
 
 
+_ANSWERED = "_tanpa_antre_callback_answered"
+
+
+def mark_answered(exc: BaseException) -> None:
+    """Note on a failure that its callback query is answered (by ``AnswerCallbacks``)."""
+    setattr(exc, _ANSWERED, True)
+
+
+def callback_answered(exc: BaseException) -> bool:
+    """Whether the callback query of a failed update was answered already: False
+    when the failure came before ``AnswerCallbacks`` (e.g. the FSM storage)."""
+    return bool(getattr(exc, _ANSWERED, False))
+
+
 class AnswerCallbacks(BaseMiddleware):
     """Answers every callback query once, after its handler, even when it fails.
 
@@ -153,6 +167,10 @@ class AnswerCallbacks(BaseMiddleware):
         answer = data["callback_answer"] = CallbackAnswer(answered=False)
         try:
             return await handler(event, data)
+        except Exception as exc:
+            if not answer.disabled:
+                mark_answered(exc)
+            raise
         finally:
             if not answer.disabled:
                 try:
