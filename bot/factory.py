@@ -31,6 +31,7 @@ from bot.middlewares import (
     callback_answered,
 )
 from bot.nearest_dates import NearestDates
+from bot.sold_out import SoldOutSessions
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def build_dispatcher(
     )
     dp["i18n"] = i18n
     dp["nearest_dates"] = NearestDates()
+    dp["sold_out_sessions"] = SoldOutSessions()
     # The throttle runs first (after the FSM context is known), before any database work.
     dp.update.outer_middleware(
         ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst, i18n, default_locale)

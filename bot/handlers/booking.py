@@ -56,6 +56,7 @@ from bot import states
 from bot.attachments import appointment_ics, qr_png
 from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show, show_main_menu
 from bot.nearest_dates import NearestDates
+from bot.sold_out import SoldOutSessions
 from bot.texts import (
     confirmation,
     documents,
@@ -699,9 +700,23 @@ async def confirm(
     bot: Bot,
     callback_answer: CallbackAnswer,
     nearest_dates: NearestDates,
+    sold_out_sessions: SoldOutSessions,
+    raw_state: str | None = None,
 ) -> None:
     d = callback_data
     priority = None if d.priority == "none" else PriorityReason(d.priority)
+    # A user still at the summary holds no appointment (booking resets the flow, and
+    # a new flow is refused while one is held): a session just seen full is
+    # answered "full" without reading anything.
+    known = None
+    if raw_state == states.Booking.summary.state:
+        known = sold_out_sessions.get(d.slot, priority is not None)
+    if known is not None:
+        office_id, session = known
+        await answer_full(
+            query, state, domain, nearest_dates, locale, office_id, d.service, session, priority
+        )
+        return
     try:
         office, session = await session_by_id(domain, d.slot, priority=priority is not None)
     except NotFound:
@@ -711,6 +726,7 @@ async def confirm(
     if sold_out(session, priority is not None, domain) and all(v.slot_id != d.slot for v in held):
         # Full (a rush on a new date): answered from reads, without a write transaction.
         assert office.id is not None
+        sold_out_sessions.mark(office.id, session, priority is not None)
         await answer_full(
             query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
         )
@@ -733,6 +749,7 @@ async def confirm(
         return
     except SlotFull:
         assert office.id is not None
+        sold_out_sessions.mark(office.id, session, priority is not None)
         await answer_full(
             query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
         )

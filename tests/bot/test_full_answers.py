@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
+from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendPhoto
 
 from booking.appointments import appointments_of
 from booking.context import Domain
 from booking.errors import NotFound
 from bot import nearest_dates as nearest_module
+from bot.handlers import booking as booking_handlers
 from bot.nearest_dates import NearestDates
+from bot.sold_out import SoldOutSessions
 from tests.bot.conftest import slot_on
 from tests.bot.flows import choose_language, pick_day, reach_calendar
 from tests.bot.recording import Chat_, RecordingSession
@@ -41,11 +45,14 @@ async def at_summary(chat: Chat_, serial: int) -> str:
 async def test_a_tap_again_after_taking_the_last_seat_is_already_booked_not_full(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_], session: RecordingSession
 ) -> None:
-    chat = new_chat()
+    chat, other = new_chat(), new_chat()
     confirm = await at_summary(chat, 7101)
+    other_confirm = await at_summary(other, 7102)
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 4)
     await chat.tap(confirm)  # the last seat
     [appt] = await appointments_of(ctx, chat.user_id)
+    await other.tap(other_confirm)  # full: the session is marked sold out
+    assert "filled up" in other.last_text()
 
     sent = await chat.tap(confirm)  # the session is full now, with this user's booking
     text = "\n".join(str(getattr(r, "text", "")) for r in sent)
@@ -118,3 +125,38 @@ async def test_a_failed_look_up_is_not_remembered(ctx: Domain) -> None:
     for _ in range(2):
         with pytest.raises(NotFound):
             await cache.get(ctx, 999_999, TOMORROW)  # no such office: raised each time
+
+
+async def test_a_session_seen_full_is_answered_without_reading_it_for_a_moment(
+    ctx: Domain,
+    office: int,
+    dp: Dispatcher,
+    new_chat: Callable[..., Chat_],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Ticks()
+    dp["sold_out_sessions"] = SoldOutSessions(ttl_s=1.0, clock=clock)
+    reads: list[int] = []
+    real = booking_handlers.session_by_id
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(booking_handlers, "session_by_id", counting)
+    chats = [new_chat() for _ in range(3)]
+    confirms = [await at_summary(chat, 7300 + i) for i, chat in enumerate(chats)]
+    await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)
+    reads.clear()
+
+    await chats[0].tap(confirms[0])
+    assert len(reads) == 1  # read, found full, marked
+    clock.now = 0.9
+    await chats[1].tap(confirms[1])
+    assert len(reads) == 1  # answered from the mark
+    clock.now = 1.0
+    await chats[2].tap(confirms[2])
+    assert len(reads) == 2  # the mark expired: read again
+    for chat in chats:
+        assert "Sorry, that session just filled up." in chat.last_text()
+        assert await appointments_of(ctx, chat.user_id) == []
