@@ -112,31 +112,27 @@ async def register_applicant(
         return await with_retries(tx)
 
 
-async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:
+async def _update_applicant(ctx: Domain, telegram_id: int, **fields: object) -> None:
+    """Set ``fields`` on the applicant of ``telegram_id``; nothing when there is none."""
+
     async def tx() -> None:
         async with ctx.db.writer() as session:
             row = (
                 await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
             ).first()
             if row is not None:
-                row.language = language
+                for name, value in fields.items():
+                    setattr(row, name, value)
                 row.updated_at = ctx.now()
                 session.add(row)
                 await session.commit()
 
     await with_retries(tx)
+
+
+async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:
+    await _update_applicant(ctx, telegram_id, language=language)
 
 
 async def set_phone(ctx: Domain, telegram_id: int, phone: str) -> None:
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            row = (
-                await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
-            ).first()
-            if row is not None:
-                row.phone = phone
-                row.updated_at = ctx.now()
-                session.add(row)
-                await session.commit()
-
-    await with_retries(tx)
+    await _update_applicant(ctx, telegram_id, phone=phone)
