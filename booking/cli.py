@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from booking.admin_input import check_range
 from booking.availability import day_availability, sessions_of
-from booking.cli_admin import ADMIN_COMMANDS, add_admin_parsers, explain_admin
+from booking.cli_admin import (
+    ADMIN_COMMANDS,
+    add_admin_parsers,
+    explain_admin,
+    iso_date,
+    operator_actor,
+)
 from booking.config import BookingSettings
 from booking.context import Domain
 from booking.errors import BookingError, InvalidQuota, OfficeNotFound, QuotaBelowBooked
@@ -32,20 +37,6 @@ SAMPLE_OFFICES = Path(__file__).parent / "data" / "offices.yaml"
 
 class CliError(Exception):
     """A problem with the operator's input; printed as one line, exit status 1."""
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
 
 
 MAX_SHOWN_DAYS = 366
@@ -79,7 +70,7 @@ async def cmd_migrate(ctx: Domain, args: argparse.Namespace) -> None:
 async def cmd_load_offices(ctx: Domain, args: argparse.Namespace) -> None:
     specs = read_offices_file(Path(args.file))
     await migrate(ctx.db)
-    created, updated = await load_offices(ctx, specs, actor=_actor())
+    created, updated = await load_offices(ctx, specs, actor=operator_actor())
     print(f"loaded {len(specs)} offices: {created} new, {updated} updated")
 
 
@@ -120,7 +111,7 @@ async def cmd_set_quota(ctx: Domain, args: argparse.Namespace) -> None:
     else:
         raise CliError("give --date D, or both --from D and --to D")
     days = check_range(first, last, today)
-    await set_daily_quota(ctx, office.code, days, args.quota, args.priority, actor=_actor())
+    await set_daily_quota(ctx, office.code, days, args.quota, args.priority, actor=operator_actor())
     await release_slots(ctx, office.code)
     print(f"{office.code}: quota {args.quota} set for {len(days)} day(s) from {first} to {last}")
 
@@ -128,7 +119,7 @@ async def cmd_set_quota(ctx: Domain, args: argparse.Namespace) -> None:
 async def cmd_demo(ctx: Domain, args: argparse.Namespace) -> None:
     await migrate(ctx.db)
     specs = read_offices_file(SAMPLE_OFFICES)
-    await load_offices(ctx, specs, actor=_actor())
+    await load_offices(ctx, specs, actor=operator_actor())
     made = await release_slots(ctx)
     print(f"Loaded {len(specs)} sample offices and released {made} new slots.\n")
     for office in await list_offices(ctx):
@@ -182,9 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("office", help="office code")
     p.add_argument("quota", type=_quota, metavar="N", help=f"seats per day, 0 to {MAX_QUOTA}")
-    p.add_argument("--date", type=_date, help="one date, YYYY-MM-DD")
-    p.add_argument("--from", dest="from_", type=_date, help="first date of a range")
-    p.add_argument("--to", type=_date, help="last date of a range")
+    p.add_argument("--date", type=iso_date, help="one date, YYYY-MM-DD")
+    p.add_argument("--from", dest="from_", type=iso_date, help="first date of a range")
+    p.add_argument("--to", type=iso_date, help="last date of a range")
     p.add_argument("--priority", type=_quota, help="priority seats per day (default: unchanged)")
     sub.add_parser("demo", help="load the sample offices, release slots and show availability")
     add_admin_parsers(sub)

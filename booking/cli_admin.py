@@ -37,14 +37,14 @@ from booking.roles import add_admin, remove_admin
 Command = Callable[[Domain, argparse.Namespace], Awaitable[None]]
 
 
-def _actor() -> str:
+def operator_actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
 
 
-def _date(text: str) -> date:
+def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -64,20 +64,20 @@ async def _office_id(ctx: Domain, code: str) -> int:
 
 
 async def cmd_add_admin(ctx: Domain, args: argparse.Namespace) -> None:
-    role = await add_admin(ctx, args.telegram_id, args.office, actor=_actor())
+    role = await add_admin(ctx, args.telegram_id, args.office, actor=operator_actor())
     where = "all offices (super-admin)" if role.is_super else f"office {role.office_code}"
     print(f"{role.telegram_id} is an admin of {where}")
 
 
 async def cmd_remove_admin(ctx: Domain, args: argparse.Namespace) -> None:
-    await remove_admin(ctx, args.telegram_id, args.office, actor=_actor())
+    await remove_admin(ctx, args.telegram_id, args.office, actor=operator_actor())
     where = "super-admin" if args.office is None else f"admin of office {args.office}"
     print(f"{args.telegram_id} is no longer {where}")
 
 
 async def cmd_close_day(ctx: Domain, args: argparse.Namespace) -> None:
     result = await close_day(
-        ctx, await _office_id(ctx, args.office), args.date, args.reason, actor=_actor()
+        ctx, await _office_id(ctx, args.office), args.date, args.reason, actor=operator_actor()
     )
     print(
         f"{args.office} closed on {result.day}: {len(result.displaced)} appointment(s)"
@@ -86,7 +86,9 @@ async def cmd_close_day(ctx: Domain, args: argparse.Namespace) -> None:
 
 
 async def cmd_reopen_day(ctx: Domain, args: argparse.Namespace) -> None:
-    released = await reopen_day(ctx, await _office_id(ctx, args.office), args.date, actor=_actor())
+    released = await reopen_day(
+        ctx, await _office_id(ctx, args.office), args.date, actor=operator_actor()
+    )
     print(f"{args.office} open again on {args.date} ({released} new slot(s) released)")
 
 
@@ -99,7 +101,9 @@ async def cmd_export_day(ctx: Domain, args: argparse.Namespace) -> None:
 
 
 async def cmd_checkin(ctx: Domain, args: argparse.Namespace) -> None:
-    result = await check_in(ctx, await _office_id(ctx, args.office), args.code, actor=_actor())
+    result = await check_in(
+        ctx, await _office_id(ctx, args.office), args.code, actor=operator_actor()
+    )
     print(
         f"{result.appointment.code} checked in: queue number {result.queue_number},"
         f" {result.appointment.label} session, {result.full_name} ({result.nik_masked})"
@@ -108,7 +112,7 @@ async def cmd_checkin(ctx: Domain, args: argparse.Namespace) -> None:
 
 async def cmd_no_shows(ctx: Domain, args: argparse.Namespace) -> None:
     result = await mark_no_shows(
-        ctx, await _office_id(ctx, args.office), day=args.date, actor=_actor()
+        ctx, await _office_id(ctx, args.office), day=args.date, actor=operator_actor()
     )
     print(
         f"{args.office} {args.date}: {result.marked} appointment(s) marked no-show"
@@ -159,7 +163,7 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "may rebook once without using their reschedule.",
     )
     p.add_argument("office", help="office code")
-    p.add_argument("date", type=_date, metavar="DATE", help="YYYY-MM-DD, today or later")
+    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD, today or later")
     p.add_argument("--reason", required=True, help="why, shown to the applicants")
     p = sub.add_parser(
         "reopen-day",
@@ -168,7 +172,7 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Appointments cancelled by the closure stay cancelled.",
     )
     p.add_argument("office", help="office code")
-    p.add_argument("date", type=_date, metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD")
     p = sub.add_parser(
         "export-day",
         help="write the day list of an office as CSV to standard output",
@@ -176,7 +180,7 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "order mark, a header row): export-day OFFICE DATE > file.csv",
     )
     p.add_argument("office", help="office code")
-    p.add_argument("date", type=_date, metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD")
     p.add_argument("--all", action="store_true", help="include cancelled appointments")
     p = sub.add_parser(
         "checkin",
@@ -192,7 +196,7 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "appointment still booked as no-show.",
     )
     p.add_argument("office", help="office code")
-    p.add_argument("date", type=_date, metavar="DATE", help="YYYY-MM-DD")
+    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD")
 
 
 def explain_admin(exc: BaseException) -> str | None:

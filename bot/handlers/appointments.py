@@ -249,34 +249,10 @@ async def moving_session(
 
 
 @router.callback_query(cb.Reschedule.filter())
-async def do_reschedule(
-    query: CallbackQuery,
-    callback_data: cb.Reschedule,
-    state: FSMContext,
-    domain: Domain,
-    content: Content,
-    locale: str,
-    bot: Bot,
-    callback_answer: CallbackAnswer,
-) -> None:
-    d = callback_data
-    await finish_move(
-        query,
-        state,
-        domain,
-        content,
-        locale,
-        bot,
-        callback_answer,
-        cb.Target("r", d.appt),
-        d.slot,
-    )
-
-
 @router.callback_query(cb.Rebook.filter())
-async def do_rebook(
+async def do_move(
     query: CallbackQuery,
-    callback_data: cb.Rebook,
+    callback_data: cb.Reschedule | cb.Rebook,
     state: FSMContext,
     domain: Domain,
     content: Content,
@@ -284,7 +260,8 @@ async def do_rebook(
     bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
-    d = callback_data
+    """Confirm the new slot of a reschedule, or of a rebooking after a closure."""
+    mode = "r" if isinstance(callback_data, cb.Reschedule) else "d"
     await finish_move(
         query,
         state,
@@ -293,8 +270,8 @@ async def do_rebook(
         locale,
         bot,
         callback_answer,
-        cb.Target("d", d.appt),
-        d.slot,
+        cb.Target(mode, callback_data.appt),
+        callback_data.slot,
     )
 
 
