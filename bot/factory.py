@@ -26,6 +26,7 @@ from bot.i18n import build_i18n, normalize_language
 from bot.keyboards import main_menu_kb
 from bot.middlewares import (
     AnswerCallbacks,
+    ApplicantMiddleware,
     LocaleMiddleware,
     ThrottleMiddleware,
     callback_answered,
@@ -90,6 +91,9 @@ def build_dispatcher(
     locale = LocaleMiddleware(i18n, domain, default_locale)
     dp.message.outer_middleware(locale)
     dp.callback_query.outer_middleware(locale)
+    applicant = ApplicantMiddleware(domain)
+    dp.message.middleware(applicant)
+    dp.callback_query.middleware(applicant)
     dp.include_routers(*get_routers())
     dp.errors.register(on_error)
     return dp

@@ -106,25 +106,15 @@ class ThrottleMiddleware(BaseMiddleware):
         return normalize_language(stored, self.default_locale)
 
 
-async def resolve_locale(
-    domain: Domain, state: FSMContext | None, user: User | None, default: str
-) -> tuple[str, Any]:
-    """The applicant's saved language, else the one chosen in this chat, else the default.
-
-    Returns the locale and the applicant (or None), so handlers need not read it again.
-    """
-    applicant = await get_applicant(domain, user.id) if user is not None else None
-    if applicant is not None:
-        return normalize_language(applicant.language, default), applicant
-    if state is not None:
-        chosen = (await state.get_data()).get(states.LOCALE)
-        if chosen:
-            return normalize_language(chosen, default), None
-    return default, None
-
-
 class LocaleMiddleware(I18nMiddleware):
-    """aiogram's gettext middleware with the locale taken from the applicant."""
+    """aiogram's gettext middleware with the user's language.
+
+    The language chosen in this chat is kept in the FSM data (shared by every bot
+    instance when the storage is Redis), so an update is localized without a
+    database read. When the FSM data has none (a new chat, or the storage was
+    emptied), the applicant's saved language is read once and put back there.
+    Choosing a language writes both (``handlers.start.language_chosen``).
+    """
 
     def __init__(self, i18n: I18n, domain: Domain, default_locale: str) -> None:
         super().__init__(i18n=i18n)
@@ -132,12 +122,35 @@ class LocaleMiddleware(I18nMiddleware):
         self.default_locale = normalize_language(default_locale, "id")
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        locale, applicant = await resolve_locale(
-            self.domain, data.get("state"), data.get("event_from_user"), self.default_locale
-        )
-        data["applicant"] = applicant
+        state: FSMContext | None = data.get("state")
+        user: User | None = data.get("event_from_user")
+        chosen = (await state.get_data()).get(states.LOCALE) if state is not None else None
+        if chosen:
+            locale = normalize_language(chosen, self.default_locale)
+        elif user is not None and (applicant := await get_applicant(self.domain, user.id)):
+            data["applicant"] = applicant
+            locale = normalize_language(applicant.language, self.default_locale)
+            if state is not None:
+                await state.update_data({states.LOCALE: locale})
+        else:
+            locale = self.default_locale
         data["locale"] = locale
         return locale
+
+
+class ApplicantMiddleware(BaseMiddleware):
+    """Gives the handlers that take an ``applicant`` argument the registered
+    applicant (or None), read only for them: most updates need no applicant."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain = domain
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        wanted = "applicant" in getattr(data.get("handler"), "params", ())
+        user: User | None = data.get("event_from_user")
+        if wanted and "applicant" not in data:
+            data["applicant"] = await get_applicant(self.domain, user.id) if user else None
+        return await handler(event, data)
 
 
 _ANSWERED = "_tanpa_antre_callback_answered"

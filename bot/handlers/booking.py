@@ -630,13 +630,6 @@ async def priority_chosen(
 # --- confirm ---------------------------------------------------------------------------
 
 
-def sold_out(session: SessionAvailability, priority: bool, domain: Domain) -> bool:
-    """Every seat of an open session still to come is taken: booking would raise
-    ``SlotFull`` (a closed or started session raises its own error first)."""
-    left = session.seats_left + (session.priority_left if priority else 0)
-    return session.is_open and session.start > domain.now() + domain.cutoff and left <= 0
-
-
 async def answer_full(
     query: CallbackQuery,
     state: FSMContext,
@@ -689,6 +682,52 @@ async def send_confirmation(
     )
 
 
+async def session_unavailable(
+    query: CallbackQuery,
+    state: FSMContext,
+    domain: Domain,
+    locale: str,
+    callback_answer: CallbackAnswer,
+    nearest_dates: NearestDates,
+    sold_out_sessions: SoldOutSessions,
+    d: cb.Confirm,
+    exc: SlotFull | DayClosed | SessionStarted,
+) -> None:
+    """The booking found the session full, its day closed or the session started:
+    explain and offer what is left (the nearest dates, or that day's sessions)."""
+    priority = None if d.priority == "none" else PriorityReason(d.priority)
+    try:
+        office, session = await session_by_id(domain, d.slot, priority=priority is not None)
+    except NotFound:
+        await refuse(query, callback_answer)
+        return
+    assert office.id is not None
+    if isinstance(exc, SlotFull):
+        sold_out_sessions.mark(office.id, session, priority is not None)
+        await answer_full(
+            query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
+        )
+    elif isinstance(exc, DayClosed):
+        await state.set_state(states.Booking.day)
+        await offer_dates(
+            query,
+            domain,
+            locale,
+            office.id,
+            d.service,
+            cb.NEW_BOOKING,
+            session.start.date(),
+            domain_error(exc),
+            priority is not None,
+        )
+    else:
+        await state.set_state(states.Booking.session)
+        callback_answer.text = domain_error(exc)[:200]
+        await session_gone(
+            query, domain, locale, office.id, d.service, cb.NEW_BOOKING, session.start.date()
+        )
+
+
 @router.callback_query(cb.Confirm.filter())
 async def confirm(
     query: CallbackQuery,
@@ -705,34 +744,23 @@ async def confirm(
 ) -> None:
     d = callback_data
     priority = None if d.priority == "none" else PriorityReason(d.priority)
-    # A user still at the summary holds no appointment (booking resets the flow, and
-    # a new flow is refused while one is held): a session just seen full is
-    # answered "full" without reading anything.
-    known = None
     if raw_state == states.Booking.summary.state:
+        # A user still at the summary holds no appointment (booking resets the flow,
+        # and a new flow is refused while one is held): a session just seen full is
+        # answered "full" without reading anything, and any other tap goes straight
+        # to the booking, which decides.
         known = sold_out_sessions.get(d.slot, priority is not None)
-    if known is not None:
-        office_id, session = known
-        await answer_full(
-            query, state, domain, nearest_dates, locale, office_id, d.service, session, priority
-        )
-        return
-    try:
-        office, session = await session_by_id(domain, d.slot, priority=priority is not None)
-    except NotFound:
-        await refuse(query, callback_answer)
-        return
-    held = [v for v in await appointments_of(domain, query.from_user.id) if v.active]
-    if sold_out(session, priority is not None, domain) and all(v.slot_id != d.slot for v in held):
-        # Full (a rush on a new date): answered from reads, without a write transaction.
-        assert office.id is not None
-        sold_out_sessions.mark(office.id, session, priority is not None)
-        await answer_full(
-            query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
-        )
-        return
-    # A repeated tap finds its booking already made; the domain then returns it.
-    held_before = {v.id for v in held}
+        if known is not None:
+            office_id, session = known
+            await answer_full(
+                query, state, domain, nearest_dates, locale, office_id, d.service, session, priority
+            )
+            return
+        held_before: set[int] = set()
+    else:
+        # A repeated tap (the flow already ended) finds its booking already made;
+        # the domain then returns it.
+        held_before = {v.id for v in await appointments_of(domain, query.from_user.id) if v.active}
     try:
         view = await book(
             domain,
@@ -747,34 +775,9 @@ async def confirm(
     except NotFound:
         await refuse(query, callback_answer)
         return
-    except SlotFull:
-        assert office.id is not None
-        sold_out_sessions.mark(office.id, session, priority is not None)
-        await answer_full(
-            query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
-        )
-        return
-    except DayClosed as exc:
-        assert office.id is not None
-        await state.set_state(states.Booking.day)
-        await offer_dates(
-            query,
-            domain,
-            locale,
-            office.id,
-            d.service,
-            cb.NEW_BOOKING,
-            session.start.date(),
-            domain_error(exc),
-            priority is not None,
-        )
-        return
-    except SessionStarted as exc:
-        assert office.id is not None
-        await state.set_state(states.Booking.session)
-        callback_answer.text = domain_error(exc)[:200]
-        await session_gone(
-            query, domain, locale, office.id, d.service, cb.NEW_BOOKING, session.start.date()
+    except (SlotFull, DayClosed, SessionStarted) as exc:
+        await session_unavailable(
+            query, state, domain, locale, callback_answer, nearest_dates, sold_out_sessions, d, exc
         )
         return
     except PriorityNotEligible as exc:
