@@ -29,7 +29,7 @@ from booking.jobs import release_loop
 from booking.migrate import migrate, pending_migrations
 from bot import sender
 from bot.config import TELEGRAM_API, BotSettings
-from bot.factory import build_dispatcher, set_commands
+from bot.factory import build_dispatcher, get_ready, set_commands
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +104,12 @@ def install_lifecycle(app: BotApp) -> None:
         await set_commands(app.bot)
         await start_release_loop(app)
         await start_sender(app)
+        await get_ready(app.dp)
 
     async def on_shutdown() -> None:
         while app.stoppers:
             await app.stoppers.pop()()
+        await app.dp["files"].drain()  # the files of the last bookings
 
     app.dp.startup.register(on_startup)
     app.dp.shutdown.register(on_shutdown)
@@ -140,6 +142,7 @@ async def create_app(
 
 
 async def close_app(app: BotApp) -> None:
+    await app.dp["files"].close()
     await app.dp.storage.close()
     await app.bot.session.close()
     await app.domain.db.dispose()

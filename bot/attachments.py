@@ -1,17 +1,65 @@
-"""Files sent with a confirmation: a QR code of the booking code and an .ics event."""
+"""Files sent with a confirmation: a QR code of the booking code and an .ics event.
+
+Rendering them is CPU work: about 3 ms a booking, most of it segno choosing the
+QR code's mask. In a rush that would hold up every other update on the event
+loop, so a ``Renderer`` runs it in worker processes (``RENDER_WORKERS``, default
+1) and the bot's process only waits for the bytes. With 0 workers, or when a
+worker dies, it renders in the bot's process instead: slower, never lost.
+
+This module is what a worker process imports: segno, icalendar and the standard
+library only.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
-from datetime import datetime, timedelta
+import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import segno
 from icalendar import Alarm, Calendar, Event, Timezone
 
-from booking.views import AppointmentView
+if TYPE_CHECKING:
+    from booking.views import AppointmentView
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Tanpa Antre//Passport appointment//EN"
+
+
+@dataclass(frozen=True)
+class BookingFiles:
+    """What the QR code and the calendar event say: plain values, so that a worker
+    process can render them."""
+
+    code: str
+    title: str
+    description: str
+    location: str
+    start: datetime  # aware, in the office's zone
+    end: datetime
+    stamp: datetime
+
+    @classmethod
+    def of(
+        cls, v: AppointmentView, *, title: str, description: str, stamp: datetime
+    ) -> BookingFiles:
+        return cls(
+            code=v.code,
+            title=title,
+            description=description,
+            location=f"{v.office_name}, {v.office_address}",
+            start=v.start,
+            end=v.end,
+            stamp=stamp,
+        )
 
 
 def qr_png(code: str) -> bytes:
@@ -21,7 +69,7 @@ def qr_png(code: str) -> bytes:
     return out.getvalue()
 
 
-def appointment_ics(v: AppointmentView, *, title: str, description: str, stamp: datetime) -> bytes:
+def event_ics(f: BookingFiles) -> bytes:
     """An RFC 5545 calendar with one event in the office's time zone (with its
     VTIMEZONE) and an alarm an hour before, so the applicant arrives early."""
     cal = Calendar()
@@ -30,16 +78,16 @@ def appointment_ics(v: AppointmentView, *, title: str, description: str, stamp: 
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     event = Event()
-    event.add("uid", f"{v.code}@tanpa-antre")
-    event.add("dtstamp", stamp)
-    event.add("dtstart", v.start)
-    event.add("dtend", v.end)
-    event.add("summary", title)
-    event.add("location", f"{v.office_name}, {v.office_address}")
-    event.add("description", description)
+    event.add("uid", f"{f.code}@tanpa-antre")
+    event.add("dtstamp", f.stamp)
+    event.add("dtstart", f.start)
+    event.add("dtend", f.end)
+    event.add("summary", f.title)
+    event.add("location", f.location)
+    event.add("description", f.description)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", title)
+    alarm.add("description", f.title)
     alarm.add("trigger", timedelta(hours=-1))
     event.add_component(alarm)
     cal.add_component(event)
@@ -50,6 +98,15 @@ def appointment_ics(v: AppointmentView, *, title: str, description: str, stamp: 
     return cal.to_ical()
 
 
+def appointment_ics(v: AppointmentView, *, title: str, description: str, stamp: datetime) -> bytes:
+    return event_ics(BookingFiles.of(v, title=title, description=description, stamp=stamp))
+
+
+def render(f: BookingFiles) -> tuple[bytes, bytes]:
+    """The QR code PNG and the .ics of a booking (what a worker process runs)."""
+    return qr_png(f.code), event_ics(f)
+
+
 @lru_cache(maxsize=64)
 def _vtimezone(tzid: str) -> Timezone | None:
     """The VTIMEZONE of a zone, built once: its transitions take ~30 ms to work out."""
@@ -57,3 +114,54 @@ def _vtimezone(tzid: str) -> Timezone | None:
         return Timezone.from_tzid(tzid)
     except ValueError:
         return None
+
+
+class Renderer:
+    """Renders confirmation files in ``workers`` processes (none: in this one).
+
+    The processes are started by ``start`` (the bot's start-up, so the first
+    booking does not wait for them) or by the first render. They are started
+    with "spawn": a fresh interpreter importing this module, not a copy of the
+    bot's memory and threads.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(workers, 0)
+        self._pool: Executor | None = None
+
+    def _executor(self) -> Executor | None:
+        if self.workers and self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    async def start(self) -> None:
+        """Start the worker processes now and have them import what they use."""
+        pool = self._executor()
+        if pool is None:
+            return
+        loop = asyncio.get_running_loop()
+        warm_up = BookingFiles("START", "", "", "", *(3 * [datetime(2026, 1, 1, tzinfo=UTC)]))
+        await asyncio.gather(
+            *(loop.run_in_executor(pool, render, warm_up) for _ in range(self.workers))
+        )
+
+    async def render(self, files: BookingFiles) -> tuple[bytes, bytes]:
+        pool = self._executor()
+        if pool is None:
+            return render(files)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, render, files)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): render here, start afresh next time.
+            log.warning("a render worker died; rendering in the bot's process")
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            return render(files)
+
+    def close(self) -> None:
+        """Stop the worker processes (waits for the ones rendering)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -32,6 +32,8 @@ class BotSettings(BookingSettings):
     content_file: Path | None = None
     # Comma-separated Telegram user ids of super-admins.
     admin_ids: str = ""
+    # Processes rendering the QR code and .ics of each booking (0: in the bot's process).
+    render_workers: int = Field(default=1, ge=0)
     # Per-user throttle: a token bucket of `throttle_burst` updates refilled at `throttle_rate`/s.
     throttle_rate: float = 1.0
     throttle_burst: int = 5

@@ -44,6 +44,7 @@ from booking.release import release_slots
 from bot.app import BotApp, close_app, create_app, poll
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator
+from bot.files import FileSender
 
 PLAYGROUND_TOKEN = "1000000001:playground-token-not-for-telegram"  # noqa: S105
 USER_ID = 100001
@@ -249,14 +250,20 @@ async def prepare_playground(domain: Domain, settings: BotSettings) -> str:
 
 class Playground:
     def __init__(
-        self, api: BotApiEmulator, transcript: Transcript, polling: asyncio.Task[None]
+        self,
+        api: BotApiEmulator,
+        transcript: Transcript,
+        polling: asyncio.Task[None],
+        files: FileSender,
     ) -> None:
         self.api = api
         self.transcript = transcript
         self.polling = polling
+        self.files = files
 
     async def step(self, update: dict[str, Any]) -> None:
-        """Wait for the bot to handle one update (or for polling to end)."""
+        """Wait for the bot to handle one update (or for polling to end), and for
+        the files that follow a booking's answer."""
         confirmed = asyncio.create_task(
             self.api.wait_confirmed(update["update_id"], STEP_TIMEOUT_S)
         )
@@ -265,6 +272,7 @@ class Playground:
             confirmed.cancel()
         elif not confirmed.result():
             self.transcript.say("(the bot did not answer in time)")
+        await self.files.drain()
 
     async def handle(self, line: str) -> bool:
         """Act on one input line; False when the user asked to quit."""
@@ -331,7 +339,9 @@ async def run_console(
             # Updates are handled one at a time, so the next line waits for the last answer.
             polling = asyncio.create_task(poll(app, handle_signals=False, handle_as_tasks=False))
             try:
-                await converse(Playground(api, transcript, polling), stdin, out, interactive)
+                await converse(
+                    Playground(api, transcript, polling, app.dp["files"]), stdin, out, interactive
+                )
             finally:
                 await stop_polling(app, polling)
             transcript.say("\nBye.")

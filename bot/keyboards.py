@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from aiogram.types import (
     InlineKeyboardButton,
@@ -230,8 +231,23 @@ def dates_kb(
     target: cb.Target,
     locale: str,
 ) -> InlineKeyboardMarkup:
-    """Suggested dates (nearest with seats) plus the calendar."""
-    b = InlineKeyboardBuilder()
+    """Suggested dates (nearest with seats) plus the calendar, in ``locale`` (the
+    current one).
+
+    It is the answer to every "full" in a rush, so the same keyboard is built once
+    and shared (nothing changes a keyboard once built)."""
+    return _dates_kb(tuple(days), office_id, service, target, locale)
+
+
+@lru_cache(maxsize=512)
+def _dates_kb(
+    days: tuple[DayAvailability, ...],
+    office_id: int,
+    service: ServiceType,
+    target: cb.Target,
+    locale: str,
+) -> InlineKeyboardMarkup:
+    rows = []
     for d in days:
         text = f"{long_date(d.day, locale)} ({d.seats_left})"
         data = cb.Day(
@@ -243,20 +259,19 @@ def dates_kb(
             month=d.day.month,
             day=d.day.day,
         )
-        b.row(_button(text, data))
-    today = days[0].day if days else None
-    if today is not None:
+        rows.append([_button(text, data)])
+    if days:
         month = cb.Month(
             office=office_id,
             service=service,
             mode=target.mode,
             appt=target.appt,
-            year=today.year,
-            month=today.month,
+            year=days[0].day.year,
+            month=days[0].day.month,
         )
-        b.row(_button(_("📅 Calendar"), month))
-    b.row(home_button())
-    return b.as_markup()
+        rows.append([_button(_("📅 Calendar"), month)])
+    rows.append([home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def saved_details_kb() -> InlineKeyboardMarkup:

@@ -8,10 +8,12 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Every feature router; the fallback (anything not handled) comes last.
 
+    The booking summary's confirm button comes first, in a router of its own
+    (``booking.confirm_router``): in a rush nearly every update is a confirm.
     The admin router comes just before it: its filters let only admins in, and
     whatever it does not take (a non-admin's tap or text) reaches the fallback.
     """
     from bot.handlers import admin, appointments, booking, fallback, info, offices, start
 
     specs = [start, booking, appointments, info, offices, admin, fallback]
-    return [module.router.build() for module in specs]
+    return [booking.confirm_router.build()] + [module.router.build() for module in specs]

@@ -31,6 +31,7 @@ from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
 from bot.attachments import qr_png
+from bot.files import FileSender
 from bot.handlers.booking import (
     moving,
     offer_dates,
@@ -259,6 +260,7 @@ async def do_move(
     locale: str,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    files: FileSender,
 ) -> None:
     """Confirm the new slot of a reschedule, or of a rebooking after a closure."""
     mode = "r" if isinstance(callback_data, cb.Reschedule) else "d"
@@ -270,6 +272,7 @@ async def do_move(
         locale,
         bot,
         callback_answer,
+        files,
         cb.Target(mode, callback_data.appt),
         callback_data.slot,
     )
@@ -283,6 +286,7 @@ async def finish_move(
     locale: str,
     bot: Bot,
     callback_answer: CallbackAnswer,
+    files: FileSender,
     target: cb.Target,
     slot_id: int,
 ) -> None:
@@ -333,4 +337,4 @@ async def finish_move(
     else:
         callback_answer.text = _("Booked: {code}").format(code=view.code)
         await show(query, _("Your new booking code is {code}.").format(code=view.code))
-    await send_confirmation(bot, uid, view, content, locale, domain)
+    await send_confirmation(bot, uid, view, content, locale, domain, files)

@@ -11,7 +11,7 @@ from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
@@ -53,7 +53,8 @@ from booking.views import (
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
-from bot.attachments import appointment_ics, qr_png
+from bot.attachments import BookingFiles
+from bot.files import FileSender
 from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show, show_main_menu
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
@@ -68,6 +69,9 @@ from bot.texts import (
 )
 
 router = RouterSpec("booking")
+# The summary's confirm button has a router of its own, tried before every other:
+# in a rush nearly every update is a confirm, and its callback prefix is its own.
+confirm_router = RouterSpec("booking-confirm")
 log = logging.getLogger(__name__)
 
 # How many months after the current one the calendar can show.
@@ -661,24 +665,28 @@ async def answer_full(
 
 
 async def send_confirmation(
-    bot: Bot, chat_id: int, view: AppointmentView, content: Content, locale: str, domain: Domain
+    bot: Bot,
+    chat_id: int,
+    view: AppointmentView,
+    content: Content,
+    locale: str,
+    domain: Domain,
+    files: FileSender,
 ) -> None:
-    """The confirmation text, a QR code of the booking code and an .ics file."""
+    """The confirmation text; a QR code of the booking code and an .ics file follow."""
     await bot.send_message(chat_id, confirmation(view, content, locale), reply_markup=kb.home_kb())
-    await bot.send_photo(
-        chat_id,
-        BufferedInputFile(qr_png(view.code), filename=f"{view.code}.png"),
-        caption=_("Booking code {code}: show this QR code at the counter.").format(code=view.code),
-    )
     title = _("Passport appointment {code}").format(code=view.code)
     description = _("{office}, {address}. Arrive 30 minutes early.").format(
         office=view.office_name, address=view.office_address
     )
-    ics = appointment_ics(view, title=title, description=description, stamp=domain.now())
-    await bot.send_document(
+    files.send(
+        bot,
         chat_id,
-        BufferedInputFile(ics, filename=f"{view.code}.ics"),
-        caption=_("Add the appointment to your calendar."),
+        BookingFiles.of(view, title=title, description=description, stamp=domain.now()),
+        photo_caption=_("Booking code {code}: show this QR code at the counter.").format(
+            code=view.code
+        ),
+        document_caption=_("Add the appointment to your calendar."),
     )
 
 
@@ -728,7 +736,7 @@ async def session_unavailable(
         )
 
 
-@router.callback_query(cb.Confirm.filter())
+@confirm_router.callback_query(cb.Confirm.filter())
 async def confirm(
     query: CallbackQuery,
     callback_data: cb.Confirm,
@@ -740,6 +748,7 @@ async def confirm(
     callback_answer: CallbackAnswer,
     nearest_dates: NearestDates,
     sold_out_sessions: SoldOutSessions,
+    files: FileSender,
     raw_state: str | None = None,
 ) -> None:
     d = callback_data
@@ -749,7 +758,7 @@ async def confirm(
         # and a new flow is refused while one is held): a session just seen full is
         # answered "full" without reading anything, and any other tap goes straight
         # to the booking, which decides.
-        known = sold_out_sessions.get(d.slot, priority is not None)
+        known = await sold_out_sessions.get(domain, d.slot, priority is not None)
         if known is not None:
             office_id, session = known
             await answer_full(
@@ -799,5 +808,5 @@ async def confirm(
             await query.message.edit_reply_markup(reply_markup=None)
         except TelegramAPIError:
             pass
-    await send_confirmation(bot, query.from_user.id, view, content, locale, domain)
+    await send_confirmation(bot, query.from_user.id, view, content, locale, domain, files)
     log.info("appointment %s booked", view.id)

@@ -38,6 +38,8 @@ def make_bot_settings(settings: BookingSettings, **overrides: object) -> BotSett
         "booking_cutoff_minutes": settings.booking_cutoff_minutes,
         "throttle_rate": 1000.0,
         "throttle_burst": 1000,
+        # Rendered in the test's process; tests/bot/test_attachments.py covers the workers.
+        "render_workers": 0,
     }
     values.update(overrides)
     return BotSettings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]

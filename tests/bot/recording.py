@@ -73,6 +73,7 @@ class Chat_:
     async def feed(self, update: Update) -> list[TelegramMethod[Any]]:
         before = len(self.session.requests)
         await self.dp.feed_update(self.bot, update)
+        await self.dp["files"].drain()  # a booking's QR code and .ics follow its answer
         return self.session.requests[before:]
 
     def _message(self, **fields: Any) -> Message:

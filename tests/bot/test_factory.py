@@ -41,7 +41,16 @@ def test_dispatcher_has_one_router_per_feature_and_injected_services(
     bot_settings = make_bot_settings(settings)
     dp = build_dispatcher(bot_settings, ctx)
     names = [r.name for r in dp.sub_routers]
-    assert names == ["start", "booking", "appointments", "info", "offices", "admin", "fallback"]
+    assert names == [
+        "booking-confirm",  # first: in a rush nearly every update is a confirm
+        "start",
+        "booking",
+        "appointments",
+        "info",
+        "offices",
+        "admin",
+        "fallback",
+    ]
     assert dp["domain"] is ctx and dp["settings"] is bot_settings
     # Building twice (several bots, or tests) works: routers are fresh each time.
     again = build_dispatcher(bot_settings, ctx)

@@ -16,6 +16,7 @@ from booking.appointments import appointments_of
 from booking.context import Domain
 from booking.errors import NotFound
 from bot import nearest_dates as nearest_module
+from bot import sold_out as sold_out_module
 from bot.handlers import booking as booking_handlers
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
@@ -144,6 +145,7 @@ async def test_a_session_seen_full_is_answered_without_reading_it_for_a_moment(
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(booking_handlers, "session_by_id", counting)
+    monkeypatch.setattr(sold_out_module, "session_by_id", counting)
     chats = [new_chat() for _ in range(3)]
     confirms = [await at_summary(chat, 7300 + i) for i, chat in enumerate(chats)]
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)

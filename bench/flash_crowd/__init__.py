@@ -92,10 +92,17 @@ def confirm_update(update_id: int, user_id: int, data: str) -> Update:
 
 
 async def feed_as_polling(
-    dp: Dispatcher, bot: Bot, updates: list[Update], concurrency: int
+    dp: Dispatcher,
+    bot: Bot,
+    updates: list[Update],
+    concurrency: int,
+    finish: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     """Hand every update to the dispatcher as polling with ``handle_as_tasks`` does:
-    a task per update, at most ``concurrency`` in progress; returns timings."""
+    a task per update, at most ``concurrency`` in progress; returns timings.
+
+    ``finish`` is awaited before the clock stops: work the updates started that
+    goes on after them (the project sends a booking's files after its answer)."""
     semaphore = asyncio.Semaphore(concurrency)
     handling: list[float] = []
     since_press: list[float] = []
@@ -123,6 +130,8 @@ async def feed_as_polling(
         task.add_done_callback(tasks.discard)
     while tasks:
         await asyncio.gather(*list(tasks))
+    if finish is not None:
+        await finish()
     elapsed = time.perf_counter() - pressed
     return {
         "elapsed_s": elapsed,
@@ -147,6 +156,26 @@ def peak_rss_mb() -> float:
     # Linux reports ru_maxrss in KiB (macOS in bytes).
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+def children_peak_rss_mb() -> float:
+    """The summed peak RSS (VmHWM) of this process's running children: the render
+    workers and multiprocessing's resource tracker. Read from /proc (Linux) while
+    they run; ``RUSAGE_CHILDREN`` would not do, as it keeps the size of this
+    process at the moment each child was forked, before the child's exec."""
+    me, total_kb = os.getpid(), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
 
 
 def unanswered(session: RecordingSession, updates: list[Update]) -> int:
@@ -203,7 +232,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
     from bot import callbacks as cb
     from bot import states
     from bot.config import BotSettings
-    from bot.factory import build_dispatcher
+    from bot.factory import build_dispatcher, get_ready
 
     with tempfile.TemporaryDirectory(prefix="tanpa-flash-") as tmp:
         settings = BotSettings(
@@ -246,6 +275,8 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
 
             bot = Bot(TOKEN, session=RecordingSession(keep=False))
             dp = build_dispatcher(settings, domain)
+            # What the bot does at start-up: start the render workers, settle the heap.
+            await get_ready(dp)
             data = cb.Confirm(slot=slot_id, service="new", priority="none").pack()
             updates = []
             for i in range(applicants):
@@ -265,7 +296,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
                 updates.append(confirm_update(i + 1, user_id, data))
             gc.collect()
             rss_before = peak_rss_mb()
-            timings = await feed_as_polling(dp, bot, updates, concurrency)
+            timings = await feed_as_polling(dp, bot, updates, concurrency, dp["files"].drain)
             session_ = bot.session
             assert isinstance(session_, RecordingSession)
 
@@ -279,7 +310,9 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
                 ).one()
                 counter = (await session.exec(select(Slot).where(Slot.id == slot_id))).one()
             sent_photos = session_.counts["sendPhoto"]
+            workers_rss = children_peak_rss_mb()
             await dp.storage.close()
+            await dp["files"].close()
         finally:
             await domain.db.dispose()
     return {
@@ -291,7 +324,9 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
         "calls": dict(session_.counts),
         "photo_bytes": session_.uploaded_bytes["photo"] // max(sent_photos, 1),
         "document_bytes": session_.uploaded_bytes["document"] // max(sent_photos, 1),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb() + workers_rss,
+        "render_workers": settings.render_workers,
+        "render_workers_peak_rss_mb": workers_rss,
         "rss_before_run_mb": rss_before,
     }
 
@@ -479,9 +514,3 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     return 0 if meets_target(report) else 1
-
-
-if __name__ == "__main__":
-    _parser = argparse.ArgumentParser(prog="python -m bench.flash_crowd", description=__doc__)
-    add_arguments(_parser)
-    sys.exit(main(_parser.parse_args()))
