@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -15,9 +16,11 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    TelegramObject,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from magic_filter import MagicFilter
 
 from bot import states
 from bot.keyboards import main_menu_kb
@@ -104,11 +107,32 @@ class RouterSpec:
         """A fresh router; it serves private chats only (a NIK typed in a group would
         be seen by everyone, and replies go to the user, not the group)."""
         router = Router(name=self.name)
-        router.message.filter(F.chat.type == ChatType.PRIVATE)
-        router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+        router.message.filter(OnLoop(F.chat.type == ChatType.PRIVATE))
+        router.callback_query.filter(OnLoop(F.message.chat.type == ChatType.PRIVATE))
         for event, handler, filters in self.handlers:
-            router.observers[event].register(handler, *filters)
+            router.observers[event].register(handler, *map(on_loop, filters))
         return router
+
+
+class OnLoop(Filter):
+    """A magic filter (``F...``) checked on the event loop.
+
+    aiogram runs a filter that is a plain function, a magic filter included, in a
+    worker thread (``asyncio.to_thread``): a thread hop and a trip round the event
+    loop for every check of every update. A ``Filter`` with an async ``__call__``
+    is awaited directly; this one resolves the magic filter there.
+    """
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
+
+
+def on_loop(f: Any) -> Any:
+    """``f``, with a bare magic filter made an ``OnLoop`` one."""
+    return OnLoop(f) if isinstance(f, MagicFilter) else f
 
 
 async def refuse(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
