@@ -29,7 +29,7 @@ from booking.jobs import release_loop
 from booking.migrate import migrate, pending_migrations
 from bot import sender
 from bot.config import TELEGRAM_API, BotSettings
-from bot.factory import build_dispatcher, get_ready, set_commands
+from bot.factory import build_dispatcher, get_ready, set_commands, settle
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def install_lifecycle(app: BotApp) -> None:
     async def on_shutdown() -> None:
         while app.stoppers:
             await app.stoppers.pop()()
-        await app.dp["files"].drain()  # the files of the last bookings
+        await settle(app.dp)  # e.g. the files of the last bookings
 
     app.dp.startup.register(on_startup)
     app.dp.shutdown.register(on_shutdown)

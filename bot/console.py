@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from aiogram import Dispatcher
 from pydantic import SecretStr
 from sqlmodel import select
 
@@ -44,7 +45,7 @@ from booking.release import release_slots
 from bot.app import BotApp, close_app, create_app, poll
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator
-from bot.files import FileSender
+from bot.factory import settle
 
 PLAYGROUND_TOKEN = "1000000001:playground-token-not-for-telegram"  # noqa: S105
 USER_ID = 100001
@@ -254,16 +255,16 @@ class Playground:
         api: BotApiEmulator,
         transcript: Transcript,
         polling: asyncio.Task[None],
-        files: FileSender,
+        dp: Dispatcher,
     ) -> None:
         self.api = api
         self.transcript = transcript
         self.polling = polling
-        self.files = files
+        self.dp = dp
 
     async def step(self, update: dict[str, Any]) -> None:
         """Wait for the bot to handle one update (or for polling to end), and for
-        the files that follow a booking's answer."""
+        what follows its answer (a booking's files)."""
         confirmed = asyncio.create_task(
             self.api.wait_confirmed(update["update_id"], STEP_TIMEOUT_S)
         )
@@ -272,7 +273,7 @@ class Playground:
             confirmed.cancel()
         elif not confirmed.result():
             self.transcript.say("(the bot did not answer in time)")
-        await self.files.drain()
+        await settle(self.dp)
 
     async def handle(self, line: str) -> bool:
         """Act on one input line; False when the user asked to quit."""
@@ -340,7 +341,7 @@ async def run_console(
             polling = asyncio.create_task(poll(app, handle_signals=False, handle_as_tasks=False))
             try:
                 await converse(
-                    Playground(api, transcript, polling, app.dp["files"]), stdin, out, interactive
+                    Playground(api, transcript, polling, app.dp), stdin, out, interactive
                 )
             finally:
                 await stop_polling(app, polling)

@@ -103,16 +103,34 @@ def build_dispatcher(
     return dp
 
 
+# Allocations (less deallocations) between two collections of the youngest
+# generation; Python's default is 700. Each update makes and drops thousands of
+# short-lived objects, nearly all freed by reference counting, so collecting
+# 20 times less often costs little memory and a few per cent of CPU fewer.
+GC_GEN0_THRESHOLD = 20_000
+
+
 async def get_ready(dp: Dispatcher) -> None:
     """What the process does once before its first update: start the render workers
     (so the first booking does not wait for them), then set aside, out of the
     garbage collector's sight, everything loaded so far (modules, schemas,
-    translations; ``gc.freeze``). Those objects live as long as the process, and a
-    full collection would otherwise walk all of them again and again: in a rush
-    that was a fifth of the bot's time."""
+    translations; ``gc.freeze``), and collect the youngest generation less often.
+    The objects loaded so far live as long as the process, and a full collection
+    would otherwise walk all of them again and again: in a rush that was a fifth
+    of the bot's time."""
     await dp["files"].renderer.start()
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, older, oldest)
+
+
+async def settle(dp: Dispatcher) -> None:
+    """Wait for the work updates leave running after their answer: a booking's
+    files being sent, and the background reads of the "full" answers."""
+    await dp["files"].drain()
+    await dp["sold_out_sessions"].drain()
+    await dp["nearest_dates"].drain()
 
 
 async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:

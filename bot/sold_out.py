@@ -1,18 +1,20 @@
 """Sessions just seen with every seat taken, remembered for a moment.
 
 In a rush on a new date, thousands of "confirm" taps arrive after the last seat
-went. The first that finds the session full marks it here; for ``ttl_s`` seconds
-after, a tap on it from a user still at the booking summary is answered "full"
-without reading the session again. When the mark is older than that, one read
-(shared by every tap asking at that moment) says whether the session is still
-full: if so the mark is renewed, otherwise it is dropped and the taps go on to
-book. A seat freed meanwhile (a cancellation) is offered again at most ``ttl_s``
-later; nothing is ever booked from this mark, so it cannot overbook.
+went. The first that finds the session full marks it here; a tap on it from a
+user still at the booking summary is then answered "full" without reading the
+session again. When the mark is older than ``ttl_s``, one background read says
+whether the session is still full: if so the mark is renewed, otherwise it is
+dropped and the taps go on to book. Meanwhile the taps are answered from the
+mark, so none waits for that read. A seat freed by a cancellation is offered
+again at most ``ttl_s`` plus one read later; nothing is ever booked from a mark,
+so it cannot overbook.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from booking.availability import session_by_id
 from booking.context import Domain
 from booking.errors import NotFound
 from booking.views import SessionAvailability
+
+log = logging.getLogger(__name__)
 
 Key = tuple[int, bool]  # slot id, counting the priority quota
 
@@ -46,51 +50,72 @@ class SoldOutSessions:
         self.ttl_s = ttl_s
         self.clock = clock
         self._marks: dict[Key, Mark] = {}
-        self._checks: dict[Key, asyncio.Future[Mark | None]] = {}
+        self._checks: dict[Key, asyncio.Task[None]] = {}  # marks read again
+        self._reads: dict[Key, asyncio.Task[tuple[int, SessionAvailability] | None]] = {}
 
     def mark(self, office_id: int, session: SessionAvailability, priority: bool) -> None:
         if len(self._marks) >= self.MAX_ENTRIES:
             self._marks.clear()
         self._marks[(session.slot_id, priority)] = Mark(self.clock(), office_id, session)
 
-    async def get(
+    def get(
         self, domain: Domain, slot_id: int, priority: bool
     ) -> tuple[int, SessionAvailability] | None:
-        """(office id, session) of a session known to be full, or None: not marked,
-        or no longer full."""
+        """(office id, session) of a session marked full, or None."""
         key = (slot_id, priority)
         mark = self._marks.get(key)
         if mark is None:
             return None
-        if self.clock() - mark.at >= self.ttl_s:
-            mark = await self._recheck(domain, key)
-            if mark is None:
-                return None
+        if self.clock() - mark.at >= self.ttl_s and key not in self._checks:
+            task = asyncio.get_running_loop().create_task(self._recheck(domain, key))
+            self._checks[key] = task
+            task.add_done_callback(lambda _: self._checks.pop(key, None))
         return mark.office_id, mark.session
 
-    async def _recheck(self, domain: Domain, key: Key) -> Mark | None:
-        """Read the session once for everyone asking now; renew or drop its mark."""
-        pending = self._checks.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Mark | None] = asyncio.get_running_loop().create_future()
-        self._checks[key] = future
+    async def found_full(
+        self, domain: Domain, slot_id: int, priority: bool
+    ) -> tuple[int, SessionAvailability] | None:
+        """A booking was refused ``SlotFull``: mark the session. The taps that find it
+        full at the same moment share one read; None if the session is gone."""
+        key = (slot_id, priority)
+        mark = self._marks.get(key)
+        if mark is not None and self.clock() - mark.at < self.ttl_s:
+            return mark.office_id, mark.session
+        read = self._reads.get(key)
+        if read is None:
+            read = asyncio.get_running_loop().create_task(self._read(domain, key))
+            self._reads[key] = read
+            read.add_done_callback(lambda _: self._reads.pop(key, None))
+        return await asyncio.shield(read)
+
+    async def _read(self, domain: Domain, key: Key) -> tuple[int, SessionAvailability] | None:
         slot_id, priority = key
         try:
             office, session = await session_by_id(domain, slot_id, priority=priority)
         except NotFound:
-            office = session = None
-        except BaseException:
-            del self._checks[key]
-            future.set_result(None)  # undecided: the waiting taps go on to book
-            raise
-        del self._checks[key]
-        renewed = None
-        if office is not None and office.id is not None and session is not None:
-            if still_full(domain, session, priority):
-                self.mark(office.id, session, priority)
-                renewed = self._marks[key]
-        if renewed is None:
+            return None
+        assert office.id is not None
+        self.mark(office.id, session, priority)
+        return office.id, session
+
+    async def _recheck(self, domain: Domain, key: Key) -> None:
+        """Read the session; renew its mark if it is still full, else drop it."""
+        slot_id, priority = key
+        try:
+            office, session = await session_by_id(domain, slot_id, priority=priority)
+        except NotFound:
             self._marks.pop(key, None)
-        future.set_result(renewed)
-        return renewed
+            return
+        except Exception:
+            log.warning("could not read session %s again; taps on it go on to book", slot_id)
+            self._marks.pop(key, None)
+            return
+        if office.id is not None and still_full(domain, session, priority):
+            self.mark(office.id, session, priority)
+        else:
+            self._marks.pop(key, None)
+
+    async def drain(self) -> None:
+        """Wait for the background reads under way."""
+        while self._checks:
+            await asyncio.gather(*list(self._checks.values()), return_exceptions=True)

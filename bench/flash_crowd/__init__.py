@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -232,7 +233,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
     from bot import callbacks as cb
     from bot import states
     from bot.config import BotSettings
-    from bot.factory import build_dispatcher, get_ready
+    from bot.factory import build_dispatcher, get_ready, settle
 
     with tempfile.TemporaryDirectory(prefix="tanpa-flash-") as tmp:
         settings = BotSettings(
@@ -296,7 +297,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
                 updates.append(confirm_update(i + 1, user_id, data))
             gc.collect()
             rss_before = peak_rss_mb()
-            timings = await feed_as_polling(dp, bot, updates, concurrency, dp["files"].drain)
+            timings = await feed_as_polling(dp, bot, updates, concurrency, partial(settle, dp))
             session_ = bot.session
             assert isinstance(session_, RecordingSession)
 

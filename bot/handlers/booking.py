@@ -696,13 +696,11 @@ async def session_unavailable(
     domain: Domain,
     locale: str,
     callback_answer: CallbackAnswer,
-    nearest_dates: NearestDates,
-    sold_out_sessions: SoldOutSessions,
     d: cb.Confirm,
-    exc: SlotFull | DayClosed | SessionStarted,
+    exc: DayClosed | SessionStarted,
 ) -> None:
-    """The booking found the session full, its day closed or the session started:
-    explain and offer what is left (the nearest dates, or that day's sessions)."""
+    """The booking found the session's day closed or the session started: explain
+    and offer what is left (the nearest dates, or that day's other sessions)."""
     priority = None if d.priority == "none" else PriorityReason(d.priority)
     try:
         office, session = await session_by_id(domain, d.slot, priority=priority is not None)
@@ -710,12 +708,7 @@ async def session_unavailable(
         await refuse(query, callback_answer)
         return
     assert office.id is not None
-    if isinstance(exc, SlotFull):
-        sold_out_sessions.mark(office.id, session, priority is not None)
-        await answer_full(
-            query, state, domain, nearest_dates, locale, office.id, d.service, session, priority
-        )
-    elif isinstance(exc, DayClosed):
+    if isinstance(exc, DayClosed):
         await state.set_state(states.Booking.day)
         await offer_dates(
             query,
@@ -758,7 +751,7 @@ async def confirm(
         # and a new flow is refused while one is held): a session just seen full is
         # answered "full" without reading anything, and any other tap goes straight
         # to the booking, which decides.
-        known = await sold_out_sessions.get(domain, d.slot, priority is not None)
+        known = sold_out_sessions.get(domain, d.slot, priority is not None)
         if known is not None:
             office_id, session = known
             await answer_full(
@@ -784,10 +777,18 @@ async def confirm(
     except NotFound:
         await refuse(query, callback_answer)
         return
-    except (SlotFull, DayClosed, SessionStarted) as exc:
-        await session_unavailable(
-            query, state, domain, locale, callback_answer, nearest_dates, sold_out_sessions, d, exc
+    except SlotFull:
+        full = await sold_out_sessions.found_full(domain, d.slot, priority is not None)
+        if full is None:
+            await refuse(query, callback_answer)
+            return
+        office_id, session = full
+        await answer_full(
+            query, state, domain, nearest_dates, locale, office_id, d.service, session, priority
         )
+        return
+    except (DayClosed, SessionStarted) as exc:
+        await session_unavailable(query, state, domain, locale, callback_answer, d, exc)
         return
     except PriorityNotEligible as exc:
         await state.set_state(states.Booking.priority)

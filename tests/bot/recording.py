@@ -25,6 +25,7 @@ from aiogram.types import (
 )
 
 from bench.recording import BOT_ID, TOKEN, RecordingSession
+from bot.factory import settle
 
 __all__ = ["BOT_ID", "TOKEN", "Chat_", "RecordingSession", "file_bytes"]
 
@@ -73,7 +74,7 @@ class Chat_:
     async def feed(self, update: Update) -> list[TelegramMethod[Any]]:
         before = len(self.session.requests)
         await self.dp.feed_update(self.bot, update)
-        await self.dp["files"].drain()  # a booking's QR code and .ics follow its answer
+        await settle(self.dp)  # e.g. a booking's QR code and .ics follow its answer
         return self.session.requests[before:]
 
     def _message(self, **fields: Any) -> Message:

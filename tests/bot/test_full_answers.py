@@ -13,6 +13,7 @@ from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendPhoto
 
 from booking.appointments import appointments_of
+from booking.availability import session_by_id
 from booking.context import Domain
 from booking.errors import NotFound
 from bot import nearest_dates as nearest_module
@@ -114,7 +115,11 @@ async def test_nearest_dates_are_worked_out_once_per_moment(
     clock.now = 1.9
     await cache.get(ctx, office, TOMORROW)
     assert len(calls) == 1
-    clock.now = 2.0  # expired: worked out again
+    clock.now = 2.0  # expired: answered from the last list, worked out again meanwhile
+    assert await cache.get(ctx, office, TOMORROW) == results[0]
+    await cache.drain()
+    assert len(calls) == 2
+    clock.now = 3.0  # the new list is fresh for another 2 seconds
     await cache.get(ctx, office, TOMORROW)
     assert len(calls) == 2
     await cache.get(ctx, office, TOMORROW, priority=True)  # another question
@@ -157,8 +162,70 @@ async def test_a_session_seen_full_is_answered_without_reading_it_for_a_moment(
     await chats[1].tap(confirms[1])
     assert len(reads) == 1  # answered from the mark
     clock.now = 1.0
-    await chats[2].tap(confirms[2])
-    assert len(reads) == 2  # the mark expired: read again
+    await chats[2].tap(confirms[2])  # the mark expired: answered from it, read again
+    await dp["sold_out_sessions"].drain()
+    assert len(reads) == 2
     for chat in chats:
         assert "Sorry, that session just filled up." in chat.last_text()
         assert await appointments_of(ctx, chat.user_id) == []
+
+
+async def test_a_failed_refresh_keeps_offering_the_last_dates_and_tries_again(
+    ctx: Domain, office: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Ticks()
+    cache = NearestDates(ttl_s=2.0, clock=clock)
+    first = await cache.get(ctx, office, TOMORROW)
+    real = nearest_module.nearest_open_dates
+    failing = True
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        if failing:
+            raise ConnectionError("database gone for a moment")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(nearest_module, "nearest_open_dates", flaky)
+    clock.now = 5.0
+    assert await cache.get(ctx, office, TOMORROW) == first  # the refresh fails meanwhile
+    await cache.drain()
+    assert await cache.get(ctx, office, TOMORROW) == first  # still offered; tried again
+    failing = False
+    await cache.drain()
+    await cache.get(ctx, office, TOMORROW)
+    await cache.drain()
+    clock.now = 6.0  # the successful refresh made the list fresh again
+    await cache.get(ctx, office, TOMORROW)
+    assert not cache._refreshes
+
+
+async def test_a_sold_out_mark_is_dropped_when_a_seat_is_free_again(
+    ctx: Domain, office: int
+) -> None:
+    slot_id = await slot_on(ctx, office, TOMORROW, "Siang")
+    _, session = await session_by_id(ctx, slot_id)
+    assert session.seats_left > 0  # as after a cancellation
+    clock = Ticks()
+    marks = SoldOutSessions(ttl_s=1.0, clock=clock)
+    marks.mark(office, session, priority=False)
+    assert marks.get(ctx, slot_id, False) == (office, session)
+    clock.now = 1.0
+    assert marks.get(ctx, slot_id, False) == (office, session)  # answered; read meanwhile
+    await marks.drain()
+    assert marks.get(ctx, slot_id, False) is None  # the read found a seat: taps book again
+
+
+async def test_a_sold_out_mark_is_renewed_while_the_session_stays_full(
+    ctx: Domain, office: int
+) -> None:
+    slot_id = await slot_on(ctx, office, TOMORROW, "Siang")
+    await fill(ctx, slot_id, 5)
+    _, session = await session_by_id(ctx, slot_id)
+    clock = Ticks()
+    marks = SoldOutSessions(ttl_s=1.0, clock=clock)
+    marks.mark(office, session, priority=False)
+    clock.now = 1.5
+    marks.get(ctx, slot_id, False)
+    await marks.drain()
+    clock.now = 2.4  # renewed at 1.5: still fresh, no read started
+    assert marks.get(ctx, slot_id, False) is not None
+    assert not marks._checks

@@ -91,7 +91,7 @@ class RecordingPlayground(Playground):
     """Records the updates a line produces instead of waiting for a bot."""
 
     def __init__(self, transcript: Transcript) -> None:
-        super().__init__(BotApiEmulator(), transcript, polling=None, files=None)  # type: ignore[arg-type]
+        super().__init__(BotApiEmulator(), transcript, polling=None, dp=None)  # type: ignore[arg-type]
         self.updates: list[dict] = []
 
     async def step(self, update: dict) -> None:
