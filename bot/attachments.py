@@ -137,15 +137,21 @@ class Renderer:
         return self._pool
 
     async def start(self) -> None:
-        """Start the worker processes now and have them import what they use."""
+        """Start the worker processes now and have them import what they use. If
+        they cannot start, rendering stays in this process (and says so)."""
         pool = self._executor()
         if pool is None:
             return
         loop = asyncio.get_running_loop()
         warm_up = BookingFiles("START", "", "", "", *(3 * [datetime(2026, 1, 1, tzinfo=UTC)]))
-        await asyncio.gather(
-            *(loop.run_in_executor(pool, render, warm_up) for _ in range(self.workers))
-        )
+        try:
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, render, warm_up) for _ in range(self.workers))
+            )
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("render workers could not start (%s); rendering in the bot's process", exc)
+            self.close()
+            self.workers = 0
 
     async def render(self, files: BookingFiles) -> tuple[bytes, bytes]:
         pool = self._executor()

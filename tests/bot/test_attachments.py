@@ -1,16 +1,25 @@
-"""QR code and .ics attachments, in every Indonesian zone."""
+"""QR code and .ics attachments, in every Indonesian zone; rendered in a worker
+process or in the bot's, and sent after the confirmation."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from aiogram import Bot
+from aiogram.methods import SendDocument, SendPhoto
 
+from bench.recording import TOKEN, RecordingSession
 from booking.models import AppointmentStatus, QuotaPool, ServiceType
 from booking.views import AppointmentView
-from bot.attachments import appointment_ics, qr_png
+from bot.attachments import BookingFiles, Renderer, appointment_ics, qr_png, render
+from bot.files import FileSender
 
 
 def view(tz: str, zone: str) -> AppointmentView:
@@ -74,3 +83,68 @@ def test_qr_png_is_a_png_of_reasonable_size() -> None:
     width = int.from_bytes(png[16:20], "big")
     assert 100 <= width <= 1000
     assert qr_png("TA7K2M9Q") == png and qr_png("TA7K2M9R") != png
+
+
+def files_of(code: str) -> BookingFiles:
+    v = view("Asia/Makassar", "WITA")
+    return BookingFiles.of(
+        replace(v, code=code), title=f"Passport {code}", description="Early", stamp=v.created_at
+    )
+
+
+async def test_a_render_worker_makes_the_same_files_as_the_bot_process() -> None:
+    renderer = Renderer(1)
+    try:
+        await renderer.start()
+        [worker] = multiprocessing.active_children()
+        assert worker.is_alive()
+        for code in ("TA7K2M9Q", "TA7K2M9R"):
+            assert await renderer.render(files_of(code)) == render(files_of(code))
+    finally:
+        renderer.close()
+    assert not multiprocessing.active_children()
+
+
+async def test_a_dead_render_worker_costs_no_file(caplog: pytest.LogCaptureFixture) -> None:
+    renderer = Renderer(1)
+    try:
+        await renderer.start()
+        [worker] = multiprocessing.active_children()
+        os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        worker.join(5)
+        png, ics = await renderer.render(files_of("TA7K2M9Q"))  # rendered here instead
+        assert (png, ics) == render(files_of("TA7K2M9Q"))
+        assert "render worker died" in caplog.text
+        # The next one starts a fresh worker.
+        assert await renderer.render(files_of("TA7K2M9R")) == render(files_of("TA7K2M9R"))
+        assert [p.is_alive() for p in multiprocessing.active_children()] == [True]
+    finally:
+        renderer.close()
+
+
+async def test_without_workers_the_files_are_rendered_in_the_bot_process() -> None:
+    renderer = Renderer(0)
+    await renderer.start()
+    assert await renderer.render(files_of("TA7K2M9Q")) == render(files_of("TA7K2M9Q"))
+    assert not multiprocessing.active_children()
+
+
+async def test_files_that_cannot_be_sent_are_logged_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = RecordingSession()
+    session.refuse.add("sendPhoto")
+    bot = Bot(TOKEN, session=session)
+    sender = FileSender(Renderer(0))
+    sender.send(bot, 42, files_of("TA7K2M9Q"), photo_caption="QR", document_caption="ics")
+    await sender.drain()
+    assert "could not send the files of booking TA7K2M9Q" in caplog.text
+    assert [r.__api_method__ for r in session.requests] == ["sendPhoto"]  # the .ics waits
+
+    session.refuse.clear()
+    sender.send(bot, 42, files_of("TA7K2M9R"), photo_caption="QR", document_caption="ics")
+    await sender.drain()
+    photo, document = session.requests[1:]
+    assert isinstance(photo, SendPhoto) and isinstance(document, SendDocument)
+    assert photo.photo.data == qr_png("TA7K2M9R")  # type: ignore[union-attr]
+    assert document.document.filename == "TA7K2M9R.ics"  # type: ignore[union-attr]
