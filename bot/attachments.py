@@ -3,7 +3,9 @@
 Rendering them is CPU work: about 3 ms a booking, most of it segno choosing the
 QR code's mask. In a rush that would hold up every other update on the event
 loop, so a ``Renderer`` runs it in worker processes (``RENDER_WORKERS``, default
-1) and the bot's process only waits for the bytes. With 0 workers, or when a
+1) and the bot's process only waits for the bytes. A worker takes all the files
+waiting when it is free in one trip (at most ``MAX_BATCH``): one hand-over
+between the processes per batch, not per booking. With 0 workers, or when a
 worker dies, it renders in the bot's process instead: slower, never lost.
 
 This module is what a worker process imports: segno, icalendar and the standard
@@ -107,6 +109,18 @@ def render(f: BookingFiles) -> tuple[bytes, bytes]:
     return qr_png(f.code), event_ics(f)
 
 
+def render_all(batch: list[BookingFiles]) -> list[tuple[bytes, bytes] | Exception]:
+    """``render`` for each (or why it failed): a worker renders all the files
+    waiting in one trip, and one that fails does not fail the others."""
+    results: list[tuple[bytes, bytes] | Exception] = []
+    for files in batch:
+        try:
+            results.append(render(files))
+        except Exception as exc:  # noqa: BLE001 - handed to that file's caller
+            results.append(exc)
+    return results
+
+
 @lru_cache(maxsize=64)
 def _vtimezone(tzid: str) -> Timezone | None:
     """The VTIMEZONE of a zone, built once: its transitions take ~30 ms to work out."""
@@ -125,9 +139,14 @@ class Renderer:
     bot's memory and threads.
     """
 
+    MAX_BATCH = 64
+
     def __init__(self, workers: int) -> None:
         self.workers = max(workers, 0)
         self._pool: Executor | None = None
+        self._waiting: list[tuple[BookingFiles, asyncio.Future[tuple[bytes, bytes]]]] = []
+        self._running = 0  # tasks handing batches to the workers
+        self._runners: set[asyncio.Task[None]] = set()
 
     def _executor(self) -> Executor | None:
         if self.workers and self._pool is None:
@@ -157,14 +176,58 @@ class Renderer:
         pool = self._executor()
         if pool is None:
             return render(files)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[tuple[bytes, bytes]] = loop.create_future()
+        self._waiting.append((files, done))
+        if self._running < self.workers:
+            # Each worker takes, in one trip, all the files waiting when it is free.
+            self._running += 1
+            runner = loop.create_task(self._run())
+            self._runners.add(runner)
+            runner.add_done_callback(self._runners.discard)
+        return await done
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, render, files)
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory): render here, start afresh next time.
-            log.warning("a render worker died; rendering in the bot's process")
-            self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            return render(files)
+            while self._waiting:
+                batch = self._waiting[: self.MAX_BATCH]
+                del self._waiting[: self.MAX_BATCH]
+                wanted = [files for files, _ in batch]
+                pool = self._executor()
+                try:
+                    if pool is None:
+                        results = render_all(wanted)
+                    else:
+                        results = await loop.run_in_executor(pool, render_all, wanted)
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory): render these here; the
+                    # next batch starts the workers afresh.
+                    log.warning("a render worker died; rendering in the bot's process")
+                    if self._pool is pool:
+                        self._pool = None
+                    if pool is not None:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                    results = render_all(wanted)
+                except asyncio.CancelledError:
+                    for _, done in batch + self._waiting:
+                        done.cancel()
+                    self._waiting.clear()
+                    raise
+                except Exception as exc:  # noqa: BLE001 - each caller gets it
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for (_, done), result in zip(batch, results, strict=True):
+                    if done.done():
+                        continue
+                    if isinstance(result, Exception):
+                        done.set_exception(result)
+                    else:
+                        done.set_result(result)
+        finally:
+            self._running -= 1
 
     def close(self) -> None:
         """Stop the worker processes (waits for the ones rendering)."""

@@ -3,15 +3,18 @@ process or in the bot's, and sent after the confirmation."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+import segno
 from aiogram import Bot
 from aiogram.methods import SendDocument, SendPhoto
 
@@ -103,6 +106,43 @@ async def test_a_render_worker_makes_the_same_files_as_the_bot_process() -> None
     finally:
         renderer.close()
     assert not multiprocessing.active_children()
+
+
+async def test_files_waiting_together_go_to_the_worker_in_one_trip() -> None:
+    renderer = Renderer(1)
+    try:
+        await renderer.start()
+        pool = renderer._pool
+        assert pool is not None
+        trips: list[int] = []
+        submit = pool.submit
+
+        def counted(fn: Any, batch: list[BookingFiles]) -> Any:
+            trips.append(len(batch))
+            return submit(fn, batch)
+
+        pool.submit = counted  # type: ignore[method-assign, assignment]
+        codes = [f"TA7K2M{i:02d}" for i in range(10)]
+        results = await asyncio.gather(*(renderer.render(files_of(c)) for c in codes))
+        assert results == [render(files_of(c)) for c in codes]  # each its own files
+        assert trips == [10]
+    finally:
+        renderer.close()
+
+
+async def test_a_file_that_cannot_be_rendered_fails_alone() -> None:
+    renderer = Renderer(1)
+    try:
+        await renderer.start()
+        too_long = files_of("X" * 5000)  # more than a QR code holds
+        bad, good = await asyncio.gather(
+            renderer.render(too_long), renderer.render(files_of("TA7K2M9Q")), return_exceptions=True
+        )
+        assert isinstance(bad, segno.DataOverflowError)
+        assert good == render(files_of("TA7K2M9Q"))
+        assert await renderer.render(files_of("TA7K2M9R")) == render(files_of("TA7K2M9R"))
+    finally:
+        renderer.close()
 
 
 async def test_a_dead_render_worker_costs_no_file(caplog: pytest.LogCaptureFixture) -> None:
