@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+import pytest
 from aiogram import Bot
 from aiogram.methods import SendMessage, SetMyCommands
 from aiogram.types import ReplyKeyboardRemove
 
-from booking.applicants import get_applicant
+from booking.applicants import get_applicant, set_language
 from booking.context import Domain
+from bot import middlewares
 from bot.factory import set_commands
 from tests.bot.conftest import SQLITE_ONLY
 from tests.bot.flows import reach_session
@@ -122,3 +125,26 @@ async def test_leaving_the_phone_step_removes_the_contact_keyboard(
     ]
     assert len(removals) == 1
     assert "What would you like to do?" in chat.last_text()
+
+
+async def test_a_saved_language_is_read_once_then_kept_in_the_chat_state(
+    ctx: Domain, new_chat: Callable[..., Chat_], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = new_chat(language_code="id")
+    await add_applicant(ctx, chat.user_id, born=date(1985, 1, 2))
+    await set_language(ctx, chat.user_id, "en")  # e.g. chosen before the FSM data was lost
+    reads: list[int] = []
+    real = middlewares.get_applicant
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(middlewares, "get_applicant", counting)
+    await chat.send("/help")
+    assert "/book: book an appointment" in chat.last_text()  # English, from the database
+    assert reads == [1]
+    await chat.send("/help")
+    await chat.tap("mn:home")
+    assert "What would you like to do?" in chat.last_text()
+    assert reads == [1]  # from then on, from the chat's FSM data
