@@ -1,7 +1,7 @@
 """The booking services alone, against a raw driver doing the same seat rule.
 
 Two runs, each on a fresh database migrated by Alembic, with ``--concurrency``
-tasks (default 64) calling ``booking.appointments.book``:
+tasks (default 64) calling ``booking.appointments.service.book``:
 
 (a) ``--attempts`` bookings that all succeed: distinct registered applicants
     spread over ``--slots`` slots of ``--seats`` seats each;
@@ -44,15 +44,16 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
-from booking.appointments import book
-from booking.clock import FixedClock
-from booking.codes import new_booking_code
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import Database, create_database
-from booking.errors import SlotFull
-from booking.migrate import migrate
-from booking.models import Applicant, Appointment, Notification, Office, ServiceType, Slot
+from booking.appointments.codes import new_booking_code
+from booking.appointments.service import book
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.errors import SlotFull
+from booking.core.kinds import ServiceType
+from booking.db.engine import Database, create_database
+from booking.db.migrate import migrate
+from booking.db.models import Applicant, Appointment, Notification, Office, Slot
 
 TARGET_RATIO = 0.05
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)

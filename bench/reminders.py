@@ -30,12 +30,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from pydantic import SecretStr
 from sqlmodel import col, func, select
 
-from booking.clock import SystemClock
-from booking.context import Domain
-from booking.db import create_database
-from booking.migrate import migrate
-from booking.models import Notification, NotificationStatus
-from booking.outbox import enqueue
+from booking.core.clock import SystemClock
+from booking.core.context import Domain
+from booking.core.kinds import NotificationStatus
+from booking.db.engine import create_database
+from booking.db.migrate import migrate
+from booking.db.models import Notification
+from booking.notify.outbox import enqueue
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from bot.sender import NotificationSender, SenderConfig

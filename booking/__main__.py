@@ -1,5 +1,5 @@
 import sys
 
-from booking.cli import main
+from booking.cli.main import main
 
 sys.exit(main())

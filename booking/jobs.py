@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from booking.checkin import close_out_day
-from booking.context import Domain
-from booking.models import Office
-from booking.release import release_slots
-from booking.schedule import next_release
+from booking.admin.checkin import close_out_day
+from booking.calendar.release import release_slots
+from booking.calendar.schedule import next_release
+from booking.core.context import Domain
+from booking.db.models import Office
 
 log = logging.getLogger(__name__)
 

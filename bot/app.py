@@ -4,7 +4,7 @@
 webhook server, the console playground and the end-to-end tests all call it.
 
 At start-up the database is brought to the newest schema: pending migrations are
-applied (``booking.migrate``), so an upgrade is "install the new version, restart".
+applied (``booking.db.migrate``), so an upgrade is "install the new version, restart".
 When several instances share one PostgreSQL database, run ``python -m booking
 migrate`` once before starting them, so they do not race to apply the same step.
 """
@@ -22,11 +22,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.exc import ArgumentError
 
-from booking.clock import Clock
-from booking.context import Domain
-from booking.factory import build_domain
+from booking.core.clock import Clock
+from booking.core.context import Domain
+from booking.db.factory import build_domain
+from booking.db.migrate import migrate, pending_migrations
 from booking.jobs import release_loop
-from booking.migrate import migrate, pending_migrations
 from bot import sender
 from bot.config import TELEGRAM_API, BotSettings
 from bot.factory import build_dispatcher, get_ready, set_commands, settle

@@ -29,7 +29,7 @@ import segno
 from icalendar import Alarm, Calendar, Event, Timezone
 
 if TYPE_CHECKING:
-    from booking.views import AppointmentView
+    from booking.appointments.views import AppointmentView
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from booking.models import ServiceType
+from booking.core.kinds import ServiceType
 
 MAX_ID = 2**31 - 1
 Id = int

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
-from booking.config import BookingSettings
+from booking.core.config import BookingSettings
 
 TELEGRAM_API = "https://api.telegram.org"
 

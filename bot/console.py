@@ -37,11 +37,11 @@ from aiogram import Dispatcher
 from pydantic import SecretStr
 from sqlmodel import select
 
-from booking.cli import SAMPLE_OFFICES
-from booking.context import Domain
-from booking.models import Office
-from booking.offices_file import load_offices, read_offices_file
-from booking.release import release_slots
+from booking.admin.offices_file import load_offices, read_offices_file
+from booking.calendar.release import release_slots
+from booking.cli.main import SAMPLE_OFFICES
+from booking.core.context import Domain
+from booking.db.models import Office
 from bot.app import BotApp, close_app, create_app, poll
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator

@@ -18,8 +18,8 @@ from aiogram.types import BotCommand, ErrorEvent
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from booking.content import load_content
-from booking.context import Domain
+from booking.core.context import Domain
+from booking.offices.content import load_content
 from bot import states
 from bot.attachments import Renderer
 from bot.config import BotSettings

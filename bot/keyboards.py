@@ -17,9 +17,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_day_names
 
-from booking.content import Content
-from booking.models import Office, ServiceType
-from booking.views import AppointmentView, DayAvailability, DayStatus, SessionAvailability
+from booking.appointments.views import AppointmentView
+from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
+from booking.core.kinds import ServiceType
+from booking.db.models import Office
+from booking.offices.content import Content
 from bot import callbacks as cb
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.texts import long_date, month_title, time_range

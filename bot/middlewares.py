@@ -15,8 +15,8 @@ from aiogram.types import CallbackQuery, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
-from booking.applicants import get_applicant
-from booking.context import Domain
+from booking.core.context import Domain
+from booking.people.applicants import get_applicant
 from bot import states
 from bot.i18n import normalize_language
 

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from booking.availability import nearest_open_dates
-from booking.context import Domain
-from booking.views import DayAvailability
+from booking.calendar.availability import nearest_open_dates
+from booking.calendar.views import DayAvailability
+from booking.core.context import Domain
 
 log = logging.getLogger(__name__)
 

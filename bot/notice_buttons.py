@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from booking.closures import CLOSURE_TEMPLATE
+from booking.admin.closures import CLOSURE_TEMPLATE
 from bot import callbacks as cb
 from bot.notices import Notices, Rendered, Translate
 

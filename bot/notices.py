@@ -21,8 +21,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
-from booking.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
-from booking.schedule import zone, zone_abbrev
+from booking.calendar.schedule import zone, zone_abbrev
+from booking.notify.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
 from bot.i18n import build_i18n, normalize_language
 
 TEXT_LIMIT = 4096

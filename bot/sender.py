@@ -36,9 +36,9 @@ from typing import TypeVar
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 
-from booking.context import Domain
-from booking.models import NotificationStatus
-from booking.outbox import (
+from booking.core.context import Domain
+from booking.core.kinds import NotificationStatus
+from booking.notify.outbox import (
     ClaimedNotification,
     RetryPolicy,
     claim_due,

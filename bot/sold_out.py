@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from booking.availability import session_by_id
-from booking.context import Domain
-from booking.errors import NotFound
-from booking.views import SessionAvailability
+from booking.calendar.availability import session_by_id
+from booking.calendar.views import SessionAvailability
+from booking.core.context import Domain
+from booking.core.errors import NotFound
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from booking.content import Content
-from booking.errors import (
+from booking.appointments.views import AppointmentView
+from booking.calendar.views import SessionAvailability
+from booking.core.errors import (
     AlreadyBooked,
     AppointmentNotFound,
     BookingError,
@@ -26,8 +27,8 @@ from booking.errors import (
     SlotFull,
     TooLateToChange,
 )
-from booking.models import AppointmentStatus, PriorityReason, ServiceType
-from booking.views import AppointmentView, SessionAvailability
+from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
+from booking.offices.content import Content
 
 TEXT_LIMIT = 4096
 

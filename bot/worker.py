@@ -10,8 +10,8 @@ import contextlib
 import logging
 import signal
 
-from booking.clock import Clock
-from booking.factory import build_domain
+from booking.core.clock import Clock
+from booking.db.factory import build_domain
 from bot.app import build_bot, prepare_database
 from bot.config import BotSettings
 from bot.sender import NotificationSender, SenderConfig, build_notices

@@ -7,23 +7,22 @@ from typing import Any
 
 from sqlmodel import SQLModel, col, select
 
-from booking.appointments import book
-from booking.availability import sessions_of
-from booking.context import Domain
-from booking.models import (
+from booking.appointments.service import book
+from booking.appointments.views import AppointmentView
+from booking.calendar.availability import sessions_of
+from booking.core.context import Domain
+from booking.core.kinds import PriorityReason, ServiceType
+from booking.db.models import (
     AdminRole,
     Appointment,
     AuditLog,
     Closure,
     Notification,
     Office,
-    PriorityReason,
     QuotaOverride,
-    ServiceType,
     SessionRule,
     Slot,
 )
-from booking.views import AppointmentView
 from tests.factories import add_applicant
 
 # The fixture clock: Monday 30 November 2026, 07:00 WIB.

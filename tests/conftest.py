@@ -18,11 +18,11 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from booking.clock import FixedClock
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import create_database
-from booking.migrate import migrate
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.db.engine import create_database
+from booking.db.migrate import migrate
 
 # Monday 30 November 2026, 07:00 WIB / 08:00 WITA / 09:00 WIT.
 DEFAULT_NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)

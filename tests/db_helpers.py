@@ -10,9 +10,10 @@ from sqlalchemy import MetaData, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from booking.context import Domain
-from booking.db import create_database
-from booking.models import Appointment, AppointmentStatus, QuotaPool, Slot
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus, QuotaPool
+from booking.db.engine import create_database
+from booking.db.models import Appointment, Slot
 from tests.conftest import reset_postgres
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from booking.applicants import register_applicant, validate_nik
-from booking.context import Domain
-from booking.models import OfficeKind
-from booking.offices_file import OfficeSpec, QuotaSpec, ReleaseSpec, SessionSpec, load_offices
-from booking.release import release_slots
-from booking.views import ApplicantView
+from booking.admin.offices_file import OfficeSpec, QuotaSpec, ReleaseSpec, SessionSpec, load_offices
+from booking.calendar.release import release_slots
+from booking.core.context import Domain
+from booking.core.kinds import OfficeKind
+from booking.people.applicants import register_applicant, validate_nik
+from booking.people.views import ApplicantView
 
 WEEKDAYS = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
 
@@ -47,7 +47,7 @@ def office_spec(
 
 
 async def add_office(ctx: Domain, spec: OfficeSpec | None = None, *, release: bool = True) -> int:
-    from booking.offices import get_office_by_code
+    from booking.offices.lookup import get_office_by_code
 
     spec = spec or office_spec()
     await load_offices(ctx, [spec], actor="test")

@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 from sqlmodel import col, select
 
-from booking.appointments import book
-from booking.availability import sessions_of
-from booking.context import Domain
-from booking.models import Notification, ServiceType
-from booking.outbox import enqueue
-from booking.views import AppointmentView
+from booking.appointments.service import book
+from booking.appointments.views import AppointmentView
+from booking.calendar.availability import sessions_of
+from booking.core.context import Domain
+from booking.core.kinds import ServiceType
+from booking.db.models import Notification
+from booking.notify.outbox import enqueue
 from tests.factories import add_applicant, add_office, office_spec
 
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}

@@ -16,13 +16,13 @@ import sys
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from booking.appointments import book
-from booking.clock import FixedClock
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import create_database
-from booking.errors import SlotFull
-from booking.models import ServiceType
+from booking.appointments.service import book
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.errors import SlotFull
+from booking.core.kinds import ServiceType
+from booking.db.engine import create_database
 from tests.conftest import DEFAULT_NOW, TEST_NIK_SECRET
 
 

@@ -6,9 +6,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from booking.appointments import cancel
-from booking.checkin import check_in, close_out_day, mark_no_shows
-from booking.errors import (
+from booking.admin.checkin import check_in, close_out_day, mark_no_shows
+from booking.appointments.service import cancel
+from booking.core.errors import (
     AlreadyCheckedIn,
     AppointmentCancelled,
     NotActive,
@@ -19,8 +19,9 @@ from booking.errors import (
     UnknownBookingCode,
     WrongDay,
 )
+from booking.core.kinds import AppointmentStatus
+from booking.db.models import Appointment, AuditLog
 from booking.jobs import release_loop
-from booking.models import Appointment, AppointmentStatus, AuditLog
 from tests.admin_helpers import TUE, WED, book_on, rows, slot_ids, snapshot
 from tests.factories import add_office, office_spec
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from booking.models import AdminRole, Appointment, AppointmentStatus, Closure, Slot
-from booking.offices_file import SessionSpec
-from booking.schedule import to_utc
+from booking.admin.offices_file import SessionSpec
+from booking.calendar.schedule import to_utc
+from booking.core.kinds import AppointmentStatus
+from booking.db.models import AdminRole, Appointment, Closure, Slot
 from tests.admin_helpers import book_on, rows, slot_ids, snapshot
 from tests.conftest import TEST_NIK_SECRET
 from tests.factories import add_office, office_spec

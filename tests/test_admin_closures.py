@@ -2,11 +2,12 @@ from datetime import date
 
 import pytest
 
-from booking.applicants import set_language
-from booking.appointments import book, cancel, reschedule
-from booking.availability import day_availability
-from booking.closures import close_day, displaced_of, rebook_displaced, reopen_day
-from booking.errors import (
+from booking.admin.closures import close_day, displaced_of, rebook_displaced, reopen_day
+from booking.appointments.service import book, cancel, reschedule
+from booking.calendar.availability import day_availability
+from booking.calendar.release import release_slots
+from booking.calendar.views import DayStatus
+from booking.core.errors import (
     AlreadyBooked,
     AlreadyRebooked,
     AppointmentNotFound,
@@ -18,20 +19,15 @@ from booking.errors import (
     NotDisplaced,
     OfficeNotFound,
 )
-from booking.models import (
-    Appointment,
+from booking.core.kinds import (
     AppointmentStatus,
-    AuditLog,
-    Closure,
-    Notification,
     NotificationStatus,
     PriorityReason,
     QuotaPool,
     ServiceType,
-    Slot,
 )
-from booking.release import release_slots
-from booking.views import DayStatus
+from booking.db.models import Appointment, AuditLog, Closure, Notification, Slot
+from booking.people.applicants import set_language
 from tests.admin_helpers import (
     FRI,
     THU,

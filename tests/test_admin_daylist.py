@@ -4,13 +4,13 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from booking.appointments import cancel
-from booking.checkin import check_in
-from booking.closures import close_day
-from booking.daylist import CSV_HEADER, day_list, export_day_csv, safe_cell
-from booking.errors import OfficeNotFound
-from booking.models import AppointmentStatus, PriorityReason, ServiceType
-from booking.offices_file import SessionSpec
+from booking.admin.checkin import check_in
+from booking.admin.closures import close_day
+from booking.admin.daylist import CSV_HEADER, day_list, export_day_csv, safe_cell
+from booking.admin.offices_file import SessionSpec
+from booking.appointments.service import cancel
+from booking.core.errors import OfficeNotFound
+from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
 from tests.admin_helpers import TUE, WED, book_on
 from tests.factories import WEEKDAYS, add_office, make_nik, office_spec
 

@@ -2,8 +2,19 @@ from datetime import date, time
 
 import pytest
 
-from booking.admin_input import parse_date, parse_quota
-from booking.errors import (
+from booking.admin.input import parse_date, parse_quota
+from booking.admin.offices_file import SessionSpec
+from booking.admin.quotas import (
+    clear_quota_override,
+    quota_settings,
+    release_rule_for,
+    set_office_quota,
+    set_quota_override,
+    set_release_policy,
+    set_session_shares,
+)
+from booking.calendar.schedule import release_horizon
+from booking.core.errors import (
     DateInPast,
     InvalidDate,
     InvalidDateRange,
@@ -13,18 +24,7 @@ from booking.errors import (
     OfficeNotFound,
     QuotaBelowBooked,
 )
-from booking.models import AuditLog, QuotaOverride, Slot
-from booking.offices_file import SessionSpec
-from booking.quotas import (
-    clear_quota_override,
-    quota_settings,
-    release_rule_for,
-    set_office_quota,
-    set_quota_override,
-    set_release_policy,
-    set_session_shares,
-)
-from booking.schedule import release_horizon
+from booking.db.models import AuditLog, QuotaOverride, Slot
 from tests.admin_helpers import FRI, THU, TODAY, TUE, WED, book_on, rows, snapshot
 from tests.factories import WEEKDAYS, add_office, office_spec
 

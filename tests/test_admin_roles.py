@@ -1,8 +1,6 @@
 import pytest
 
-from booking.errors import AdminRoleNotFound, InvalidTelegramId, NotAuthorized, OfficeNotFound
-from booking.models import AdminRole, AuditLog
-from booking.roles import (
+from booking.admin.roles import (
     add_admin,
     is_admin,
     is_super,
@@ -12,6 +10,8 @@ from booking.roles import (
     require_office_admin,
     require_super,
 )
+from booking.core.errors import AdminRoleNotFound, InvalidTelegramId, NotAuthorized, OfficeNotFound
+from booking.db.models import AdminRole, AuditLog
 from tests.admin_helpers import rows, snapshot
 from tests.factories import add_office, office_spec
 

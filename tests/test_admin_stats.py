@@ -5,13 +5,14 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from booking.admin import audit_log
-from booking.announce import announce
-from booking.appointments import cancel
-from booking.charts import capacity_chart_png
-from booking.checkin import check_in, mark_no_shows
-from booking.closures import close_day
-from booking.errors import (
+from booking.admin.announcements import announce
+from booking.admin.audit import audit_log
+from booking.admin.checkin import check_in, mark_no_shows
+from booking.admin.closures import close_day
+from booking.admin.quotas import set_quota_override
+from booking.admin.stats import DayCapacity, capacity_series, stats
+from booking.appointments.service import cancel
+from booking.core.errors import (
     DateInPast,
     DayAlreadyClosed,
     InvalidDateRange,
@@ -19,9 +20,9 @@ from booking.errors import (
     OfficeNotFound,
     QuotaBelowBooked,
 )
-from booking.models import AuditLog, Notification, NotificationStatus
-from booking.quotas import set_quota_override
-from booking.stats import DayCapacity, capacity_series, stats
+from booking.core.kinds import NotificationStatus
+from booking.db.models import AuditLog, Notification
+from bot.charts import capacity_chart_png
 from tests.admin_helpers import FRI, THU, TODAY, TUE, WED, book_on, rows, snapshot
 from tests.factories import add_office, office_spec
 

@@ -11,13 +11,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from booking.appointments import book
-from booking.availability import bookable_dates, day_availability, nearest_open_dates, sessions_of
-from booking.models import Closure, ServiceType, Slot
-from booking.offices_file import SessionSpec
-from booking.quotas import set_daily_quota
-from booking.release import release_slots
-from booking.views import DayStatus
+from booking.admin.offices_file import SessionSpec
+from booking.admin.quotas import set_daily_quota
+from booking.appointments.service import book
+from booking.calendar.availability import (
+    bookable_dates,
+    day_availability,
+    nearest_open_dates,
+    sessions_of,
+)
+from booking.calendar.release import release_slots
+from booking.calendar.views import DayStatus
+from booking.core.kinds import ServiceType
+from booking.db.models import Closure, Slot
 from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
 
 MON, TUE, WED = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)

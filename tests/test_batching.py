@@ -11,10 +11,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, func, select
 
-from booking.appointments import book, cancel
-from booking.batching import RequestTx, WriteBatcher
-from booking.errors import AlreadyBooked, ApplicantNotFound, SlotFull
-from booking.models import Appointment, Notification, ServiceType, Slot
+from booking.appointments.service import book, cancel
+from booking.core.errors import AlreadyBooked, ApplicantNotFound, SlotFull
+from booking.core.kinds import ServiceType
+from booking.db.batching import RequestTx, WriteBatcher
+from booking.db.models import Appointment, Notification, Slot
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant
 from tests.test_concurrency import TUE, add_applicants, booked_rows, ten_seat_slot

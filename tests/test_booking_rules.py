@@ -13,8 +13,9 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
-from booking.applicants import get_applicant, register_applicant, validate_nik
-from booking.appointments import (
+from booking.admin.quotas import set_daily_quota
+from booking.appointments.codes import ALPHABET, CODE_LENGTH, new_booking_code, normalize_code
+from booking.appointments.service import (
     appointment_by_code,
     appointments_of,
     book,
@@ -22,9 +23,8 @@ from booking.appointments import (
     get_appointment,
     reschedule,
 )
-from booking.availability import sessions_of
-from booking.codes import ALPHABET, CODE_LENGTH, new_booking_code, normalize_code
-from booking.errors import (
+from booking.calendar.availability import sessions_of
+from booking.core.errors import (
     AlreadyBooked,
     ApplicantNotFound,
     AppointmentNotFound,
@@ -42,18 +42,9 @@ from booking.errors import (
     SlotNotFound,
     TooLateToChange,
 )
-from booking.models import (
-    Applicant,
-    Appointment,
-    AppointmentStatus,
-    AuditLog,
-    PriorityReason,
-    QuotaOverride,
-    QuotaPool,
-    ServiceType,
-    Slot,
-)
-from booking.quotas import set_daily_quota
+from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
+from booking.db.models import Applicant, Appointment, AuditLog, QuotaOverride, Slot
+from booking.people.applicants import get_applicant, register_applicant, validate_nik
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant, add_office, make_nik, office_spec
 

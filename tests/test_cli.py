@@ -21,19 +21,20 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from booking.applicants import register_applicant, validate_nik
-from booking.appointments import book
-from booking.availability import bookable_dates
-from booking.cli import SAMPLE_OFFICES, build_parser, main
-from booking.cli_admin import ADMIN_COMMANDS
-from booking.clock import FixedClock
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import create_database
-from booking.models import AuditLog, Office, ServiceType, Slot
-from booking.offices import get_office_by_code
-from booking.offices_file import read_offices_file
-from booking.schedule import national_holiday
+from booking.admin.offices_file import read_offices_file
+from booking.appointments.service import book
+from booking.calendar.availability import bookable_dates
+from booking.calendar.schedule import national_holiday
+from booking.cli.admin import ADMIN_COMMANDS
+from booking.cli.main import SAMPLE_OFFICES, build_parser, main
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.kinds import ServiceType
+from booking.db.engine import create_database
+from booking.db.models import AuditLog, Office, Slot
+from booking.offices.lookup import get_office_by_code
+from booking.people.applicants import register_applicant, validate_nik
 from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
 from tests.factories import make_nik
@@ -107,7 +108,7 @@ def all_commands() -> list[str]:
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``booking.cli.main`` in this process: (exit status, stdout, stderr)."""
+    """``booking.cli.main.main`` in this process: (exit status, stdout, stderr)."""
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse: --help, or a usage error

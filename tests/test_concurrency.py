@@ -12,11 +12,12 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from booking.applicants import register_applicant, validate_nik
-from booking.appointments import book, cancel, reschedule
-from booking.availability import sessions_of
-from booking.context import Domain
-from booking.errors import (
+from booking.admin.quotas import set_daily_quota
+from booking.appointments.service import book, cancel, reschedule
+from booking.appointments.views import AppointmentView
+from booking.calendar.availability import sessions_of
+from booking.core.context import Domain
+from booking.core.errors import (
     AlreadyBooked,
     NikTaken,
     NotActive,
@@ -25,10 +26,10 @@ from booking.errors import (
     SameSlot,
     SlotFull,
 )
-from booking.models import Applicant, Appointment, AppointmentStatus, ServiceType, Slot
-from booking.nik import mask_nik, nik_hash, parse_nik
-from booking.quotas import set_daily_quota
-from booking.views import AppointmentView
+from booking.core.kinds import AppointmentStatus, ServiceType
+from booking.db.models import Applicant, Appointment, Slot
+from booking.people.applicants import register_applicant, validate_nik
+from booking.people.nik import mask_nik, nik_hash, parse_nik
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
 

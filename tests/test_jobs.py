@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import func, select
 
+from booking.db.models import Slot
 from booking.jobs import next_release_moment, release_loop
-from booking.models import Slot
 from tests.factories import add_office, office_spec
 
 

@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from booking.applicants import register_applicant, today_for_nik, validate_nik
-from booking.appointments import book, cancel, reschedule
-from booking.availability import sessions_of
-from booking.clock import FixedClock
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import create_database
-from booking.errors import InvalidNik, NikReason, NikTaken
-from booking.models import Applicant, ServiceType
-from booking.nik import Sex, age_on, mask_nik, nik_hash, parse_nik
+from booking.appointments.service import book, cancel, reschedule
+from booking.calendar.availability import sessions_of
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.errors import InvalidNik, NikReason, NikTaken
+from booking.core.kinds import ServiceType
+from booking.db.engine import create_database
+from booking.db.models import Applicant
+from booking.people.applicants import register_applicant, today_for_nik, validate_nik
+from booking.people.nik import Sex, age_on, mask_nik, nik_hash, parse_nik
 from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
 from tests.factories import add_office, make_nik

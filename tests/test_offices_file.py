@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from booking.cli import SAMPLE_OFFICES, main
-from booking.offices import list_offices, office_sessions
-from booking.offices_file import OfficesFileError, load_offices, parse_offices, read_offices_file
+from booking.admin.offices_file import (
+    OfficesFileError,
+    load_offices,
+    parse_offices,
+    read_offices_file,
+)
+from booking.cli.main import SAMPLE_OFFICES, main
+from booking.offices.lookup import list_offices, office_sessions
 from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
 

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from booking.appointments import cancel, reschedule
-from booking.availability import sessions_of
-from booking.models import Applicant, Appointment, AppointmentStatus, NotificationStatus
-from booking.outbox import (
+from booking.appointments.service import cancel, reschedule
+from booking.calendar.availability import sessions_of
+from booking.core.kinds import AppointmentStatus, NotificationStatus
+from booking.db.models import Applicant, Appointment
+from booking.notify.outbox import (
     REMINDER_DAY_BEFORE,
     REMINDER_SOON,
     RetryPolicy,

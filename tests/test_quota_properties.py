@@ -19,16 +19,17 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlmodel import col, func, select
 
-from booking.appointments import appointments_of, book, cancel, reschedule
-from booking.availability import sessions_of
-from booking.clock import FixedClock
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import create_database
-from booking.errors import BookingError
-from booking.models import ACTIVE_STATUSES, Appointment, PriorityReason, ServiceType
-from booking.offices_file import SessionSpec
-from booking.quotas import set_daily_quota
+from booking.admin.offices_file import SessionSpec
+from booking.admin.quotas import set_daily_quota
+from booking.appointments.service import appointments_of, book, cancel, reschedule
+from booking.calendar.availability import sessions_of
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.errors import BookingError
+from booking.core.kinds import ACTIVE_STATUSES, PriorityReason, ServiceType
+from booking.db.engine import create_database
+from booking.db.models import Appointment
 from tests.conftest import DEFAULT_NOW, TEST_NIK_SECRET
 from tests.db_helpers import fresh_database, slot_problems
 from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec

@@ -1,4 +1,4 @@
-"""Pure calendar rules of ``booking.schedule``: no database."""
+"""Pure calendar rules of ``booking.calendar.schedule``: no database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from booking.schedule import (
+from booking.calendar.schedule import (
     local_now,
     national_holiday,
     next_release,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from booking.schedule import RULE_EPOCH, parse_rule, release_horizon, runs_on
+from booking.calendar.schedule import RULE_EPOCH, parse_rule, release_horizon, runs_on
 
 
 def walked_horizon(rule_text: str, window: int, now_local: datetime) -> date | None:

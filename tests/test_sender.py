@@ -13,10 +13,11 @@ from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from booking.context import Domain
-from booking.db import create_database
-from booking.models import Applicant, NotificationStatus
-from booking.outbox import RetryPolicy, claim_due, failed_count
+from booking.core.context import Domain
+from booking.core.kinds import NotificationStatus
+from booking.db.engine import create_database
+from booking.db.models import Applicant
+from booking.notify.outbox import RetryPolicy, claim_due, failed_count
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from bot.notices import Notices
@@ -292,7 +293,7 @@ async def test_stop_gives_back_the_rows_not_yet_sent(ctx, api, bot):
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_an_unknown_template_is_retried_then_failed(ctx, api, bot, clock):
     now = ctx.now()
-    from booking.outbox import enqueue
+    from booking.notify.outbox import enqueue
 
     async with ctx.db.writer() as session:
         await enqueue(session, recipient=5, kind="x", template="no-such-template",
@@ -326,7 +327,7 @@ async def test_setup_sender_runs_with_the_dispatcher(ctx, api, bot, tmp_path):
 
 
 def test_notices_render_announcement_and_closure_in_both_languages():
-    from booking.outbox import ClaimedNotification
+    from booking.notify.outbox import ClaimedNotification
 
     def claimed(template, args, language):
         return ClaimedNotification(1, 7, "k", template, args, language, utc(2026, 1, 1),

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from pydantic import SecretStr
 
-from booking.models import NotificationStatus
+from booking.core.kinds import NotificationStatus
 from bot.config import BotSettings
 from bot.i18n import build_i18n
 from bot.notices import DAY_BEFORE, Notices
@@ -76,7 +76,7 @@ def test_reminder_texts_are_indonesian_with_the_bots_catalogs():
 async def test_a_closure_notice_arrives_with_the_new_date_button(ctx, api, tmp_path):
     from datetime import date
 
-    from booking.closures import close_day
+    from booking.admin.closures import close_day
     from bot.callbacks import Appt
     from bot.sender import NotificationSender, SenderConfig, build_notices
     from tests.outbox_helpers import book_on, office_in

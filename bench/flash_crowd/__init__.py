@@ -46,7 +46,7 @@ from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from bench.recording import BOT_ID, TOKEN, RecordingSession
 
 if TYPE_CHECKING:
-    from booking.context import Domain
+    from booking.core.context import Domain
 
 TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_RSS_RATIO = 2.0
@@ -197,9 +197,9 @@ def make_nik(i: int) -> str:
 async def register_crowd(domain: Domain, first_user_id: int, count: int) -> None:
     """``count`` applicants with Telegram ids from ``first_user_id``, registered in one
     transaction (setting up is not what is measured)."""
-    from booking.applicants import validate_nik
-    from booking.models import Applicant
-    from booking.nik import mask_nik, nik_hash
+    from booking.db.models import Applicant
+    from booking.people.applicants import validate_nik
+    from booking.people.nik import mask_nik, nik_hash
 
     now = domain.now()
     async with domain.db.writer() as session:
@@ -225,11 +225,17 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
     from pydantic import SecretStr
     from sqlmodel import col, func, select
 
-    from booking.factory import build_domain
-    from booking.migrate import migrate
-    from booking.models import Appointment, Slot
-    from booking.offices_file import OfficeSpec, QuotaSpec, ReleaseSpec, SessionSpec, load_offices
-    from booking.release import release_slots
+    from booking.admin.offices_file import (
+        OfficeSpec,
+        QuotaSpec,
+        ReleaseSpec,
+        SessionSpec,
+        load_offices,
+    )
+    from booking.calendar.release import release_slots
+    from booking.db.factory import build_domain
+    from booking.db.migrate import migrate
+    from booking.db.models import Appointment, Slot
     from bot import callbacks as cb
     from bot import states
     from bot.config import BotSettings

@@ -9,17 +9,16 @@ from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from booking.appointments import (
+from booking.admin.closures import displaced_of, rebook_displaced
+from booking.appointments.service import (
     appointments_of,
     cancel,
     get_appointment,
     reschedule,
 )
-from booking.availability import session_by_id
-from booking.closures import displaced_of, rebook_displaced
-from booking.content import Content
-from booking.context import Domain
-from booking.errors import (
+from booking.calendar.availability import session_by_id
+from booking.core.context import Domain
+from booking.core.errors import (
     BookingError,
     DayClosed,
     NotActive,
@@ -27,6 +26,7 @@ from booking.errors import (
     SessionStarted,
     SlotFull,
 )
+from booking.offices.content import Content
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states

@@ -15,19 +15,25 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from booking.applicants import register_applicant, set_phone, validate_nik
-from booking.appointments import (
+from booking.admin.closures import displaced_of
+from booking.appointments.service import (
     appointments_of,
     book,
     check_priority,
     check_reschedulable,
     get_appointment,
 )
-from booking.availability import day_availability, nearest_open_dates, session_by_id, sessions_of
-from booking.closures import displaced_of
-from booking.content import Content
-from booking.context import Domain
-from booking.errors import (
+from booking.appointments.views import AppointmentView
+from booking.calendar.availability import (
+    day_availability,
+    nearest_open_dates,
+    session_by_id,
+    sessions_of,
+)
+from booking.calendar.schedule import local_now
+from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
+from booking.core.context import Domain
+from booking.core.errors import (
     AlreadyBooked,
     ApplicantNotFound,
     AppointmentNotFound,
@@ -40,16 +46,11 @@ from booking.errors import (
     SessionStarted,
     SlotFull,
 )
-from booking.models import PriorityReason, ServiceType
-from booking.offices import get_office, list_offices, list_provinces
-from booking.schedule import local_now
-from booking.views import (
-    ApplicantView,
-    AppointmentView,
-    DayAvailability,
-    DayStatus,
-    SessionAvailability,
-)
+from booking.core.kinds import PriorityReason, ServiceType
+from booking.offices.content import Content
+from booking.offices.lookup import get_office, list_offices, list_provinces
+from booking.people.applicants import register_applicant, set_phone, validate_nik
+from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from booking.content import Content
+from booking.offices.content import Content
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show

@@ -12,11 +12,11 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
 
-from booking.content import Content
-from booking.context import Domain
-from booking.errors import NotFound
-from booking.offices import get_office, list_provinces, office_sessions
-from booking.schedule import zone_abbrev
+from booking.calendar.schedule import zone_abbrev
+from booking.core.context import Domain
+from booking.core.errors import NotFound
+from booking.offices.content import Content
+from booking.offices.lookup import get_office, list_provinces, office_sessions
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot.handlers.booking import province_offices

@@ -9,9 +9,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from booking.applicants import set_language
-from booking.context import Domain
-from booking.views import ApplicantView
+from booking.core.context import Domain
+from booking.people.applicants import set_language
+from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import states
 from bot.handlers.common import Event, RouterSpec, show, show_main_menu

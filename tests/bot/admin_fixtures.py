@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from booking.admin import add_admin, audit_log
-from booking.config import BookingSettings
-from booking.context import Domain
+from booking.admin.audit import audit_log
+from booking.admin.roles import add_admin
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
 from bot.config import BotSettings
 from tests.bot.conftest import make_bot_settings
 from tests.bot.flows import switch_language

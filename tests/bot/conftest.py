@@ -14,13 +14,13 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import InlineKeyboardMarkup
 from pydantic import SecretStr
 
-from booking.appointments import book
-from booking.availability import sessions_of
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.models import ServiceType
-from booking.offices_file import SessionSpec
-from booking.views import AppointmentView
+from booking.admin.offices_file import SessionSpec
+from booking.appointments.service import book
+from booking.appointments.views import AppointmentView
+from booking.calendar.availability import sessions_of
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.kinds import ServiceType
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
 from tests.bot.recording import TOKEN, Chat_, RecordingSession

@@ -13,8 +13,9 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import Chat, Message, Update
 
-from booking.admin import closed_days, is_admin, list_admins, offices_of_admin
-from booking.context import Domain
+from booking.admin.closures import closed_days
+from booking.admin.roles import is_admin, list_admins, offices_of_admin
+from booking.core.context import Domain
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     ADMIN_B,
@@ -286,7 +287,8 @@ async def test_a_closure_confirmation_cannot_be_replayed_for_another_office(
 async def test_typed_input_after_losing_the_role_changes_nothing(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
-    from booking.admin import quota_settings, remove_admin
+    from booking.admin.quotas import quota_settings
+    from booking.admin.roles import remove_admin
 
     chat = await admin_chat(ADMIN_A)
     await chat.send("/admin")

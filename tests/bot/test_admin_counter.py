@@ -12,11 +12,12 @@ from typing import Any
 
 from aiogram.methods import SendPhoto
 
-from booking.admin import audit_log, check_in
-from booking.appointments import cancel, get_appointment
-from booking.clock import FixedClock
-from booking.context import Domain
-from booking.models import AppointmentStatus
+from booking.admin.audit import audit_log
+from booking.admin.checkin import check_in
+from booking.appointments.service import cancel, get_appointment
+from booking.core.clock import FixedClock
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     ADMIN_B,

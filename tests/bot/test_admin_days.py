@@ -14,13 +14,14 @@ from typing import Any
 from aiogram.methods import SendDocument
 from sqlmodel import select
 
-from booking.admin import audit_log, close_day, closed_days, set_office_quota
-from booking.announce import ANNOUNCEMENT_TEMPLATE
-from booking.appointments import appointments_of
-from booking.closures import CLOSURE_TEMPLATE
-from booking.context import Domain
-from booking.daylist import CSV_HEADER
-from booking.models import Notification
+from booking.admin.announcements import ANNOUNCEMENT_TEMPLATE
+from booking.admin.audit import audit_log
+from booking.admin.closures import CLOSURE_TEMPLATE, close_day, closed_days
+from booking.admin.daylist import CSV_HEADER
+from booking.admin.quotas import set_office_quota
+from booking.appointments.service import appointments_of
+from booking.core.context import Domain
+from booking.db.models import Notification
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     STALE,

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from booking.admin import audit_log, quota_settings
-from booking.context import Domain
-from booking.quotas import QuotaOverrideView
+from booking.admin.audit import audit_log
+from booking.admin.quotas import QuotaOverrideView, quota_settings
+from booking.core.context import Domain
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     TOMORROW,

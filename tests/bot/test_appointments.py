@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from aiogram.methods import SendDocument, SendPhoto
 
-from booking.appointments import appointments_of, get_appointment
-from booking.closures import close_day
-from booking.context import Domain
-from booking.models import AppointmentStatus
-from booking.outbox import claim_due
+from booking.admin.closures import close_day
+from booking.appointments.service import appointments_of, get_appointment
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus
+from booking.notify.outbox import claim_due
 from bot.config import BotSettings
 from bot.sender import build_notices
 from tests.bot.conftest import SQLITE_ONLY, booked

@@ -19,8 +19,8 @@ from aiogram import Bot
 from aiogram.methods import SendDocument, SendPhoto
 
 from bench.recording import TOKEN, RecordingSession
-from booking.models import AppointmentStatus, QuotaPool, ServiceType
-from booking.views import AppointmentView
+from booking.appointments.views import AppointmentView
+from booking.core.kinds import AppointmentStatus, QuotaPool, ServiceType
 from bot.attachments import BookingFiles, Renderer, appointment_ics, qr_png, render
 from bot.files import FileSender
 

@@ -18,12 +18,12 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto
 from aiogram.types import Chat, Message, Update
 
-from booking.appointments import appointments_of, book, cancel, get_appointment
-from booking.clock import FixedClock
-from booking.closures import close_day
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.models import AppointmentStatus, ServiceType
+from booking.admin.closures import close_day
+from booking.appointments.service import appointments_of, book, cancel, get_appointment
+from booking.core.clock import FixedClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus, ServiceType
 from bot.factory import build_dispatcher
 from tests.bot.conftest import SQLITE_ONLY, booked, make_bot_settings, slot_on
 from tests.bot.flows import (

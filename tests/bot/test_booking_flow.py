@@ -10,10 +10,10 @@ import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 from aiogram.types import ReplyKeyboardMarkup
 
-from booking.applicants import get_applicant
-from booking.appointments import appointments_of
-from booking.context import Domain
-from booking.models import AppointmentStatus, PriorityReason, QuotaPool
+from booking.appointments.service import appointments_of
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool
+from booking.people.applicants import get_applicant
 from tests.bot.conftest import SQLITE_ONLY, booked
 from tests.bot.flows import book_new, choose_language, reach_session, switch_language
 from tests.bot.recording import Chat_, file_bytes

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 
-from booking.config import BookingSettings
-from booking.context import Domain
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
 from bot.factory import build_dispatcher, build_isolation, build_storage
 from tests.bot.conftest import SQLITE_ONLY, make_bot_settings
 

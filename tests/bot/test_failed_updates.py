@@ -11,7 +11,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
-from booking.context import Domain
+from booking.core.context import Domain
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
 from tests.bot.conftest import SQLITE_ONLY

@@ -12,10 +12,10 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendPhoto
 
-from booking.appointments import appointments_of
-from booking.availability import session_by_id
-from booking.context import Domain
-from booking.errors import NotFound
+from booking.appointments.service import appointments_of
+from booking.calendar.availability import session_by_id
+from booking.core.context import Domain
+from booking.core.errors import NotFound
 from bot import nearest_dates as nearest_module
 from bot import sold_out as sold_out_module
 from bot.handlers import booking as booking_handlers

@@ -9,10 +9,10 @@ import yaml
 from aiogram import Bot
 from aiogram.methods import SendLocation
 
-from booking.config import BookingSettings
-from booking.content import DEFAULT_CONTENT_FILE
-from booking.context import Domain
-from booking.offices import get_office
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.offices.content import DEFAULT_CONTENT_FILE
+from booking.offices.lookup import get_office
 from bot.factory import build_dispatcher
 from tests.bot.conftest import SQLITE_ONLY, make_bot_settings
 from tests.bot.flows import choose_language

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from booking.appointments import book
-from booking.clock import FixedClock
-from booking.closures import close_day
-from booking.context import Domain
-from booking.models import ServiceType
+from booking.admin.closures import close_day
+from booking.appointments.service import book
+from booking.core.clock import FixedClock
+from booking.core.context import Domain
+from booking.core.kinds import ServiceType
 from tests.bot.conftest import SQLITE_ONLY, slot_on
 from tests.bot.flows import choose_language, reach_calendar
 from tests.bot.recording import Chat_

@@ -11,8 +11,8 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import DeleteMessage
 
-from booking.appointments import appointments_of
-from booking.context import Domain
+from booking.appointments.service import appointments_of
+from booking.core.context import Domain
 from tests.bot.conftest import SQLITE_ONLY
 from tests.bot.flows import choose_language, reach_session
 from tests.bot.recording import Chat_, RecordingSession, file_bytes

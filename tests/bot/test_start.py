@@ -12,8 +12,8 @@ from aiogram import Bot
 from aiogram.methods import SendMessage, SetMyCommands
 from aiogram.types import ReplyKeyboardRemove
 
-from booking.applicants import get_applicant, set_language
-from booking.context import Domain
+from booking.core.context import Domain
+from booking.people.applicants import get_applicant, set_language
 from bot import middlewares
 from bot.factory import set_commands
 from tests.bot.conftest import SQLITE_ONLY

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from booking.clock import FixedClock
-from booking.context import Domain
+from booking.core.clock import FixedClock
+from booking.core.context import Domain
 from bot.app import BotApp, close_app, create_app, poll
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator

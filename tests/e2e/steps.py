@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from booking.appointments import appointments_of
-from booking.availability import sessions_of
-from booking.context import Domain
-from booking.models import ServiceType
+from booking.appointments.service import appointments_of
+from booking.calendar.availability import sessions_of
+from booking.core.context import Domain
+from booking.core.kinds import ServiceType
 from bot import callbacks as cb
 from bot.emulator import ApiCall
 from tests.e2e.driver import Chat, has_button, keyboard_buttons, method_is

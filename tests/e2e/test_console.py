@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from booking.context import Domain
-from booking.offices import list_offices
+from booking.core.context import Domain
+from booking.offices.lookup import list_offices
 from bot.config import BotSettings
 from bot.console import (
     SAMPLE_PHONE,

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from booking.appointments import appointments_of
-from booking.context import Domain
-from booking.models import AppointmentStatus
+from booking.appointments.service import appointments_of
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus
 from bot import callbacks as cb
 from bot.app import BotApp
 from bot.emulator import BotApiEmulator

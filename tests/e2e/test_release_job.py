@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from booking.clock import FixedClock
-from booking.context import Domain
-from booking.models import Slot
+from booking.core.clock import FixedClock
+from booking.core.context import Domain
+from booking.db.models import Slot
 from bot.config import BotSettings
 from tests.factories import add_office, office_spec
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from booking.clock import FixedClock
-from booking.context import Domain
+from booking.core.clock import FixedClock
+from booking.core.context import Domain
 from bot.app import BotApp
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator

@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
-from booking.db import create_database
-from booking.migrate import pending_migrations
+from booking.db.engine import create_database
+from booking.db.migrate import pending_migrations
 from bot.app import close_app, create_app
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator

@@ -24,10 +24,10 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from booking.clock import SystemClock
-from booking.config import BookingSettings
-from booking.context import Domain
-from booking.db import create_database
+from booking.core.clock import SystemClock
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.db.engine import create_database
 from bot.emulator import BotApiEmulator
 from tests.conftest import TEST_NIK_SECRET, need_postgres, reset_postgres
 

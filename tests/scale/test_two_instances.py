@@ -16,13 +16,14 @@ from redis.asyncio import Redis
 from sqlmodel import col, func, select
 
 from bench.flash_crowd import register_crowd
-from booking.appointments import appointments_of
-from booking.availability import sessions_of
-from booking.context import Domain
-from booking.models import Appointment, Notification, NotificationStatus, ServiceType, Slot
-from booking.offices_file import SessionSpec
-from booking.outbox import enqueue
-from booking.schedule import local_now
+from booking.admin.offices_file import SessionSpec
+from booking.appointments.service import appointments_of
+from booking.calendar.availability import sessions_of
+from booking.calendar.schedule import local_now
+from booking.core.context import Domain
+from booking.core.kinds import NotificationStatus, ServiceType
+from booking.db.models import Appointment, Notification, Slot
+from booking.notify.outbox import enqueue
 from bot import callbacks as cb
 from tests.e2e.driver import Chat, has_button, method_is, text_of
 from tests.e2e.steps import NAME, NIK, asks_for_contact, choose_day

@@ -13,10 +13,10 @@ from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, User
 
-from booking.admin import is_admin, is_super, require_office_admin
-from booking.context import Domain
-from booking.errors import NotAuthorized, OfficeNotFound
-from booking.models import Office
+from booking.admin.roles import is_admin, is_super, require_office_admin
+from booking.core.context import Domain
+from booking.core.errors import NotAuthorized, OfficeNotFound
+from booking.db.models import Office
 from bot.config import BotSettings
 from bot.handlers.admin.states import ADMIN_OFFICE
 

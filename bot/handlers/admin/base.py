@@ -16,11 +16,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
-from booking.admin import telegram_actor
-from booking.content import Content
-from booking.context import Domain
-from booking.models import Office
-from booking.schedule import local_now
+from booking.admin.input import telegram_actor
+from booking.calendar.schedule import local_now
+from booking.core.context import Domain
+from booking.db.models import Office
+from booking.offices.content import Content
 from bot.config import BotSettings
 from bot.handlers.admin.states import ADMIN_OFFICE
 from bot.handlers.common import RouterSpec

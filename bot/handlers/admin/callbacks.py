@@ -1,7 +1,7 @@
 """Callback data of the admin buttons: short prefixes, small ids, validated ranges.
 
 Every admin button carries the office it acts on. That id is never trusted: each
-handler asks ``booking.roles.require_office_admin`` with the tapping user's id.
+handler asks ``booking.admin.roles.require_office_admin`` with the tapping user's id.
 """
 
 from __future__ import annotations

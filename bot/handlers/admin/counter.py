@@ -9,11 +9,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from booking.admin import check_in, day_list, mark_no_shows, offices_of_admin
-from booking.content import Content
-from booking.context import Domain
-from booking.errors import BookingError, SlotNotFound
-from booking.models import AppointmentStatus, Office
+from booking.admin.checkin import check_in, mark_no_shows
+from booking.admin.daylist import day_list
+from booking.admin.roles import offices_of_admin
+from booking.core.context import Domain
+from booking.core.errors import BookingError, SlotNotFound
+from booking.core.kinds import AppointmentStatus
+from booking.db.models import Office
+from booking.offices.content import Content
 from bot.config import BotSettings
 from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb

@@ -11,21 +11,14 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from booking.admin import (
-    announce,
-    close_day,
-    closed_days,
-    day_list,
-    export_day_csv,
-    parse_date,
-    reopen_day,
-)
-from booking.admin_input import check_not_past, check_text
-from booking.closures import MAX_REASON
-from booking.content import Content
-from booking.context import Domain
-from booking.errors import BookingError, DayAlreadyClosed
-from booking.models import Office
+from booking.admin.announcements import announce
+from booking.admin.closures import MAX_REASON, close_day, closed_days, reopen_day
+from booking.admin.daylist import day_list, export_day_csv
+from booking.admin.input import check_not_past, check_text, parse_date
+from booking.core.context import Domain
+from booking.core.errors import BookingError, DayAlreadyClosed
+from booking.db.models import Office
+from booking.offices.content import Content
 from bot.config import BotSettings
 from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb

@@ -1,13 +1,13 @@
 """Reading what an admin types: date ranges, a quota for dates, session shares, a
-release time. Bad input raises the typed errors of ``booking.errors``."""
+release time. Bad input raises the typed errors of ``booking.core.errors``."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, time
 
-from booking.admin import parse_date, parse_quota
-from booking.errors import InvalidDateRange, InvalidReleasePolicy, InvalidShares
+from booking.admin.input import parse_date, parse_quota
+from booking.core.errors import InvalidDateRange, InvalidReleasePolicy, InvalidShares
 
 # "2026-12-01 2026-12-05", "2026-12-01..2026-12-05", "2026-12-01 – 2026-12-05"
 _RANGE_SEPARATOR = re.compile(r"\s*(?:\.\.|–|—|\s)\s*")

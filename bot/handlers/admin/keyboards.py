@@ -9,8 +9,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from booking.admin import AdminRoleView, ClosedDay, DayList, SessionLine
-from booking.models import Office
+from booking.admin.closures import ClosedDay
+from booking.admin.daylist import DayList, SessionLine
+from booking.admin.roles import AdminRoleView
+from booking.db.models import Office
 from bot.callbacks import CallbackData
 from bot.handlers.admin import callbacks as acb
 from bot.texts import time_range

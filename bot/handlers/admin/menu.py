@@ -10,12 +10,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
-from booking.admin import add_admin, list_admins, offices_of_admin, remove_admin
-from booking.content import Content
-from booking.context import Domain
-from booking.errors import BookingError, OfficeNotFound
-from booking.models import Office
-from booking.offices import get_office_by_code
+from booking.admin.roles import add_admin, list_admins, offices_of_admin, remove_admin
+from booking.core.context import Domain
+from booking.core.errors import BookingError, OfficeNotFound
+from booking.db.models import Office
+from booking.offices.content import Content
+from booking.offices.lookup import get_office_by_code
 from bot import states
 from bot.config import BotSettings
 from bot.handlers.admin import callbacks as acb

@@ -6,9 +6,9 @@ from __future__ import annotations
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from booking.admin import (
+from booking.admin.input import parse_quota
+from booking.admin.quotas import (
     clear_quota_override,
-    parse_quota,
     quota_settings,
     release_rule_for,
     set_office_quota,
@@ -16,8 +16,8 @@ from booking.admin import (
     set_release_policy,
     set_session_shares,
 )
-from booking.errors import BookingError
-from booking.models import Office
+from booking.core.errors import BookingError
+from booking.db.models import Office
 from bot.handlers.admin import keyboards as kb
 from bot.handlers.admin.base import Env, Event, screen, typed
 from bot.handlers.admin.inputs import (

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
-from booking.admin import audit_log, capacity_series, stats
-from booking.charts import capacity_chart_png
-from booking.errors import BookingError
-from booking.models import Office
+from booking.admin.audit import audit_log
+from booking.admin.stats import capacity_series, stats
+from booking.core.errors import BookingError
+from booking.db.models import Office
+from bot.charts import capacity_chart_png
 from bot.handlers.admin import keyboards as kb
 from bot.handlers.admin.base import Env, Event, screen, typed
 from bot.handlers.admin.inputs import InvalidDateRangeText, parse_range

@@ -13,17 +13,12 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from booking.admin import (
-    AuditEntry,
-    DayList,
-    DayListEntry,
-    OfficeStats,
-    QuotaSettings,
-    SessionLine,
-)
-from booking.admin_input import MAX_RANGE_DAYS
-from booking.content import Content
-from booking.errors import (
+from booking.admin.audit import AuditEntry
+from booking.admin.daylist import DayList, DayListEntry, SessionLine
+from booking.admin.quotas import QuotaSettings
+from booking.admin.stats import OfficeStats
+from booking.calendar.schedule import zone, zone_abbrev
+from booking.core.errors import (
     AdminRoleNotFound,
     AlreadyCheckedIn,
     AppointmentCancelled,
@@ -46,9 +41,10 @@ from booking.errors import (
     UnknownBookingCode,
     WrongDay,
 )
-from booking.models import AppointmentStatus, Office
-from booking.quotas import MAX_QUOTA, MAX_SHARE, MAX_WINDOW_DAYS
-from booking.schedule import zone, zone_abbrev
+from booking.core.kinds import AppointmentStatus
+from booking.core.limits import MAX_QUOTA, MAX_RANGE_DAYS, MAX_SHARE, MAX_WINDOW_DAYS
+from booking.db.models import Office
+from booking.offices.content import Content
 from bot.texts import clip, priority_name, service_name, status_name, time_range
 
 

@@ -1,0 +1,270 @@
+"""At the counter: checking applicants in, and closing out sessions that are over.
+
+A check-in gives the next queue number of the appointment's session. The slot
+row is locked first (PostgreSQL ``FOR UPDATE``; SQLite write transactions are
+serialized by ``BEGIN IMMEDIATE``), and a unique index on
+``(slot_id, queue_number)`` backs it up, so two people never share a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from booking.admin.audit import record
+from booking.appointments.codes import normalize_code
+from booking.appointments.service import _retrying, _view
+from booking.appointments.views import AppointmentView
+from booking.calendar.schedule import local_now
+from booking.core.context import Domain
+from booking.core.errors import (
+    AlreadyCheckedIn,
+    AppointmentCancelled,
+    NotActive,
+    OtherOfficeCode,
+    SessionNotEnded,
+    SlotNotFound,
+    UnknownBookingCode,
+    WrongDay,
+)
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus
+from booking.db.engine import with_retries
+from booking.db.models import Applicant, Appointment, Office, Slot
+from booking.offices.lookup import office_by_id
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    queue_number: int
+    full_name: str
+    nik_masked: str
+    appointment: AppointmentView
+
+
+async def _lock_slot(session: AsyncSession, slot_id: int) -> Slot:
+    return (await session.exec(select(Slot).where(Slot.id == slot_id).with_for_update())).one()
+
+
+async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> CheckInResult:
+    """Check in the holder of booking ``code`` at ``office_id`` today.
+
+    Distinct errors: ``UnknownBookingCode`` (not a code, or no such appointment),
+    ``OtherOfficeCode``, ``AppointmentCancelled``, ``AlreadyCheckedIn`` (with the
+    number given before), ``NotActive`` (marked no-show), ``WrongDay``.
+    """
+    typed = (code or "").strip()[:32]
+    normalized = normalize_code(typed)
+    if normalized is None:
+        raise UnknownBookingCode(typed)
+
+    async def tx() -> CheckInResult:
+        now = ctx.now()
+        async with ctx.db.writer() as session:
+            office = await office_by_id(session, office_id)
+            appt = (
+                await session.exec(select(Appointment).where(Appointment.code == normalized))
+            ).first()
+            if appt is None:
+                raise UnknownBookingCode(normalized)
+            assert appt.id is not None
+            if appt.office_id != office_id:
+                other = await session.get(Office, appt.office_id)
+                assert other is not None
+                raise OtherOfficeCode(normalized, other.code)
+            # Lock the session, then read the appointment again: a concurrent
+            # check-in of the same code has committed by now.
+            slot = await _lock_slot(session, appt.slot_id)
+            await session.refresh(appt)
+            status = AppointmentStatus(appt.status)
+            if status is AppointmentStatus.CANCELLED:
+                raise AppointmentCancelled(normalized, appt.cancel_reason)
+            if status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED):
+                assert appt.queue_number is not None
+                raise AlreadyCheckedIn(normalized, appt.queue_number)
+            if status is not AppointmentStatus.BOOKED:
+                raise NotActive(appt.id, status.value)
+            today = local_now(now, office.timezone).date()
+            if slot.day != today:
+                raise WrongDay(normalized, slot.day, today)
+            last = (
+                await session.exec(
+                    select(func.max(Appointment.queue_number)).where(
+                        Appointment.slot_id == appt.slot_id
+                    )
+                )
+            ).one()
+            number = (last or 0) + 1
+            result = await session.exec(
+                update(Appointment)
+                .where(
+                    col(Appointment.id) == appt.id,
+                    col(Appointment.status) == AppointmentStatus.BOOKED.value,
+                )
+                .values(
+                    status=AppointmentStatus.CHECKED_IN.value,
+                    queue_number=number,
+                    checked_in_at=now,
+                    updated_at=now,
+                )
+            )
+            if result.rowcount != 1:
+                raise AssertionError("appointment changed under a row lock")
+            await session.refresh(appt)
+            applicant = await session.get(Applicant, appt.applicant_id)
+            assert applicant is not None
+            record(
+                session,
+                now,
+                actor=actor,
+                office_id=office_id,
+                action="check_in",
+                before={"code": normalized, "status": status.value},
+                after={
+                    "code": normalized,
+                    "status": AppointmentStatus.CHECKED_IN.value,
+                    "queue_number": number,
+                },
+            )
+            view = await _view(session, appt)
+            await session.commit()
+            return CheckInResult(number, applicant.full_name, applicant.nik_masked, view)
+
+    return await _retrying(tx)
+
+
+@dataclass(frozen=True)
+class NoShowResult:
+    marked: int  # appointments marked no-show
+    slot_ids: list[int]  # the ended sessions looked at
+
+
+async def mark_no_shows(
+    ctx: Domain,
+    office_id: int,
+    *,
+    slot_id: int | None = None,
+    day: date | None = None,
+    actor: str,
+) -> NoShowResult:
+    """Mark every still-booked appointment of an ended session as ``no_show``.
+
+    Give ``slot_id`` for one session, or ``day`` for every session of that date
+    that has ended. Refuses (``SessionNotEnded``) when the session, or every
+    session of the date, is not over yet.
+    """
+    if (slot_id is None) == (day is None):
+        raise ValueError("give exactly one of slot_id and day")
+
+    async def tx() -> NoShowResult:
+        now = ctx.now()
+        async with ctx.db.writer() as session:
+            await office_by_id(session, office_id)
+            if slot_id is not None:
+                slot = await session.get(Slot, slot_id)
+                if slot is None or slot.office_id != office_id:
+                    raise SlotNotFound(slot_id)
+                if slot.end_utc > now:
+                    raise SessionNotEnded(slot_id, slot.day)
+                ended = [slot_id]
+            else:
+                slots = list(
+                    await session.exec(
+                        select(Slot).where(Slot.office_id == office_id, Slot.day == day)
+                    )
+                )
+                ended = [s.id for s in slots if s.id is not None and s.end_utc <= now]
+                if not ended:
+                    raise SessionNotEnded(None, day)
+            result = await session.exec(
+                update(Appointment)
+                .where(
+                    col(Appointment.slot_id).in_(ended),
+                    col(Appointment.status) == AppointmentStatus.BOOKED.value,
+                )
+                .values(status=AppointmentStatus.NO_SHOW.value, updated_at=now)
+            )
+            marked = result.rowcount
+            record(
+                session,
+                now,
+                actor=actor,
+                office_id=office_id,
+                action="mark_no_shows",
+                before={"slot_ids": ended, "status": AppointmentStatus.BOOKED.value},
+                after={"marked": marked, "status": AppointmentStatus.NO_SHOW.value},
+            )
+            await session.commit()
+            return NoShowResult(marked, sorted(ended))
+
+    return await with_retries(tx)
+
+
+CLOSE_OUT_ACTOR = "system:end_of_day"
+
+
+async def close_out_day(ctx: Domain, now: datetime | None = None) -> int:
+    """End-of-day job: for every office whose local day is over, appointments of
+    earlier dates still booked become ``no_show`` and checked-in ones ``served``.
+
+    Safe to run often and from several processes. Returns how many changed.
+    """
+    at = now or ctx.now()
+    async with ctx.db.reader() as session:
+        offices = list(await session.exec(select(Office)))
+    total = 0
+    for office in offices:
+        assert office.id is not None
+        total += await _close_out_office(ctx, office.id, local_now(at, office.timezone).date(), at)
+    return total
+
+
+async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datetime) -> int:
+    earlier = select(col(Slot.id)).where(Slot.office_id == office_id, col(Slot.day) < today)
+    async with ctx.db.reader() as session:
+        # Most rounds find nothing to do: skip taking the write lock then.
+        pending = (
+            await session.exec(
+                select(func.count()).where(
+                    col(Appointment.slot_id).in_(earlier),
+                    col(Appointment.status).in_(ACTIVE_STATUSES),
+                )
+            )
+        ).one()
+    if not pending:
+        return 0
+
+    async def tx() -> int:
+        async with ctx.db.writer() as session:
+            changed = {}
+            for old, new in (
+                (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW),
+                (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED),
+            ):
+                result = await session.exec(
+                    update(Appointment)
+                    .where(
+                        col(Appointment.slot_id).in_(earlier),
+                        col(Appointment.status) == old.value,
+                    )
+                    .values(status=new.value, updated_at=now)
+                )
+                changed[new.value] = result.rowcount
+            count = sum(changed.values())
+            if count:
+                record(
+                    session,
+                    now,
+                    actor=CLOSE_OUT_ACTOR,
+                    office_id=office_id,
+                    action="close_out_day",
+                    before={"before_day": today.isoformat()},
+                    after=changed,
+                )
+                await session.commit()
+            return count
+
+    return await with_retries(tx)

@@ -1,0 +1,160 @@
+"""Office statistics: what happened to the appointments of a date range, and how
+full the coming days are."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from booking.admin.input import check_range
+from booking.calendar.quotas import quota_of
+from booking.calendar.schedule import local_now, national_holiday, sessions_on, to_utc
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus, NotificationStatus
+from booking.db.models import Appointment, Closure, Notification, Slot
+from booking.offices.lookup import office_by_id, session_rules
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True)
+class OfficeStats:
+    """Counts of the appointments made for the dates ``first`` to ``last``.
+
+    ``booked`` counts every appointment made for those dates, whatever became of
+    it; the rates are shares of it. ``checked_in`` includes those since served.
+    """
+
+    first: date
+    last: date
+    booked: int
+    still_booked: int  # not yet checked in, marked or cancelled
+    checked_in: int
+    no_show: int
+    cancelled: int
+    displaced: int  # of the cancelled: by an office closure
+    failed_notices: int  # notices to this office's applicants the sender gave up on
+
+    @property
+    def check_in_rate(self) -> float:
+        return _rate(self.checked_in, self.booked)
+
+    @property
+    def no_show_rate(self) -> float:
+        return _rate(self.no_show, self.booked)
+
+    @property
+    def cancellation_rate(self) -> float:
+        return _rate(self.cancelled, self.booked)
+
+
+async def stats(ctx: Domain, office_id: int, first: date, last: date) -> OfficeStats:
+    """Statistics of ``[first, last]`` (office-local dates, past or future)."""
+    check_range(first, last)
+    async with ctx.db.reader() as session:
+        office = await office_by_id(session, office_id)
+        rows = await session.exec(
+            select(Appointment.status, Appointment.cancel_reason, func.count())
+            .join(Slot, col(Slot.id) == Appointment.slot_id)
+            .where(Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last)
+            .group_by(col(Appointment.status), col(Appointment.cancel_reason))
+        )
+        counts: dict[str, int] = defaultdict(int)
+        displaced = 0
+        for status, reason, n in rows:
+            counts[status] += n
+            if status == AppointmentStatus.CANCELLED and reason == "displaced":
+                displaced += n
+        failed = (
+            await session.exec(
+                select(func.count()).where(
+                    Notification.office_id == office_id,
+                    Notification.status == NotificationStatus.FAILED,
+                    col(Notification.due_at) >= to_utc(first, time.min, office.timezone),
+                    col(Notification.due_at)
+                    < to_utc(last + timedelta(days=1), time.min, office.timezone),
+                )
+            )
+        ).one()
+    return OfficeStats(
+        first=first,
+        last=last,
+        booked=sum(counts.values()),
+        still_booked=counts[AppointmentStatus.BOOKED],
+        checked_in=counts[AppointmentStatus.CHECKED_IN] + counts[AppointmentStatus.SERVED],
+        no_show=counts[AppointmentStatus.NO_SHOW],
+        cancelled=counts[AppointmentStatus.CANCELLED],
+        displaced=displaced,
+        failed_notices=failed,
+    )
+
+
+@dataclass(frozen=True)
+class DayCapacity:
+    day: date
+    booked: int  # regular and priority seats taken
+    capacity: int  # regular and priority seats
+    released: bool  # False: capacity is the planned quota, no seat is bookable yet
+    closed: bool  # office closure or national holiday
+
+
+async def capacity_series(
+    ctx: Domain, office_id: int, today: date | None = None, days: int = 14
+) -> list[DayCapacity]:
+    """Booked against capacity for each of ``days`` dates from ``today`` (office-local).
+
+    Released dates count their sessions; the others show the quota they will get
+    (0 on closures, holidays and days without sessions).
+    """
+    days = max(1, min(days, 366))
+    async with ctx.db.reader() as session:
+        office = await office_by_id(session, office_id)
+        first = today or local_now(ctx.now(), office.timezone).date()
+        last = first + timedelta(days=days - 1)
+        rules = await session_rules(session, office_id)
+        closed = set(
+            await session.exec(
+                select(col(Closure.day)).where(
+                    Closure.office_id == office_id,
+                    col(Closure.day) >= first,
+                    col(Closure.day) <= last,
+                )
+            )
+        )
+        slots = list(
+            await session.exec(
+                select(Slot).where(
+                    Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
+                )
+            )
+        )
+        by_day: dict[date, list[Slot]] = defaultdict(list)
+        for slot in slots:
+            by_day[slot.day].append(slot)
+        series = []
+        for i in range(days):
+            day = first + timedelta(days=i)
+            shut = day in closed or national_holiday(day) is not None
+            if by_day.get(day):
+                its = by_day[day]
+                series.append(
+                    DayCapacity(
+                        day,
+                        booked=sum(s.booked + s.priority_booked for s in its),
+                        capacity=sum(s.capacity + s.priority_capacity for s in its),
+                        released=True,
+                        closed=shut,
+                    )
+                )
+            elif shut or not sessions_on(rules, day):
+                series.append(DayCapacity(day, 0, 0, released=False, closed=shut))
+            else:
+                regular, priority = await quota_of(session, office, day)
+                series.append(DayCapacity(day, 0, regular + priority, released=False, closed=False))
+    return series

@@ -1,0 +1,2 @@
+"""Taking, moving and freeing seats: the one seat rule, the booking service and its
+batched writes, priority pools and booking codes."""

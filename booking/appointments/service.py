@@ -1,0 +1,306 @@
+"""Booking, cancelling and rescheduling appointments.
+
+The rule that decides who gets a seat lives in the database: a conditional
+``UPDATE slot SET booked = booked + 1 WHERE booked < capacity`` in the same
+transaction as the appointment insert, a ``CHECK (booked <= capacity)`` as a
+backstop, and partial unique indexes allowing one active appointment per NIK and
+per Telegram account. Every slot counter equals the number of its appointments
+that are not cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from booking.appointments.priority import check_priority, seat_pools
+from booking.appointments.views import AppointmentView
+from booking.appointments.writes import BookingRequest, book_in, slot_full_now
+from booking.calendar.schedule import local_now
+from booking.core.context import Domain
+from booking.core.errors import (
+    AppointmentNotFound,
+    DayClosed,
+    NotActive,
+    RescheduleLimitReached,
+    SameSlot,
+    SessionStarted,
+    SlotFull,
+    SlotNotFound,
+    TooLateToChange,
+)
+from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
+from booking.db.engine import with_retries
+from booking.db.models import Applicant, Appointment, Office, Slot
+from booking.notify.outbox import cancel_reminders, retime_reminders
+
+T = TypeVar("T")
+
+
+async def take_seat(
+    session: AsyncSession, slot: Slot, pools: list[QuotaPool], not_before: datetime
+) -> QuotaPool:
+    """Take one seat of ``slot`` from the first pool that has one, or raise why not."""
+    for pool in pools:
+        if pool is QuotaPool.PRIORITY:
+            stmt = (
+                update(Slot)
+                .where(col(Slot.priority_booked) < col(Slot.priority_capacity))
+                .values(priority_booked=col(Slot.priority_booked) + 1)
+            )
+        else:
+            stmt = (
+                update(Slot)
+                .where(col(Slot.booked) < col(Slot.capacity))
+                .values(booked=col(Slot.booked) + 1)
+            )
+        stmt = stmt.where(
+            col(Slot.id) == slot.id, col(Slot.is_open).is_(True), col(Slot.start_utc) > not_before
+        )
+        if (await session.exec(stmt)).rowcount == 1:
+            return pool
+    await session.refresh(slot)
+    assert slot.id is not None
+    if not slot.is_open:
+        raise DayClosed(slot.id)
+    if slot.start_utc <= not_before:
+        raise SessionStarted(slot.id)
+    raise SlotFull(slot.id)
+
+
+async def free_seat(session: AsyncSession, slot_id: int, pool: QuotaPool) -> None:
+    if pool is QuotaPool.PRIORITY:
+        stmt = (
+            update(Slot)
+            .where(col(Slot.id) == slot_id, col(Slot.priority_booked) > 0)
+            .values(priority_booked=col(Slot.priority_booked) - 1)
+        )
+    else:
+        stmt = (
+            update(Slot)
+            .where(col(Slot.id) == slot_id, col(Slot.booked) > 0)
+            .values(booked=col(Slot.booked) - 1)
+        )
+    if (await session.exec(stmt)).rowcount != 1:
+        raise AssertionError(f"slot {slot_id} counter out of step with its appointments")
+
+
+def _pools(priority: PriorityReason | None) -> list[QuotaPool]:
+    return seat_pools(priority)
+
+
+async def _view(session: AsyncSession, appt: Appointment) -> AppointmentView:
+    slot = await session.get(Slot, appt.slot_id)
+    office = await session.get(Office, appt.office_id)
+    assert slot is not None and office is not None
+    return AppointmentView.of(appt, slot, office)
+
+
+def close_out(appt: Appointment, now: datetime) -> None:
+    """An active appointment whose session is over: checked in → served, else no-show."""
+    appt.status = (
+        AppointmentStatus.SERVED
+        if appt.status == AppointmentStatus.CHECKED_IN
+        else AppointmentStatus.NO_SHOW
+    )
+    appt.updated_at = now
+
+
+async def _retrying(tx: Callable[[], Awaitable[T]]) -> T:
+    """Retry transient lock errors; run once more after a unique-index race, which
+    the next run resolves by reading the winner's row."""
+    for attempt in range(3):
+        try:
+            return await with_retries(tx)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def book(
+    ctx: Domain,
+    *,
+    telegram_id: int,
+    slot_id: int,
+    service: ServiceType,
+    priority: PriorityReason | None = None,
+) -> AppointmentView:
+    """Book a seat. A repeat for the same slot (a double tap) returns the existing
+    appointment; any other active appointment raises ``AlreadyBooked``.
+
+    Runs in the process's shared write transactions, in its own savepoint (see
+    ``booking.db.batching`` and ``booking.appointments.writes``). On PostgreSQL, for a
+    slot this process saw full, a read first checks whether it still is, and
+    answers ``SlotFull`` without waiting for the slot's row lock. (On SQLite the
+    batch answers "full" for less than a separate read costs.)"""
+    request = BookingRequest(telegram_id, slot_id, service, priority)
+    if not ctx.db.is_sqlite and slot_id in ctx.db.full_slots:
+        async with ctx.db.engine.connect() as conn:
+            full = await conn.run_sync(slot_full_now, ctx, request)
+        if full:
+            raise SlotFull(slot_id)
+
+    def run() -> Awaitable[AppointmentView]:
+        return ctx.db.batcher.submit(partial(book_in, ctx=ctx, request=request), order_key=slot_id)
+
+    return await _retrying(run)
+
+
+async def _owned(
+    session: AsyncSession, telegram_id: int, appointment_id: int, *, lock: bool = False
+) -> Appointment:
+    """The appointment, if it belongs to ``telegram_id``; otherwise it does not exist.
+
+    ``lock`` holds the row until commit (PostgreSQL; SQLite writers are serialized
+    anyway), so a concurrent second cancel or move of it waits and then sees the
+    first one's result instead of freeing the same seat twice.
+    """
+    appt = await session.get(Appointment, appointment_id, with_for_update=lock)
+    if appt is None or appt.telegram_id != telegram_id:
+        raise AppointmentNotFound(appointment_id)
+    return appt
+
+
+async def cancel(
+    ctx: Domain, *, telegram_id: int, appointment_id: int, reason: str = "applicant"
+) -> AppointmentView:
+    """Cancel before the session starts; the seat is freed in the same transaction."""
+
+    async def tx() -> AppointmentView:
+        now = ctx.now()
+        async with ctx.db.writer() as session:
+            appt = await _owned(session, telegram_id, appointment_id, lock=True)
+            if appt.status != AppointmentStatus.BOOKED:
+                raise NotActive(appointment_id, appt.status)
+            slot = await session.get(Slot, appt.slot_id)
+            assert slot is not None
+            if slot.start_utc <= now:
+                raise TooLateToChange(appointment_id)
+            await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
+            appt.status = AppointmentStatus.CANCELLED
+            appt.cancelled_at = now
+            appt.updated_at = now
+            appt.cancel_reason = reason
+            session.add(appt)
+            await cancel_reminders(session, appointment_id)
+            view = await _view(session, appt)
+            await session.commit()
+            return view
+
+    return await with_retries(tx)
+
+
+async def reschedule(
+    ctx: Domain,
+    *,
+    telegram_id: int,
+    appointment_id: int,
+    new_slot_id: int,
+    counts: bool = True,
+) -> AppointmentView:
+    """Move to another slot: take the new seat and free the old in one transaction.
+
+    Limited to ``reschedule_limit`` times, up to ``reschedule_until_days_before``
+    days before the appointment (H-1 by default). ``counts=False`` is for moves the
+    office caused, which neither count nor are bound by the deadline.
+    """
+
+    async def tx() -> AppointmentView:
+        now = ctx.now()
+        async with ctx.db.writer() as session:
+            appt = await _owned(session, telegram_id, appointment_id, lock=True)
+            if appt.status != AppointmentStatus.BOOKED:
+                raise NotActive(appointment_id, appt.status)
+            if new_slot_id == appt.slot_id:
+                raise SameSlot(new_slot_id)
+            old = await session.get(Slot, appt.slot_id)
+            office = await session.get(Office, appt.office_id)
+            assert old is not None and office is not None
+            if counts:
+                today = local_now(now, office.timezone).date()
+                if (old.day - today).days < ctx.settings.reschedule_until_days_before:
+                    raise TooLateToChange(appointment_id)
+                if appt.reschedule_count >= ctx.settings.reschedule_limit:
+                    raise RescheduleLimitReached(ctx.settings.reschedule_limit)
+            new = await session.get(Slot, new_slot_id)
+            if new is None:
+                raise SlotNotFound(new_slot_id)
+            applicant = await session.get(Applicant, appt.applicant_id)
+            assert applicant is not None
+            priority = PriorityReason(appt.priority) if appt.priority else None
+            if priority is not None:
+                check_priority(priority, applicant.birth_date, applicant.sex, new.day)
+            # Touch the two slot rows in id order so concurrent moves cannot deadlock.
+            assert old.id is not None and new.id is not None
+            if old.id < new.id:
+                await free_seat(session, old.id, QuotaPool(appt.pool))
+                pool = await take_seat(session, new, _pools(priority), now + ctx.cutoff)
+            else:
+                pool = await take_seat(session, new, _pools(priority), now + ctx.cutoff)
+                await free_seat(session, old.id, QuotaPool(appt.pool))
+            appt.slot_id = new.id
+            appt.office_id = new.office_id
+            appt.pool = pool
+            appt.reschedule_count += int(counts)
+            appt.updated_at = now
+            session.add(appt)
+            await retime_reminders(session, ctx.settings, appt, now)
+            view = await _view(session, appt)
+            await session.commit()
+            return view
+
+    return await with_retries(tx)
+
+
+async def appointments_of(ctx: Domain, telegram_id: int) -> list[AppointmentView]:
+    """Every appointment of an account, soonest first."""
+    async with ctx.db.reader() as session:
+        rows = await session.exec(
+            select(Appointment, Slot, Office)
+            .join(Slot, col(Slot.id) == Appointment.slot_id)
+            .join(Office, col(Office.id) == Appointment.office_id)
+            .where(Appointment.telegram_id == telegram_id)
+            .order_by(col(Slot.start_utc), col(Appointment.id))
+        )
+        return [AppointmentView.of(a, s, o) for a, s, o in rows]
+
+
+async def get_appointment(ctx: Domain, telegram_id: int, appointment_id: int) -> AppointmentView:
+    async with ctx.db.reader() as session:
+        appt = await _owned(session, telegram_id, appointment_id)
+        return await _view(session, appt)
+
+
+async def appointment_by_code(ctx: Domain, code: str) -> AppointmentView:
+    async with ctx.db.reader() as session:
+        appt = (await session.exec(select(Appointment).where(Appointment.code == code))).first()
+        if appt is None:
+            raise AppointmentNotFound(code)
+        return await _view(session, appt)
+
+
+async def check_reschedulable(ctx: Domain, telegram_id: int, appointment_id: int) -> None:
+    """Raise what ``reschedule`` would raise before a new slot is chosen, so the
+    applicant learns it before picking a date: ``NotActive``, ``TooLateToChange``
+    or ``RescheduleLimitReached`` (``AppointmentNotFound`` for another's id)."""
+    now = ctx.now()
+    async with ctx.db.reader() as session:
+        appt = await _owned(session, telegram_id, appointment_id)
+        if appt.status != AppointmentStatus.BOOKED:
+            raise NotActive(appointment_id, appt.status)
+        old = await session.get(Slot, appt.slot_id)
+        office = await session.get(Office, appt.office_id)
+        assert old is not None and office is not None
+        today = local_now(now, office.timezone).date()
+        if (old.day - today).days < ctx.settings.reschedule_until_days_before:
+            raise TooLateToChange(appointment_id)
+        if appt.reschedule_count >= ctx.settings.reschedule_limit:
+            raise RescheduleLimitReached(ctx.settings.reschedule_limit)

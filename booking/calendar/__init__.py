@@ -1,0 +1,2 @@
+"""When an office serves: session rules, the daily quota split, releasing dates,
+and what is open to book."""

@@ -1,0 +1,181 @@
+"""What an applicant may book: dates with seats left, and the sessions of a date."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import col, select
+
+from booking.calendar.release import days_between
+from booking.calendar.schedule import (
+    local_now,
+    national_holiday,
+    release_horizon,
+    sessions_on,
+    zone,
+    zone_abbrev,
+)
+from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
+from booking.core.context import Domain
+from booking.core.errors import SlotNotFound
+from booking.db.models import Closure, Office, Slot
+from booking.offices.lookup import office_by_id, session_rules
+
+
+def _seats(slot: Slot, priority: bool) -> int:
+    left = slot.capacity - slot.booked
+    if priority:
+        left += slot.priority_capacity - slot.priority_booked
+    return left
+
+
+async def day_availability(
+    ctx: Domain, office_id: int, first: date, last: date, *, priority: bool = False
+) -> list[DayAvailability]:
+    """Status and seats left of every date in ``[first, last]`` (office-local dates).
+
+    ``priority`` counts the priority quota too, for applicants who claim it.
+    """
+    now = ctx.now()
+    bookable_from = now + ctx.cutoff
+    async with ctx.db.reader() as session:
+        office = await office_by_id(session, office_id)
+        rules = await session_rules(session, office_id)
+        closures = {
+            c.day: c.reason
+            for c in await session.exec(
+                select(Closure).where(
+                    Closure.office_id == office_id,
+                    col(Closure.day) >= first,
+                    col(Closure.day) <= last,
+                )
+            )
+        }
+        slots = list(
+            await session.exec(
+                select(Slot).where(
+                    Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
+                )
+            )
+        )
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        by_day[slot.day].append(slot)
+    today = local_now(now, office.timezone).date()
+    horizon = release_horizon(office.release_rule, office.release_window_days, office.timezone, now)
+    result = []
+    for day in days_between(first, last):
+        holiday = national_holiday(day)
+        upcoming = [s for s in by_day.get(day, []) if s.is_open and s.start_utc > bookable_from]
+        if day < today:
+            result.append(DayAvailability(day, DayStatus.PAST))
+        elif day in closures:
+            result.append(DayAvailability(day, DayStatus.CLOSED, note=closures[day]))
+        elif holiday:
+            result.append(DayAvailability(day, DayStatus.HOLIDAY, note=holiday))
+        elif not sessions_on(rules, day):
+            result.append(DayAvailability(day, DayStatus.NO_SERVICE))
+        elif horizon is None or day > horizon:
+            result.append(DayAvailability(day, DayStatus.NOT_RELEASED))
+        elif not upcoming:
+            # Released but nothing left to book: sessions over, or not materialized yet.
+            status = DayStatus.PAST if by_day.get(day) or day == today else DayStatus.NOT_RELEASED
+            result.append(DayAvailability(day, status))
+        else:
+            seats = sum(_seats(s, False) for s in upcoming)
+            prio = sum(s.priority_capacity - s.priority_booked for s in upcoming)
+            left = seats + prio if priority else seats
+            status = DayStatus.OPEN if left > 0 else DayStatus.FULL
+            result.append(DayAvailability(day, status, seats_left=seats, priority_left=prio))
+    return result
+
+
+async def bookable_dates(
+    ctx: Domain, office_id: int, *, priority: bool = False
+) -> list[DayAvailability]:
+    """Released dates from today on with at least one seat left."""
+    async with ctx.db.reader() as session:
+        office = await office_by_id(session, office_id)
+    now = ctx.now()
+    horizon = release_horizon(office.release_rule, office.release_window_days, office.timezone, now)
+    today = local_now(now, office.timezone).date()
+    if horizon is None or horizon < today:
+        return []
+    days = await day_availability(ctx, office_id, today, horizon, priority=priority)
+    return [d for d in days if d.status is DayStatus.OPEN]
+
+
+async def nearest_open_dates(
+    ctx: Domain, office_id: int, around: date, *, limit: int = 3, priority: bool = False
+) -> list[DayAvailability]:
+    """The open dates closest to ``around``, for a "full — try these" answer."""
+    days = await bookable_dates(ctx, office_id, priority=priority)
+    days.sort(key=lambda d: (abs((d.day - around).days), d.day))
+    return sorted(days[:limit], key=lambda d: d.day)
+
+
+async def sessions_of(
+    ctx: Domain, office_id: int, day: date, *, priority: bool = False
+) -> list[SessionAvailability]:
+    """The released sessions of ``day`` with seats left; ``bookable`` says if one can be taken."""
+    bookable_from = ctx.now() + ctx.cutoff
+    async with ctx.db.reader() as session:
+        office = await office_by_id(session, office_id)
+        slots = list(
+            await session.exec(
+                select(Slot)
+                .where(Slot.office_id == office_id, Slot.day == day)
+                .order_by(col(Slot.start_utc))
+            )
+        )
+    tz = zone(office.timezone)
+    out = []
+    for slot in slots:
+        assert slot.id is not None
+        left = _seats(slot, False)
+        prio = slot.priority_capacity - slot.priority_booked
+        usable = left + prio if priority else left
+        out.append(
+            SessionAvailability(
+                slot_id=slot.id,
+                label=slot.label,
+                start=slot.start_utc.astimezone(tz),
+                end=slot.end_utc.astimezone(tz),
+                zone=zone_abbrev(office.timezone, slot.start_utc),
+                capacity=slot.capacity,
+                seats_left=left,
+                priority_left=prio,
+                bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
+                is_open=slot.is_open,
+            )
+        )
+    return out
+
+
+async def session_by_id(
+    ctx: Domain, slot_id: int, *, priority: bool = False
+) -> tuple[Office, SessionAvailability]:
+    """One session and its office, for a summary before booking; ``SlotNotFound`` if unknown."""
+    bookable_from = ctx.now() + ctx.cutoff
+    async with ctx.db.reader() as session:
+        slot = await session.get(Slot, slot_id)
+        if slot is None:
+            raise SlotNotFound(slot_id)
+        office = await office_by_id(session, slot.office_id)
+    tz = zone(office.timezone)
+    left = _seats(slot, False)
+    prio = slot.priority_capacity - slot.priority_booked
+    usable = left + prio if priority else left
+    return office, SessionAvailability(
+        slot_id=slot_id,
+        label=slot.label,
+        start=slot.start_utc.astimezone(tz),
+        end=slot.end_utc.astimezone(tz),
+        zone=zone_abbrev(office.timezone, slot.start_utc),
+        capacity=slot.capacity,
+        seats_left=left,
+        priority_left=prio,
+        bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
+        is_open=slot.is_open,
+    )

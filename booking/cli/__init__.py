@@ -1,0 +1,1 @@
+"""``python -m booking``: the operator's commands."""

@@ -1,0 +1,51 @@
+"""The kinds of things the domain names: services, priority reasons, pools and statuses.
+
+Plain enums, stored by value in the tables of ``booking.db.models``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OfficeKind(StrEnum):
+    KANIM = "kanim"  # Kantor Imigrasi
+    ULP = "ulp"  # Unit Layanan Paspor
+    UKK = "ukk"  # Unit Kerja Kantor
+
+
+class ServiceType(StrEnum):
+    NEW = "new"  # new passport
+    RENEWAL = "renewal"
+    REPLACEMENT = "replacement"  # lost or damaged
+
+
+class PriorityReason(StrEnum):
+    ELDERLY = "elderly"  # 60 or older
+    DISABLED = "disabled"
+    PREGNANT = "pregnant"
+    CHILD = "child"  # under 5
+
+
+class QuotaPool(StrEnum):
+    REGULAR = "regular"
+    PRIORITY = "priority"
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    SERVED = "served"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries
+    SKIPPED = "skipped"  # too late to be useful (the appointment has begun)
+    CANCELLED = "cancelled"  # the appointment changed before it was due
+    UNREACHABLE = "unreachable"  # the applicant blocked the bot

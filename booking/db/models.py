@@ -1,0 +1,266 @@
+"""SQLModel tables and their Create/Read models.
+
+All datetimes are stored in UTC (see ``UTCDateTime``); dates called ``day`` are
+local calendar dates of the office they belong to.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, String, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from booking.core.kinds import (
+    AppointmentStatus,
+    NotificationStatus,
+    OfficeKind,
+    PriorityReason,
+    QuotaPool,
+    ServiceType,
+)
+from booking.db.types import UTCDateTime
+
+_ACTIVE_SQL = text("status IN ('booked', 'checked_in')")
+
+
+# --- offices -----------------------------------------------------------------
+
+
+class OfficeBase(SQLModel):
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    kind: OfficeKind = Field(default=OfficeKind.KANIM, sa_type=String(8))
+    address: str = Field(max_length=400)
+    city: str = Field(max_length=100)
+    province: str = Field(max_length=100)
+    timezone: str = Field(max_length=64, description="IANA zone, e.g. Asia/Jakarta")
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str | None = Field(default=None, max_length=50)
+    active: bool = True
+    daily_quota: int = Field(ge=0, description="Default regular seats per day")
+    priority_quota: int = Field(default=0, ge=0, description="Default priority seats per day")
+    release_window_days: int = Field(ge=1, description="How many days ahead a release opens")
+    release_rule: str = Field(description="RRULE of release moments, office-local time")
+
+
+class Office(OfficeBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_office_code"),
+        CheckConstraint("daily_quota >= 0 AND priority_quota >= 0", name="ck_office_quota"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class OfficeRead(OfficeBase):
+    id: int
+
+
+class SessionRuleBase(SQLModel):
+    label: str = Field(max_length=50)
+    start: time
+    end: time
+    rule: str = Field(description="RRULE of the days this session runs")
+    share: int = Field(default=1, ge=1, description="Weight of the day's quota")
+    valid_from: date = Field(default=date(2020, 1, 1), description="DTSTART of the rule")
+
+
+class SessionRule(SessionRuleBase, table=True):
+    __tablename__ = "session_rule"
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id", index=True)
+
+
+class Closure(SQLModel, table=True):
+    """An office-specific closed day (national holidays come from ``holidays``)."""
+
+    __table_args__ = (UniqueConstraint("office_id", "day", name="uq_closure_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date
+    reason: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class QuotaOverride(SQLModel, table=True):
+    """The daily quota of one office on one date, replacing the office default."""
+
+    __tablename__ = "quota_override"
+    __table_args__ = (
+        UniqueConstraint("office_id", "day", name="uq_quota_override_day"),
+        CheckConstraint("regular >= 0 AND priority >= 0", name="ck_quota_override"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date
+    regular: int
+    priority: int
+
+
+class Slot(SQLModel, table=True):
+    """One session of one date, materialized when the date is released."""
+
+    __table_args__ = (
+        UniqueConstraint("office_id", "start_utc", name="uq_slot_start"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="ck_slot_regular"),
+        CheckConstraint(
+            "priority_booked >= 0 AND priority_booked <= priority_capacity",
+            name="ck_slot_priority",
+        ),
+        Index("ix_slot_office_day", "office_id", "day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date = Field(description="Office-local date")
+    label: str = Field(max_length=50)
+    share: int = Field(default=1, description="The session's share of the day's quota")
+    start_utc: datetime = Field(sa_type=UTCDateTime)
+    end_utc: datetime = Field(sa_type=UTCDateTime)
+    capacity: int
+    booked: int = 0
+    priority_capacity: int = 0
+    priority_booked: int = 0
+    is_open: bool = True
+
+
+# --- people ------------------------------------------------------------------
+
+
+class Applicant(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("telegram_id", name="uq_applicant_telegram"),
+        UniqueConstraint("nik_hash", name="uq_applicant_nik"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger)
+    full_name: str = Field(max_length=200)
+    language: str = Field(default="id", max_length=8)
+    phone: str | None = Field(default=None, max_length=32)
+    nik_hash: str = Field(max_length=64, description="HMAC-SHA256 keyed by NIK_SECRET")
+    nik_masked: str = Field(max_length=16)
+    birth_date: date
+    sex: str = Field(max_length=1)
+    unreachable: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Appointment(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("code", name="uq_appointment_code"),
+        # Anti-hoarding: one active appointment per NIK and per Telegram account.
+        Index(
+            "uq_appointment_active_nik",
+            "nik_hash",
+            unique=True,
+            sqlite_where=_ACTIVE_SQL,
+            postgresql_where=_ACTIVE_SQL,
+        ),
+        Index(
+            "uq_appointment_active_telegram",
+            "telegram_id",
+            unique=True,
+            sqlite_where=_ACTIVE_SQL,
+            postgresql_where=_ACTIVE_SQL,
+        ),
+        Index("ix_appointment_slot", "slot_id", "status"),
+        Index("ix_appointment_applicant", "applicant_id"),
+        # Check-in: no two people of a session get the same queue number.
+        UniqueConstraint("slot_id", "queue_number", name="uq_appointment_queue"),
+        # A displaced appointment is rebooked at most once.
+        UniqueConstraint("replaces_id", name="uq_appointment_replaces"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=8)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    office_id: int = Field(foreign_key="office.id")
+    slot_id: int = Field(foreign_key="slot.id")
+    service: ServiceType = Field(sa_type=String(16))
+    priority: PriorityReason | None = Field(default=None, sa_type=String(16))
+    pool: QuotaPool = Field(default=QuotaPool.REGULAR, sa_type=String(8))
+    status: AppointmentStatus = Field(default=AppointmentStatus.BOOKED, sa_type=String(16))
+    telegram_id: int = Field(sa_type=BigInteger)
+    nik_hash: str = Field(max_length=64)
+    reschedule_count: int = 0
+    queue_number: int | None = None
+    replaces_id: int | None = Field(
+        default=None,
+        foreign_key="appointment.id",
+        description="The displaced appointment this one rebooks after a closure",
+    )
+    cancel_reason: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who changed what: one row per admin change, in the change's transaction."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64, description="telegram:<id> or cli:<user>")
+    office_id: int | None = Field(default=None, foreign_key="office.id", index=True)
+    action: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+# --- administration and notifications ------------------------------------------
+
+
+class AdminRole(SQLModel, table=True):
+    """An admin of one office, or a super-admin of all (``office_id`` NULL)."""
+
+    __tablename__ = "admin_role"
+    __table_args__ = (
+        UniqueConstraint("telegram_id", "office_id", name="uq_admin_role"),
+        Index(
+            "uq_admin_role_super",
+            "telegram_id",
+            unique=True,
+            sqlite_where=text("office_id IS NULL"),
+            postgresql_where=text("office_id IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    office_id: int | None = Field(default=None, foreign_key="office.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+
+
+class Notification(SQLModel, table=True):
+    """Outbox row: a message to send, written in the transaction that causes it."""
+
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_notification_dedupe"),
+        Index("ix_notification_due", "status", "due_at"),
+        Index("ix_notification_appointment", "appointment_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: int = Field(sa_type=BigInteger, description="Telegram chat id")
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    office_id: int | None = Field(default=None, foreign_key="office.id")
+    kind: str = Field(max_length=32, description="reminder_day_before, reminder_soon, ...")
+    template: str = Field(max_length=64)
+    args: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    language: str = Field(default="id", max_length=8)
+    dedupe_key: str = Field(max_length=128, description="e.g. appointment:12:reminder_soon")
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="Not sent from then on (skipped)"
+    )
+    status: NotificationStatus = Field(default=NotificationStatus.PENDING, sa_type=String(16))
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    late: bool = False
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,650 @@
+"""The notification outbox: reminders and notices as rows, sent by a sender loop.
+
+A row is written in the same transaction as the change that causes it (see
+``enqueue`` and the reminder helpers, which take the caller's session). A sender
+claims due rows with a lease (``claim_due``), sends them, and records the outcome
+(``mark_sent``, ``mark_retry``, ``mark_unreachable``, ``mark_skipped``,
+``release``). Every outcome is conditional on the sender still holding the lease,
+so a row that was re-timed or reclaimed meanwhile is never overwritten.
+
+Delivery is at least once: a sender that crashes after Telegram accepted a message
+but before ``mark_sent`` leaves the row leased; when the lease expires another
+sender sends it again. A duplicate is possible, a loss is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from booking.calendar.schedule import to_utc
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.kinds import AppointmentStatus, NotificationStatus
+from booking.db.engine import with_retries
+from booking.db.models import Applicant, Appointment, Notification, Office, Slot
+
+REMINDER_DAY_BEFORE = "reminder_day_before"
+REMINDER_SOON = "reminder_soon"
+REMINDER_KINDS = (REMINDER_DAY_BEFORE, REMINDER_SOON)
+
+# A row claimed this long after its due time is sent and recorded as late.
+LATE_AFTER = timedelta(minutes=15)
+_ERROR_MAX = 500
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of a failed send: ``base_delay`` doubling up to ``max_delay``; after
+    ``max_attempts`` delivery attempts the row is marked failed."""
+
+    max_attempts: int = 5
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=1)
+
+    def delay(self, attempts: int) -> timedelta:
+        return min(self.base_delay * (2 ** max(attempts - 1, 0)), self.max_delay)
+
+
+@dataclass(frozen=True)
+class ClaimedNotification:
+    """A row a sender holds the lease of, with the recipient's current language."""
+
+    id: int
+    recipient: int
+    kind: str
+    template: str
+    args: dict[str, Any]
+    language: str
+    due_at: datetime
+    late: bool
+    attempts: int
+    office_id: int | None
+    appointment_id: int | None
+
+
+# --- writing rows (inside the caller's transaction) ------------------------------
+
+
+def dedupe_key(appointment_id: int, kind: str) -> str:
+    return f"appointment:{appointment_id}:{kind}"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    recipient: int,
+    kind: str,
+    template: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    args: dict[str, Any] | None = None,
+    language: str = "id",
+    appointment_id: int | None = None,
+    office_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Queue a message in the caller's transaction. Returns False, changing nothing,
+    when a row with the same ``dedupe_key`` exists (it is never queued twice)."""
+    values = outbox_row(
+        recipient=recipient,
+        kind=kind,
+        template=template,
+        dedupe_key=dedupe_key,
+        due_at=due_at,
+        now=now,
+        args=args,
+        language=language,
+        appointment_id=appointment_id,
+        office_id=office_id,
+        expires_at=expires_at,
+    )
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    result = await session.exec(insert_new(dialect).values(**values))
+    return bool(result.rowcount)
+
+
+def outbox_row(
+    *,
+    recipient: int,
+    kind: str,
+    template: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    args: dict[str, Any] | None = None,
+    language: str = "id",
+    appointment_id: int | None = None,
+    office_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of a new pending outbox row."""
+    return {
+        "recipient": recipient,
+        "appointment_id": appointment_id,
+        "office_id": office_id,
+        "kind": kind,
+        "template": template,
+        "args": args or {},
+        "language": language,
+        "dedupe_key": dedupe_key,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "status": NotificationStatus.PENDING.value,
+        "attempts": 0,
+        "late": False,
+        "created_at": now,
+    }
+
+
+_INSERT_NEW = {
+    "postgresql": pg_insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "sqlite": sqlite_insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+
+
+def insert_new(dialect: str) -> Any:
+    """An INSERT of outbox rows (given as parameters or with ``.values``) that
+    skips each whose ``dedupe_key`` exists."""
+    return _INSERT_NEW["postgresql" if dialect == "postgresql" else "sqlite"]
+
+
+def reminder_times(settings: BookingSettings, slot: Slot, office: Office) -> dict[str, datetime]:
+    """When each reminder of an appointment in ``slot`` is due (UTC): the day before
+    at ``reminder_day_before_at`` office-local time, and ``reminder_before_minutes``
+    before the session starts."""
+    times = {
+        REMINDER_DAY_BEFORE: to_utc(
+            slot.day - timedelta(days=1), settings.reminder_day_before_at, office.timezone
+        )
+    }
+    if settings.reminder_before_minutes > 0:
+        times[REMINDER_SOON] = slot.start_utc - timedelta(minutes=settings.reminder_before_minutes)
+    return times
+
+
+def reminder_args(appt: Appointment, slot: Slot, office: Office) -> dict[str, Any]:
+    """What a reminder text needs; times are rendered in ``timezone`` when sent."""
+    return {
+        "code": appt.code,
+        "office": office.name,
+        "address": office.address,
+        "timezone": office.timezone,
+        "start": slot.start_utc.isoformat(),
+        "label": slot.label,
+    }
+
+
+async def _reminder_context(
+    session: AsyncSession, appt: Appointment
+) -> tuple[Slot, Office, Applicant]:
+    slot = await session.get(Slot, appt.slot_id)
+    office = await session.get(Office, appt.office_id)
+    applicant = await session.get(Applicant, appt.applicant_id)
+    assert slot is not None and office is not None and applicant is not None
+    return slot, office, applicant
+
+
+async def schedule_reminders(
+    session: AsyncSession, settings: BookingSettings, appt: Appointment, now: datetime
+) -> list[str]:
+    """Queue the reminders of a new booking; one whose time has already passed is
+    not queued (nobody gets "tomorrow" on the same day). Returns the kinds queued."""
+    slot, office, applicant = await _reminder_context(session, appt)
+    rows = reminder_rows(settings, appt, slot, office, applicant.language, now)
+    if rows:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        await session.exec(insert_new(dialect).values(rows))
+    return [row["kind"] for row in rows]
+
+
+def reminder_rows(
+    settings: BookingSettings,
+    appt: Appointment,
+    slot: Slot,
+    office: Office,
+    language: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The outbox rows of a new booking's reminders, leaving out any whose time
+    has already passed."""
+    assert appt.id is not None
+    return [
+        outbox_row(
+            recipient=appt.telegram_id,
+            kind=kind,
+            template=kind,
+            dedupe_key=dedupe_key(appt.id, kind),
+            due_at=due,
+            now=now,
+            args=reminder_args(appt, slot, office),
+            language=language,
+            appointment_id=appt.id,
+            office_id=office.id,
+            expires_at=slot.start_utc,
+        )
+        for kind, due in reminder_times(settings, slot, office).items()
+        if due > now
+    ]
+
+
+async def cancel_reminders(session: AsyncSession, appointment_id: int) -> int:
+    """Cancel the pending reminders of an appointment (other notices about it, such
+    as a closure notice, still go out). Returns how many were cancelled."""
+    result = await session.exec(
+        update(Notification)
+        .where(
+            col(Notification.appointment_id) == appointment_id,
+            col(Notification.kind).in_(REMINDER_KINDS),
+            col(Notification.status) == NotificationStatus.PENDING.value,
+        )
+        .values(
+            status=NotificationStatus.CANCELLED.value,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return int(result.rowcount)
+
+
+async def retime_reminders(
+    session: AsyncSession, settings: BookingSettings, appt: Appointment, now: datetime
+) -> list[str]:
+    """After a reschedule: each reminder is due again for the new session (a row
+    already sent for the old session is reused for the new one); a reminder whose
+    new time has already passed is cancelled. Returns the kinds now pending."""
+    assert appt.id is not None
+    slot, office, applicant = await _reminder_context(session, appt)
+    times = reminder_times(settings, slot, office)
+    pending = []
+    for kind in REMINDER_KINDS:
+        key = dedupe_key(appt.id, kind)
+        row = (
+            await session.exec(select(Notification).where(Notification.dedupe_key == key))
+        ).first()
+        due = times.get(kind)
+        if due is None or due <= now:
+            if row is not None and row.status == NotificationStatus.PENDING:
+                row.status = NotificationStatus.CANCELLED
+                row.lease_owner = None
+                row.lease_until = None
+                session.add(row)
+            continue
+        pending.append(kind)
+        if row is None:
+            await enqueue(
+                session,
+                recipient=appt.telegram_id,
+                kind=kind,
+                template=kind,
+                dedupe_key=key,
+                due_at=due,
+                now=now,
+                args=reminder_args(appt, slot, office),
+                language=applicant.language,
+                appointment_id=appt.id,
+                office_id=office.id,
+                expires_at=slot.start_utc,
+            )
+            continue
+        # Clearing the lease makes a sender that holds the old row unable to mark it.
+        row.recipient = appt.telegram_id
+        row.office_id = office.id
+        row.args = reminder_args(appt, slot, office)
+        row.language = applicant.language
+        row.due_at = due
+        row.expires_at = slot.start_utc
+        row.status = NotificationStatus.PENDING
+        row.attempts = 0
+        row.lease_owner = None
+        row.lease_until = None
+        row.sent_at = None
+        row.late = False
+        row.last_error = None
+        session.add(row)
+    return pending
+
+
+# --- the sender's side -------------------------------------------------------------
+
+
+def _due(now: datetime) -> Any:
+    return and_(
+        col(Notification.status) == NotificationStatus.PENDING.value,
+        col(Notification.due_at) <= now,
+        or_(col(Notification.lease_until).is_(None), col(Notification.lease_until) <= now),
+    )
+
+
+def _appointment_gone() -> Any:
+    """A reminder whose appointment is no longer booked (checked in, closed out)."""
+    still_booked = exists().where(
+        col(Appointment.id) == col(Notification.appointment_id),
+        col(Appointment.status) == AppointmentStatus.BOOKED.value,
+    )
+    return and_(col(Notification.kind).in_(REMINDER_KINDS), ~still_booked)
+
+
+def _unlocked_ids(*conditions: Any) -> Any:
+    return (
+        select(Notification.id)
+        .where(*conditions)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+
+
+async def claim_due(
+    ctx: Domain,
+    owner: str,
+    limit: int,
+    lease_seconds: float,
+    *,
+    max_attempts: int | None = None,
+) -> list[ClaimedNotification]:
+    """Atomically take up to ``limit`` due rows for ``owner`` for ``lease_seconds``.
+
+    Rows nobody holds, or whose lease expired (a crashed sender), are taken, oldest
+    due first. In the same transaction, due rows that are too late to be useful
+    (past ``expires_at``: the appointment has begun) are recorded as skipped, and
+    rows that already had ``max_attempts`` delivery attempts as failed. A row
+    claimed more than ``LATE_AFTER`` after its due time is marked late.
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the writer's ``BEGIN IMMEDIATE``.
+    """
+
+    # A cheap read first: most polls find nothing due, and then take no write lock
+    # (on SQLite the write lock is shared with every booking).
+    async with ctx.db.reader() as session:
+        anything = (
+            await session.exec(select(Notification.id).where(_due(ctx.now())).limit(1))
+        ).first()
+    if anything is None:
+        return []
+
+    async def tx() -> list[ClaimedNotification]:
+        now = ctx.now()
+        async with ctx.db.writer() as session:
+            # Rows locked by another claimer are left to it (SKIP LOCKED): no waits.
+            await session.exec(
+                update(Notification)
+                .where(
+                    col(Notification.id).in_(
+                        _unlocked_ids(
+                            _due(now),
+                            or_(col(Notification.expires_at) <= now, _appointment_gone()),
+                        )
+                    )
+                )
+                .values(
+                    status=NotificationStatus.SKIPPED.value,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error="too late: the appointment has begun or changed",
+                )
+            )
+            if max_attempts is not None:
+                await session.exec(
+                    update(Notification)
+                    .where(
+                        col(Notification.id).in_(
+                            _unlocked_ids(_due(now), col(Notification.attempts) >= max_attempts)
+                        )
+                    )
+                    .values(
+                        status=NotificationStatus.FAILED.value,
+                        lease_owner=None,
+                        lease_until=None,
+                    )
+                )
+            chosen = (
+                select(Notification.id)
+                .where(_due(now))
+                .order_by(col(Notification.due_at), col(Notification.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            claimed = await session.exec(
+                update(Notification)
+                .where(col(Notification.id).in_(chosen.scalar_subquery()))
+                .values(
+                    lease_owner=owner,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=col(Notification.attempts) + 1,
+                    late=case(
+                        (col(Notification.due_at) < now - LATE_AFTER, True),
+                        else_=col(Notification.late),
+                    ),
+                )
+                .returning(col(Notification.id))
+            )
+            ids = [row[0] for row in claimed.all()]
+            rows = []
+            if ids:
+                result = await session.exec(
+                    select(Notification, Applicant.language)
+                    .join(
+                        Applicant,
+                        col(Applicant.telegram_id) == col(Notification.recipient),
+                        isouter=True,
+                    )
+                    .where(col(Notification.id).in_(ids))
+                    .order_by(col(Notification.due_at), col(Notification.id))
+                    .execution_options(populate_existing=True)
+                )
+                rows = [_claimed(n, lang) for n, lang in result.all()]
+            await session.commit()
+            return rows
+
+    return await with_retries(tx)
+
+
+def _claimed(n: Notification, language: str | None) -> ClaimedNotification:
+    assert n.id is not None
+    return ClaimedNotification(
+        id=n.id,
+        recipient=n.recipient,
+        kind=n.kind,
+        template=n.template,
+        args=dict(n.args or {}),
+        language=language or n.language,
+        due_at=n.due_at,
+        late=n.late,
+        attempts=n.attempts,
+        office_id=n.office_id,
+        appointment_id=n.appointment_id,
+    )
+
+
+async def _finish(ctx: Domain, ids: list[int], owner: str, **values: Any) -> int:
+    """Apply ``values`` to the rows ``owner`` still holds; returns how many."""
+    if not ids:
+        return 0
+
+    async def tx() -> int:
+        async with ctx.db.writer() as session:
+            result = await session.exec(
+                update(Notification)
+                .where(
+                    col(Notification.id).in_(ids),
+                    col(Notification.lease_owner) == owner,
+                    col(Notification.status) == NotificationStatus.PENDING.value,
+                )
+                .values(**values)
+            )
+            await session.commit()
+            return int(result.rowcount)
+
+    return await with_retries(tx)
+
+
+def _error_text(error: str | None) -> str | None:
+    return error[:_ERROR_MAX] if error else None
+
+
+async def mark_sent(ctx: Domain, notification_id: int, owner: str) -> bool:
+    """Telegram accepted the message. False when ``owner`` no longer holds the row
+    (it was re-timed, or reclaimed after the lease expired)."""
+    done = await _finish(
+        ctx,
+        [notification_id],
+        owner,
+        status=NotificationStatus.SENT.value,
+        sent_at=ctx.now(),
+        lease_owner=None,
+        lease_until=None,
+        last_error=None,
+    )
+    return done == 1
+
+
+async def mark_retry(
+    ctx: Domain,
+    notification_id: int,
+    owner: str,
+    error: str,
+    policy: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen, never mutated)
+) -> NotificationStatus | None:
+    """A send failed: due again after the policy's backoff, or failed once the row
+    had ``policy.max_attempts`` attempts. Returns the new status, None if the row
+    was no longer held by ``owner``."""
+
+    async def tx() -> NotificationStatus | None:
+        now = ctx.now()
+        async with ctx.db.writer() as session:
+            row = await session.get(Notification, notification_id)
+            if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
+                return None
+            row.last_error = _error_text(error)
+            row.lease_owner = None
+            row.lease_until = None
+            if row.attempts >= policy.max_attempts:
+                row.status = NotificationStatus.FAILED
+            else:
+                row.due_at = now + policy.delay(row.attempts)
+            session.add(row)
+            await session.commit()
+            return NotificationStatus(row.status)
+
+    return await with_retries(tx)
+
+
+async def release(
+    ctx: Domain, notification_ids: list[int], owner: str, error: str | None = None
+) -> int:
+    """Give rows back unsent, due as before (after a 429, or when a sender stops);
+    the attempt is not counted."""
+    return await _finish(
+        ctx,
+        notification_ids,
+        owner,
+        lease_owner=None,
+        lease_until=None,
+        attempts=case((col(Notification.attempts) > 0, col(Notification.attempts) - 1), else_=0),
+        last_error=_error_text(error) if error else col(Notification.last_error),
+    )
+
+
+async def mark_unreachable(
+    ctx: Domain, notification_id: int, owner: str, error: str | None = None
+) -> bool:
+    """The recipient blocked the bot: the row is not retried, and the applicant is
+    flagged ``unreachable`` (cleared by ``mark_reachable`` when they write again)."""
+
+    async def tx() -> bool:
+        async with ctx.db.writer() as session:
+            row = await session.get(Notification, notification_id)
+            if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
+                return False
+            row.status = NotificationStatus.UNREACHABLE
+            row.lease_owner = None
+            row.lease_until = None
+            row.last_error = _error_text(error)
+            session.add(row)
+            await session.exec(
+                update(Applicant)
+                .where(col(Applicant.telegram_id) == row.recipient)
+                .values(unreachable=True, updated_at=ctx.now())
+            )
+            await session.commit()
+            return True
+
+    return await with_retries(tx)
+
+
+async def mark_skipped(
+    ctx: Domain, notification_id: int, owner: str, reason: str | None = None
+) -> bool:
+    done = await _finish(
+        ctx,
+        [notification_id],
+        owner,
+        status=NotificationStatus.SKIPPED.value,
+        lease_owner=None,
+        lease_until=None,
+        last_error=_error_text(reason),
+    )
+    return done == 1
+
+
+async def mark_reachable(ctx: Domain, telegram_id: int) -> None:
+    """The applicant wrote to the bot again: clear ``unreachable``."""
+
+    async def tx() -> None:
+        async with ctx.db.writer() as session:
+            await session.exec(
+                update(Applicant)
+                .where(
+                    col(Applicant.telegram_id) == telegram_id,
+                    col(Applicant.unreachable).is_(True),
+                )
+                .values(unreachable=False, updated_at=ctx.now())
+            )
+            await session.commit()
+
+    await with_retries(tx)
+
+
+# --- statistics -------------------------------------------------------------------
+
+
+async def notification_counts(
+    ctx: Domain,
+    *,
+    office_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[NotificationStatus, int]:
+    """How many notifications are in each status, optionally for one office and for
+    those due in ``[since, until)``. Every status is present (0 when none)."""
+    stmt = select(Notification.status, func.count()).group_by(col(Notification.status))
+    if office_id is not None:
+        stmt = stmt.where(col(Notification.office_id) == office_id)
+    if since is not None:
+        stmt = stmt.where(col(Notification.due_at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(Notification.due_at) < until)
+    counts = dict.fromkeys(NotificationStatus, 0)
+    async with ctx.db.reader() as session:
+        for status, count in (await session.exec(stmt)).all():
+            counts[NotificationStatus(status)] = int(count)
+    return counts
+
+
+async def failed_count(
+    ctx: Domain,
+    *,
+    office_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """Notifications given up on after their retries, for the admin statistics."""
+    counts = await notification_counts(ctx, office_id=office_id, since=since, until=until)
+    return counts[NotificationStatus.FAILED]

@@ -1,0 +1,1 @@
+"""Offices and their sessions as read by everyone, and the content applicants read."""

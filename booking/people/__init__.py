@@ -1,0 +1,1 @@
+"""Applicants: their NIK (keyed hash and masked form), name, language and phone."""
