@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from aiogram.methods import SendPhoto
 
 from booking.admin.audit import audit_log
@@ -196,3 +197,42 @@ async def test_audit_log_in_the_office_time(
     chat_a: Chat_ = await admin_chat(ADMIN_A)
     sent = await chat_a.tap(f"aac:audit:{office}")
     assert "set_default_quota" not in texts(sent) and "07:00 WIB" in texts(sent)
+
+
+NOT_UNDERSTOOD = "I did not understand that"
+
+
+@pytest.mark.parametrize("opened_by", ["button", "/checkin CODE"])
+@pytest.mark.parametrize("leave", ["button", "/cancel", "/admin"])
+async def test_the_check_in_prompt_stays_open_until_left(
+    ctx: Domain,
+    office: int,
+    office_b: int,
+    admin_chat: Callable[[int], Any],
+    opened_by: str,
+    leave: str,
+) -> None:
+    """Codes one after another, each checked in; leaving closes the prompt."""
+    first, second, third, fourth = [
+        await booked(ctx, office, 880000561 + i, TODAY) for i in range(4)
+    ]
+    chat: Chat_ = await admin_chat(ADMIN_A)
+    await chat.send("/admin")
+    if opened_by == "button":
+        await chat.press(f"aac:checkin:{office}")
+        sent = await chat.send(first.code)
+    else:
+        sent = await chat.send(f"/checkin {first.code}")
+    assert f"Checked in: {first.code}\nQueue number: 1" in texts(sent)
+    sent = await chat.send(second.code)
+    assert f"Checked in: {second.code}\nQueue number: 2" in texts(sent)
+    sent = await chat.send(third.code)
+    assert f"Checked in: {third.code}\nQueue number: 3" in texts(sent)
+
+    if leave == "button":
+        await chat.tap(f"aac:menu:{office}")  # the menu button under the answers
+    else:
+        await chat.send(leave)
+    sent = await chat.send(fourth.code)
+    assert NOT_UNDERSTOOD in texts(sent)
+    assert (await get_appointment(ctx, 880000564, fourth.id)).status is AppointmentStatus.BOOKED
