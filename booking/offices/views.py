@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,13 +24,4 @@ class OfficeView:
     @classmethod
     def of(cls, office: Office) -> OfficeView:
         assert office.id is not None
-        return cls(
-            id=office.id,
-            code=office.code,
-            name=office.name,
-            timezone=office.timezone,
-            daily_quota=office.daily_quota,
-            priority_quota=office.priority_quota,
-            release_window_days=office.release_window_days,
-            release_rule=office.release_rule,
-        )
+        return cls(**{f.name: getattr(office, f.name) for f in fields(cls)})

@@ -25,6 +25,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     TODAY,
     TOMORROW,
     admin_chat,
+    at_screen,
     audit_count,
     bot_settings,
     office_b,
@@ -69,9 +70,7 @@ async def test_check_in_refusals_each_have_their_own_answer(
     theirs = await booked(ctx, office_b, 880000512, TOMORROW, label="Pagi")
     gone = await booked(ctx, office, 880000513, TODAY)
     await cancel(ctx, telegram_id=880000513, appointment_id=gone.id)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:checkin:{office}")
+    chat = await at_screen(admin_chat, office, "checkin")
     before = await audit_count(ctx, office)
     cases = {
         "ZZZZZZ": "No appointment has the code ZZZZZZ.",
@@ -114,9 +113,7 @@ async def test_no_shows_after_the_session_ends(
     came = await booked(ctx, office, 880000531, TODAY)
     absent = await booked(ctx, office, 880000532, TODAY)
     siang = await slot_on(ctx, office, TODAY, "Siang")
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:noshow:{office}")
+    chat = await at_screen(admin_chat, office, "noshow")
     assert "Siang 13:00–15:00 WIB: 2 not checked in (not ended yet)" in chat.last_text()
     assert not [d for _, d in chat.last_keyboard() if d.startswith("ans:")]
     sent = await chat.tap(f"ans:{office}:{siang}")  # too early, even when forged
@@ -149,9 +146,7 @@ async def test_statistics_of_a_typed_range_and_bad_ranges(
     await booked(ctx, office, 880000541, TOMORROW)
     appt = await booked(ctx, office, 880000542, TOMORROW)
     await cancel(ctx, telegram_id=880000542, appointment_id=appt.id)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:stats:{office}")
+    chat = await at_screen(admin_chat, office, "stats")
     sent = await chat.send("2026-12-01 2026-12-31")
     assert "Appointments: 2" in texts(sent)
     assert "Cancelled: 1 (50.0%), of which 0 by office closures" in texts(sent)
@@ -167,9 +162,7 @@ async def test_capacity_chart_is_a_png(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
     await booked(ctx, office, 880000551, TOMORROW)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:stats:{office}")
+    chat = await at_screen(admin_chat, office, "stats")
     sent = await chat.press(f"aac:chart:{office}")
     [photo] = [r for r in sent if isinstance(r, SendPhoto)]
     assert file_bytes(photo.photo).startswith(PNG_SIGNATURE)
@@ -180,10 +173,8 @@ async def test_capacity_chart_is_a_png(
 async def test_audit_log_in_the_office_time(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
-    chat: Chat_ = await admin_chat(ADMIN_B)  # OTHR is in WITA
-    await chat.send("/admin")
-    await chat.press(f"aac:quota:{office_b}")
-    await chat.press(f"aac:q_daily:{office_b}")
+    # OTHR is in WITA
+    chat = await at_screen(admin_chat, office_b, "quota", "q_daily", user=ADMIN_B)
     await chat.send("7")
     sent = await chat.tap(f"aac:audit:{office_b}")
     log = texts(sent)

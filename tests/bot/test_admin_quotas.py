@@ -18,6 +18,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     TOMORROW,
     admin_chat,
+    at_screen,
     audit_count,
     bot_settings,
     office_b,
@@ -31,11 +32,7 @@ UNCHANGED = "Nothing was changed."
 
 
 async def at_prompt(admin_chat: Callable[[int], Any], office: int, action: str) -> Chat_:
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:quota:{office}")
-    await chat.press(f"aac:{action}:{office}")
-    return chat
+    return await at_screen(admin_chat, office, "quota", action)
 
 
 async def test_set_the_daily_quota(

@@ -24,6 +24,8 @@ from bot.config import BotSettings
 class IsAdmin(Filter):
     """Passes super-admins and office admins; everyone else falls through."""
 
+    has_role = staticmethod(is_admin)
+
     async def __call__(
         self,
         event: Any,
@@ -33,22 +35,13 @@ class IsAdmin(Filter):
     ) -> bool:
         if event_from_user is None:
             return False
-        return await is_admin(domain, event_from_user.id, settings.admin_id_set)
+        return await self.has_role(domain, event_from_user.id, settings.admin_id_set)
 
 
-class IsSuper(Filter):
+class IsSuper(IsAdmin):
     """Passes super-admins only."""
 
-    async def __call__(
-        self,
-        event: Any,
-        domain: Domain,
-        settings: BotSettings,
-        event_from_user: User | None = None,
-    ) -> bool:
-        if event_from_user is None:
-            return False
-        return await is_super(domain, event_from_user.id, settings.admin_id_set)
+    has_role = staticmethod(is_super)
 
 
 async def office_of(

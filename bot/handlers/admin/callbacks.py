@@ -9,13 +9,16 @@ matches no handler and is refused by the fallback.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field, field_validator
 
 from booking.core.limits import MAX_TELEGRAM_ID
 from bot.callbacks import MAX_ID
+
+# An office's or a session's id.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Screens of the office menu, and the prompts that wait for typed input.
 Action = Literal[
@@ -54,7 +57,7 @@ class AdminAct(CallbackData, prefix="aac"):
     """A screen of the office menu: ``AdminAct.filter(F.action == "quota")``."""
 
     action: Action
-    office: int = Field(ge=1, le=MAX_ID)
+    office: RowId
 
 
 DayAction = Literal["list", "csv", "reopen", "close_yes"]
@@ -64,7 +67,7 @@ class AdminDay(CallbackData, prefix="ady"):
     """An action on one date of an office; ``day`` is YYYYMMDD."""
 
     action: DayAction
-    office: int = Field(ge=1, le=MAX_ID)
+    office: RowId
     day: int = Field(ge=20000101, le=21001231)
     page: int = Field(default=0, ge=0, le=9999)
 
@@ -91,12 +94,12 @@ def date_of(number: int) -> date:
 class AdminNoShow(CallbackData, prefix="ans"):
     """Mark the no-shows of one ended session."""
 
-    office: int = Field(ge=1, le=MAX_ID)
-    slot: int = Field(ge=1, le=MAX_ID)
+    office: RowId
+    slot: RowId
 
 
 class AdminRemove(CallbackData, prefix="arm"):
     """A super-admin removes an office admin."""
 
-    office: int = Field(ge=1, le=MAX_ID)
+    office: RowId
     user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
