@@ -68,3 +68,15 @@ async def audit_count(ctx: Domain, office_id: int) -> int:
 
 def day_data(action: str, office_id: int, day: date, page: int = 0) -> str:
     return f"ady:{action}:{office_id}:{day:%Y%m%d}:{page}"
+
+
+async def at_screen(
+    admin_chat: Callable[[int], Any], office_id: int, *actions: str, user: int = ADMIN_A
+) -> Chat_:
+    """A chat of ``user`` that sent /admin, then pressed the buttons of ``actions``
+    (``aac:ACTION:OFFICE``) one after another."""
+    chat: Chat_ = await admin_chat(user)
+    await chat.send("/admin")
+    for action in actions:
+        await chat.press(f"aac:{action}:{office_id}")
+    return chat

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from aiogram.methods import SendPhoto
 
 from booking.admin.audit import audit_log
@@ -24,6 +25,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     TODAY,
     TOMORROW,
     admin_chat,
+    at_screen,
     audit_count,
     bot_settings,
     office_b,
@@ -68,9 +70,7 @@ async def test_check_in_refusals_each_have_their_own_answer(
     theirs = await booked(ctx, office_b, 880000512, TOMORROW, label="Pagi")
     gone = await booked(ctx, office, 880000513, TODAY)
     await cancel(ctx, telegram_id=880000513, appointment_id=gone.id)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:checkin:{office}")
+    chat = await at_screen(admin_chat, office, "checkin")
     before = await audit_count(ctx, office)
     cases = {
         "ZZZZZZ": "No appointment has the code ZZZZZZ.",
@@ -113,9 +113,7 @@ async def test_no_shows_after_the_session_ends(
     came = await booked(ctx, office, 880000531, TODAY)
     absent = await booked(ctx, office, 880000532, TODAY)
     siang = await slot_on(ctx, office, TODAY, "Siang")
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:noshow:{office}")
+    chat = await at_screen(admin_chat, office, "noshow")
     assert "Siang 13:00–15:00 WIB: 2 not checked in (not ended yet)" in chat.last_text()
     assert not [d for _, d in chat.last_keyboard() if d.startswith("ans:")]
     sent = await chat.tap(f"ans:{office}:{siang}")  # too early, even when forged
@@ -148,9 +146,7 @@ async def test_statistics_of_a_typed_range_and_bad_ranges(
     await booked(ctx, office, 880000541, TOMORROW)
     appt = await booked(ctx, office, 880000542, TOMORROW)
     await cancel(ctx, telegram_id=880000542, appointment_id=appt.id)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:stats:{office}")
+    chat = await at_screen(admin_chat, office, "stats")
     sent = await chat.send("2026-12-01 2026-12-31")
     assert "Appointments: 2" in texts(sent)
     assert "Cancelled: 1 (50.0%), of which 0 by office closures" in texts(sent)
@@ -166,9 +162,7 @@ async def test_capacity_chart_is_a_png(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
     await booked(ctx, office, 880000551, TOMORROW)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:stats:{office}")
+    chat = await at_screen(admin_chat, office, "stats")
     sent = await chat.press(f"aac:chart:{office}")
     [photo] = [r for r in sent if isinstance(r, SendPhoto)]
     assert file_bytes(photo.photo).startswith(PNG_SIGNATURE)
@@ -179,10 +173,8 @@ async def test_capacity_chart_is_a_png(
 async def test_audit_log_in_the_office_time(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
-    chat: Chat_ = await admin_chat(ADMIN_B)  # OTHR is in WITA
-    await chat.send("/admin")
-    await chat.press(f"aac:quota:{office_b}")
-    await chat.press(f"aac:q_daily:{office_b}")
+    # OTHR is in WITA
+    chat = await at_screen(admin_chat, office_b, "quota", "q_daily", user=ADMIN_B)
     await chat.send("7")
     sent = await chat.tap(f"aac:audit:{office_b}")
     log = texts(sent)
@@ -196,3 +188,42 @@ async def test_audit_log_in_the_office_time(
     chat_a: Chat_ = await admin_chat(ADMIN_A)
     sent = await chat_a.tap(f"aac:audit:{office}")
     assert "set_default_quota" not in texts(sent) and "07:00 WIB" in texts(sent)
+
+
+NOT_UNDERSTOOD = "I did not understand that"
+
+
+@pytest.mark.parametrize("opened_by", ["button", "/checkin CODE"])
+@pytest.mark.parametrize("leave", ["button", "/cancel", "/admin"])
+async def test_the_check_in_prompt_stays_open_until_left(
+    ctx: Domain,
+    office: int,
+    office_b: int,
+    admin_chat: Callable[[int], Any],
+    opened_by: str,
+    leave: str,
+) -> None:
+    """Codes one after another, each checked in; leaving closes the prompt."""
+    first, second, third, fourth = [
+        await booked(ctx, office, 880000561 + i, TODAY) for i in range(4)
+    ]
+    chat: Chat_ = await admin_chat(ADMIN_A)
+    await chat.send("/admin")
+    if opened_by == "button":
+        await chat.press(f"aac:checkin:{office}")
+        sent = await chat.send(first.code)
+    else:
+        sent = await chat.send(f"/checkin {first.code}")
+    assert f"Checked in: {first.code}\nQueue number: 1" in texts(sent)
+    sent = await chat.send(second.code)
+    assert f"Checked in: {second.code}\nQueue number: 2" in texts(sent)
+    sent = await chat.send(third.code)
+    assert f"Checked in: {third.code}\nQueue number: 3" in texts(sent)
+
+    if leave == "button":
+        await chat.tap(f"aac:menu:{office}")  # the menu button under the answers
+    else:
+        await chat.send(leave)
+    sent = await chat.send(fourth.code)
+    assert NOT_UNDERSTOOD in texts(sent)
+    assert (await get_appointment(ctx, 880000564, fourth.id)).status is AppointmentStatus.BOOKED

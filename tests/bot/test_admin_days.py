@@ -27,6 +27,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     STALE,
     TOMORROW,
     admin_chat,
+    at_screen,
     audit_count,
     bot_settings,
     day_data,
@@ -50,11 +51,7 @@ async def notices(ctx: Domain, template: str) -> list[Notification]:
 
 
 async def at_close_prompt(admin_chat: Callable[[int], Any], office: int) -> Chat_:
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:close:{office}")
-    await chat.press(f"aac:close_ask:{office}")
-    return chat
+    return await at_screen(admin_chat, office, "close", "close_ask")
 
 
 async def test_closure_notifies_exactly_the_displaced_who_rebook_freely(
@@ -138,9 +135,7 @@ async def test_reopen_a_closed_day(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
     await close_day(ctx, office, TOMORROW, "Libur", actor="cli:test")
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:close:{office}")
+    chat = await at_screen(admin_chat, office, "close")
     assert "Tue, 1 Dec 2026: Libur" in chat.last_text()
     sent = await chat.press("ady:reopen:")
     assert "✅ Tue, 1 Dec 2026 is open again." in texts(sent)
@@ -158,9 +153,7 @@ async def test_day_list_pages_and_csv_export(
         label = "Pagi" if i < 6 else "Siang"
         v = await booked(ctx, office, 880000300 + i, TOMORROW, label=label)
         codes.append(v.code)
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:list:{office}")
+    chat = await at_screen(admin_chat, office, "list")
     sent = await chat.press("ady:list:", "Tomorrow")
     page = texts(sent)
     assert "📋 Kantor Imigrasi TEST (TEST) · Tue, 1 Dec 2026" in page
@@ -191,9 +184,7 @@ async def test_day_list_pages_and_csv_export(
 async def test_day_list_of_a_typed_date(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
 ) -> None:
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:list:{office}")
+    chat = await at_screen(admin_chat, office, "list")
     sent = await chat.send("2026-12-05")  # a Saturday
     assert "No sessions on this date." in texts(sent)
     assert "Nobody is booked on this date." in texts(sent)
@@ -208,9 +199,7 @@ async def test_announcement_goes_once_to_everyone_booked_that_day(
     await booked(ctx, office, 880000402, TOMORROW, label="Siang")
     await booked(ctx, office, 880000403, date(2026, 12, 2))
     await booked(ctx, office_b, 880000404, TOMORROW, label="Pagi")
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:announce:{office}")
+    chat = await at_screen(admin_chat, office, "announce")
     sent = await chat.send("2026-11-01")
     assert "is in the past" in texts(sent)
     sent = await chat.send("2026-12-01")

@@ -18,6 +18,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     TOMORROW,
     admin_chat,
+    at_screen,
     audit_count,
     bot_settings,
     office_b,
@@ -31,11 +32,7 @@ UNCHANGED = "Nothing was changed."
 
 
 async def at_prompt(admin_chat: Callable[[int], Any], office: int, action: str) -> Chat_:
-    chat: Chat_ = await admin_chat(ADMIN_A)
-    await chat.send("/admin")
-    await chat.press(f"aac:quota:{office}")
-    await chat.press(f"aac:{action}:{office}")
-    return chat
+    return await at_screen(admin_chat, office, "quota", action)
 
 
 async def test_set_the_daily_quota(
@@ -219,3 +216,57 @@ async def test_a_nik_typed_at_a_prompt_is_not_quoted_back(
     await chat.tap(f"aac:q_override:{office}")
     sent = await chat.send(f"{nik} 5")
     assert "is not a date" in texts(sent) and nik not in texts(sent)
+
+
+NOT_UNDERSTOOD = "I did not understand that"
+
+
+@pytest.mark.parametrize("leave", ["button", "/cancel", "/admin"])
+async def test_the_quota_prompt_of_dates_stays_open_until_left(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any], leave: str
+) -> None:
+    """Dates one after another, each applied; leaving closes the prompt."""
+    chat = await at_prompt(admin_chat, office, "q_override")
+    sent = await chat.send("2026-12-02 6")
+    assert "✅ Quota 6 set for 1 date(s)." in texts(sent)
+    sent = await chat.send("2026-12-03 2026-12-04 7")
+    assert "✅ Quota 7 set for 2 date(s)." in texts(sent)
+    overrides = (await quota_settings(ctx, office)).overrides
+    assert [(o.day, o.regular) for o in overrides] == [
+        (date(2026, 12, 2), 6),
+        (date(2026, 12, 3), 7),
+        (date(2026, 12, 4), 7),
+    ]
+
+    if leave == "button":
+        await chat.tap(f"aac:menu:{office}")  # the menu button under the answers
+    else:
+        await chat.send(leave)
+    before = await audit_count(ctx, office)
+    sent = await chat.send("2026-12-07 5")
+    assert NOT_UNDERSTOOD in texts(sent)
+    assert len((await quota_settings(ctx, office)).overrides) == 3
+    assert await audit_count(ctx, office) == before
+
+
+async def test_the_prompt_of_dates_back_to_the_default_stays_open(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    chat = await at_prompt(admin_chat, office, "q_override")
+    await chat.send("2026-12-02 2026-12-04 6")
+    await chat.press(f"aac:q_clear:{office}")
+    sent = await chat.send("2026-12-02")
+    assert "✅ 1 date(s) returned to the default quota." in texts(sent)
+    sent = await chat.send("2026-12-04")
+    assert "✅ 1 date(s) returned to the default quota." in texts(sent)
+    assert [o.day for o in (await quota_settings(ctx, office)).overrides] == [date(2026, 12, 3)]
+
+
+async def test_a_single_value_closes_its_prompt(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    chat = await at_prompt(admin_chat, office, "q_daily")
+    await chat.send("8")
+    sent = await chat.send("9")
+    assert NOT_UNDERSTOOD in texts(sent)
+    assert (await quota_settings(ctx, office)).daily_quota == 8

@@ -1,7 +1,8 @@
 """Office administration in chat: ``/admin`` and ``/checkin``.
 
 Every admin message and callback passes ``IsAdmin`` (by numeric Telegram user
-id) on the router itself; each action then checks the office it acts on. A
+id) on the router itself; ``AdminMiddleware`` then gives each handler its
+``admin`` context and the ``office`` it acts on, checked against the user. A
 non-admin's ``/admin`` falls through to the ordinary help.
 """
 
@@ -9,27 +10,35 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.admin import base, counter, days, menu, others, quotas, reports
+from bot.handlers.admin import counter, days, menu, others, quotas, reports
 from bot.handlers.admin.access import IsAdmin
+from bot.handlers.admin.middleware import AdminMiddleware
+from bot.handlers.common import RouterSpec
 
-# Importing the feature modules registers their handlers on ``base.router``.
-__all__ = ["build", "counter", "days", "menu", "quotas", "reports"]
 
+class AdminRouters:
+    """Builds the admin routers the way ``get_routers`` builds every feature's
+    (``router.build()``): the guarded one of each feature, then the one for others."""
 
-class _AdminRouter:
     def build(self) -> Router:
-        guarded = base.router.build()
-        # Router-level filters (after the private-chat ones) run before any admin
-        # handler, for every message and every tap.
-        guarded.message.filter(IsAdmin())
-        guarded.callback_query.filter(IsAdmin())
-        parent = Router(name="admin")
-        parent.include_routers(guarded, others.router.build())
-        return parent
+        return build()
 
 
-router = _AdminRouter()
+router = AdminRouters()
 
 
 def build() -> Router:
-    return router.build()
+    # Private chats only (RouterSpec's filters), then admins only: router-level
+    # filters run before any admin handler, for every message and every tap.
+    guarded = RouterSpec("admin").build()
+    guarded.message.filter(IsAdmin())
+    guarded.callback_query.filter(IsAdmin())
+    context = AdminMiddleware()
+    guarded.message.middleware(context)
+    guarded.callback_query.middleware(context)
+    guarded.include_routers(
+        *(feature.router.build() for feature in (menu, quotas, days, counter, reports))
+    )
+    parent = Router(name="admin")
+    parent.include_routers(guarded, others.router.build())
+    return parent

@@ -1,20 +1,24 @@
 """Callback data of the admin buttons: short prefixes, small ids, validated ranges.
 
-Every admin button carries the office it acts on. That id is never trusted: each
-handler asks ``booking.admin.roles.require_office_admin`` with the tapping user's id.
+Every admin button carries the office it acts on. That id is never trusted: the
+admin router's middleware checks it against the tapping user before any handler
+runs. Data that does not validate (an unknown action, a day that is no date)
+matches no handler and is refused by the fallback.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from booking.core.limits import MAX_TELEGRAM_ID
 from bot.callbacks import MAX_ID
 
-MAX_TELEGRAM_ID = 2**52
+# An office's or a session's id.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Screens of the office menu, and the prompts that wait for typed input.
 Action = Literal[
@@ -50,8 +54,10 @@ class AdminOffices(CallbackData, prefix="aof"):
 
 
 class AdminAct(CallbackData, prefix="aac"):
+    """A screen of the office menu: ``AdminAct.filter(F.action == "quota")``."""
+
     action: Action
-    office: int = Field(ge=1, le=MAX_ID)
+    office: RowId
 
 
 DayAction = Literal["list", "csv", "reopen", "close_yes"]
@@ -61,30 +67,39 @@ class AdminDay(CallbackData, prefix="ady"):
     """An action on one date of an office; ``day`` is YYYYMMDD."""
 
     action: DayAction
-    office: int = Field(ge=1, le=MAX_ID)
+    office: RowId
     day: int = Field(ge=20000101, le=21001231)
     page: int = Field(default=0, ge=0, le=9999)
 
+    @field_validator("day")
+    @classmethod
+    def _a_calendar_date(cls, number: int) -> int:
+        date_of(number)  # a ValueError when it is no calendar date
+        return number
 
-class AdminNoShow(CallbackData, prefix="ans"):
-    office: int = Field(ge=1, le=MAX_ID)
-    slot: int = Field(ge=1, le=MAX_ID)
-
-
-class AdminRemove(CallbackData, prefix="arm"):
-    """A super-admin removes an office admin."""
-
-    office: int = Field(ge=1, le=MAX_ID)
-    user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
+    @property
+    def calendar_day(self) -> date:
+        return date_of(self.day)
 
 
 def day_number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def day_of(number: int) -> date | None:
-    """The date of a YYYYMMDD number, or None when it is no calendar date."""
-    try:
-        return date(number // 10000, number // 100 % 100, number % 100)
-    except ValueError:
-        return None
+def date_of(number: int) -> date:
+    """The date of a YYYYMMDD number; a ValueError when it is no calendar date."""
+    return date(number // 10000, number // 100 % 100, number % 100)
+
+
+class AdminNoShow(CallbackData, prefix="ans"):
+    """Mark the no-shows of one ended session."""
+
+    office: RowId
+    slot: RowId
+
+
+class AdminRemove(CallbackData, prefix="arm"):
+    """A super-admin removes an office admin."""
+
+    office: RowId
+    user: int = Field(ge=1, le=MAX_TELEGRAM_ID)

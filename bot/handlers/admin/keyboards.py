@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from booking.admin.closures import ClosedDay
 from booking.admin.daylist import DayList, SessionLine
 from booking.admin.roles import AdminRoleView
-from booking.db.models import Office
+from booking.offices.views import OfficeView
 from bot.callbacks import CallbackData
 from bot.handlers.admin import callbacks as acb
 from bot.texts import time_range
@@ -33,14 +33,19 @@ def back_button(office_id: int) -> InlineKeyboardButton:
 
 
 def back_kb(office_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[back_button(office_id)]])
+    return acts_kb(office_id)
 
 
-def offices_kb(offices: Sequence[Office], page: int) -> InlineKeyboardMarkup:
+def acts_kb(office_id: int, *rows: Sequence[tuple[str, acb.Action]]) -> InlineKeyboardMarkup:
+    """Rows of screen buttons of one office, then the way back to its menu."""
+    buttons = [[act(text, action, office_id) for text, action in row] for row in rows]
+    return InlineKeyboardMarkup(inline_keyboard=[*buttons, [back_button(office_id)]])
+
+
+def offices_kb(offices: Sequence[OfficeView], page: int) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     first = page * OFFICES_PER_PAGE
     for office in offices[first : first + OFFICES_PER_PAGE]:
-        assert office.id is not None
         b.row(act(f"{office.code} · {office.name}"[:60], "menu", office.id))
     pages = max(1, -(-len(offices) // OFFICES_PER_PAGE))
     nav = []
@@ -71,21 +76,13 @@ def menu_kb(office_id: int, *, superuser: bool, several: bool) -> InlineKeyboard
 
 
 def quota_kb(office_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                act(_("Daily quota"), "q_daily", office_id),
-                act(_("Priority quota"), "q_priority", office_id),
-            ],
-            [act(_("Session shares"), "q_shares", office_id)],
-            [
-                act(_("Release window"), "q_window", office_id),
-                act(_("Release time"), "q_rule", office_id),
-            ],
-            [act(_("Quota for a date or range"), "q_override", office_id)],
-            [act(_("Back to the default quota"), "q_clear", office_id)],
-            [back_button(office_id)],
-        ]
+    return acts_kb(
+        office_id,
+        [(_("Daily quota"), "q_daily"), (_("Priority quota"), "q_priority")],
+        [(_("Session shares"), "q_shares")],
+        [(_("Release window"), "q_window"), (_("Release time"), "q_rule")],
+        [(_("Quota for a date or range"), "q_override")],
+        [(_("Back to the default quota"), "q_clear")],
     )
 
 
@@ -167,15 +164,10 @@ def no_shows_kb(office_id: int, ended: Sequence[tuple[SessionLine, int]]) -> Inl
 
 
 def stats_kb(office_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                act(_("Last 7 days"), "stats7", office_id),
-                act(_("Last 30 days"), "stats30", office_id),
-            ],
-            [act(_("📈 Chart of the next 14 days"), "chart", office_id)],
-            [back_button(office_id)],
-        ]
+    return acts_kb(
+        office_id,
+        [(_("Last 7 days"), "stats7"), (_("Last 30 days"), "stats30")],
+        [(_("📈 Chart of the next 14 days"), "chart")],
     )
 
 

@@ -1,9 +1,18 @@
 """Quotas: the default daily and priority quota, session shares, the release
-policy, and quotas of single dates or ranges."""
+policy, and quotas of single dates or ranges.
+
+A single value (the daily quota, the shares, ...) closes its prompt once saved.
+The prompts of dates and ranges stay open for one entry after another, until the
+admin taps a button or sends /cancel or /admin.
+"""
 
 from __future__ import annotations
 
-from aiogram.types import Message
+from collections.abc import Callable
+
+from aiogram import F
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from booking.admin.input import parse_quota
@@ -16,10 +25,10 @@ from booking.admin.quotas import (
     set_release_policy,
     set_session_shares,
 )
-from booking.core.errors import BookingError
-from booking.db.models import Office
+from booking.offices.views import OfficeView
+from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb
-from bot.handlers.admin.base import Env, Event, screen, typed
+from bot.handlers.admin.context import AdminContext
 from bot.handlers.admin.inputs import (
     InvalidDateRangeText,
     parse_dates_and_quota,
@@ -28,26 +37,14 @@ from bot.handlers.admin.inputs import (
     parse_shares,
     parse_window,
 )
-from bot.handlers.admin.states import AdminInput
-from bot.handlers.admin.texts import admin_error, nothing_changed, quota_text
-from bot.handlers.common import show
+from bot.handlers.admin.states import TYPED, AdminInput
+from bot.handlers.admin.texts import quota_text
+from bot.handlers.common import Event, RouterSpec, show
 
+router = RouterSpec("admin-quotas")
 
-@screen("quota")
-async def quota_screen(event: Event, office: Office, env: Env, prefix: str | None = None) -> None:
-    assert office.id is not None
-    await env.state.set_state(None)
-    settings = await quota_settings(env.domain, office.id)
-    text = quota_text(office, settings, env.locale)
-    await show(
-        event,
-        f"{prefix}\n\n{text}" if prefix else text,
-        kb.quota_kb(office.id),
-        edit=prefix is None,
-    )
-
-
-PROMPTS = {
+# The button of each quota prompt: the state it waits at, and what it asks.
+PROMPTS: dict[str, tuple[State, Callable[[], str]]] = {
     "q_daily": (
         AdminInput.daily,
         lambda: _("Type the new daily quota (regular seats, 0 to 100,000)."),
@@ -87,123 +84,104 @@ PROMPTS = {
 }
 
 
-def _prompt(action: str) -> None:
-    state, text = PROMPTS[action]
-
-    @screen(action)
-    async def ask(event: Event, office: Office, env: Env) -> None:
-        assert office.id is not None
-        await env.ask(state, office)
-        await show(event, text(), kb.back_kb(office.id))
-
-
-for _action in PROMPTS:
-    _prompt(_action)
-
-
-async def refused(message: Message, exc: BookingError, env: Env) -> None:
-    """Bad input or a refused change: say why; the prompt stays open for another try."""
-    await message.answer(f"{admin_error(exc, env.locale)} {nothing_changed()}")
+async def show_quotas(
+    event: Event, admin: AdminContext, office: OfficeView, prefix: str | None = None
+) -> None:
+    """The office's quotas; after a change, ``prefix`` says what changed."""
+    settings = await quota_settings(admin.domain, office.id)
+    text = quota_text(office, settings, admin.locale)
+    await show(
+        event,
+        f"{prefix}\n\n{text}" if prefix else text,
+        kb.quota_kb(office.id),
+        edit=prefix is None,
+    )
 
 
-async def done(message: Message, office: Office, env: Env, text: str) -> None:
-    await quota_screen(message, office, env, prefix=text)
+@router.callback_query(acb.AdminAct.filter(F.action == "quota"))
+async def quota_screen(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
+    await admin.leave_prompt()
+    await show_quotas(query, admin, office)
 
 
-@typed(AdminInput.daily, AdminInput.priority)
-async def default_quota(message: Message, office: Office, env: Env) -> None:
-    assert office.id is not None
-    try:
-        value = parse_quota(message.text or "")
-        if await env.state.get_state() == AdminInput.daily.state:
-            await set_office_quota(env.domain, office.id, value, actor=env.actor)
-            text = _("✅ The daily quota is now {n}.").format(n=value)
-        else:
-            await set_office_quota(
-                env.domain, office.id, office.daily_quota, value, actor=env.actor
-            )
-            text = _("✅ The daily priority quota is now {n}.").format(n=value)
-    except BookingError as exc:
-        await refused(message, exc, env)
-        return
-    await done(message, office, env, text)
+@router.callback_query(acb.AdminAct.filter(F.action.in_(PROMPTS)))
+async def quota_prompt(
+    query: CallbackQuery, callback_data: acb.AdminAct, admin: AdminContext, office: OfficeView
+) -> None:
+    prompt, text = PROMPTS[callback_data.action]
+    await admin.ask(query, prompt, office, text(), kb.back_kb(office.id))
 
 
-@typed(AdminInput.shares)
-async def shares(message: Message, office: Office, env: Env) -> None:
-    assert office.id is not None
-    settings = await quota_settings(env.domain, office.id)
-    try:
-        values = parse_shares(message.text or "", [s.label for s in settings.sessions])
-        await set_session_shares(env.domain, office.id, values, actor=env.actor)
-    except BookingError as exc:
-        await refused(message, exc, env)
-        return
-    await done(message, office, env, _("✅ Session shares saved."))
+async def saved(message: Message, admin: AdminContext, office: OfficeView, text: str) -> None:
+    """A single value saved: its prompt closes, the quotas show the change."""
+    await admin.leave_prompt()
+    await show_quotas(message, admin, office, prefix=text)
 
 
-@typed(AdminInput.window)
-async def window(message: Message, office: Office, env: Env) -> None:
-    assert office.id is not None
-    try:
-        days = parse_window(message.text or "")
-        await set_release_policy(env.domain, office.id, days, office.release_rule, actor=env.actor)
-    except BookingError as exc:
-        await refused(message, exc, env)
-        return
-    await done(message, office, env, _("✅ Dates now open {n} days ahead.").format(n=days))
+@router.message(AdminInput.daily, TYPED)
+async def daily_quota(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    value = parse_quota(message.text or "")
+    await set_office_quota(admin.domain, office.id, value, actor=admin.actor)
+    await saved(message, admin, office, _("✅ The daily quota is now {n}.").format(n=value))
 
 
-@typed(AdminInput.rule)
-async def rule(message: Message, office: Office, env: Env) -> None:
-    assert office.id is not None
-    try:
-        at, weekday = parse_release_time(message.text or "")
-        await set_release_policy(
-            env.domain,
-            office.id,
-            office.release_window_days,
-            release_rule_for(at, weekday),
-            actor=env.actor,
-        )
-    except BookingError as exc:
-        await refused(message, exc, env)
-        return
-    await done(message, office, env, _("✅ Release time saved."))
+@router.message(AdminInput.priority, TYPED)
+async def priority_quota(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    value = parse_quota(message.text or "")
+    await set_office_quota(admin.domain, office.id, office.daily_quota, value, actor=admin.actor)
+    text = _("✅ The daily priority quota is now {n}.").format(n=value)
+    await saved(message, admin, office, text)
 
 
-@typed(AdminInput.override)
-async def override(message: Message, office: Office, env: Env) -> None:
-    assert office.id is not None
+@router.message(AdminInput.shares, TYPED)
+async def shares(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    settings = await quota_settings(admin.domain, office.id)
+    values = parse_shares(message.text or "", [s.label for s in settings.sessions])
+    await set_session_shares(admin.domain, office.id, values, actor=admin.actor)
+    await saved(message, admin, office, _("✅ Session shares saved."))
+
+
+@router.message(AdminInput.window, TYPED)
+async def window(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    days = parse_window(message.text or "")
+    await set_release_policy(admin.domain, office.id, days, office.release_rule, actor=admin.actor)
+    await saved(message, admin, office, _("✅ Dates now open {n} days ahead.").format(n=days))
+
+
+@router.message(AdminInput.rule, TYPED)
+async def rule(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    at, weekday = parse_release_time(message.text or "")
+    await set_release_policy(
+        admin.domain,
+        office.id,
+        office.release_window_days,
+        release_rule_for(at, weekday),
+        actor=admin.actor,
+    )
+    await saved(message, admin, office, _("✅ Release time saved."))
+
+
+@router.message(AdminInput.override, TYPED)
+async def override(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    """A quota for a date or a range; the prompt stays open for the next one."""
     try:
         first, last, value = parse_dates_and_quota(message.text or "")
-        count = await set_quota_override(env.domain, office.id, first, last, value, actor=env.actor)
     except InvalidDateRangeText:
         await message.answer(PROMPTS["q_override"][1]())
         return
-    except BookingError as exc:
-        await refused(message, exc, env)
-        return
-    await done(
-        message, office, env, _("✅ Quota {n} set for {days} date(s).").format(n=value, days=count)
-    )
+    count = await set_quota_override(admin.domain, office.id, first, last, value, actor=admin.actor)
+    text = _("✅ Quota {n} set for {days} date(s).").format(n=value, days=count)
+    await show_quotas(message, admin, office, prefix=text)
 
 
-@typed(AdminInput.clear)
-async def clear(message: Message, office: Office, env: Env) -> None:
-    assert office.id is not None
+@router.message(AdminInput.clear, TYPED)
+async def clear(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    """Dates back to the default quota; the prompt stays open for the next ones."""
     try:
         first, last = parse_range(message.text or "")
-        count = await clear_quota_override(env.domain, office.id, first, last, actor=env.actor)
     except InvalidDateRangeText:
         await message.answer(PROMPTS["q_clear"][1]())
         return
-    except BookingError as exc:
-        await refused(message, exc, env)
-        return
-    await done(
-        message,
-        office,
-        env,
-        _("✅ {days} date(s) returned to the default quota.").format(days=count),
-    )
+    count = await clear_quota_override(admin.domain, office.id, first, last, actor=admin.actor)
+    text = _("✅ {days} date(s) returned to the default quota.").format(days=count)
+    await show_quotas(message, admin, office, prefix=text)

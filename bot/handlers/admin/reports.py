@@ -5,80 +5,77 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from aiogram.types import BufferedInputFile, Message
+from aiogram import F, flags
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from booking.admin.audit import audit_log
 from booking.admin.stats import capacity_series, stats
-from booking.core.errors import BookingError
-from booking.db.models import Office
+from booking.offices.views import OfficeView
 from bot.charts import capacity_chart_png
+from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb
-from bot.handlers.admin.base import Env, Event, screen, typed
+from bot.handlers.admin.context import AdminContext
 from bot.handlers.admin.inputs import InvalidDateRangeText, parse_range
-from bot.handlers.admin.states import AdminInput
-from bot.handlers.admin.texts import admin_error, audit_text, stats_text
-from bot.handlers.common import show
+from bot.handlers.admin.states import TYPED, AdminInput
+from bot.handlers.admin.texts import audit_text, stats_text
+from bot.handlers.common import Event, RouterSpec, show
+
+router = RouterSpec("admin-reports")
 
 AUDIT_ROWS = 15
 CHART_DAYS = 14
+# The buttons of the last days, today included.
+RECENT_DAYS = {"stats7": 7, "stats30": 30}
 
 
-@screen("stats")
-async def stats_prompt(event: Event, office: Office, env: Env) -> None:
-    assert office.id is not None
-    await env.ask(AdminInput.stats_range, office)
-    await show(
-        event,
-        _(
-            "📊 Statistics of {office}. Tap a period, or type a range (2026-11-01 2026-11-30)."
-        ).format(office=office.code),
-        kb.stats_kb(office.id),
-    )
+@router.callback_query(acb.AdminAct.filter(F.action == "stats"))
+async def stats_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
+    text = _(
+        "📊 Statistics of {office}. Tap a period, or type a range (2026-11-01 2026-11-30)."
+    ).format(office=office.code)
+    await admin.ask(query, AdminInput.stats_range, office, text, kb.stats_kb(office.id))
 
 
-async def show_stats(event: Event, office: Office, env: Env, first: date, last: date) -> None:
-    assert office.id is not None
-    result = await stats(env.domain, office.id, first, last)
-    await show(event, stats_text(office, result, env.locale), kb.stats_kb(office.id))
+async def show_stats(
+    event: Event, admin: AdminContext, office: OfficeView, first: date, last: date
+) -> None:
+    result = await stats(admin.domain, office.id, first, last)
+    await show(event, stats_text(office, result, admin.locale), kb.stats_kb(office.id))
 
 
-def _recent(days: int) -> None:
-    """The screen of the last ``days`` days, today included."""
-
-    @screen(f"stats{days}")
-    async def recent_stats(event: Event, office: Office, env: Env) -> None:
-        today = env.today(office)
-        await show_stats(event, office, env, today - timedelta(days=days - 1), today)
-
-
-_recent(7)
-_recent(30)
+@router.callback_query(acb.AdminAct.filter(F.action.in_(RECENT_DAYS)))
+async def recent_stats(
+    query: CallbackQuery, callback_data: acb.AdminAct, admin: AdminContext, office: OfficeView
+) -> None:
+    today = admin.today(office)
+    days = RECENT_DAYS[callback_data.action]
+    await show_stats(query, admin, office, today - timedelta(days=days - 1), today)
 
 
-@typed(AdminInput.stats_range)
-async def typed_range(message: Message, office: Office, env: Env) -> None:
+@router.message(AdminInput.stats_range, TYPED)
+@flags.plain_refusal
+async def typed_range(message: Message, admin: AdminContext, office: OfficeView) -> None:
     try:
         first, last = parse_range(message.text or "")
-        await show_stats(message, office, env, first, last)
     except InvalidDateRangeText:
         await message.answer(
             _("Please type one date, or two: the first and the last (2026-11-01 2026-11-30).")
         )
-    except BookingError as exc:
-        await message.answer(admin_error(exc, env.locale))
+        return
+    await show_stats(message, admin, office, first, last)
 
 
-@screen("chart")
-async def chart(event: Event, office: Office, env: Env) -> None:
-    assert office.id is not None and event.bot is not None
-    series = await capacity_series(env.domain, office.id, env.today(office), CHART_DAYS)
+@router.callback_query(acb.AdminAct.filter(F.action == "chart"))
+async def chart(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
+    assert query.bot is not None
+    series = await capacity_series(admin.domain, office.id, admin.today(office), CHART_DAYS)
     title = f"{office.code}: {series[0].day} – {series[-1].day}"
     png = await asyncio.to_thread(capacity_chart_png, series, title)
     booked = sum(d.booked for d in series)
     capacity = sum(d.capacity for d in series)
-    await event.bot.send_photo(
-        env.user_id,
+    await query.bot.send_photo(
+        admin.user_id,
         BufferedInputFile(png, filename=f"{office.code}-capacity.png"),
         caption=_(
             "Booked against capacity, next {days} days: {booked} of {capacity} seats."
@@ -87,9 +84,8 @@ async def chart(event: Event, office: Office, env: Env) -> None:
     )
 
 
-@screen("audit")
-async def audit(event: Event, office: Office, env: Env) -> None:
-    assert office.id is not None
-    await env.state.set_state(None)
-    entries = await audit_log(env.domain, office.id, AUDIT_ROWS)
-    await show(event, audit_text(office, entries), kb.back_kb(office.id))
+@router.callback_query(acb.AdminAct.filter(F.action == "audit"))
+async def audit(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
+    await admin.leave_prompt()
+    entries = await audit_log(admin.domain, office.id, AUDIT_ROWS)
+    await show(query, audit_text(office, entries), kb.back_kb(office.id))

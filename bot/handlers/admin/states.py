@@ -1,16 +1,22 @@
-"""FSM states of the admin menu: each waits for one typed answer.
+"""FSM states of the admin menu: each is a prompt waiting for typed answers.
 
-FSM data holds the office being administered (``ADMIN_OFFICE``) and, while
-closing a date or writing an announcement, the chosen date and the reason.
+A handler of typed answers is declared with its state and ``TYPED``:
+``@router.message(AdminInput.daily, TYPED)``. FSM data holds the office being
+administered (``ADMIN_OFFICE``) and, while closing a date or writing an
+announcement, the chosen date and the reason.
 """
 
 from __future__ import annotations
 
+from aiogram import F
 from aiogram.fsm.state import State, StatesGroup
 
 ADMIN_OFFICE = "admin_office"
 ADMIN_DAY = "admin_day"  # ISO date
 ADMIN_REASON = "admin_reason"
+
+# Text that is not a command: a command typed at a prompt stays a command.
+TYPED = F.text & ~F.text.startswith("/")
 
 
 class AdminInput(StatesGroup):

@@ -6,6 +6,7 @@ Dates and times are shown in the office's own zone (WIB, WITA or WIT).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from babel.numbers import format_decimal
 from booking.admin.audit import AuditEntry
 from booking.admin.daylist import DayList, DayListEntry, SessionLine
 from booking.admin.quotas import QuotaSettings
+from booking.admin.roles import AdminRoleView
 from booking.admin.stats import OfficeStats
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.core.errors import (
@@ -43,8 +45,8 @@ from booking.core.errors import (
 )
 from booking.core.kinds import AppointmentStatus
 from booking.core.limits import MAX_QUOTA, MAX_RANGE_DAYS, MAX_SHARE, MAX_WINDOW_DAYS
-from booking.db.models import Office
 from booking.offices.content import Content
+from booking.offices.views import OfficeView
 from bot.texts import clip, priority_name, service_name, status_name, time_range
 
 
@@ -146,11 +148,21 @@ def admin_error(exc: BookingError, locale: str) -> str:
     return _("Sorry, that did not work. Please try again.")
 
 
-def office_title(office: Office) -> str:
+def office_title(office: OfficeView) -> str:
     return f"{office.name} ({office.code})"
 
 
-def menu_text(office: Office) -> str:
+def admins_text(office: OfficeView, admins: Sequence[AdminRoleView]) -> str:
+    lines = [_("👤 Admins of {office}:").format(office=office_title(office))]
+    lines += [f"• {a.telegram_id} ({a.created_by})" for a in admins] or [_("none yet")]
+    lines.append("")
+    lines.append(
+        _("Super-admins (ADMIN_IDS or add-admin --super) manage every office and are not listed.")
+    )
+    return "\n".join(lines)
+
+
+def menu_text(office: OfficeView) -> str:
     return _("🛠 Administration of {office}. What would you like to do?").format(
         office=office_title(office)
     )
@@ -175,7 +187,7 @@ def release_text(rule: str, window: int, tz_abbrev: str, locale: str) -> str:
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-def quota_text(office: Office, q: QuotaSettings, locale: str) -> str:
+def quota_text(office: OfficeView, q: QuotaSettings, locale: str) -> str:
     tz = zone_abbrev(office.timezone)
     lines = [
         _("⚙️ Quotas of {office}").format(office=office_title(office)),
@@ -259,7 +271,7 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
-def stats_text(office: Office, s: OfficeStats, locale: str) -> str:
+def stats_text(office: OfficeView, s: OfficeStats, locale: str) -> str:
     lines = [
         _("📊 Statistics of {office}, {first} – {last}").format(
             office=office_title(office),
@@ -301,7 +313,7 @@ def _changed(
     )
 
 
-def audit_line(entry: AuditEntry, office: Office) -> str:
+def audit_line(entry: AuditEntry, office: OfficeView) -> str:
     local: datetime = entry.at.astimezone(zone(office.timezone))
     when = f"{local:%Y-%m-%d %H:%M} {zone_abbrev(office.timezone, entry.at)}"
     before, after = _changed(entry.before, entry.after)
@@ -309,7 +321,7 @@ def audit_line(entry: AuditEntry, office: Office) -> str:
     return line if len(line) <= AUDIT_LINE else line[: AUDIT_LINE - 1] + "…"
 
 
-def audit_text(office: Office, entries: list[AuditEntry]) -> str:
+def audit_text(office: OfficeView, entries: list[AuditEntry]) -> str:
     title = _("🧾 Latest changes at {office}").format(office=office_title(office))
     if not entries:
         return title + "\n\n" + _("No changes recorded yet.")
