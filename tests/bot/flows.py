@@ -32,8 +32,8 @@ async def reach_session(chat: Chat_, service: str = "new") -> None:
 async def reach_calendar(chat: Chat_, service: str = "new") -> None:
     """Menu → book → province → office → service; the calendar is now shown."""
     await chat.tap("mn:book")
-    await chat.press("pv:b:")
-    await chat.press("of:b:")
+    await chat.press("pv:book:")
+    await chat.press("of:book:")
     office_id = chat.button("sv:").split(":")[1]
     await chat.tap(f"sv:{office_id}:{service}")
 

@@ -123,7 +123,7 @@ async def test_appointment_already_cancelled(
     await chat.press(f"ap:cancel:{appt.id}")
     await cancel(ctx, telegram_id=chat.user_id, appointment_id=appt.id)  # from elsewhere
 
-    for data in (f"ap:cancel_yes:{appt.id}", f"ap:qr:{appt.id}", f"ap:resched:{appt.id}"):
+    for data in (f"ap:cancel_confirmed:{appt.id}", f"ap:qr:{appt.id}", f"ap:reschedule:{appt.id}"):
         sent = await chat.tap(data)
         assert "This appointment is no longer active (cancelled)." in texts(sent)
         assert "You have no active appointment." in texts(sent)
@@ -172,7 +172,7 @@ async def test_calendar_from_last_month(
     await choose_language(chat, "en")
     await reach_calendar(chat)
     old_day = chat.button("dy:", "30 (")  # 30 November, open now
-    old_prev = f"mo:{office}:new:b:0:2026:11"
+    old_prev = f"mo:{office}:new:book:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 
     sent = await chat.tap(old_day)
@@ -202,16 +202,16 @@ async def test_another_users_appointment_is_refused_and_unchanged(
     forged = [
         f"ap:qr:{theirs.id}",
         f"ap:cancel:{theirs.id}",
-        f"ap:cancel_yes:{theirs.id}",
-        f"ap:resched:{theirs.id}",
+        f"ap:cancel_confirmed:{theirs.id}",
+        f"ap:reschedule:{theirs.id}",
         f"rs:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:r:{theirs.id}",
-        f"mo:{office}:new:r:{theirs.id}:2026:12",
-        f"dy:{office}:new:r:{theirs.id}:2026:12:2",
+        f"se:{other_slot}:new:reschedule:{theirs.id}",
+        f"mo:{office}:new:reschedule:{theirs.id}:2026:12",
+        f"dy:{office}:new:reschedule:{theirs.id}:2026:12:2",
         f"ap:rebook:{theirs.id}",
-        f"se:{other_slot}:new:d:{theirs.id}",
+        f"se:{other_slot}:new:rebook:{theirs.id}",
         f"rb:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:b:{theirs.id}",
+        f"se:{other_slot}:new:book:{theirs.id}",
     ]
     for data in forged:
         sent = await intruder.tap(data)
@@ -238,21 +238,21 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         "ap:qr:abc",
         "ap:qr:-1",
         "ap:qr:99999999999999999999",
-        "mo:1:new:b:0:2026:13",  # month out of range
-        "mo:1:new:b:0:1999:1",
+        "mo:1:new:book:0:2026:13",  # month out of range
+        "mo:1:new:book:0:1999:1",
         "mo:1:new:x:0:2026:12",  # no such mode
-        "mo:1:new:r:0:2026:12",  # rescheduling nothing
-        "dy:1:new:b:0:2026:2:30",  # no such date
-        "dy:1:new:b:0:2026:12:32",
-        "pv:b:999",  # no such province
-        "op:b:0:99",  # no such page
-        "of:b:99999",  # no such office
+        "mo:1:new:reschedule:0:2026:12",  # rescheduling nothing
+        "dy:1:new:book:0:2026:2:30",  # no such date
+        "dy:1:new:book:0:2026:12:32",
+        "pv:book:999",  # no such province
+        "op:book:0:99",  # no such page
+        "of:book:99999",  # no such office
         "sv:99999:new",
         "sv:1:express",  # no such service
-        "se:99999:new:b:0",  # no such slot
+        "se:99999:new:book:0",  # no such slot
         "cf:99999:new:none",
         "cf:1:new:royal",
-        "in:req:",  # requirements without a service
+        "in:requirements:",  # requirements without a service
         "lg:fr",
         "x" * 64,
     ],
@@ -264,7 +264,7 @@ async def test_forged_or_garbled_callback_is_refused_and_changes_nothing(
     await add_applicant(ctx, chat.user_id, born=date(1970, 7, 7))
     await switch_language(chat, "en")
     await chat.tap("mn:book")  # in the middle of a flow: choosing a province
-    province = chat.button("pv:b:")
+    province = chat.button("pv:book:")
     before = fsm_snapshot(dp)
     sent = await chat.tap(data)
     [answer] = answers(sent)

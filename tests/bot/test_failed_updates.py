@@ -54,7 +54,7 @@ async def test_a_handler_failure_answers_the_button_once(
     async def failing(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr("bot.handlers.booking.appointments_of", failing)
+    monkeypatch.setattr("bot.handlers.booking.office.appointments_of", failing)
     chat = new_chat()
     await chat.tap("mn:book")
     [answer] = answers(session)  # by AnswerCallbacks; not again by the error handler

@@ -27,14 +27,14 @@ async def test_requirements_for_each_service_in_both_languages(
     chat = new_chat()
     await choose_language(chat, "id")
     await chat.tap("mn:info")
-    await chat.press("in:req:", "Paspor baru")
+    await chat.press("in:requirements:", "Paspor baru")
     text = chat.last_text()
     assert "Kartu Keluarga (KK) asli" in text and "KTP elektronik asli" in text
 
     await chat.tap("mn:lang")
     await chat.press("lg:en")
     await chat.send("/info")
-    await chat.press("in:req:renewal")
+    await chat.press("in:requirements:renewal")
     text = chat.last_text()
     assert "Your old passport" in text
     assert "Kartu Keluarga" not in text
@@ -84,8 +84,8 @@ async def test_office_details_and_location_pin(
     chat = new_chat()
     await choose_language(chat, "en")
     await chat.tap("mn:offices")
-    await chat.press("pv:i:")
-    sent = await chat.press(f"of:i:{office}")
+    await chat.press("pv:info:")
+    sent = await chat.press(f"of:info:{office}")
     text = chat.last_text()
     o = await get_office(ctx, office)
     assert o.name in text and o.address in text

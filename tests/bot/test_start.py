@@ -90,7 +90,7 @@ async def test_cancel_returns_to_the_menu_from_any_step(
     await chat.send("/start")
     await chat.press("lg:en")
     await chat.tap("mn:book")
-    await chat.press("pv:b:")
+    await chat.press("pv:book:")
     await chat.send("/cancel")
     assert "What would you like to do?" in chat.last_text()
     # The flow is gone: free text now gets the general hint, not a step's help.
