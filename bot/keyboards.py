@@ -366,11 +366,6 @@ def rebook_button(appointment_id: int, code: str) -> InlineKeyboardButton:
     return _button(text, cb.Appt(action="rebook", id=appointment_id))
 
 
-def rebook_kb(appointment_id: int, code: str) -> InlineKeyboardMarkup:
-    """The button under a closure notice: choose a new date (not counted as a reschedule)."""
-    return InlineKeyboardMarkup(inline_keyboard=[[rebook_button(appointment_id, code)]])
-
-
 def rebook_confirm_kb(appointment_id: int, slot_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
