@@ -36,9 +36,9 @@ from bot.attachments import qr_png
 from bot.files import FileSender
 from bot.handlers.booking.shared import (
     moving,
-    offer_dates,
     send_confirmation,
     session_gone,
+    session_refused,
     show_calendar,
 )
 from bot.handlers.common import Event, RouterSpec, reset_flow, show
@@ -101,13 +101,7 @@ async def active_appointment(domain: Domain, uid: int, appointment_id: int) -> A
 
 @router.callback_query(cb.Appt.filter(F.action == "qr"))
 async def show_qr(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    bot: Bot,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Appt, domain: Domain, locale: str, bot: Bot
 ) -> None:
     view = await active_appointment(domain, query.from_user.id, callback_data.id)
     await bot.send_photo(
@@ -121,12 +115,7 @@ async def show_qr(
 
 @router.callback_query(cb.Appt.filter(F.action == "cancel"))
 async def ask_cancel(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
     view = await active_appointment(domain, query.from_user.id, callback_data.id)
     await state.set_state(states.Changing.cancel)
@@ -153,12 +142,7 @@ async def do_cancel(
 
 @router.callback_query(cb.Appt.filter(F.action.in_({"reschedule", "rebook"})))
 async def start_moving(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
     """Reschedule an active appointment, or rebook one an office closure cancelled."""
     mode: cb.Mode = "reschedule" if callback_data.action == "reschedule" else "rebook"
@@ -186,12 +170,7 @@ async def start_moving(
 
 @router.callback_query(cb.Session.filter(F.mode != "book"))
 async def moving_session(
-    query: CallbackQuery,
-    callback_data: cb.Session,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Session, state: FSMContext, domain: Domain, locale: str
 ) -> None:
     d = callback_data
     target = cb.Target(d.mode, d.appt)
@@ -232,35 +211,10 @@ async def do_move(
     callback_answer: CallbackAnswer,
     files: FileSender,
 ) -> None:
-    """Confirm the new slot of a reschedule, or of a rebooking after a closure."""
+    """Confirm the new slot of a reschedule, or of a rebooking after a closure;
+    explain a refusal with fresh choices."""
     mode: cb.Mode = "reschedule" if isinstance(callback_data, cb.Reschedule) else "rebook"
-    await finish_move(
-        query,
-        state,
-        domain,
-        content,
-        locale,
-        bot,
-        callback_answer,
-        files,
-        cb.Target(mode, callback_data.appt),
-        callback_data.slot,
-    )
-
-
-async def finish_move(
-    query: CallbackQuery,
-    state: FSMContext,
-    domain: Domain,
-    content: Content,
-    locale: str,
-    bot: Bot,
-    callback_answer: CallbackAnswer,
-    files: FileSender,
-    target: cb.Target,
-    slot_id: int,
-) -> None:
-    """Reschedule or rebook; explain a refusal with fresh choices."""
+    target, slot_id = cb.Target(mode, callback_data.appt), callback_data.slot
     uid = query.from_user.id
     try:
         if target.mode == "reschedule":
@@ -272,26 +226,11 @@ async def finish_move(
                 domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
             )
     except (SlotFull, DayClosed, SessionStarted) as exc:
-        office, session = await session_by_id(domain, slot_id)
         old = await get_appointment(domain, uid, target.appt)
-        assert office.id is not None
-        day = session.start.date()
-        if isinstance(exc, SessionStarted):
-            callback_answer.text = domain_error(exc)[:200]
-            await session_gone(query, domain, locale, office.id, old.service, target, day)
-        else:
-            priority = old.priority is not None
-            await offer_dates(
-                query,
-                domain,
-                locale,
-                office.id,
-                old.service,
-                target,
-                day,
-                domain_error(exc),
-                priority,
-            )
+        priority = old.priority is not None
+        await session_refused(
+            query, domain, locale, callback_answer, slot_id, old.service, target, exc, priority
+        )
         return
     await reset_flow(state)
     if target.mode == "reschedule":

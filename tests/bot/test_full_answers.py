@@ -18,7 +18,7 @@ from booking.core.context import Domain
 from booking.core.errors import NotFound
 from bot import nearest_dates as nearest_module
 from bot import sold_out as sold_out_module
-from bot.handlers.booking import confirm as booking_handlers
+from bot.handlers.booking import shared as booking_handlers
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
 from tests.bot.conftest import slot_on

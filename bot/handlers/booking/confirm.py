@@ -18,7 +18,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from booking.appointments.service import appointments_of, book
-from booking.calendar.availability import session_by_id
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import (
@@ -36,7 +35,12 @@ from bot import keyboards as kb
 from bot import states
 from bot.files import FileSender
 from bot.handlers.booking.details import ask_priority
-from bot.handlers.booking.shared import flow_expired, offer_dates, send_confirmation, session_gone
+from bot.handlers.booking.shared import (
+    flow_expired,
+    offer_dates,
+    send_confirmation,
+    session_refused,
+)
 from bot.handlers.common import RouterSpec, refusal_to_menu, reset_flow, show
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
@@ -74,33 +78,6 @@ async def answer_full(
         priority is not None,
         nearest=nearest,
     )
-
-
-async def session_unavailable(
-    query: CallbackQuery,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
-    d: cb.Confirm,
-    exc: DayClosed | SessionStarted,
-) -> None:
-    """The booking found the session's day closed or the session started: explain
-    and offer what is left (the nearest dates, or that day's other sessions)."""
-    priority = d.priority != "none"
-    office, session = await session_by_id(domain, d.slot, priority=priority)
-    assert office.id is not None
-    day = session.start.date()
-    if isinstance(exc, DayClosed):
-        await state.set_state(states.Booking.day)
-        note = domain_error(exc)
-        await offer_dates(
-            query, domain, locale, office.id, d.service, cb.NEW_BOOKING, day, note, priority
-        )
-    else:
-        await state.set_state(states.Booking.session)
-        callback_answer.text = domain_error(exc)[:200]
-        await session_gone(query, domain, locale, office.id, d.service, cb.NEW_BOOKING, day)
 
 
 @router.callback_query(cb.Confirm.filter())
@@ -158,7 +135,19 @@ async def confirm(
         )
         return
     except (DayClosed, SessionStarted) as exc:
-        await session_unavailable(query, state, domain, locale, callback_answer, d, exc)
+        step = states.Booking.day if isinstance(exc, DayClosed) else states.Booking.session
+        await state.set_state(step)
+        await session_refused(
+            query,
+            domain,
+            locale,
+            callback_answer,
+            d.slot,
+            d.service,
+            cb.NEW_BOOKING,
+            exc,
+            priority is not None,
+        )
         return
     except PriorityNotEligible as exc:
         await ask_priority(query, state, domain_error(exc))

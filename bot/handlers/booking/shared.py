@@ -10,16 +10,28 @@ from typing import TYPE_CHECKING
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 from booking.admin.closures import displaced_of
 from booking.appointments.service import check_reschedulable, get_appointment
 from booking.appointments.views import AppointmentView
-from booking.calendar.availability import day_availability, nearest_open_dates, sessions_of
+from booking.calendar.availability import (
+    day_availability,
+    nearest_open_dates,
+    session_by_id,
+    sessions_of,
+)
 from booking.calendar.schedule import local_now
 from booking.calendar.views import DayAvailability
 from booking.core.context import Domain
-from booking.core.errors import AppointmentNotFound, OfficeNotFound
+from booking.core.errors import (
+    AppointmentNotFound,
+    DayClosed,
+    OfficeNotFound,
+    SessionStarted,
+    SlotFull,
+)
 from booking.core.kinds import ServiceType
 from booking.offices.content import Content
 from booking.offices.lookup import get_office, list_offices, list_provinces
@@ -28,7 +40,7 @@ from bot import keyboards as kb
 from bot.attachments import BookingFiles
 from bot.files import FileSender
 from bot.handlers.common import Event, show, show_main_menu
-from bot.texts import confirmation
+from bot.texts import confirmation, domain_error
 
 if TYPE_CHECKING:
     from booking.db.models import Office
@@ -175,6 +187,30 @@ async def session_gone(
     else:
         note = _("Sorry, that session is no longer available.")
         await offer_dates(event, domain, locale, office_id, service, target, day, note)
+
+
+async def session_refused(
+    query: CallbackQuery,
+    domain: Domain,
+    locale: str,
+    callback_answer: CallbackAnswer,
+    slot_id: int,
+    service: ServiceType,
+    target: cb.Target,
+    exc: SlotFull | DayClosed | SessionStarted,
+    priority: bool,
+) -> None:
+    """A booking or a move found the session full, its day closed or the session
+    started: explain, and offer that day's other sessions or the nearest dates."""
+    office, session = await session_by_id(domain, slot_id, priority=priority)
+    assert office.id is not None
+    day = session.start.date()
+    if isinstance(exc, SessionStarted):
+        callback_answer.text = domain_error(exc)[:200]
+        await session_gone(query, domain, locale, office.id, service, target, day)
+    else:
+        note = domain_error(exc)
+        await offer_dates(query, domain, locale, office.id, service, target, day, note, priority)
 
 
 async def flow_expired(event: Event, state: FSMContext) -> None:
