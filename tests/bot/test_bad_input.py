@@ -32,6 +32,7 @@ from tests.bot.flows import (
     pick_day,
     reach_calendar,
     reach_session,
+    reach_summary,
     switch_language,
 )
 from tests.bot.recording import Chat_, RecordingSession
@@ -86,14 +87,7 @@ async def test_session_that_filled_before_confirm_offers_nearest_dates(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.press("se:", "Siang")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en", day=TOMORROW, session="Siang")
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)
 
     sent = await chat.press("cf:")
@@ -150,14 +144,7 @@ async def test_date_that_closed_before_confirm(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.press("se:", "Pagi")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en", day=TOMORROW, session="Pagi")
     await close_day(ctx, office, TOMORROW, "Acara kantor", actor="cli:test")
     sent = await chat.press("cf:")
     assert "Sorry, the office has closed that date." in texts(sent)
@@ -313,13 +300,7 @@ async def test_simultaneous_double_tap_books_once(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en")
     data = chat.button("cf:")
     await asyncio.gather(chat.tap(data), chat.tap(data))
     assert len(await appointments_of(ctx, chat.user_id)) == 1
@@ -495,13 +476,7 @@ async def test_confirm_from_an_abandoned_summary_books_with_a_full_confirmation(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en")
     data = chat.button("cf:")
     await chat.send("/cancel")
     sent = await chat.tap(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from aiogram import Bot
@@ -19,6 +20,23 @@ from tests.bot.flows import choose_language
 from tests.bot.recording import Chat_, RecordingSession
 
 pytestmark = SQLITE_ONLY
+
+
+async def chat_with_content(
+    ctx: Domain,
+    settings: BookingSettings,
+    tmp_path: Path,
+    bot: Bot,
+    content: dict[str, Any],
+    user_id: int,
+) -> Chat_:
+    """An English chat with a dispatcher reading ``content`` as its CONTENT_FILE."""
+    custom = tmp_path / "content.yaml"
+    custom.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=user_id)
+    await choose_language(chat, "en")
+    return chat
 
 
 async def test_requirements_for_each_service_in_both_languages(
@@ -69,11 +87,7 @@ async def test_content_comes_from_the_configured_file(
     data = yaml.safe_load(DEFAULT_CONTENT_FILE.read_text(encoding="utf-8"))
     data["fees"][0]["amount"] = 400000
     data["fees"][0]["label"]["en"] = "Changed passport fee"
-    custom = tmp_path / "content.yaml"
-    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
-    chat = Chat_(dp=dp, bot=bot, user_id=555001)
-    await choose_language(chat, "en")
+    chat = await chat_with_content(ctx, settings, tmp_path, bot, data, 555001)
     await chat.tap("in:fees:")
     assert "Changed passport fee: Rp400,000" in chat.last_text()
 
@@ -116,11 +130,7 @@ async def test_overlong_content_is_clipped_to_telegrams_limit(
 ) -> None:
     data = yaml.safe_load(DEFAULT_CONTENT_FILE.read_text(encoding="utf-8"))
     data["faq"][0]["a"]["en"] = "Panjang sekali. " * 400  # 6400 characters
-    custom = tmp_path / "content.yaml"
-    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
-    chat = Chat_(dp=dp, bot=bot, user_id=555002)
-    await choose_language(chat, "en")
+    chat = await chat_with_content(ctx, settings, tmp_path, bot, data, 555002)
     await chat.tap("in:faq:")
     text = chat.last_text()
     assert len(text) == 4096 and text.endswith("…")
