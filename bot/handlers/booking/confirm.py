@@ -21,6 +21,7 @@ from booking.appointments.service import appointments_of, book
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import (
+    AlreadyBooked,
     ApplicantNotFound,
     DayClosed,
     PriorityNotEligible,
@@ -41,12 +42,14 @@ from bot.handlers.booking.shared import (
     send_confirmation,
     session_refused,
 )
-from bot.handlers.common import RouterSpec, refusal_to_menu, reset_flow, show
+from bot.handlers.common import RouterSpec, reset_flow, show, show_main_menu
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
 from bot.texts import domain_error
 
-router = RouterSpec("booking-confirm", show_refusal=refusal_to_menu)
+# No show_refusal middleware here: the one refusal left to show (AlreadyBooked) is
+# caught below, and the hot path of a rush stays one layer shorter.
+router = RouterSpec("booking-confirm")
 log = logging.getLogger(__name__)
 
 
@@ -151,6 +154,9 @@ async def confirm(
         return
     except PriorityNotEligible as exc:
         await ask_priority(query, state, domain_error(exc))
+        return
+    except AlreadyBooked as exc:
+        await show_main_menu(query, state, domain_error(exc))
         return
     if view.id in held_before:
         callback_answer.text = _("Already booked: {code}").format(code=view.code)
