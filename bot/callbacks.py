@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from booking.core.kinds import ServiceType
 
 MAX_ID = 2**31 - 1
 Id = int
-Purpose = Literal["b", "i"]  # b: booking, i: office information
+# What an office list is for: booking, or reading the office's address and hours.
+Purpose = Literal["book", "info"]
 
 
 class Lang(CallbackData, prefix="lg"):
@@ -51,7 +52,7 @@ class Service(CallbackData, prefix="sv"):
 
 # What a calendar or session tap is for: a new booking, rescheduling appointment
 # ``appt``, or rebooking appointment ``appt`` that an office closure cancelled.
-Mode = Literal["b", "r", "d"]
+Mode = Literal["book", "reschedule", "rebook"]
 
 
 class Target(NamedTuple):
@@ -61,25 +62,26 @@ class Target(NamedTuple):
     appt: int
 
 
-NEW_BOOKING = Target("b", 0)
+NEW_BOOKING = Target("book", 0)
 
 
-class Month(CallbackData, prefix="mo"):
-    """Show a month of the calendar. ``appt`` is 0 for a new booking."""
+class CalendarChoice(BaseModel):
+    """The fields every calendar button carries: whose calendar it is and what for."""
 
     office: int = Field(ge=1, le=MAX_ID)
     service: ServiceType
     mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
+
+
+class Month(CalendarChoice, CallbackData, prefix="mo"):
+    """Show a month of the calendar. ``appt`` is 0 for a new booking."""
+
     year: int = Field(ge=2000, le=2100)
     month: int = Field(ge=1, le=12)
 
 
-class Day(CallbackData, prefix="dy"):
-    office: int = Field(ge=1, le=MAX_ID)
-    service: ServiceType
-    mode: Mode
-    appt: int = Field(ge=0, le=MAX_ID)
+class Day(CalendarChoice, CallbackData, prefix="dy"):
     year: int = Field(ge=2000, le=2100)
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
@@ -98,8 +100,12 @@ class Saved(CallbackData, prefix="sd"):
     action: Literal["use", "edit"]
 
 
+# The priority service chosen at the details step ("none", or a PriorityReason value).
+PriorityChoice = Literal["none", "elderly", "disabled", "pregnant", "child"]
+
+
 class Priority(CallbackData, prefix="pr"):
-    reason: Literal["none", "elderly", "disabled", "pregnant", "child"]
+    reason: PriorityChoice
 
 
 class Confirm(CallbackData, prefix="cf"):
@@ -107,11 +113,11 @@ class Confirm(CallbackData, prefix="cf"):
 
     slot: int = Field(ge=1, le=MAX_ID)
     service: ServiceType
-    priority: Literal["none", "elderly", "disabled", "pregnant", "child"]
+    priority: PriorityChoice
 
 
 class Appt(CallbackData, prefix="ap"):
-    action: Literal["qr", "cancel", "cancel_yes", "resched", "rebook"]
+    action: Literal["qr", "cancel", "cancel_confirmed", "reschedule", "rebook"]
     id: int = Field(ge=1, le=MAX_ID)
 
 
@@ -128,11 +134,11 @@ class Rebook(CallbackData, prefix="rb"):
 
 
 class Info(CallbackData, prefix="in"):
-    topic: Literal["req", "fees", "faq"]
+    topic: Literal["requirements", "fees", "faq"]
     service: ServiceType | None = None
 
 
 class Noop(CallbackData, prefix="no"):
     """Calendar headers and other buttons that only explain themselves."""
 
-    what: Literal["head", "past", "nosvc"]
+    what: Literal["header", "past", "no_service"]

@@ -8,31 +8,28 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.fsm.context import FSMContext
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import BotCommand, ErrorEvent
-from aiogram.utils.i18n import I18n
+from aiogram.types import BotCommand
 from aiogram.utils.i18n import gettext as _
 
 from booking.core.context import Domain
+from booking.core.errors import NotFound
 from booking.offices.content import load_content
-from bot import states
 from bot.attachments import Renderer
 from bot.config import BotSettings
+from bot.errors import something_went_wrong, stale_button
 from bot.files import FileSender
 from bot.handlers import get_routers
-from bot.i18n import build_i18n, normalize_language
-from bot.keyboards import main_menu_kb
+from bot.i18n import build_i18n
 from bot.middlewares import (
     AnswerCallbacks,
     ApplicantMiddleware,
     LocaleMiddleware,
     ThrottleMiddleware,
-    callback_answered,
 )
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
@@ -99,7 +96,8 @@ def build_dispatcher(
     dp.message.middleware(applicant)
     dp.callback_query.middleware(applicant)
     dp.include_routers(*get_routers())
-    dp.errors.register(on_error)
+    dp.errors.register(stale_button, ExceptionTypeFilter(NotFound))
+    dp.errors.register(something_went_wrong)
     return dp
 
 
@@ -131,42 +129,6 @@ async def settle(dp: Dispatcher) -> None:
     await dp["files"].drain()
     await dp["sold_out_sessions"].drain()
     await dp["nearest_dates"].drain()
-
-
-async def on_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
-    """Log the failure and tell the user, in their language, without a traceback."""
-    update = event.update
-    log.error(
-        "update %s failed: %s",
-        update.update_id,
-        type(event.exception).__name__,
-        exc_info=event.exception,
-    )
-    if update.callback_query is not None and not callback_answered(event.exception):
-        # It failed before reaching a handler: stop the button's spinner.
-        try:
-            await bot.answer_callback_query(update.callback_query.id)
-        except Exception:  # noqa: BLE001 - nothing more to do; it is logged above
-            log.warning("could not answer the callback query of a failed update")
-    state: FSMContext | None = data.get("state")
-    try:
-        stored = (await state.get_data()).get(states.LOCALE) if state is not None else None
-    except Exception:  # noqa: BLE001 - the storage itself may be what failed
-        stored = None
-    locale = normalize_language(stored, i18n.default_locale)
-    chat_id = None
-    if update.message is not None:
-        chat_id = update.message.chat.id
-    elif update.callback_query is not None:
-        chat_id = update.callback_query.from_user.id
-    if chat_id is None:
-        return
-    with i18n.context(), i18n.use_locale(locale):
-        text = _("Sorry, something went wrong. Please try again.")
-        try:
-            await bot.send_message(chat_id, text, reply_markup=main_menu_kb())
-        except Exception:  # noqa: BLE001 - the user cannot be told; it is logged above
-            log.warning("could not report a failed update to the user")
 
 
 COMMANDS = ("start", "book", "my", "info", "offices", "language", "help")

@@ -95,12 +95,12 @@ def offices_kb(
     if page > 0:
         nav.append(_button("‹", cb.OfficePage(purpose=purpose, province=province, page=page - 1)))
     if pages > 1:
-        nav.append(_button(f"{page + 1}/{pages}", cb.Noop(what="head")))
+        nav.append(_button(f"{page + 1}/{pages}", cb.Noop(what="header")))
     if page + 1 < pages:
         nav.append(_button("›", cb.OfficePage(purpose=purpose, province=province, page=page + 1)))
     if nav:
         b.row(*nav)
-    b.row(_button(_("‹ Provinces"), cb.Menu(action="book" if purpose == "b" else "offices")))
+    b.row(_button(_("‹ Provinces"), cb.Menu(action="book" if purpose == "book" else "offices")))
     return b.as_markup()
 
 
@@ -159,7 +159,7 @@ def calendar_kb(
 
     prev_y, prev_m = (year - 1, 12) if month == 1 else (year, month - 1)
     next_y, next_m = (year + 1, 1) if month == 12 else (year, month + 1)
-    noop = cb.Noop(what="head")
+    noop = cb.Noop(what="header")
     rows.append(
         [
             month_button("‹", prev_y, prev_m) if has_prev else _button(" ", noop),
@@ -177,7 +177,7 @@ def calendar_kb(
                 continue
             avail = by_day.get(day)
             if avail is None or avail.status in (DayStatus.PAST, DayStatus.NO_SERVICE):
-                what = "nosvc" if avail and avail.status is DayStatus.NO_SERVICE else "past"
+                what = "no_service" if avail and avail.status is DayStatus.NO_SERVICE else "past"
                 row.append(_button("·", cb.Noop(what=what)))
                 continue
             data = cb.Day(
@@ -332,7 +332,7 @@ def appointments_kb(
     for v in active:
         b.row(
             _button(_("QR {code}").format(code=v.code), cb.Appt(action="qr", id=v.id)),
-            _button(_("Reschedule"), cb.Appt(action="resched", id=v.id)),
+            _button(_("Reschedule"), cb.Appt(action="reschedule", id=v.id)),
             _button(_("Cancel"), cb.Appt(action="cancel", id=v.id)),
         )
     b.row(home_button())
@@ -342,7 +342,7 @@ def appointments_kb(
 def cancel_confirm_kb(appointment_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"), cb.Appt(action="cancel_yes", id=appointment_id))],
+            [_button(_("Yes, cancel it"), cb.Appt(action="cancel_confirmed", id=appointment_id))],
             [_button(_("No, keep it"), cb.Menu(action="mine"))],
         ]
     )
@@ -366,11 +366,6 @@ def rebook_button(appointment_id: int, code: str) -> InlineKeyboardButton:
     return _button(text, cb.Appt(action="rebook", id=appointment_id))
 
 
-def rebook_kb(appointment_id: int, code: str) -> InlineKeyboardMarkup:
-    """The button under a closure notice: choose a new date (not counted as a reschedule)."""
-    return InlineKeyboardMarkup(inline_keyboard=[[rebook_button(appointment_id, code)]])
-
-
 def rebook_confirm_kb(appointment_id: int, slot_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -387,7 +382,7 @@ def info_kb(content: Content, locale: str) -> InlineKeyboardMarkup:
         b.row(
             _button(
                 _("Requirements: {service}").format(service=name),
-                cb.Info(topic="req", service=service),
+                cb.Info(topic="requirements", service=service),
             )
         )  # noqa: E501
     b.row(_button(_("💰 Fees (PNBP)"), cb.Info(topic="fees")))

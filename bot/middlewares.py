@@ -1,4 +1,5 @@
-"""Middlewares: per-user throttling, locale resolution, and answering every callback."""
+"""Middlewares: per-user throttling, locale resolution, the applicant, and answering
+every callback query."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from booking.core.context import Domain
@@ -153,41 +154,29 @@ class ApplicantMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-_ANSWERED = "_tanpa_antre_callback_answered"
+class AnswerCallbacks(CallbackAnswerMiddleware):
+    """aiogram's ``CallbackAnswerMiddleware``: every callback query is answered once,
+    after its handler. Handlers set ``callback_answer.text`` (or ``show_alert``) for a
+    toast instead of answering themselves.
 
-
-def mark_answered(exc: BaseException) -> None:
-    """Note on a failure that its callback query is answered (by ``AnswerCallbacks``)."""
-    setattr(exc, _ANSWERED, True)
-
-
-def callback_answered(exc: BaseException) -> bool:
-    """Whether the callback query of a failed update was answered already: False
-    when the failure came before ``AnswerCallbacks`` (e.g. the FSM storage)."""
-    return bool(getattr(exc, _ANSWERED, False))
-
-
-class AnswerCallbacks(BaseMiddleware):
-    """Answers every callback query once, after its handler, even when it fails.
-
-    Handlers set ``callback_answer.text`` (or ``show_alert``) for a toast instead of
-    answering themselves.
+    Two things differ. A handler that fails leaves the answer to the dispatcher's
+    error handlers (``bot.errors``), which know what to say ("no longer valid", or
+    nothing). And an answer Telegram refuses (the query is too old) is only logged:
+    nothing is left spinning.
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not isinstance(event, CallbackQuery):
-            return await handler(event, data)
-        answer = data["callback_answer"] = CallbackAnswer(answered=False)
+        async def answered_unless_failed(event: TelegramObject, data: dict[str, Any]) -> Any:
+            try:
+                return await handler(event, data)
+            except Exception:
+                data["callback_answer"].disable()
+                raise
+
+        return await super().__call__(answered_unless_failed, event, data)
+
+    async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:  # type: ignore[override]
         try:
-            return await handler(event, data)
-        except Exception as exc:
-            if not answer.disabled:
-                mark_answered(exc)
-            raise
-        finally:
-            if not answer.disabled:
-                try:
-                    await event.answer(text=answer.text, show_alert=answer.show_alert)
-                except TelegramAPIError:
-                    # Too old to answer, or already answered: nothing is left spinning.
-                    log.debug("callback query %s could not be answered", event.id)
+            await super().answer(event, callback_answer)
+        except TelegramAPIError:
+            log.debug("callback query %s could not be answered", event.id)

@@ -15,7 +15,9 @@ from booking.core.errors import (
     AppointmentNotFound,
     BookingError,
     DayClosed,
+    InvalidName,
     InvalidNik,
+    NameReason,
     NikReason,
     NikTaken,
     NotActive,
@@ -29,6 +31,7 @@ from booking.core.errors import (
 )
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
 from booking.offices.content import Content
+from booking.people.names import NAME_MAX, NAME_MIN
 
 TEXT_LIMIT = 4096
 
@@ -137,6 +140,21 @@ def invalid_nik(exc: InvalidNik) -> str:
     )
 
 
+def invalid_name(exc: InvalidName) -> str:
+    rule = _(
+        "Please type your full name as on your KTP: {min} to {max} letters, no digits."
+    ).format(min=NAME_MIN, max=NAME_MAX)
+    if exc.reason is NameReason.HIDDEN:
+        detail = _(
+            "Invisible characters, such as zero-width spaces or text-direction marks, "
+            "cannot be part of it."
+        )
+        return f"{rule} {detail}"
+    if exc.reason is NameReason.NO_LETTERS:
+        return f"{rule} " + _("Emoji or symbols alone are not a name.")
+    return rule
+
+
 def priority_not_eligible(exc: PriorityNotEligible) -> str:
     reasons = {
         PriorityReason.ELDERLY.value: _(
@@ -185,6 +203,8 @@ def domain_error(exc: BookingError) -> str:
         )
     if isinstance(exc, InvalidNik):
         return invalid_nik(exc)
+    if isinstance(exc, InvalidName):
+        return invalid_name(exc)
     if isinstance(exc, SameSlot):
         return _("Your appointment is already in that session.")
     if isinstance(exc, AppointmentNotFound | NotFound):

@@ -14,6 +14,7 @@ from booking.core.context import Domain
 from booking.core.kinds import PriorityReason, ServiceType
 from booking.db.models import (
     AdminRole,
+    Applicant,
     Appointment,
     AuditLog,
     Closure,
@@ -31,6 +32,19 @@ TUE = date(2026, 12, 1)
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)
 FRI = date(2026, 12, 4)
+
+
+async def rename_applicant(ctx: Domain, telegram_id: int, name: str) -> None:
+    """Store any name for an applicant, even one ``check_name`` refuses ("Pemohon 101",
+    "=1+2"): rows written before the rule hold such names, and staff screens and
+    files must still show them safely."""
+    async with ctx.db.writer() as session:
+        query = select(Applicant).where(Applicant.telegram_id == telegram_id)
+        row = (await session.exec(query)).one()
+        row.full_name = name
+        session.add(row)
+        await session.commit()
+
 
 _TABLES: list[type[SQLModel]] = [
     Office,
@@ -74,8 +88,8 @@ async def book_on(
     slot_id = (await slot_ids(ctx, office_id, day))[session_index]
     views = []
     for i, tg in enumerate(telegram_ids):
-        name = names[i] if names else f"Pemohon {tg}"
-        await add_applicant(ctx, tg, name=name, born=born)
+        await add_applicant(ctx, tg, born=born)
+        await rename_applicant(ctx, tg, names[i] if names else f"Pemohon {tg}")
         views.append(
             await book(
                 ctx,

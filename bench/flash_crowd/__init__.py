@@ -351,7 +351,7 @@ def build_baseline_dispatcher(capacity: int, sizes: dict[str, int]) -> Dispatche
     document = b"d" * sizes["document_bytes"]
     dates = InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=f"Sen {d} Des (500)", callback_data=f"dy:1:new:b:0:{d}")]
+            [InlineKeyboardButton(text=f"Sen {d} Des (500)", callback_data=f"dy:1:new:book:0:{d}")]
             for d in range(1, 6)
         ]
     )

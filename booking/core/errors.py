@@ -139,6 +139,21 @@ class InvalidNik(BookingError):
         self.reason = reason
 
 
+class NameReason(StrEnum):
+    LENGTH = "length"  # too short or too long once spaces are tidied
+    DIGITS = "digits"
+    HIDDEN = "hidden"  # zero-width, bidi override or other invisible characters
+    NO_LETTERS = "no_letters"  # only emoji, symbols or punctuation
+
+
+class InvalidName(BookingError, ValueError):
+    """Why an applicant's name, as typed, is refused (``booking.people.names``)."""
+
+    def __init__(self, reason: NameReason) -> None:
+        super().__init__(f"invalid name: {reason.value}")
+        self.reason = reason
+
+
 # --- office administration -----------------------------------------------------
 
 

@@ -54,10 +54,6 @@ class Office(OfficeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class OfficeRead(OfficeBase):
-    id: int
-
-
 class SessionRuleBase(SQLModel):
     label: str = Field(max_length=50)
     start: time

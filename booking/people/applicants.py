@@ -13,6 +13,7 @@ from booking.core.errors import AlreadyBooked, NikTaken
 from booking.core.kinds import ACTIVE_STATUSES
 from booking.db.engine import with_retries
 from booking.db.models import Applicant, Appointment
+from booking.people.names import check_name
 from booking.people.nik import ParsedNik, mask_nik, nik_hash, parse_nik
 from booking.people.views import ApplicantView
 
@@ -48,13 +49,12 @@ async def register_applicant(
 ) -> ApplicantView:
     """Create or update the applicant of a Telegram account.
 
-    A NIK belongs to one account (``NikTaken`` otherwise); it cannot change while
-    the account holds an active appointment (``AlreadyBooked``).
+    The name must pass ``check_name`` (``InvalidName`` otherwise). A NIK belongs
+    to one account (``NikTaken`` otherwise); it cannot change while the account
+    holds an active appointment (``AlreadyBooked``).
     """
     hashed = nik_hash(nik.digits, ctx.nik_key)
-    name = " ".join(full_name.split())
-    if not name:
-        raise ValueError("full name is empty")
+    name = check_name(full_name)
 
     async def tx() -> ApplicantView:
         now = ctx.now()

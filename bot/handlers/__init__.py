@@ -10,8 +10,9 @@ def get_routers() -> list[Router]:
 
     The booking summary's confirm button comes first, in a router of its own
     (``booking.confirm_router``): in a rush nearly every update is a confirm.
-    The admin router comes just before it: its filters let only admins in, and
-    whatever it does not take (a non-admin's tap or text) reaches the fallback.
+    The admin router comes just before the fallback: its filters let only admins
+    in, and whatever it does not take (a non-admin's tap or text) reaches the
+    fallback.
     """
     from bot.handlers import admin, appointments, booking, fallback, info, offices, start
 

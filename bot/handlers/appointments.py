@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -16,13 +18,13 @@ from booking.appointments.service import (
     get_appointment,
     reschedule,
 )
+from booking.appointments.views import AppointmentView
 from booking.calendar.availability import session_by_id
 from booking.core.context import Domain
 from booking.core.errors import (
     BookingError,
     DayClosed,
     NotActive,
-    NotFound,
     SessionStarted,
     SlotFull,
 )
@@ -32,17 +34,24 @@ from bot import keyboards as kb
 from bot import states
 from bot.attachments import qr_png
 from bot.files import FileSender
-from bot.handlers.booking import (
+from bot.handlers.booking.shared import (
     moving,
-    offer_dates,
     send_confirmation,
     session_gone,
+    session_refused,
     show_calendar,
 )
 from bot.handlers.common import Event, RouterSpec, reset_flow, show
 from bot.texts import appointment_line, domain_error, session_line, status_name
 
-router = RouterSpec("appointments")
+
+async def refusal_to_list(event: Event, data: dict[str, Any], exc: BookingError) -> None:
+    """The refusal's explanation (too late, no reschedule left, no longer active, ...)
+    above the applicant's appointments."""
+    await show_appointments(event, data["state"], data["domain"], data["locale"], domain_error(exc))
+
+
+router = RouterSpec("appointments", show_refusal=refusal_to_list)
 
 PAST_SHOWN = 10
 
@@ -82,26 +91,19 @@ async def my_appointments(event: Event, state: FSMContext, domain: Domain, local
     await show_appointments(event, state, domain, locale)
 
 
+async def active_appointment(domain: Domain, uid: int, appointment_id: int) -> AppointmentView:
+    """The user's appointment, if still active; ``NotActive`` otherwise."""
+    view = await get_appointment(domain, uid, appointment_id)
+    if not view.active:
+        raise NotActive(view.id, view.status)
+    return view
+
+
 @router.callback_query(cb.Appt.filter(F.action == "qr"))
 async def show_qr(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    bot: Bot,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Appt, domain: Domain, locale: str, bot: Bot
 ) -> None:
-    try:
-        view = await get_appointment(domain, query.from_user.id, callback_data.id)
-    except NotFound:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_appointments(query, state, domain, locale, _("This button is no longer valid."))
-        return
-    if not view.active:
-        exc = NotActive(view.id, view.status)
-        await show_appointments(query, state, domain, locale, domain_error(exc))
-        return
+    view = await active_appointment(domain, query.from_user.id, callback_data.id)
     await bot.send_photo(
         query.from_user.id,
         BufferedInputFile(qr_png(view.code), filename=f"{view.code}.png"),
@@ -113,23 +115,9 @@ async def show_qr(
 
 @router.callback_query(cb.Appt.filter(F.action == "cancel"))
 async def ask_cancel(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
-    try:
-        view = await get_appointment(domain, query.from_user.id, callback_data.id)
-    except NotFound:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_appointments(query, state, domain, locale, _("This button is no longer valid."))
-        return
-    if not view.active:
-        exc = NotActive(view.id, view.status)
-        await show_appointments(query, state, domain, locale, domain_error(exc))
-        return
+    view = await active_appointment(domain, query.from_user.id, callback_data.id)
     await state.set_state(states.Changing.cancel)
     text = _("Cancel this appointment? The seat goes to someone else.\n\n{appointment}").format(
         appointment=appointment_line(view, locale)
@@ -137,7 +125,7 @@ async def ask_cancel(
     await show(query, text, kb.cancel_confirm_kb(view.id))
 
 
-@router.callback_query(cb.Appt.filter(F.action == "cancel_yes"))
+@router.callback_query(cb.Appt.filter(F.action == "cancel_confirmed"))
 async def do_cancel(
     query: CallbackQuery,
     callback_data: cb.Appt,
@@ -146,49 +134,23 @@ async def do_cancel(
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        view = await cancel(domain, telegram_id=query.from_user.id, appointment_id=callback_data.id)
-    except NotFound:
-        callback_answer.text = _("This button is no longer valid.")
-        await show_appointments(query, state, domain, locale, _("This button is no longer valid."))
-        return
-    except BookingError as exc:
-        await show_appointments(query, state, domain, locale, domain_error(exc))
-        return
+    view = await cancel(domain, telegram_id=query.from_user.id, appointment_id=callback_data.id)
     callback_answer.text = _("Cancelled.")
     note = _("Appointment {code} is cancelled.").format(code=view.code)
     await show_appointments(query, state, domain, locale, note)
 
 
-def invalid(query: CallbackQuery, callback_answer: CallbackAnswer) -> str:
-    callback_answer.text = _("This button is no longer valid.")
-    return _("This button is no longer valid.")
-
-
-@router.callback_query(cb.Appt.filter(F.action.in_({"resched", "rebook"})))
+@router.callback_query(cb.Appt.filter(F.action.in_({"reschedule", "rebook"})))
 async def start_moving(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
     """Reschedule an active appointment, or rebook one an office closure cancelled."""
-    mode: cb.Mode = "r" if callback_data.action == "resched" else "d"
+    mode: cb.Mode = "reschedule" if callback_data.action == "reschedule" else "rebook"
     target = cb.Target(mode, callback_data.id)
-    try:
-        view = await moving(domain, query.from_user.id, target)
-    except NotFound:
-        note = invalid(query, callback_answer)
-        await show_appointments(query, state, domain, locale, note)
-        return
-    except BookingError as exc:
-        await show_appointments(query, state, domain, locale, domain_error(exc))
-        return
+    view = await moving(domain, query.from_user.id, target)
     assert view is not None
     await state.set_state(states.Changing.day)
-    if mode == "r":
+    if mode == "reschedule":
         note = _("Reschedule {code}: choose a new date.").format(code=view.code)
     else:
         note = _("Choose a new date for {code}, cancelled because the office closed.").format(
@@ -206,28 +168,15 @@ async def start_moving(
     )
 
 
-@router.callback_query(cb.Session.filter(F.mode != "b"))
+@router.callback_query(cb.Session.filter(F.mode != "book"))
 async def moving_session(
-    query: CallbackQuery,
-    callback_data: cb.Session,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    query: CallbackQuery, callback_data: cb.Session, state: FSMContext, domain: Domain, locale: str
 ) -> None:
     d = callback_data
     target = cb.Target(d.mode, d.appt)
-    try:
-        view = await moving(domain, query.from_user.id, target)
-        assert view is not None
-        office, session = await session_by_id(domain, d.slot, priority=view.priority is not None)
-    except NotFound:
-        note = invalid(query, callback_answer)
-        await show_appointments(query, state, domain, locale, note)
-        return
-    except BookingError as exc:
-        await show_appointments(query, state, domain, locale, domain_error(exc))
-        return
+    view = await moving(domain, query.from_user.id, target)
+    assert view is not None
+    office, session = await session_by_id(domain, d.slot, priority=view.priority is not None)
     assert office.id is not None
     if not session.bookable:
         await session_gone(
@@ -236,7 +185,7 @@ async def moving_session(
         return
     await state.set_state(states.Changing.confirm)
     new = f"{office.name}\n{session_line(session, locale)}"
-    if d.mode == "r":
+    if d.mode == "reschedule":
         text = _("Move appointment {code}\nfrom: {old}\nto: {new}\n\nConfirm?").format(
             code=view.code, old=appointment_line(view, locale), new=new
         )
@@ -262,38 +211,13 @@ async def do_move(
     callback_answer: CallbackAnswer,
     files: FileSender,
 ) -> None:
-    """Confirm the new slot of a reschedule, or of a rebooking after a closure."""
-    mode = "r" if isinstance(callback_data, cb.Reschedule) else "d"
-    await finish_move(
-        query,
-        state,
-        domain,
-        content,
-        locale,
-        bot,
-        callback_answer,
-        files,
-        cb.Target(mode, callback_data.appt),
-        callback_data.slot,
-    )
-
-
-async def finish_move(
-    query: CallbackQuery,
-    state: FSMContext,
-    domain: Domain,
-    content: Content,
-    locale: str,
-    bot: Bot,
-    callback_answer: CallbackAnswer,
-    files: FileSender,
-    target: cb.Target,
-    slot_id: int,
-) -> None:
-    """Reschedule or rebook; explain a refusal with fresh choices."""
+    """Confirm the new slot of a reschedule, or of a rebooking after a closure;
+    explain a refusal with fresh choices."""
+    mode: cb.Mode = "reschedule" if isinstance(callback_data, cb.Reschedule) else "rebook"
+    target, slot_id = cb.Target(mode, callback_data.appt), callback_data.slot
     uid = query.from_user.id
     try:
-        if target.mode == "r":
+        if target.mode == "reschedule":
             view = await reschedule(
                 domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
             )
@@ -301,37 +225,15 @@ async def finish_move(
             view = await rebook_displaced(
                 domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
             )
-    except NotFound:
-        note = invalid(query, callback_answer)
-        await show_appointments(query, state, domain, locale, note)
-        return
     except (SlotFull, DayClosed, SessionStarted) as exc:
-        office, session = await session_by_id(domain, slot_id)
         old = await get_appointment(domain, uid, target.appt)
-        assert office.id is not None
-        day = session.start.date()
-        if isinstance(exc, SessionStarted):
-            callback_answer.text = domain_error(exc)[:200]
-            await session_gone(query, domain, locale, office.id, old.service, target, day)
-        else:
-            priority = old.priority is not None
-            await offer_dates(
-                query,
-                domain,
-                locale,
-                office.id,
-                old.service,
-                target,
-                day,
-                domain_error(exc),
-                priority,
-            )
-        return
-    except BookingError as exc:
-        await show_appointments(query, state, domain, locale, domain_error(exc))
+        priority = old.priority is not None
+        await session_refused(
+            query, domain, locale, callback_answer, slot_id, old.service, target, exc, priority
+        )
         return
     await reset_flow(state)
-    if target.mode == "r":
+    if target.mode == "reschedule":
         callback_answer.text = _("Rescheduled.")
         await show(query, _("Appointment {code} is moved.").format(code=view.code))
     else:

@@ -1,11 +1,12 @@
-"""Helpers shared by the handlers: replying in place, resetting the flow, the main menu."""
+"""Helpers shared by the handlers: replying in place, resetting the flow, the main
+menu, and the router builder that shows a router's domain refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Filter
@@ -22,9 +23,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from magic_filter import MagicFilter
 
+from booking.core.errors import BookingError, NotFound
 from bot import states
 from bot.keyboards import main_menu_kb
-from bot.texts import clip
+from bot.texts import clip, domain_error
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 Event = Message | CallbackQuery
@@ -79,15 +81,48 @@ def user_id(event: Event) -> int:
 
 
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+# Shows a domain refusal a handler let through: (event, handler data, error).
+ShowRefusal = Callable[[Event, dict[str, Any], BookingError], Awaitable[None]]
+
+
+async def refusal_to_menu(event: Event, data: dict[str, Any], exc: BookingError) -> None:
+    """The refusal's explanation, and back to the main menu (the flow is left)."""
+    await show_main_menu(event, data["state"], domain_error(exc))
+
+
+class ShowRefusals(BaseMiddleware):
+    """A router's inner middleware: a domain error its handlers let through is
+    shown by ``show_refusal``. ``NotFound`` goes on to the dispatcher's error
+    handler (``bot.errors``): the same "no longer valid" for every router."""
+
+    def __init__(self, show_refusal: ShowRefusal) -> None:
+        self.show_refusal = show_refusal
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except NotFound:
+            raise
+        except BookingError as exc:
+            assert isinstance(event, Message | CallbackQuery)
+            await self.show_refusal(event, data, exc)
+            return None
 
 
 class RouterSpec:
     """Collects handlers with ``@spec.message(...)``/``@spec.callback_query(...)`` and
     builds a fresh ``Router`` per dispatcher (a Router can belong to only one parent,
-    and tests build many dispatchers)."""
+    and tests build many dispatchers). With ``show_refusal``, the domain errors its
+    handlers let through (other than ``NotFound``) are shown by it."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, show_refusal: ShowRefusal | None = None) -> None:
         self.name = name
+        self.show_refusal = show_refusal
         self.handlers: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = []
 
     def _on(self, event: str, *filters: Any) -> Callable[[HandlerT], HandlerT]:
@@ -109,8 +144,26 @@ class RouterSpec:
         router = Router(name=self.name)
         router.message.filter(OnLoop(F.chat.type == ChatType.PRIVATE))
         router.callback_query.filter(OnLoop(F.message.chat.type == ChatType.PRIVATE))
+        if self.show_refusal is not None:
+            refusals = ShowRefusals(self.show_refusal)
+            router.message.middleware(refusals)
+            router.callback_query.middleware(refusals)
         for event, handler, filters in self.handlers:
             router.observers[event].register(handler, *map(on_loop, filters))
+        return router
+
+
+class RouterGroup:
+    """Builds one router named ``name`` around the routers of ``specs``, tried in
+    that order: a feature split into modules stays one router of the dispatcher."""
+
+    def __init__(self, name: str, *specs: RouterSpec) -> None:
+        self.name = name
+        self.specs = specs
+
+    def build(self) -> Router:
+        router = Router(name=self.name)
+        router.include_routers(*(spec.build() for spec in self.specs))
         return router
 
 
@@ -135,10 +188,19 @@ def on_loop(f: Any) -> Any:
     return OnLoop(f) if isinstance(f, MagicFilter) else f
 
 
+def stale_button_text() -> str:
+    return _("This button is no longer valid.")
+
+
+async def explain_stale_button(event: Event) -> None:
+    """Offer the menu in a new message, after "this button is no longer valid"."""
+    await show(event, f"{stale_button_text()}\n\n{main_menu_text()}", main_menu_kb(), edit=False)
+
+
 async def refuse(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     """Forged, garbled or outdated callback data: say only that the button is no
     longer valid and offer the menu in a new message. Nothing changes, not even the
-    step the user is at."""
-    text = _("This button is no longer valid.")
-    callback_answer.text = text
-    await show(query, f"{text}\n\n{main_menu_text()}", main_menu_kb(), edit=False)
+    step the user is at. (A handler may instead raise ``NotFound``: the dispatcher's
+    error handler, ``bot.errors``, says the same.)"""
+    callback_answer.text = stale_button_text()
+    await explain_stale_button(query)

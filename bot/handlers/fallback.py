@@ -71,7 +71,7 @@ async def noop(
 ) -> None:
     if callback_data.what == "past":
         callback_answer.text = _("That date cannot be booked any more.")
-    elif callback_data.what == "nosvc":
+    elif callback_data.what == "no_service":
         callback_answer.text = _("There is no service on that date.")
 
 

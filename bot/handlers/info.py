@@ -27,7 +27,7 @@ async def info_menu(event: Event, state: FSMContext, content: Content, locale: s
     )
 
 
-@router.callback_query(cb.Info.filter(F.topic == "req"))
+@router.callback_query(cb.Info.filter(F.topic == "requirements"))
 async def requirements(
     query: CallbackQuery,
     callback_data: cb.Info,

@@ -8,19 +8,17 @@ from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
-from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
 
 from booking.calendar.schedule import zone_abbrev
 from booking.core.context import Domain
-from booking.core.errors import NotFound
 from booking.offices.content import Content
-from booking.offices.lookup import get_office, list_provinces, office_sessions
+from booking.offices.lookup import list_provinces, office_sessions
 from bot import callbacks as cb
 from bot import keyboards as kb
-from bot.handlers.booking import province_offices
-from bot.handlers.common import Event, RouterSpec, refuse, reset_flow, show, show_main_menu
+from bot.handlers.booking.shared import open_office, province_offices
+from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
 
 router = RouterSpec("offices")
 
@@ -51,52 +49,24 @@ async def office_provinces(event: Event, state: FSMContext, domain: Domain) -> N
     if not provinces:
         await show_main_menu(event, state, _("No office takes bookings yet."))
         return
-    await show(event, _("Offices. Choose a province:"), kb.provinces_kb(provinces, "i"))
+    await show(event, _("Offices. Choose a province:"), kb.provinces_kb(provinces, "info"))
 
 
-@router.callback_query(cb.Province.filter(F.purpose == "i"))
-async def office_province(
-    query: CallbackQuery,
-    callback_data: cb.Province,
-    state: FSMContext,
-    domain: Domain,
-    callback_answer: CallbackAnswer,
-) -> None:
-    if not await province_offices(query, domain, "i", callback_data.index, 0):
-        await refuse(query, callback_answer)
+@router.callback_query(cb.Province.filter(F.purpose == "info"))
+async def office_province(query: CallbackQuery, callback_data: cb.Province, domain: Domain) -> None:
+    await province_offices(query, domain, "info", callback_data.index, 0)
 
 
-@router.callback_query(cb.OfficePage.filter(F.purpose == "i"))
-async def office_page(
-    query: CallbackQuery,
-    callback_data: cb.OfficePage,
-    state: FSMContext,
-    domain: Domain,
-    callback_answer: CallbackAnswer,
-) -> None:
-    if not await province_offices(query, domain, "i", callback_data.province, callback_data.page):
-        await refuse(query, callback_answer)
-
-
-@router.callback_query(cb.OfficePick.filter(F.purpose == "i"))
+@router.callback_query(cb.OfficePick.filter(F.purpose == "info"))
 async def office_details(
     query: CallbackQuery,
     callback_data: cb.OfficePick,
-    state: FSMContext,
     domain: Domain,
     content: Content,
     locale: str,
     bot: Bot,
-    callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        office = await get_office(domain, callback_data.office)
-    except NotFound:
-        await refuse(query, callback_answer)
-        return
-    if not office.active:
-        await refuse(query, callback_answer)
-        return
+    office = await open_office(domain, callback_data.office)
     zone = zone_abbrev(office.timezone, domain.now())
     lines = [
         office.name,

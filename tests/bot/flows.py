@@ -32,13 +32,13 @@ async def reach_session(chat: Chat_, service: str = "new") -> None:
 async def reach_calendar(chat: Chat_, service: str = "new") -> None:
     """Menu → book → province → office → service; the calendar is now shown."""
     await chat.tap("mn:book")
-    await chat.press("pv:b:")
-    await chat.press("of:b:")
+    await chat.press("pv:book:")
+    await chat.press("of:book:")
     office_id = chat.button("sv:").split(":")[1]
     await chat.tap(f"sv:{office_id}:{service}")
 
 
-async def book_new(
+async def reach_summary(
     chat: Chat_,
     nik: str,
     *,
@@ -47,15 +47,24 @@ async def book_new(
     service: str = "new",
     priority: str = "none",
     session: str = "",
-) -> list[Any]:
-    """A first-time applicant books; returns the requests of the confirming tap."""
+    day: date | None = None,
+) -> None:
+    """A first-time applicant goes through every step up to the summary: the first
+    open date (or ``day``), the first session (or the one labelled ``session``)."""
     await choose_language(chat, language)
-    await reach_session(chat, service)
+    await reach_calendar(chat, service)
+    await (pick_day(chat, day) if day is not None else pick_open_day(chat))
     await chat.press("se:", session)
     await chat.send(name)
     await chat.send(nik)
     await chat.send("Lewati" if language == "id" else "Skip")
     await chat.press(f"pr:{priority}")
+
+
+async def book_new(chat: Chat_, nik: str, **choices: Any) -> list[Any]:
+    """A first-time applicant books (``reach_summary``'s choices); returns the
+    requests of the confirming tap."""
+    await reach_summary(chat, nik, **choices)
     return await chat.press("cf:")
 
 

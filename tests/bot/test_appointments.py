@@ -33,7 +33,7 @@ async def test_my_appointments_lists_active_and_past(
     assert appt.code in text and "13:00–15:00 WIB" in text
     assert [d for _, d in chat.last_keyboard()][:3] == [
         f"ap:qr:{appt.id}",
-        f"ap:resched:{appt.id}",
+        f"ap:reschedule:{appt.id}",
         f"ap:cancel:{appt.id}",
     ]
     sent = await chat.press(f"ap:qr:{appt.id}")
@@ -51,13 +51,13 @@ async def test_cancel_asks_first_then_cancels(
     await chat.send("/start")
     await chat.tap(f"ap:cancel:{appt.id}")
     assert appt.code in chat.last_text()
-    assert chat.button("ap:cancel_yes:") == f"ap:cancel_yes:{appt.id}"
+    assert chat.button("ap:cancel_confirmed:") == f"ap:cancel_confirmed:{appt.id}"
     # "No, keep it" keeps it.
     await chat.press("mn:mine")
     assert (await get_appointment(ctx, chat.user_id, appt.id)).status is AppointmentStatus.BOOKED
 
     await chat.tap(f"ap:cancel:{appt.id}")
-    await chat.press("ap:cancel_yes:")
+    await chat.press("ap:cancel_confirmed:")
     assert (await get_appointment(ctx, chat.user_id, appt.id)).status is AppointmentStatus.CANCELLED
     text = chat.last_text()
     assert f"Jadwal {appt.code} dibatalkan." in text
@@ -71,11 +71,11 @@ async def test_reschedule_moves_once_then_explains_the_limit(
     appt = await booked(ctx, office, chat.user_id, TOMORROW)
     await switch_language(chat, "en")
     await chat.send("/my")
-    await chat.press(f"ap:resched:{appt.id}")
+    await chat.press(f"ap:reschedule:{appt.id}")
     assert f"Reschedule {appt.code}" in chat.last_text()
     # Every date button of this calendar is for this appointment.
     days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
-    assert days and all(d.split(":")[3:5] == ["r", str(appt.id)] for d in days)
+    assert days and all(d.split(":")[3:5] == ["reschedule", str(appt.id)] for d in days)
     await pick_day(chat, date(2026, 12, 2))
     await chat.press("se:", "Pagi")
     assert "Move appointment" in chat.last_text()
@@ -88,7 +88,7 @@ async def test_reschedule_moves_once_then_explains_the_limit(
     assert f"Appointment {appt.code} is moved." in [getattr(r, "text", "") for r in sent]
 
     await chat.send("/my")
-    await chat.press(f"ap:resched:{appt.id}")
+    await chat.press(f"ap:reschedule:{appt.id}")
     assert "You have already used your reschedule (limit: 1)." in chat.last_text()
     assert len(await appointments_of(ctx, chat.user_id)) == 1
 
@@ -100,7 +100,7 @@ async def test_reschedule_on_the_day_is_too_late(
     chat = new_chat()
     appt = await booked(ctx, office, chat.user_id, date(2026, 11, 30))  # today, 13:00 WIB
     await switch_language(chat, "en")
-    await chat.tap(f"ap:resched:{appt.id}")
+    await chat.tap(f"ap:reschedule:{appt.id}")
     assert "too late to change" in chat.last_text()
     after = await get_appointment(ctx, chat.user_id, appt.id)
     assert after.slot_id == appt.slot_id and after.reschedule_count == 0
@@ -120,7 +120,7 @@ async def test_appointment_displaced_by_a_closure_is_rebooked_without_counting(
     await chat.press(f"ap:rebook:{appt.id}")
     assert f"Choose a new date for {appt.code}" in chat.last_text()
     days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
-    assert days and all(d.split(":")[3:5] == ["d", str(appt.id)] for d in days)
+    assert days and all(d.split(":")[3:5] == ["rebook", str(appt.id)] for d in days)
     assert not any(d.endswith(":12:1") for d in days)  # the closed date is not offered
     await pick_day(chat, date(2026, 12, 3))
     await chat.press("se:", "Siang")
@@ -165,4 +165,4 @@ async def test_closure_notice_carries_a_new_date_button(
 
     await chat.tap(button.callback_data)
     days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
-    assert days and all(d.split(":")[3:5] == ["d", str(appt.id)] for d in days)
+    assert days and all(d.split(":")[3:5] == ["rebook", str(appt.id)] for d in days)

@@ -32,6 +32,7 @@ from tests.bot.flows import (
     pick_day,
     reach_calendar,
     reach_session,
+    reach_summary,
     switch_language,
 )
 from tests.bot.recording import Chat_, RecordingSession
@@ -86,14 +87,7 @@ async def test_session_that_filled_before_confirm_offers_nearest_dates(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.press("se:", "Siang")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en", day=TOMORROW, session="Siang")
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)
 
     sent = await chat.press("cf:")
@@ -123,7 +117,7 @@ async def test_appointment_already_cancelled(
     await chat.press(f"ap:cancel:{appt.id}")
     await cancel(ctx, telegram_id=chat.user_id, appointment_id=appt.id)  # from elsewhere
 
-    for data in (f"ap:cancel_yes:{appt.id}", f"ap:qr:{appt.id}", f"ap:resched:{appt.id}"):
+    for data in (f"ap:cancel_confirmed:{appt.id}", f"ap:qr:{appt.id}", f"ap:reschedule:{appt.id}"):
         sent = await chat.tap(data)
         assert "This appointment is no longer active (cancelled)." in texts(sent)
         assert "You have no active appointment." in texts(sent)
@@ -150,14 +144,7 @@ async def test_date_that_closed_before_confirm(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.press("se:", "Pagi")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en", day=TOMORROW, session="Pagi")
     await close_day(ctx, office, TOMORROW, "Acara kantor", actor="cli:test")
     sent = await chat.press("cf:")
     assert "Sorry, the office has closed that date." in texts(sent)
@@ -172,7 +159,7 @@ async def test_calendar_from_last_month(
     await choose_language(chat, "en")
     await reach_calendar(chat)
     old_day = chat.button("dy:", "30 (")  # 30 November, open now
-    old_prev = f"mo:{office}:new:b:0:2026:11"
+    old_prev = f"mo:{office}:new:book:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 
     sent = await chat.tap(old_day)
@@ -202,16 +189,16 @@ async def test_another_users_appointment_is_refused_and_unchanged(
     forged = [
         f"ap:qr:{theirs.id}",
         f"ap:cancel:{theirs.id}",
-        f"ap:cancel_yes:{theirs.id}",
-        f"ap:resched:{theirs.id}",
+        f"ap:cancel_confirmed:{theirs.id}",
+        f"ap:reschedule:{theirs.id}",
         f"rs:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:r:{theirs.id}",
-        f"mo:{office}:new:r:{theirs.id}:2026:12",
-        f"dy:{office}:new:r:{theirs.id}:2026:12:2",
+        f"se:{other_slot}:new:reschedule:{theirs.id}",
+        f"mo:{office}:new:reschedule:{theirs.id}:2026:12",
+        f"dy:{office}:new:reschedule:{theirs.id}:2026:12:2",
         f"ap:rebook:{theirs.id}",
-        f"se:{other_slot}:new:d:{theirs.id}",
+        f"se:{other_slot}:new:rebook:{theirs.id}",
         f"rb:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:b:{theirs.id}",
+        f"se:{other_slot}:new:book:{theirs.id}",
     ]
     for data in forged:
         sent = await intruder.tap(data)
@@ -238,21 +225,21 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         "ap:qr:abc",
         "ap:qr:-1",
         "ap:qr:99999999999999999999",
-        "mo:1:new:b:0:2026:13",  # month out of range
-        "mo:1:new:b:0:1999:1",
+        "mo:1:new:book:0:2026:13",  # month out of range
+        "mo:1:new:book:0:1999:1",
         "mo:1:new:x:0:2026:12",  # no such mode
-        "mo:1:new:r:0:2026:12",  # rescheduling nothing
-        "dy:1:new:b:0:2026:2:30",  # no such date
-        "dy:1:new:b:0:2026:12:32",
-        "pv:b:999",  # no such province
-        "op:b:0:99",  # no such page
-        "of:b:99999",  # no such office
+        "mo:1:new:reschedule:0:2026:12",  # rescheduling nothing
+        "dy:1:new:book:0:2026:2:30",  # no such date
+        "dy:1:new:book:0:2026:12:32",
+        "pv:book:999",  # no such province
+        "op:book:0:99",  # no such page
+        "of:book:99999",  # no such office
         "sv:99999:new",
         "sv:1:express",  # no such service
-        "se:99999:new:b:0",  # no such slot
+        "se:99999:new:book:0",  # no such slot
         "cf:99999:new:none",
         "cf:1:new:royal",
-        "in:req:",  # requirements without a service
+        "in:requirements:",  # requirements without a service
         "lg:fr",
         "x" * 64,
     ],
@@ -264,7 +251,7 @@ async def test_forged_or_garbled_callback_is_refused_and_changes_nothing(
     await add_applicant(ctx, chat.user_id, born=date(1970, 7, 7))
     await switch_language(chat, "en")
     await chat.tap("mn:book")  # in the middle of a flow: choosing a province
-    province = chat.button("pv:b:")
+    province = chat.button("pv:book:")
     before = fsm_snapshot(dp)
     sent = await chat.tap(data)
     [answer] = answers(sent)
@@ -313,13 +300,7 @@ async def test_simultaneous_double_tap_books_once(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en")
     data = chat.button("cf:")
     await asyncio.gather(chat.tap(data), chat.tap(data))
     assert len(await appointments_of(ctx, chat.user_id)) == 1
@@ -495,13 +476,7 @@ async def test_confirm_from_an_abandoned_summary_books_with_a_full_confirmation(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_summary(chat, NIK, language="en")
     data = chat.button("cf:")
     await chat.send("/cancel")
     sent = await chat.tap(data)

@@ -12,6 +12,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
 from booking.core.context import Domain
+from booking.core.errors import OfficeNotFound
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
 from tests.bot.conftest import SQLITE_ONLY
@@ -54,9 +55,45 @@ async def test_a_handler_failure_answers_the_button_once(
     async def failing(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr("bot.handlers.booking.appointments_of", failing)
+    monkeypatch.setattr("bot.handlers.booking.office.appointments_of", failing)
     chat = new_chat()
     await chat.tap("mn:book")
-    [answer] = answers(session)  # by AnswerCallbacks; not again by the error handler
+    [answer] = answers(session)  # by the error handler; AnswerCallbacks left it
     assert answer.callback_query_id == session.tapped[0]
     assert SORRY in texts(session)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("language", "stale", "menu"),
+    [
+        ("id", "Tombol ini sudah tidak berlaku.", "Apa yang ingin Anda lakukan?"),
+        ("en", "This button is no longer valid.", "What would you like to do?"),
+    ],
+)
+async def test_not_found_from_any_handler_is_a_stale_button_answered_once(
+    new_chat: Any,
+    session: RecordingSession,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    stale: str,
+    menu: str,
+) -> None:
+    async def gone(*args: object, **kwargs: object) -> None:
+        raise OfficeNotFound(1)
+
+    chat = new_chat()
+    await chat.send("/language")
+    await chat.press(f"lg:{language}")
+    monkeypatch.setattr("bot.handlers.booking.office.list_provinces", gone)
+    session.requests.clear()
+    session.tapped.clear()
+    await chat.tap("mn:book")
+    [answer] = answers(session)
+    assert (answer.callback_query_id, answer.text) == (session.tapped[0], stale)
+    assert f"{stale}\n\n{menu}" in texts(session)
+    assert SORRY not in texts(session) and "Sorry, something went wrong." not in texts(session)
+    # A typed command meets the same handler: the same words, no button to answer.
+    await chat.send("/book")
+    assert chat.last_text() == f"{stale}\n\n{menu}"
+    assert len(answers(session)) == 1

@@ -18,11 +18,11 @@ from booking.core.context import Domain
 from booking.core.errors import NotFound
 from bot import nearest_dates as nearest_module
 from bot import sold_out as sold_out_module
-from bot.handlers import booking as booking_handlers
+from bot.handlers.booking import shared as booking_handlers
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
 from tests.bot.conftest import slot_on
-from tests.bot.flows import choose_language, pick_day, reach_calendar
+from tests.bot.flows import reach_summary
 from tests.bot.recording import Chat_, RecordingSession
 from tests.bot.test_bad_input import fill
 from tests.factories import make_nik
@@ -33,14 +33,8 @@ TOMORROW = date(2026, 12, 1)
 async def at_summary(chat: Chat_, serial: int) -> str:
     """Walk a new applicant to the summary of tomorrow's afternoon session; the
     confirm button's data."""
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.press("se:", "Siang")
-    await chat.send("Budi Santoso")
-    await chat.send(make_nik(date(1985, 3, 4), serial=serial))
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    nik = make_nik(date(1985, 3, 4), serial=serial)
+    await reach_summary(chat, nik, language="en", day=TOMORROW, session="Siang")
     return chat.button("cf:")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from aiogram import Bot
@@ -21,20 +22,37 @@ from tests.bot.recording import Chat_, RecordingSession
 pytestmark = SQLITE_ONLY
 
 
+async def chat_with_content(
+    ctx: Domain,
+    settings: BookingSettings,
+    tmp_path: Path,
+    bot: Bot,
+    content: dict[str, Any],
+    user_id: int,
+) -> Chat_:
+    """An English chat with a dispatcher reading ``content`` as its CONTENT_FILE."""
+    custom = tmp_path / "content.yaml"
+    custom.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=user_id)
+    await choose_language(chat, "en")
+    return chat
+
+
 async def test_requirements_for_each_service_in_both_languages(
     ctx: Domain, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
     await choose_language(chat, "id")
     await chat.tap("mn:info")
-    await chat.press("in:req:", "Paspor baru")
+    await chat.press("in:requirements:", "Paspor baru")
     text = chat.last_text()
     assert "Kartu Keluarga (KK) asli" in text and "KTP elektronik asli" in text
 
     await chat.tap("mn:lang")
     await chat.press("lg:en")
     await chat.send("/info")
-    await chat.press("in:req:renewal")
+    await chat.press("in:requirements:renewal")
     text = chat.last_text()
     assert "Your old passport" in text
     assert "Kartu Keluarga" not in text
@@ -69,11 +87,7 @@ async def test_content_comes_from_the_configured_file(
     data = yaml.safe_load(DEFAULT_CONTENT_FILE.read_text(encoding="utf-8"))
     data["fees"][0]["amount"] = 400000
     data["fees"][0]["label"]["en"] = "Changed passport fee"
-    custom = tmp_path / "content.yaml"
-    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
-    chat = Chat_(dp=dp, bot=bot, user_id=555001)
-    await choose_language(chat, "en")
+    chat = await chat_with_content(ctx, settings, tmp_path, bot, data, 555001)
     await chat.tap("in:fees:")
     assert "Changed passport fee: Rp400,000" in chat.last_text()
 
@@ -84,8 +98,8 @@ async def test_office_details_and_location_pin(
     chat = new_chat()
     await choose_language(chat, "en")
     await chat.tap("mn:offices")
-    await chat.press("pv:i:")
-    sent = await chat.press(f"of:i:{office}")
+    await chat.press("pv:info:")
+    sent = await chat.press(f"of:info:{office}")
     text = chat.last_text()
     o = await get_office(ctx, office)
     assert o.name in text and o.address in text
@@ -116,11 +130,7 @@ async def test_overlong_content_is_clipped_to_telegrams_limit(
 ) -> None:
     data = yaml.safe_load(DEFAULT_CONTENT_FILE.read_text(encoding="utf-8"))
     data["faq"][0]["a"]["en"] = "Panjang sekali. " * 400  # 6400 characters
-    custom = tmp_path / "content.yaml"
-    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    dp = build_dispatcher(make_bot_settings(settings, content_file=custom), ctx)
-    chat = Chat_(dp=dp, bot=bot, user_id=555002)
-    await choose_language(chat, "en")
+    chat = await chat_with_content(ctx, settings, tmp_path, bot, data, 555002)
     await chat.tap("in:faq:")
     text = chat.last_text()
     assert len(text) == 4096 and text.endswith("…")

@@ -26,16 +26,16 @@ async def test_offices_are_paginated_eight_to_a_page(
     chat = new_chat()
     await choose_language(chat, "en")
     await chat.tap("mn:book")
-    await chat.press("pv:b:", "Bali")
-    first = [d for _, d in chat.last_keyboard() if d.startswith("of:b:")]
+    await chat.press("pv:book:", "Bali")
+    first = [d for _, d in chat.last_keyboard() if d.startswith("of:book:")]
     assert len(first) == 8
-    assert ("1/2", "no:head") in chat.last_keyboard()
-    await chat.press("op:b:", "›")
-    second = [d for _, d in chat.last_keyboard() if d.startswith("of:b:")]
+    assert ("1/2", "no:header") in chat.last_keyboard()
+    await chat.press("op:book:", "›")
+    second = [d for _, d in chat.last_keyboard() if d.startswith("of:book:")]
     assert len(second) == 3 and not set(first) & set(second)
     assert not any(t == "›" for t, _ in chat.last_keyboard())
-    await chat.press("op:b:", "‹")
-    assert [d for _, d in chat.last_keyboard() if d.startswith("of:b:")] == first
+    await chat.press("op:book:", "‹")
+    assert [d for _, d in chat.last_keyboard() if d.startswith("of:book:")] == first
 
 
 def labels(chat: Chat_) -> dict[int, str]:
@@ -79,14 +79,14 @@ async def test_calendar_marks_every_kind_of_day(
     assert december[15] == "15🔒"  # not released yet (14 days ahead)
     assert december[25] == "25🎌"  # Christmas, a national holiday
     assert 6 not in december  # a Sunday: no service
-    assert ("·", "no:nosvc") in chat.last_keyboard()
+    assert ("·", "no:no_service") in chat.last_keyboard()
     # Two months ahead at most; no way back before this month.
     await chat.press("mo:", "›")
     assert not any(t == "›" for t, d in chat.last_keyboard() if d.startswith("mo:"))
     clock.set(datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
     await chat.send("/book")
-    await chat.press("pv:b:")
-    await chat.press("of:b:")
+    await chat.press("pv:book:")
+    await chat.press("of:book:")
     await chat.press("sv:")
     assert not any(t == "‹" for t, d in chat.last_keyboard() if d.startswith("mo:"))
 

@@ -17,7 +17,7 @@ from booking.people.applicants import get_applicant, set_language
 from bot import middlewares
 from bot.factory import set_commands
 from tests.bot.conftest import SQLITE_ONLY
-from tests.bot.flows import reach_session
+from tests.bot.flows import choose_language, reach_session
 from tests.bot.recording import Chat_, RecordingSession
 from tests.factories import add_applicant, make_nik
 
@@ -87,10 +87,9 @@ async def test_cancel_returns_to_the_menu_from_any_step(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await chat.send("/start")
-    await chat.press("lg:en")
+    await choose_language(chat, "en")
     await chat.tap("mn:book")
-    await chat.press("pv:b:")
+    await chat.press("pv:book:")
     await chat.send("/cancel")
     assert "What would you like to do?" in chat.last_text()
     # The flow is gone: free text now gets the general hint, not a step's help.
@@ -113,8 +112,7 @@ async def test_leaving_the_phone_step_removes_the_contact_keyboard(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await chat.send("/start")
-    await chat.press("lg:en")
+    await choose_language(chat, "en")
     await reach_session(chat)
     await chat.press("se:")
     await chat.send("Budi Santoso")

@@ -75,9 +75,9 @@ async def test_cancellation(
     seats_booked = (await slot_on(domain, office_id, DAY))[1]
 
     await chat.send("/my", expect=has_button("ap:"))
-    await chat.tap(cb.Appt, has_button("ap:cancel_yes"), action="cancel", id=view.id)
+    await chat.tap(cb.Appt, has_button("ap:cancel_confirmed"), action="cancel", id=view.id)
     mark = len(api.calls)
-    await chat.tap(cb.Appt, action="cancel_yes", id=view.id)
+    await chat.tap(cb.Appt, action="cancel_confirmed", id=view.id)
 
     (after,) = await appointments_of(domain, chat.user_id)
     assert after.code == code and after.status == AppointmentStatus.CANCELLED
@@ -96,7 +96,7 @@ async def test_reschedule(
     new_slot, new_left = await slot_on(domain, office_id, OTHER_DAY)
 
     await chat.send("/my", expect=has_button("ap:"))
-    await chat.tap(cb.Appt, has_button("mo:"), action="resched", id=view.id)
+    await chat.tap(cb.Appt, has_button("mo:"), action="reschedule", id=view.id)
     await choose_day(chat, office_id, OTHER_DAY, appt=view.id)
     await chat.tap(cb.Session, has_button("rs:"), slot=new_slot, appt=view.id)
     await chat.tap(cb.Reschedule, appt=view.id, slot=new_slot)

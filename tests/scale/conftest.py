@@ -9,6 +9,7 @@ the reason, unless ``REQUIRE_POSTGRES=1`` / ``REQUIRE_REDIS=1`` (set by
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import itertools
 import os
 import signal
@@ -39,12 +40,19 @@ START_S = 90.0
 
 
 def need_redis() -> str:
+    """The Redis server's URL; a skip with the reason when there is no server or no
+    client library (``pip install -e '.[redis]'``), a failure with REQUIRE_REDIS=1."""
     url = os.environ.get("TEST_REDIS_URL") or None
-    if url is None:
+    reason = None
+    if importlib.util.find_spec("redis") is None:
+        reason = "the redis client is not installed: pip install -e '.[redis]'"
+    elif url is None:
         reason = "Redis not available: set TEST_REDIS_URL (scripts/test starts a server)"
+    if reason is not None:
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+    assert url is not None
     return url
 
 

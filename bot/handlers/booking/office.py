@@ -1,0 +1,76 @@
+"""Booking, first step: province → office; the office asks for the service."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+
+from booking.appointments.service import appointments_of
+from booking.core.context import Domain
+from booking.core.errors import AlreadyBooked
+from booking.offices.content import Content
+from booking.offices.lookup import list_provinces
+from bot import callbacks as cb
+from bot import keyboards as kb
+from bot import states
+from bot.handlers.booking.shared import open_office, province_offices
+from bot.handlers.common import Event, RouterSpec, show, show_main_menu
+from bot.texts import domain_error
+
+router = RouterSpec("booking-office")
+
+
+@router.message(Command("book"))
+@router.callback_query(cb.Menu.filter(F.action == "book"))
+async def choose_province(event: Event, state: FSMContext, domain: Domain) -> None:
+    assert event.from_user is not None
+    now = domain.now()
+    held = [
+        v for v in await appointments_of(domain, event.from_user.id) if v.active and v.end > now
+    ]
+    if held:
+        exc = AlreadyBooked(held[0].id, held[0].code)
+        await show_main_menu(event, state, domain_error(exc))
+        return
+    provinces = await list_provinces(domain)
+    if not provinces:
+        await show_main_menu(event, state, _("No office takes bookings yet."))
+        return
+    await state.set_state(states.Booking.province)
+    await show(
+        event, _("Book an appointment. Choose your province:"), kb.provinces_kb(provinces, "book")
+    )
+
+
+@router.callback_query(cb.Province.filter(F.purpose == "book"))
+async def province_chosen(
+    query: CallbackQuery, callback_data: cb.Province, state: FSMContext, domain: Domain
+) -> None:
+    await province_offices(query, domain, "book", callback_data.index, 0)
+    await state.set_state(states.Booking.office)
+
+
+@router.callback_query(cb.OfficePage.filter())
+async def office_page(query: CallbackQuery, callback_data: cb.OfficePage, domain: Domain) -> None:
+    """Another page of a province's offices, for booking or for office information."""
+    d = callback_data
+    await province_offices(query, domain, d.purpose, d.province, d.page)
+
+
+@router.callback_query(cb.OfficePick.filter(F.purpose == "book"))
+async def office_chosen(
+    query: CallbackQuery,
+    callback_data: cb.OfficePick,
+    state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
+) -> None:
+    office = await open_office(domain, callback_data.office)
+    await state.set_state(states.Booking.service)
+    await state.update_data({states.OFFICE: callback_data.office})
+    text = _("{office}\n\nWhich service do you need?").format(office=office.name)
+    await show(query, text, kb.services_kb(callback_data.office, content, locale))
