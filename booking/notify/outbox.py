@@ -28,7 +28,6 @@ from booking.calendar.schedule import to_utc
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, NotificationStatus
-from booking.db.engine import with_retries
 from booking.db.models import Applicant, Appointment, Notification, Office, Slot
 
 REMINDER_DAY_BEFORE = "reminder_day_before"
@@ -369,81 +368,79 @@ async def claim_due(
     if anything is None:
         return []
 
-    async def tx() -> list[ClaimedNotification]:
+    async def tx(session: AsyncSession) -> list[ClaimedNotification]:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            # Rows locked by another claimer are left to it (SKIP LOCKED): no waits.
+        # Rows locked by another claimer are left to it (SKIP LOCKED): no waits.
+        await session.exec(
+            update(Notification)
+            .where(
+                col(Notification.id).in_(
+                    _unlocked_ids(
+                        _due(now),
+                        or_(col(Notification.expires_at) <= now, _appointment_gone()),
+                    )
+                )
+            )
+            .values(
+                status=NotificationStatus.SKIPPED.value,
+                lease_owner=None,
+                lease_until=None,
+                last_error="too late: the appointment has begun or changed",
+            )
+        )
+        if max_attempts is not None:
             await session.exec(
                 update(Notification)
                 .where(
                     col(Notification.id).in_(
-                        _unlocked_ids(
-                            _due(now),
-                            or_(col(Notification.expires_at) <= now, _appointment_gone()),
-                        )
+                        _unlocked_ids(_due(now), col(Notification.attempts) >= max_attempts)
                     )
                 )
                 .values(
-                    status=NotificationStatus.SKIPPED.value,
+                    status=NotificationStatus.FAILED.value,
                     lease_owner=None,
                     lease_until=None,
-                    last_error="too late: the appointment has begun or changed",
                 )
             )
-            if max_attempts is not None:
-                await session.exec(
-                    update(Notification)
-                    .where(
-                        col(Notification.id).in_(
-                            _unlocked_ids(_due(now), col(Notification.attempts) >= max_attempts)
-                        )
-                    )
-                    .values(
-                        status=NotificationStatus.FAILED.value,
-                        lease_owner=None,
-                        lease_until=None,
-                    )
+        chosen = (
+            select(Notification.id)
+            .where(_due(now))
+            .order_by(col(Notification.due_at), col(Notification.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = await session.exec(
+            update(Notification)
+            .where(col(Notification.id).in_(chosen.scalar_subquery()))
+            .values(
+                lease_owner=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=col(Notification.attempts) + 1,
+                late=case(
+                    (col(Notification.due_at) < now - LATE_AFTER, True),
+                    else_=col(Notification.late),
+                ),
+            )
+            .returning(col(Notification.id))
+        )
+        ids = [row[0] for row in claimed.all()]
+        rows = []
+        if ids:
+            result = await session.exec(
+                select(Notification, Applicant.language)
+                .join(
+                    Applicant,
+                    col(Applicant.telegram_id) == col(Notification.recipient),
+                    isouter=True,
                 )
-            chosen = (
-                select(Notification.id)
-                .where(_due(now))
+                .where(col(Notification.id).in_(ids))
                 .order_by(col(Notification.due_at), col(Notification.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
             )
-            claimed = await session.exec(
-                update(Notification)
-                .where(col(Notification.id).in_(chosen.scalar_subquery()))
-                .values(
-                    lease_owner=owner,
-                    lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=col(Notification.attempts) + 1,
-                    late=case(
-                        (col(Notification.due_at) < now - LATE_AFTER, True),
-                        else_=col(Notification.late),
-                    ),
-                )
-                .returning(col(Notification.id))
-            )
-            ids = [row[0] for row in claimed.all()]
-            rows = []
-            if ids:
-                result = await session.exec(
-                    select(Notification, Applicant.language)
-                    .join(
-                        Applicant,
-                        col(Applicant.telegram_id) == col(Notification.recipient),
-                        isouter=True,
-                    )
-                    .where(col(Notification.id).in_(ids))
-                    .order_by(col(Notification.due_at), col(Notification.id))
-                    .execution_options(populate_existing=True)
-                )
-                rows = [_claimed(n, lang) for n, lang in result.all()]
-            await session.commit()
-            return rows
+            rows = [_claimed(n, lang) for n, lang in result.all()]
+        return rows
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 def _claimed(n: Notification, language: str | None) -> ClaimedNotification:
@@ -468,21 +465,19 @@ async def _finish(ctx: Domain, ids: list[int], owner: str, **values: Any) -> int
     if not ids:
         return 0
 
-    async def tx() -> int:
-        async with ctx.db.writer() as session:
-            result = await session.exec(
-                update(Notification)
-                .where(
-                    col(Notification.id).in_(ids),
-                    col(Notification.lease_owner) == owner,
-                    col(Notification.status) == NotificationStatus.PENDING.value,
-                )
-                .values(**values)
+    async def tx(session: AsyncSession) -> int:
+        result = await session.exec(
+            update(Notification)
+            .where(
+                col(Notification.id).in_(ids),
+                col(Notification.lease_owner) == owner,
+                col(Notification.status) == NotificationStatus.PENDING.value,
             )
-            await session.commit()
-            return int(result.rowcount)
+            .values(**values)
+        )
+        return int(result.rowcount)
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 def _error_text(error: str | None) -> str | None:
@@ -516,24 +511,22 @@ async def mark_retry(
     had ``policy.max_attempts`` attempts. Returns the new status, None if the row
     was no longer held by ``owner``."""
 
-    async def tx() -> NotificationStatus | None:
+    async def tx(session: AsyncSession) -> NotificationStatus | None:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            row = await session.get(Notification, notification_id)
-            if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
-                return None
-            row.last_error = _error_text(error)
-            row.lease_owner = None
-            row.lease_until = None
-            if row.attempts >= policy.max_attempts:
-                row.status = NotificationStatus.FAILED
-            else:
-                row.due_at = now + policy.delay(row.attempts)
-            session.add(row)
-            await session.commit()
-            return NotificationStatus(row.status)
+        row = await session.get(Notification, notification_id)
+        if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
+            return None
+        row.last_error = _error_text(error)
+        row.lease_owner = None
+        row.lease_until = None
+        if row.attempts >= policy.max_attempts:
+            row.status = NotificationStatus.FAILED
+        else:
+            row.due_at = now + policy.delay(row.attempts)
+        session.add(row)
+        return NotificationStatus(row.status)
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def release(
@@ -558,25 +551,23 @@ async def mark_unreachable(
     """The recipient blocked the bot: the row is not retried, and the applicant is
     flagged ``unreachable`` (cleared by ``mark_reachable`` when they write again)."""
 
-    async def tx() -> bool:
-        async with ctx.db.writer() as session:
-            row = await session.get(Notification, notification_id)
-            if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
-                return False
-            row.status = NotificationStatus.UNREACHABLE
-            row.lease_owner = None
-            row.lease_until = None
-            row.last_error = _error_text(error)
-            session.add(row)
-            await session.exec(
-                update(Applicant)
-                .where(col(Applicant.telegram_id) == row.recipient)
-                .values(unreachable=True, updated_at=ctx.now())
-            )
-            await session.commit()
-            return True
+    async def tx(session: AsyncSession) -> bool:
+        row = await session.get(Notification, notification_id)
+        if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
+            return False
+        row.status = NotificationStatus.UNREACHABLE
+        row.lease_owner = None
+        row.lease_until = None
+        row.last_error = _error_text(error)
+        session.add(row)
+        await session.exec(
+            update(Applicant)
+            .where(col(Applicant.telegram_id) == row.recipient)
+            .values(unreachable=True, updated_at=ctx.now())
+        )
+        return True
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def mark_skipped(
@@ -597,19 +588,17 @@ async def mark_skipped(
 async def mark_reachable(ctx: Domain, telegram_id: int) -> None:
     """The applicant wrote to the bot again: clear ``unreachable``."""
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            await session.exec(
-                update(Applicant)
-                .where(
-                    col(Applicant.telegram_id) == telegram_id,
-                    col(Applicant.unreachable).is_(True),
-                )
-                .values(unreachable=False, updated_at=ctx.now())
+    async def tx(session: AsyncSession) -> None:
+        await session.exec(
+            update(Applicant)
+            .where(
+                col(Applicant.telegram_id) == telegram_id,
+                col(Applicant.unreachable).is_(True),
             )
-            await session.commit()
+            .values(unreachable=False, updated_at=ctx.now())
+        )
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 # --- statistics -------------------------------------------------------------------
