@@ -20,17 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
 from booking.appointments.codes import new_booking_code
-from booking.appointments.service import (
-    _owned,
-    _pools,
-    _view,
-    check_priority,
-    close_out,
-    free_seat,
-    take_seat,
-)
+from booking.appointments.priority import check_priority
+from booking.appointments.service import _owned, _view, close_out
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
+from booking.calendar.seats import free_seat, seat_pools, take_seat
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
@@ -268,7 +262,7 @@ async def rebook_displaced(
         priority = PriorityReason(old.priority) if old.priority else None
         if priority is not None:
             check_priority(priority, applicant.birth_date, applicant.sex, slot.day)
-        pool = await take_seat(session, slot, _pools(priority), now + ctx.cutoff)
+        pool = await take_seat(session, new_slot_id, seat_pools(priority), now + ctx.cutoff)
         new = Appointment(
             code=new_booking_code(),
             applicant_id=applicant.id,

@@ -15,6 +15,7 @@ from booking.admin.input import check_range
 from booking.calendar.quotas import quota_of, session_capacities
 from booking.calendar.release import release_office
 from booking.calendar.schedule import RULE_EPOCH, local_now, parse_rule
+from booking.calendar.seats import fits_taken_seats, seats_taken
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, InvalidShares, QuotaBelowBooked
 from booking.core.limits import MAX_SHARE, MAX_WINDOW_DAYS, check_quota
@@ -37,15 +38,11 @@ async def _apply_to_released_slots(
     if not slots:
         return
     capacities = session_capacities(regular, priority, [s.share for s in slots])
-    booked_total = sum(s.booked + s.priority_booked for s in slots)
+    booked_total = sum(seats_taken(s) for s in slots)
     for slot, (cap, prio) in zip(slots, capacities, strict=True):
         result = await session.exec(
             update(Slot)
-            .where(
-                col(Slot.id) == slot.id,
-                col(Slot.booked) <= cap,
-                col(Slot.priority_booked) <= prio,
-            )
+            .where(col(Slot.id) == slot.id, fits_taken_seats(cap, prio))
             .values(capacity=cap, priority_capacity=prio)
         )
         if result.rowcount != 1:

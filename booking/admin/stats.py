@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from booking.admin.input import check_range
 from booking.calendar.quotas import quota_of
 from booking.calendar.schedule import local_now, national_holiday, sessions_on, to_utc
+from booking.calendar.seats import seats_taken
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, NotificationStatus
 from booking.db.models import Appointment, Closure, Notification, Slot
@@ -146,7 +147,7 @@ async def capacity_series(
                 series.append(
                     DayCapacity(
                         day,
-                        booked=sum(s.booked + s.priority_booked for s in its),
+                        booked=sum(seats_taken(s) for s in its),
                         capacity=sum(s.capacity + s.priority_capacity for s in its),
                         released=True,
                         closed=shut,

@@ -1,11 +1,11 @@
 """Booking, cancelling and rescheduling appointments.
 
-The rule that decides who gets a seat lives in the database: a conditional
-``UPDATE slot SET booked = booked + 1 WHERE booked < capacity`` in the same
-transaction as the appointment insert, a ``CHECK (booked <= capacity)`` as a
-backstop, and partial unique indexes allowing one active appointment per NIK and
-per Telegram account. Every slot counter equals the number of its appointments
-that are not cancelled.
+The rule that decides who gets a seat lives in the database, built by
+``booking.calendar.seats`` (the conditional UPDATE of a slot's counter, in the
+same transaction as the appointment insert), with partial unique indexes
+allowing one active appointment per NIK and per Telegram account. Every write
+runs through ``Database.transact`` (bookings: ``Database.batcher``) under the one
+retry policy of ``booking.db.transactions``.
 """
 
 from __future__ import annotations
@@ -15,22 +15,20 @@ from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.appointments.priority import check_priority, seat_pools
+from booking.appointments.priority import check_priority
 from booking.appointments.views import AppointmentView
 from booking.appointments.writes import BookingRequest, book_in, slot_full_now
 from booking.calendar.schedule import local_now
+from booking.calendar.seats import free_seat, seat_pools, take_seat
 from booking.core.context import Domain
 from booking.core.errors import (
     AppointmentNotFound,
-    DayClosed,
     NotActive,
     RescheduleLimitReached,
     SameSlot,
-    SessionStarted,
     SlotFull,
     SlotNotFound,
     TooLateToChange,
@@ -41,58 +39,6 @@ from booking.db.transactions import retrying
 from booking.notify.outbox import cancel_reminders, retime_reminders
 
 T = TypeVar("T")
-
-
-async def take_seat(
-    session: AsyncSession, slot: Slot, pools: list[QuotaPool], not_before: datetime
-) -> QuotaPool:
-    """Take one seat of ``slot`` from the first pool that has one, or raise why not."""
-    for pool in pools:
-        if pool is QuotaPool.PRIORITY:
-            stmt = (
-                update(Slot)
-                .where(col(Slot.priority_booked) < col(Slot.priority_capacity))
-                .values(priority_booked=col(Slot.priority_booked) + 1)
-            )
-        else:
-            stmt = (
-                update(Slot)
-                .where(col(Slot.booked) < col(Slot.capacity))
-                .values(booked=col(Slot.booked) + 1)
-            )
-        stmt = stmt.where(
-            col(Slot.id) == slot.id, col(Slot.is_open).is_(True), col(Slot.start_utc) > not_before
-        )
-        if (await session.exec(stmt)).rowcount == 1:
-            return pool
-    await session.refresh(slot)
-    assert slot.id is not None
-    if not slot.is_open:
-        raise DayClosed(slot.id)
-    if slot.start_utc <= not_before:
-        raise SessionStarted(slot.id)
-    raise SlotFull(slot.id)
-
-
-async def free_seat(session: AsyncSession, slot_id: int, pool: QuotaPool) -> None:
-    if pool is QuotaPool.PRIORITY:
-        stmt = (
-            update(Slot)
-            .where(col(Slot.id) == slot_id, col(Slot.priority_booked) > 0)
-            .values(priority_booked=col(Slot.priority_booked) - 1)
-        )
-    else:
-        stmt = (
-            update(Slot)
-            .where(col(Slot.id) == slot_id, col(Slot.booked) > 0)
-            .values(booked=col(Slot.booked) - 1)
-        )
-    if (await session.exec(stmt)).rowcount != 1:
-        raise AssertionError(f"slot {slot_id} counter out of step with its appointments")
-
-
-def _pools(priority: PriorityReason | None) -> list[QuotaPool]:
-    return seat_pools(priority)
 
 
 async def _view(session: AsyncSession, appt: Appointment) -> AppointmentView:
@@ -226,9 +172,9 @@ async def reschedule(
         assert old.id is not None and new.id is not None
         if old.id < new.id:
             await free_seat(session, old.id, QuotaPool(appt.pool))
-            pool = await take_seat(session, new, _pools(priority), now + ctx.cutoff)
+            pool = await take_seat(session, new.id, seat_pools(priority), now + ctx.cutoff)
         else:
-            pool = await take_seat(session, new, _pools(priority), now + ctx.cutoff)
+            pool = await take_seat(session, new.id, seat_pools(priority), now + ctx.cutoff)
             await free_seat(session, old.id, QuotaPool(appt.pool))
         appt.slot_id = new.id
         appt.office_id = new.office_id

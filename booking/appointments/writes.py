@@ -7,16 +7,16 @@ in one trip to the database layer; the statements are Core, built once:
 
 1. one SELECT of the applicant, their active appointments (by Telegram account or
    by NIK) and the slot with its office;
-2. the conditional ``UPDATE slot SET booked = booked + 1 WHERE booked < capacity
-   AND is_open AND start_utc > :not_before`` (per pool), which is what decides;
+2. taking the seat by the seat rule (``booking.calendar.seats.take_seat_in``:
+   the conditional UPDATE of the slot's counter, per pool), which is what decides;
 3. ``INSERT appointment ... RETURNING id``, held to one active appointment per NIK
    and per account by the partial unique indexes;
 4. its reminders: one INSERT into the outbox for all the bookings of the batch,
    right before the batch commits.
 
 The view returned is built from what these statements read; nothing is fetched
-twice. The rules, their order and the errors are those of the ORM version
-(``take_seat`` and friends in ``booking.appointments.service``).
+twice. The rules, their order and the errors are those of the ORM paths of
+``booking.appointments.service`` and ``booking.admin.closures``.
 
 ``slot_full_now`` is a read-only answer for a slot this process has seen full: in
 one SELECT on a reader connection (no write lock) it says whether this booking
@@ -35,15 +35,14 @@ from sqlalchemy import Row, and_, bindparam, case, literal_column, select, updat
 from sqlalchemy.engine import Connection
 
 from booking.appointments.codes import new_booking_code
-from booking.appointments.priority import check_priority, seat_pools
+from booking.appointments.priority import check_priority
 from booking.appointments.views import AppointmentView
+from booking.calendar.seats import is_full, seat_pools, seats_left, take_seat_in
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
     ApplicantNotFound,
-    DayClosed,
     PriorityNotEligible,
-    SessionStarted,
     SlotFull,
     SlotNotFound,
 )
@@ -51,7 +50,6 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     PriorityReason,
-    QuotaPool,
     ServiceType,
 )
 from booking.db.batching import RequestTx
@@ -212,39 +210,7 @@ def _existing_view(conn: Connection, appointment_id: int) -> AppointmentView:
     return AppointmentView.of(appt, slot, office)
 
 
-def _take_seat_statement(pool: QuotaPool) -> Any:
-    if pool is QuotaPool.PRIORITY:
-        stmt = update(SLOT).where(SLOT.c.priority_booked < SLOT.c.priority_capacity)
-        stmt = stmt.values(priority_booked=SLOT.c.priority_booked + 1)
-    else:
-        stmt = update(SLOT).where(SLOT.c.booked < SLOT.c.capacity)
-        stmt = stmt.values(booked=SLOT.c.booked + 1)
-    return stmt.where(
-        SLOT.c.id == bindparam("target_slot"),
-        SLOT.c.is_open.is_(True),
-        SLOT.c.start_utc > bindparam("not_before"),
-    )
-
-
-_TAKE_SEAT = {pool: _take_seat_statement(pool) for pool in QuotaPool}
-_WHY_NOT = select(SLOT.c.is_open, SLOT.c.start_utc).where(SLOT.c.id == bindparam("target_slot"))
 _INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
-
-
-def _take_seat(
-    conn: Connection, slot_id: int, pools: list[QuotaPool], not_before: datetime
-) -> QuotaPool:
-    """Take one seat from the first pool that has one, or raise why not."""
-    params = {"target_slot": slot_id, "not_before": not_before}
-    for pool in pools:
-        if (conn.execute(_TAKE_SEAT[pool], params)).rowcount == 1:
-            return pool
-    row = (conn.execute(_WHY_NOT, params)).one()
-    if not row.is_open:
-        raise DayClosed(slot_id)
-    if row.start_utc <= not_before:
-        raise SessionStarted(slot_id)
-    raise SlotFull(slot_id)
 
 
 def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentView:
@@ -267,7 +233,7 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentV
         check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
     pools = seat_pools(request.priority)
     try:
-        pool = _take_seat(conn, request.slot_id, pools, now + ctx.cutoff)
+        pool = take_seat_in(conn, request.slot_id, pools, now + ctx.cutoff)
     except SlotFull:
         ctx.db.full_slots.add(request.slot_id)
         raise
@@ -303,20 +269,15 @@ def slot_full_now(conn: Connection, ctx: Domain, request: BookingRequest) -> boo
     except ApplicantNotFound:
         return False
     slot, applicant = situation.slot, situation.applicant
-    if situation.held or slot is None or not slot.is_open:
-        return False
-    if slot.start_utc <= ctx.now() + ctx.cutoff:
+    if situation.held or slot is None:
         return False
     if request.priority is not None:
         try:
             check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
         except PriorityNotEligible:  # the write path says so
             return False
-    seats = {
-        QuotaPool.REGULAR: slot.capacity - slot.booked,
-        QuotaPool.PRIORITY: slot.priority_capacity - slot.priority_booked,
-    }
-    full = all(seats[pool] <= 0 for pool in seat_pools(request.priority))
+    left = seats_left(slot, seat_pools(request.priority))
+    full = is_full(slot.is_open, slot.start_utc, left, ctx.now() + ctx.cutoff)
     if not full:
         ctx.db.full_slots.discard(request.slot_id)
     return full
