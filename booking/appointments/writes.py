@@ -1,12 +1,16 @@
 """The statements of one booking, few and cheap, for ``appointments.book``.
 
 A booking runs as a request of the process's ``WriteBatcher`` (see
-``booking.db.batching``), inside its own savepoint of a shared write transaction.
-These are plain functions of a synchronous connection, since a whole batch runs
-in one trip to the database layer; the statements are Core, built once:
+``booking.db.batching``) in a shared write transaction, its writes inside its own
+savepoint. These are plain functions of a synchronous connection, since a whole
+batch runs in one trip to the database layer; the statements are Core, built once:
 
 1. one SELECT of the applicant, their active appointments (by Telegram account or
-   by NIK) and the slot with its office;
+   by NIK) and the slot with its office, outside any savepoint. A booking that
+   is refused from it -- an appointment already held, or the slot full in this
+   transaction for every pool the booking may use (by the seat rule's
+   ``is_full``: earlier requests of the batch filled it) -- writes nothing and
+   pays no savepoint;
 2. taking the seat by the seat rule (``booking.calendar.seats.take_seat_in``:
    the conditional UPDATE of the slot's counter, per pool), which is what decides;
 3. ``INSERT appointment ... RETURNING id``, held to one active appointment per NIK
@@ -27,6 +31,7 @@ any other case goes to the write path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,6 +67,10 @@ SLOT = Slot.__table__  # type: ignore[attr-defined]
 OFFICE = Office.__table__  # type: ignore[attr-defined]
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+# Runs a read-only statement with optional parameters (``RequestTx.read``,
+# ``Connection.execute``).
+Read = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -165,9 +174,9 @@ def _held(row: Row[Any], prefix: str) -> _Held | None:
     )
 
 
-def _situation(conn: Connection, request: BookingRequest) -> _Situation:
+def _situation(read: Read, request: BookingRequest) -> _Situation:
     params = {"target_slot": request.slot_id, "account": request.telegram_id}
-    row = (conn.execute(_SITUATION, params)).first()
+    row = read(_SITUATION, params).first()
     if row is None:
         raise ApplicantNotFound(request.telegram_id)
     held: list[_Held] = []
@@ -201,11 +210,11 @@ def _close_out(conn: Connection, appointment_id: int, now: datetime) -> None:
     conn.execute(_CLOSE_OUT, {"appointment": appointment_id, "now": now})
 
 
-def _existing_view(conn: Connection, appointment_id: int) -> AppointmentView:
-    appt_row = (conn.execute(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id))).one()
+def _existing_view(read: Read, appointment_id: int) -> AppointmentView:
+    appt_row = read(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)).one()
     appt = Appointment(**appt_row._mapping)
-    slot_row = (conn.execute(select(SLOT).where(SLOT.c.id == appt.slot_id))).one()
-    office_row = (conn.execute(select(OFFICE).where(OFFICE.c.id == appt.office_id))).one()
+    slot_row = read(select(SLOT).where(SLOT.c.id == appt.slot_id)).one()
+    office_row = read(select(OFFICE).where(OFFICE.c.id == appt.office_id)).one()
     slot, office = Slot(**slot_row._mapping), Office(**office_row._mapping)
     return AppointmentView.of(appt, slot, office)
 
@@ -216,14 +225,19 @@ _INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
 def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentView:
     """Book inside a batch's transaction (see the module doc). A repeat for the
     same slot (a double tap) returns the existing appointment; any other active
-    appointment raises ``AlreadyBooked``."""
-    conn, now = tx.conn, ctx.now()
-    situation = _situation(conn, request)
+    appointment raises ``AlreadyBooked``.
+
+    Reads first, without a savepoint: a refusal decided from what was read (the
+    slot full in this transaction, for every pool this booking may use; an
+    appointment already held) costs no savepoint, which is most of the attempts
+    in a rush on one slot."""
+    now = ctx.now()
+    situation = _situation(tx.read, request)
     for held in situation.held:
         if held.ends <= now:
-            _close_out(conn, held.id, now)
+            _close_out(tx.conn, held.id, now)
         elif held.slot_id == request.slot_id and held.telegram_id == request.telegram_id:
-            return _existing_view(conn, held.id)
+            return _existing_view(tx.read, held.id)
         else:
             raise AlreadyBooked(held.id, held.code)
     slot, office, applicant = situation.slot, situation.office, situation.applicant
@@ -231,9 +245,11 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentV
         raise SlotNotFound(request.slot_id)
     if request.priority is not None:
         check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
-    pools = seat_pools(request.priority)
+    pools, not_before = seat_pools(request.priority), now + ctx.cutoff
     try:
-        pool = take_seat_in(conn, request.slot_id, pools, now + ctx.cutoff)
+        if is_full(slot.is_open, slot.start_utc, seats_left(slot, pools), not_before):
+            raise SlotFull(request.slot_id)  # as read in this transaction
+        pool = take_seat_in(tx.conn, request.slot_id, pools, not_before)
     except SlotFull:
         ctx.db.full_slots.add(request.slot_id)
         raise
@@ -253,10 +269,10 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentV
         updated_at=now,
     )
     values = appt.model_dump(exclude={"id"})
-    appt.id = (conn.execute(_INSERT_APPOINTMENT, values)).scalar_one()
+    appt.id = tx.conn.execute(_INSERT_APPOINTMENT, values).scalar_one()
     reminders = reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
     if reminders:
-        tx.insert_at_commit(insert_new(conn.dialect.name), reminders)
+        tx.insert_at_commit(insert_new(tx.connection.dialect.name), reminders)
     return AppointmentView.of(appt, slot, office)
 
 
@@ -265,7 +281,7 @@ def slot_full_now(conn: Connection, ctx: Domain, request: BookingRequest) -> boo
     and holds nothing, the slot is open, bookable and has no seat in any pool this
     booking may use. False means "ask the write path", never "there is a seat"."""
     try:
-        situation = _situation(conn, request)
+        situation = _situation(conn.execute, request)
     except ApplicantNotFound:
         return False
     slot, applicant = situation.slot, situation.applicant
