@@ -36,7 +36,8 @@ from booking.core.errors import (
 )
 from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason, QuotaPool
 from booking.db.models import Applicant, Appointment, Closure, Slot
-from booking.notify.outbox import cancel_reminders, enqueue, schedule_reminders
+from booking.notify.outbox import enqueue
+from booking.notify.reminders import cancel_reminders, schedule_reminders
 from booking.offices.lookup import office_by_id
 
 DISPLACED = "displaced"

@@ -36,7 +36,7 @@ from booking.core.errors import (
 from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
 from booking.db.models import Applicant, Appointment, Office, Slot
 from booking.db.transactions import retrying
-from booking.notify.outbox import cancel_reminders, retime_reminders
+from booking.notify.reminders import cancel_reminders, retime_reminders
 
 T = TypeVar("T")
 

@@ -59,7 +59,8 @@ from booking.core.kinds import (
 )
 from booking.db.batching import RequestTx
 from booking.db.models import Applicant, Appointment, Office, Slot
-from booking.notify.outbox import insert_new, reminder_rows
+from booking.notify.outbox import insert_new
+from booking.notify.reminders import reminder_rows
 
 APPLICANT = Applicant.__table__  # type: ignore[attr-defined]
 APPOINTMENT = Appointment.__table__  # type: ignore[attr-defined]
