@@ -14,28 +14,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from datetime import timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
 
 from booking.admin.closures import close_day, displaced_of, rebook_displaced, reopen_day
 from booking.admin.quotas import set_office_quota, set_quota_override
-from booking.appointments.service import book, cancel, reschedule
-from booking.calendar.availability import sessions_of
 from booking.core.clock import FixedClock
-from booking.core.config import BookingSettings
 from booking.core.context import Domain
-from booking.core.errors import BookingError
-from booking.core.kinds import PriorityReason, ServiceType
-from booking.db.engine import create_database
-from tests.conftest import DEFAULT_NOW, TEST_NIK_SECRET
-from tests.db_helpers import fresh_database, slot_problems
-from tests.factories import add_applicant, add_office, office_spec
+from booking.core.kinds import PriorityReason
+from booking.offices.lookup import get_office_by_code
+from tests.db_helpers import fresh_database
 from tests.test_quota_properties import DAYS as ALL_DAYS
-from tests.test_quota_properties import SESSIONS, accounts_with_two_active, latest_appointment
+from tests.test_quota_properties import SESSIONS, run_sequence
+from tests.test_quota_properties import apply as apply_booking_step
 
 # Few accounts and dates, so that closures often displace someone who then rebooks.
 USERS = 3
@@ -61,28 +53,13 @@ step = st.one_of(
 example_number = itertools.count()
 
 
-async def apply(
-    ctx: Domain, clock: FixedClock, office_id: int, slot_ids: list[int], op: tuple
-) -> None:
+async def apply(ctx: Domain, clock: FixedClock, slot_ids: list[int], op: tuple) -> None:
+    """The closure and quota steps here; book, cancel, reschedule and advance as
+    in the quota property test."""
+    office_id = (await get_office_by_code(ctx, "TEST")).id
+    assert office_id is not None
     kind = op[0]
-    if kind == "book":
-        _, u, s, priority = op
-        await book(
-            ctx, telegram_id=1000 + u, slot_id=slot_ids[s], service=ServiceType.NEW,
-            priority=priority,
-        )  # fmt: skip
-    elif kind == "cancel":
-        appt = await latest_appointment(ctx, 1000 + op[1])
-        if appt is not None:
-            await cancel(ctx, telegram_id=1000 + op[1], appointment_id=appt)
-    elif kind == "reschedule":
-        _, u, s = op
-        appt = await latest_appointment(ctx, 1000 + u)
-        if appt is not None:
-            await reschedule(
-                ctx, telegram_id=1000 + u, appointment_id=appt, new_slot_id=slot_ids[s]
-            )
-    elif kind == "close":
+    if kind == "close":
         await close_day(ctx, office_id, DAYS[op[1]], "banjir", actor="test")
     elif kind == "reopen":
         await reopen_day(ctx, office_id, DAYS[op[1]], actor="test")
@@ -99,40 +76,8 @@ async def apply(
     elif kind == "date quota":
         _, d, regular, priority = op
         await set_quota_override(ctx, office_id, DAYS[d], DAYS[d], regular, priority, actor="test")
-    elif kind == "advance":
-        clock.advance(timedelta(hours=op[1]))
-
-
-async def run_steps(url: str, tmp: Path, ops: list[tuple]) -> None:
-    settings_ = BookingSettings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=tmp,
-        database_url=url,
-        nik_secret=SecretStr(TEST_NIK_SECRET),
-        reschedule_limit=2,
-    )
-    clock = FixedClock(DEFAULT_NOW)
-    ctx = Domain(
-        db=create_database(url), clock=clock, settings=settings_, nik_key=settings_.nik_key()
-    )
-    try:
-        office_id = await add_office(ctx, office_spec(daily=3, priority=1, sessions=SESSIONS))
-        slot_ids = [s.slot_id for d in DAYS for s in await sessions_of(ctx, office_id, d)]
-        assert len(slot_ids) == SLOTS
-        for u in range(USERS):
-            await add_applicant(ctx, 1000 + u)
-        for op in ops:
-            try:
-                await apply(ctx, clock, office_id, slot_ids, op)
-                event(f"{op[0]}: done")
-            except BookingError as exc:
-                # Refusals are fine; the counters must stay right either way.
-                event(f"{op[0]}: {type(exc).__name__}")
-            problems = await slot_problems(ctx)
-            assert problems == [], (op, problems)
-            assert await accounts_with_two_active(ctx) == [], op
-    finally:
-        await ctx.db.dispose()
+    else:
+        await apply_booking_step(ctx, clock, slot_ids, op)
 
 
 @settings(
@@ -147,6 +92,6 @@ def test_every_seat_move_keeps_counters_equal_to_appointments(
     async def example() -> None:
         name = f"seats{next(example_number)}"
         url = await fresh_database(backend, sqlite_template, tmp_path, name)
-        await run_steps(url, tmp_path / name, ops)
+        await run_sequence(url, tmp_path / name, ops, step=apply, days=DAYS, users=USERS)
 
     asyncio.run(example())

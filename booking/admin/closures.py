@@ -21,10 +21,10 @@ from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
 from booking.appointments.codes import new_booking_code
 from booking.appointments.priority import check_priority
-from booking.appointments.service import _owned, _view, close_out
+from booking.appointments.service import _owned, _view, cancel_held, close_out
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
-from booking.calendar.seats import free_seat, seat_pools, take_seat
+from booking.calendar.seats import seat_pools, take_seat
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
@@ -34,10 +34,10 @@ from booking.core.errors import (
     NotDisplaced,
     SlotNotFound,
 )
-from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason, QuotaPool
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason
 from booking.db.models import Applicant, Appointment, Closure, Slot
 from booking.notify.outbox import enqueue
-from booking.notify.reminders import cancel_reminders, schedule_reminders
+from booking.notify.reminders import schedule_reminders
 from booking.offices.lookup import office_by_id
 
 DISPLACED = "displaced"
@@ -113,13 +113,7 @@ async def close_day(
         notified = 0
         for appt, applicant in rows:
             assert appt.id is not None
-            await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
-            appt.status = AppointmentStatus.CANCELLED
-            appt.cancel_reason = DISPLACED
-            appt.cancelled_at = now
-            appt.updated_at = now
-            session.add(appt)
-            await cancel_reminders(session, appt.id)
+            await cancel_held(session, appt, now, DISPLACED)
             notified += await enqueue(
                 session,
                 recipient=appt.telegram_id,

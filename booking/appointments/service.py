@@ -58,6 +58,19 @@ def close_out(appt: Appointment, now: datetime) -> None:
     appt.updated_at = now
 
 
+async def cancel_held(session: AsyncSession, appt: Appointment, now: datetime, reason: str) -> None:
+    """Cancel an active appointment in the caller's transaction: its seat is freed
+    and its pending reminders are cancelled."""
+    assert appt.id is not None
+    await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
+    appt.status = AppointmentStatus.CANCELLED
+    appt.cancelled_at = now
+    appt.updated_at = now
+    appt.cancel_reason = reason
+    session.add(appt)
+    await cancel_reminders(session, appt.id)
+
+
 async def book(
     ctx: Domain,
     *,
@@ -116,13 +129,7 @@ async def cancel(
         assert slot is not None
         if slot.start_utc <= now:
             raise TooLateToChange(appointment_id)
-        await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
-        appt.status = AppointmentStatus.CANCELLED
-        appt.cancelled_at = now
-        appt.updated_at = now
-        appt.cancel_reason = reason
-        session.add(appt)
-        await cancel_reminders(session, appointment_id)
+        await cancel_held(session, appt, now, reason)
         view = await _view(session, appt)
         return view
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.calendar.release import days_between
 from booking.calendar.schedule import (
@@ -33,6 +34,33 @@ from booking.db.models import Closure, Office, Slot
 from booking.offices.lookup import office_by_id, session_rules
 
 
+async def closures_between(
+    session: AsyncSession, office_id: int, first: date, last: date
+) -> dict[date, str]:
+    """The office's closed dates in ``[first, last]``, with their reasons."""
+    rows = await session.exec(
+        select(Closure).where(
+            Closure.office_id == office_id, col(Closure.day) >= first, col(Closure.day) <= last
+        )
+    )
+    return {c.day: c.reason for c in rows}
+
+
+async def slots_by_day(
+    session: AsyncSession, office_id: int, first: date, last: date
+) -> dict[date, list[Slot]]:
+    """The office's released slots of the dates in ``[first, last]``, by date."""
+    rows = await session.exec(
+        select(Slot).where(
+            Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
+        )
+    )
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in rows:
+        by_day[slot.day].append(slot)
+    return by_day
+
+
 async def day_availability(
     ctx: Domain, office_id: int, first: date, last: date, *, priority: bool = False
 ) -> list[DayAvailability]:
@@ -45,26 +73,8 @@ async def day_availability(
     async with ctx.db.reader() as session:
         office = await office_by_id(session, office_id)
         rules = await session_rules(session, office_id)
-        closures = {
-            c.day: c.reason
-            for c in await session.exec(
-                select(Closure).where(
-                    Closure.office_id == office_id,
-                    col(Closure.day) >= first,
-                    col(Closure.day) <= last,
-                )
-            )
-        }
-        slots = list(
-            await session.exec(
-                select(Slot).where(
-                    Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
-                )
-            )
-        )
-    by_day: dict[date, list[Slot]] = defaultdict(list)
-    for slot in slots:
-        by_day[slot.day].append(slot)
+        closures = await closures_between(session, office_id, first, last)
+        by_day = await slots_by_day(session, office_id, first, last)
     today = local_now(now, office.timezone).date()
     horizon = release_horizon(office.release_rule, office.release_window_days, office.timezone, now)
     result = []
