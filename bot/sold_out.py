@@ -20,9 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from booking.calendar.availability import session_by_id
+from booking.calendar.seats import is_full, seat_pools, seats_left
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import NotFound
+from booking.core.kinds import QuotaPool
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,9 @@ class Mark:
 def still_full(domain: Domain, session: SessionAvailability, priority: bool) -> bool:
     """Every seat of an open session still to come is taken: booking would raise
     ``SlotFull`` (a closed or started session raises its own error first)."""
-    left = session.seats_left + (session.priority_left if priority else 0)
-    return session.is_open and session.start > domain.now() + domain.cutoff and left <= 0
+    by_pool = {QuotaPool.REGULAR: session.seats_left, QuotaPool.PRIORITY: session.priority_left}
+    left = seats_left(by_pool, seat_pools(priority))
+    return is_full(session.is_open, session.start, left, domain.now() + domain.cutoff)
 
 
 class SoldOutSessions:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, func, select
@@ -183,3 +183,21 @@ async def test_requests_run_in_order_key_order(ctx):
     results = await asyncio.gather(*(ctx.db.batcher.submit(note(k), order_key=k) for k in keys))
     assert results == keys  # each gets its own answer
     assert seen == sorted(keys)
+
+
+async def test_bookings_refused_full_in_a_batch_open_no_savepoint(ctx):
+    """Once the slot is full in the batch's transaction, the bookings after it are
+    answered ``SlotFull`` from their read: only the bookings that took a seat
+    opened a savepoint, and nothing is overbooked."""
+    slot_id = await ten_seat_slot(ctx)
+    users = list(range(50_000, 50_016))
+    await add_applicants(ctx, users)
+    savepoints: list[str] = []
+    engine = ctx.db.sqlite_sync or ctx.db.engine.sync_engine
+    event.listen(engine, "savepoint", lambda conn, name: savepoints.append(name))
+    results = await book_all(ctx, slot_id, users)
+    refused = [type(r) for r in results if isinstance(r, BaseException)]
+    assert refused == [SlotFull] * 6
+    assert len(savepoints) == 10  # one per booking that took a seat
+    assert await booked_rows(ctx, slot_id) == (10, 10)
+    assert await slot_problems(ctx) == []

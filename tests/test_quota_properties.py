@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from collections.abc import Awaitable, Callable
 from datetime import date, time, timedelta
 from pathlib import Path
 
@@ -56,7 +57,22 @@ operation = st.one_of(
 example_number = itertools.count()
 
 
-async def run_sequence(url: str, tmp: Path, ops: list[tuple]) -> None:
+Step = Callable[[Domain, FixedClock, list[int], tuple], Awaitable[None]]
+
+
+async def run_sequence(
+    url: str,
+    tmp: Path,
+    ops: list[tuple],
+    *,
+    step: Step | None = None,
+    days: list[date] = DAYS,
+    users: int = USERS,
+) -> None:
+    """Run ``ops`` (each by ``step``, ``apply`` by default) on an office with
+    ``days`` released and ``users`` registered accounts, checking the counters
+    after each."""
+    step = step or apply
     settings_ = BookingSettings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp,
@@ -70,13 +86,13 @@ async def run_sequence(url: str, tmp: Path, ops: list[tuple]) -> None:
     )
     try:
         office_id = await add_office(ctx, office_spec(daily=3, priority=1, sessions=SESSIONS))
-        slot_ids = [s.slot_id for day in DAYS for s in await sessions_of(ctx, office_id, day)]
-        assert len(slot_ids) == SLOTS
-        for u in range(USERS):
+        slot_ids = [s.slot_id for day in days for s in await sessions_of(ctx, office_id, day)]
+        assert len(slot_ids) == len(days) * len(SESSIONS)
+        for u in range(users):
             await add_applicant(ctx, 1000 + u)
         for op in ops:
             try:
-                await apply(ctx, clock, slot_ids, op)
+                await step(ctx, clock, slot_ids, op)
                 event(f"{op[0]}: done")
             except BookingError as exc:
                 # Refusals are fine; the counters must stay right either way.

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
 from booking.calendar.schedule import local_now, to_utc
 from booking.core.context import Domain
 from booking.core.kinds import ACTIVE_STATUSES
-from booking.db.engine import with_retries
 from booking.db.models import Applicant, Appointment, Slot
 from booking.notify.outbox import enqueue
 from booking.offices.lookup import office_by_id
@@ -55,61 +55,59 @@ async def announce(
     text = check_text("announcement", text, MAX_ANNOUNCEMENT)
     key = announcement_id or announcement_key(office_id, day, text)
 
-    async def tx() -> AnnouncementResult:
+    async def tx(session: AsyncSession) -> AnnouncementResult:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            check_not_past(day, local_now(now, office.timezone).date())
-            rows = list(
-                await session.exec(
-                    select(Appointment, Applicant)
-                    .join(Slot, col(Slot.id) == Appointment.slot_id)
-                    .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
-                    .where(
-                        Slot.office_id == office_id,
-                        Slot.day == day,
-                        col(Appointment.status).in_(ACTIVE_STATUSES),
-                    )
-                    .order_by(col(Appointment.id))
+        office = await office_by_id(session, office_id)
+        check_not_past(day, local_now(now, office.timezone).date())
+        rows = list(
+            await session.exec(
+                select(Appointment, Applicant)
+                .join(Slot, col(Slot.id) == Appointment.slot_id)
+                .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
+                .where(
+                    Slot.office_id == office_id,
+                    Slot.day == day,
+                    col(Appointment.status).in_(ACTIVE_STATUSES),
                 )
+                .order_by(col(Appointment.id))
             )
-            queued = 0
-            for appt, applicant in rows:
-                queued += await enqueue(
-                    session,
-                    recipient=appt.telegram_id,
-                    kind="announcement",
-                    template=ANNOUNCEMENT_TEMPLATE,
-                    args={
-                        "text": text,
-                        "office_code": office.code,
-                        "office_name": office.name,
-                        "day": day.isoformat(),
-                        "code": appt.code,
-                    },
-                    language=applicant.language,
-                    dedupe_key=f"announcement:{key}:{appt.telegram_id}",
-                    due_at=now,
-                    now=now,
-                    expires_at=to_utc(day + timedelta(days=1), time.min, office.timezone),
-                    appointment_id=appt.id,
-                    office_id=office_id,
-                )
-            record(
+        )
+        queued = 0
+        for appt, applicant in rows:
+            queued += await enqueue(
                 session,
-                now,
-                actor=actor,
-                office_id=office_id,
-                action="announce",
-                after={
-                    "day": day.isoformat(),
-                    "announcement_id": key,
+                recipient=appt.telegram_id,
+                kind="announcement",
+                template=ANNOUNCEMENT_TEMPLATE,
+                args={
                     "text": text,
-                    "recipients": len(rows),
-                    "queued": queued,
+                    "office_code": office.code,
+                    "office_name": office.name,
+                    "day": day.isoformat(),
+                    "code": appt.code,
                 },
+                language=applicant.language,
+                dedupe_key=f"announcement:{key}:{appt.telegram_id}",
+                due_at=now,
+                now=now,
+                expires_at=to_utc(day + timedelta(days=1), time.min, office.timezone),
+                appointment_id=appt.id,
+                office_id=office_id,
             )
-            await session.commit()
-            return AnnouncementResult(key, len(rows), queued)
+        record(
+            session,
+            now,
+            actor=actor,
+            office_id=office_id,
+            action="announce",
+            after={
+                "day": day.isoformat(),
+                "announcement_id": key,
+                "text": text,
+                "recipients": len(rows),
+                "queued": queued,
+            },
+        )
+        return AnnouncementResult(key, len(rows), queued)
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)

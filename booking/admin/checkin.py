@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.appointments.codes import normalize_code
-from booking.appointments.service import _retrying, _view
+from booking.appointments.service import _view
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
@@ -32,7 +32,6 @@ from booking.core.errors import (
     WrongDay,
 )
 from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus
-from booking.db.engine import with_retries
 from booking.db.models import Applicant, Appointment, Office, Slot
 from booking.offices.lookup import office_by_id
 
@@ -61,79 +60,77 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
     if normalized is None:
         raise UnknownBookingCode(typed)
 
-    async def tx() -> CheckInResult:
+    async def tx(session: AsyncSession) -> CheckInResult:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            appt = (
-                await session.exec(select(Appointment).where(Appointment.code == normalized))
-            ).first()
-            if appt is None:
-                raise UnknownBookingCode(normalized)
-            assert appt.id is not None
-            if appt.office_id != office_id:
-                other = await session.get(Office, appt.office_id)
-                assert other is not None
-                raise OtherOfficeCode(normalized, other.code)
-            # Lock the session, then read the appointment again: a concurrent
-            # check-in of the same code has committed by now.
-            slot = await _lock_slot(session, appt.slot_id)
-            await session.refresh(appt)
-            status = AppointmentStatus(appt.status)
-            if status is AppointmentStatus.CANCELLED:
-                raise AppointmentCancelled(normalized, appt.cancel_reason)
-            if status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED):
-                assert appt.queue_number is not None
-                raise AlreadyCheckedIn(normalized, appt.queue_number)
-            if status is not AppointmentStatus.BOOKED:
-                raise NotActive(appt.id, status.value)
-            today = local_now(now, office.timezone).date()
-            if slot.day != today:
-                raise WrongDay(normalized, slot.day, today)
-            last = (
-                await session.exec(
-                    select(func.max(Appointment.queue_number)).where(
-                        Appointment.slot_id == appt.slot_id
-                    )
-                )
-            ).one()
-            number = (last or 0) + 1
-            result = await session.exec(
-                update(Appointment)
-                .where(
-                    col(Appointment.id) == appt.id,
-                    col(Appointment.status) == AppointmentStatus.BOOKED.value,
-                )
-                .values(
-                    status=AppointmentStatus.CHECKED_IN.value,
-                    queue_number=number,
-                    checked_in_at=now,
-                    updated_at=now,
+        office = await office_by_id(session, office_id)
+        appt = (
+            await session.exec(select(Appointment).where(Appointment.code == normalized))
+        ).first()
+        if appt is None:
+            raise UnknownBookingCode(normalized)
+        assert appt.id is not None
+        if appt.office_id != office_id:
+            other = await session.get(Office, appt.office_id)
+            assert other is not None
+            raise OtherOfficeCode(normalized, other.code)
+        # Lock the session, then read the appointment again: a concurrent
+        # check-in of the same code has committed by now.
+        slot = await _lock_slot(session, appt.slot_id)
+        await session.refresh(appt)
+        status = AppointmentStatus(appt.status)
+        if status is AppointmentStatus.CANCELLED:
+            raise AppointmentCancelled(normalized, appt.cancel_reason)
+        if status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED):
+            assert appt.queue_number is not None
+            raise AlreadyCheckedIn(normalized, appt.queue_number)
+        if status is not AppointmentStatus.BOOKED:
+            raise NotActive(appt.id, status.value)
+        today = local_now(now, office.timezone).date()
+        if slot.day != today:
+            raise WrongDay(normalized, slot.day, today)
+        last = (
+            await session.exec(
+                select(func.max(Appointment.queue_number)).where(
+                    Appointment.slot_id == appt.slot_id
                 )
             )
-            if result.rowcount != 1:
-                raise AssertionError("appointment changed under a row lock")
-            await session.refresh(appt)
-            applicant = await session.get(Applicant, appt.applicant_id)
-            assert applicant is not None
-            record(
-                session,
-                now,
-                actor=actor,
-                office_id=office_id,
-                action="check_in",
-                before={"code": normalized, "status": status.value},
-                after={
-                    "code": normalized,
-                    "status": AppointmentStatus.CHECKED_IN.value,
-                    "queue_number": number,
-                },
+        ).one()
+        number = (last or 0) + 1
+        result = await session.exec(
+            update(Appointment)
+            .where(
+                col(Appointment.id) == appt.id,
+                col(Appointment.status) == AppointmentStatus.BOOKED.value,
             )
-            view = await _view(session, appt)
-            await session.commit()
-            return CheckInResult(number, applicant.full_name, applicant.nik_masked, view)
+            .values(
+                status=AppointmentStatus.CHECKED_IN.value,
+                queue_number=number,
+                checked_in_at=now,
+                updated_at=now,
+            )
+        )
+        if result.rowcount != 1:
+            raise AssertionError("appointment changed under a row lock")
+        await session.refresh(appt)
+        applicant = await session.get(Applicant, appt.applicant_id)
+        assert applicant is not None
+        record(
+            session,
+            now,
+            actor=actor,
+            office_id=office_id,
+            action="check_in",
+            before={"code": normalized, "status": status.value},
+            after={
+                "code": normalized,
+                "status": AppointmentStatus.CHECKED_IN.value,
+                "queue_number": number,
+            },
+        )
+        view = await _view(session, appt)
+        return CheckInResult(number, applicant.full_name, applicant.nik_masked, view)
 
-    return await _retrying(tx)
+    return await ctx.db.transact(tx)
 
 
 @dataclass(frozen=True)
@@ -159,48 +156,44 @@ async def mark_no_shows(
     if (slot_id is None) == (day is None):
         raise ValueError("give exactly one of slot_id and day")
 
-    async def tx() -> NoShowResult:
+    async def tx(session: AsyncSession) -> NoShowResult:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            await office_by_id(session, office_id)
-            if slot_id is not None:
-                slot = await session.get(Slot, slot_id)
-                if slot is None or slot.office_id != office_id:
-                    raise SlotNotFound(slot_id)
-                if slot.end_utc > now:
-                    raise SessionNotEnded(slot_id, slot.day)
-                ended = [slot_id]
-            else:
-                slots = list(
-                    await session.exec(
-                        select(Slot).where(Slot.office_id == office_id, Slot.day == day)
-                    )
-                )
-                ended = [s.id for s in slots if s.id is not None and s.end_utc <= now]
-                if not ended:
-                    raise SessionNotEnded(None, day)
-            result = await session.exec(
-                update(Appointment)
-                .where(
-                    col(Appointment.slot_id).in_(ended),
-                    col(Appointment.status) == AppointmentStatus.BOOKED.value,
-                )
-                .values(status=AppointmentStatus.NO_SHOW.value, updated_at=now)
+        await office_by_id(session, office_id)
+        if slot_id is not None:
+            slot = await session.get(Slot, slot_id)
+            if slot is None or slot.office_id != office_id:
+                raise SlotNotFound(slot_id)
+            if slot.end_utc > now:
+                raise SessionNotEnded(slot_id, slot.day)
+            ended = [slot_id]
+        else:
+            slots = list(
+                await session.exec(select(Slot).where(Slot.office_id == office_id, Slot.day == day))
             )
-            marked = result.rowcount
-            record(
-                session,
-                now,
-                actor=actor,
-                office_id=office_id,
-                action="mark_no_shows",
-                before={"slot_ids": ended, "status": AppointmentStatus.BOOKED.value},
-                after={"marked": marked, "status": AppointmentStatus.NO_SHOW.value},
+            ended = [s.id for s in slots if s.id is not None and s.end_utc <= now]
+            if not ended:
+                raise SessionNotEnded(None, day)
+        result = await session.exec(
+            update(Appointment)
+            .where(
+                col(Appointment.slot_id).in_(ended),
+                col(Appointment.status) == AppointmentStatus.BOOKED.value,
             )
-            await session.commit()
-            return NoShowResult(marked, sorted(ended))
+            .values(status=AppointmentStatus.NO_SHOW.value, updated_at=now)
+        )
+        marked = result.rowcount
+        record(
+            session,
+            now,
+            actor=actor,
+            office_id=office_id,
+            action="mark_no_shows",
+            before={"slot_ids": ended, "status": AppointmentStatus.BOOKED.value},
+            after={"marked": marked, "status": AppointmentStatus.NO_SHOW.value},
+        )
+        return NoShowResult(marked, sorted(ended))
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 CLOSE_OUT_ACTOR = "system:end_of_day"
@@ -237,34 +230,32 @@ async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datet
     if not pending:
         return 0
 
-    async def tx() -> int:
-        async with ctx.db.writer() as session:
-            changed = {}
-            for old, new in (
-                (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW),
-                (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED),
-            ):
-                result = await session.exec(
-                    update(Appointment)
-                    .where(
-                        col(Appointment.slot_id).in_(earlier),
-                        col(Appointment.status) == old.value,
-                    )
-                    .values(status=new.value, updated_at=now)
+    async def tx(session: AsyncSession) -> int:
+        changed = {}
+        for old, new in (
+            (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW),
+            (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED),
+        ):
+            result = await session.exec(
+                update(Appointment)
+                .where(
+                    col(Appointment.slot_id).in_(earlier),
+                    col(Appointment.status) == old.value,
                 )
-                changed[new.value] = result.rowcount
-            count = sum(changed.values())
-            if count:
-                record(
-                    session,
-                    now,
-                    actor=CLOSE_OUT_ACTOR,
-                    office_id=office_id,
-                    action="close_out_day",
-                    before={"before_day": today.isoformat()},
-                    after=changed,
-                )
-                await session.commit()
-            return count
+                .values(status=new.value, updated_at=now)
+            )
+            changed[new.value] = result.rowcount
+        count = sum(changed.values())
+        if count:
+            record(
+                session,
+                now,
+                actor=CLOSE_OUT_ACTOR,
+                office_id=office_id,
+                action="close_out_day",
+                before={"before_day": today.isoformat()},
+                after=changed,
+            )
+        return count
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)

@@ -15,22 +15,16 @@ from datetime import date
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
 from booking.appointments.codes import new_booking_code
-from booking.appointments.service import (
-    _owned,
-    _pools,
-    _retrying,
-    _view,
-    check_priority,
-    close_out,
-    free_seat,
-    take_seat,
-)
+from booking.appointments.priority import check_priority
+from booking.appointments.service import _owned, _view, cancel_held, close_out
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
+from booking.calendar.seats import seat_pools, take_seat
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
@@ -40,9 +34,10 @@ from booking.core.errors import (
     NotDisplaced,
     SlotNotFound,
 )
-from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason, QuotaPool
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason
 from booking.db.models import Applicant, Appointment, Closure, Slot
-from booking.notify.outbox import cancel_reminders, enqueue, schedule_reminders
+from booking.notify.outbox import enqueue
+from booking.notify.reminders import schedule_reminders
 from booking.offices.lookup import office_by_id
 
 DISPLACED = "displaced"
@@ -74,96 +69,88 @@ async def close_day(
     """
     reason = check_text("reason", reason, MAX_REASON)
 
-    async def tx() -> ClosureResult:
+    async def tx(session: AsyncSession) -> ClosureResult:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            assert office.id is not None
-            check_not_past(day, local_now(now, office.timezone).date())
-            existing = (
-                await session.exec(
-                    select(Closure).where(Closure.office_id == office_id, Closure.day == day)
-                )
-            ).first()
-            if existing is not None:
-                raise DayAlreadyClosed(office_id, day)
-            session.add(
-                Closure(
-                    office_id=office_id,
-                    day=day,
-                    reason=reason,
-                    created_at=now,
-                    created_by=_telegram_id_of(actor),
-                )
-            )
+        office = await office_by_id(session, office_id)
+        assert office.id is not None
+        check_not_past(day, local_now(now, office.timezone).date())
+        existing = (
             await session.exec(
-                update(Slot)
-                .where(col(Slot.office_id) == office_id, col(Slot.day) == day)
-                .values(is_open=False)
+                select(Closure).where(Closure.office_id == office_id, Closure.day == day)
             )
-            rows = list(
-                await session.exec(
-                    select(Appointment, Applicant)
-                    .join(Slot, col(Slot.id) == Appointment.slot_id)
-                    .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
-                    .where(
-                        Slot.office_id == office_id,
-                        Slot.day == day,
-                        col(Slot.end_utc) > now,
-                        col(Appointment.status).in_(ACTIVE_STATUSES),
-                    )
-                    .order_by(col(Appointment.id))
-                )
-            )
-            displaced = [appt.id for appt, _ in rows if appt.id is not None]
-            notified = 0
-            for appt, applicant in rows:
-                assert appt.id is not None
-                await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
-                appt.status = AppointmentStatus.CANCELLED
-                appt.cancel_reason = DISPLACED
-                appt.cancelled_at = now
-                appt.updated_at = now
-                session.add(appt)
-                await cancel_reminders(session, appt.id)
-                notified += await enqueue(
-                    session,
-                    recipient=appt.telegram_id,
-                    kind="closure",
-                    template=CLOSURE_TEMPLATE,
-                    args={
-                        "reason": reason,
-                        "office_code": office.code,
-                        "office_name": office.name,
-                        "day": day.isoformat(),
-                        "code": appt.code,
-                        "appointment_id": appt.id,
-                    },
-                    language=applicant.language,
-                    dedupe_key=f"appointment:{appt.id}:closure",
-                    due_at=now,
-                    now=now,
-                    appointment_id=appt.id,
-                    office_id=office_id,
-                )
-            record(
-                session,
-                now,
-                actor=actor,
+        ).first()
+        if existing is not None:
+            raise DayAlreadyClosed(office_id, day)
+        session.add(
+            Closure(
                 office_id=office_id,
-                action="close_day",
-                before={"day": day.isoformat(), "closed": False},
-                after={
-                    "day": day.isoformat(),
-                    "closed": True,
-                    "reason": reason,
-                    "displaced": len(displaced),
-                },
+                day=day,
+                reason=reason,
+                created_at=now,
+                created_by=_telegram_id_of(actor),
             )
-            await session.commit()
-            return ClosureResult(office_id, day, reason, displaced, notified)
+        )
+        await session.exec(
+            update(Slot)
+            .where(col(Slot.office_id) == office_id, col(Slot.day) == day)
+            .values(is_open=False)
+        )
+        rows = list(
+            await session.exec(
+                select(Appointment, Applicant)
+                .join(Slot, col(Slot.id) == Appointment.slot_id)
+                .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
+                .where(
+                    Slot.office_id == office_id,
+                    Slot.day == day,
+                    col(Slot.end_utc) > now,
+                    col(Appointment.status).in_(ACTIVE_STATUSES),
+                )
+                .order_by(col(Appointment.id))
+            )
+        )
+        displaced = [appt.id for appt, _ in rows if appt.id is not None]
+        notified = 0
+        for appt, applicant in rows:
+            assert appt.id is not None
+            await cancel_held(session, appt, now, DISPLACED)
+            notified += await enqueue(
+                session,
+                recipient=appt.telegram_id,
+                kind="closure",
+                template=CLOSURE_TEMPLATE,
+                args={
+                    "reason": reason,
+                    "office_code": office.code,
+                    "office_name": office.name,
+                    "day": day.isoformat(),
+                    "code": appt.code,
+                    "appointment_id": appt.id,
+                },
+                language=applicant.language,
+                dedupe_key=f"appointment:{appt.id}:closure",
+                due_at=now,
+                now=now,
+                appointment_id=appt.id,
+                office_id=office_id,
+            )
+        record(
+            session,
+            now,
+            actor=actor,
+            office_id=office_id,
+            action="close_day",
+            before={"day": day.isoformat(), "closed": False},
+            after={
+                "day": day.isoformat(),
+                "closed": True,
+                "reason": reason,
+                "displaced": len(displaced),
+            },
+        )
+        return ClosureResult(office_id, day, reason, displaced, notified)
 
-    return await _retrying(tx)
+    return await ctx.db.transact(tx)
 
 
 async def reopen_day(ctx: Domain, office_id: int, day: date, *, actor: str) -> int:
@@ -171,36 +158,34 @@ async def reopen_day(ctx: Domain, office_id: int, day: date, *, actor: str) -> i
     released. Displaced appointments stay cancelled. Returns the slots released."""
     from booking.calendar.release import release_office
 
-    async def tx() -> None:
+    async def tx(session: AsyncSession) -> None:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            check_not_past(day, local_now(now, office.timezone).date())
-            closure = (
-                await session.exec(
-                    select(Closure).where(Closure.office_id == office_id, Closure.day == day)
-                )
-            ).first()
-            if closure is None:
-                raise DayNotClosed(office_id, day)
-            await session.exec(delete(Closure).where(col(Closure.id) == closure.id))
+        office = await office_by_id(session, office_id)
+        check_not_past(day, local_now(now, office.timezone).date())
+        closure = (
             await session.exec(
-                update(Slot)
-                .where(col(Slot.office_id) == office_id, col(Slot.day) == day)
-                .values(is_open=True)
+                select(Closure).where(Closure.office_id == office_id, Closure.day == day)
             )
-            record(
-                session,
-                now,
-                actor=actor,
-                office_id=office_id,
-                action="reopen_day",
-                before={"day": day.isoformat(), "closed": True, "reason": closure.reason},
-                after={"day": day.isoformat(), "closed": False},
-            )
-            await session.commit()
+        ).first()
+        if closure is None:
+            raise DayNotClosed(office_id, day)
+        await session.exec(delete(Closure).where(col(Closure.id) == closure.id))
+        await session.exec(
+            update(Slot)
+            .where(col(Slot.office_id) == office_id, col(Slot.day) == day)
+            .values(is_open=True)
+        )
+        record(
+            session,
+            now,
+            actor=actor,
+            office_id=office_id,
+            action="reopen_day",
+            before={"day": day.isoformat(), "closed": True, "reason": closure.reason},
+            after={"day": day.isoformat(), "closed": False},
+        )
 
-    await _retrying(tx)
+    await ctx.db.transact(tx)
     return await release_office(ctx, office_id)
 
 
@@ -235,77 +220,75 @@ async def rebook_displaced(
     ``replaces_id``. A displaced appointment can be rebooked once.
     """
 
-    async def tx() -> AppointmentView:
+    async def tx(session: AsyncSession) -> AppointmentView:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            old = await _owned(session, telegram_id, appointment_id)
-            if old.status != AppointmentStatus.CANCELLED or old.cancel_reason != DISPLACED:
-                raise NotDisplaced(appointment_id)
-            again = (
-                await session.exec(select(Appointment).where(Appointment.replaces_id == old.id))
-            ).first()
-            if again is not None:
-                assert again.id is not None
-                raise AlreadyRebooked(appointment_id, again.id)
-            applicant = await session.get(Applicant, old.applicant_id)
-            assert applicant is not None and applicant.id is not None
-            held = await session.exec(
-                select(Appointment, Slot)
-                .join(Slot, col(Slot.id) == Appointment.slot_id)
-                .where(
-                    col(Appointment.status).in_(ACTIVE_STATUSES),
-                    or_(
-                        col(Appointment.telegram_id) == telegram_id,
-                        col(Appointment.nik_hash) == applicant.nik_hash,
-                    ),
-                )
+        old = await _owned(session, telegram_id, appointment_id)
+        if old.status != AppointmentStatus.CANCELLED or old.cancel_reason != DISPLACED:
+            raise NotDisplaced(appointment_id)
+        again = (
+            await session.exec(select(Appointment).where(Appointment.replaces_id == old.id))
+        ).first()
+        if again is not None:
+            assert again.id is not None
+            raise AlreadyRebooked(appointment_id, again.id)
+        applicant = await session.get(Applicant, old.applicant_id)
+        assert applicant is not None and applicant.id is not None
+        held = await session.exec(
+            select(Appointment, Slot)
+            .join(Slot, col(Slot.id) == Appointment.slot_id)
+            .where(
+                col(Appointment.status).in_(ACTIVE_STATUSES),
+                or_(
+                    col(Appointment.telegram_id) == telegram_id,
+                    col(Appointment.nik_hash) == applicant.nik_hash,
+                ),
             )
-            for appt, its_slot in list(held):
-                if its_slot.end_utc <= now:
-                    close_out(appt, now)
-                    session.add(appt)
-                else:
-                    assert appt.id is not None
-                    raise AlreadyBooked(appt.id, appt.code)
-            slot = await session.get(Slot, new_slot_id)
-            if slot is None:
-                raise SlotNotFound(new_slot_id)
-            priority = PriorityReason(old.priority) if old.priority else None
-            if priority is not None:
-                check_priority(priority, applicant.birth_date, applicant.sex, slot.day)
-            pool = await take_seat(session, slot, _pools(priority), now + ctx.cutoff)
-            new = Appointment(
-                code=new_booking_code(),
-                applicant_id=applicant.id,
-                office_id=slot.office_id,
-                slot_id=new_slot_id,
-                service=old.service,
-                priority=priority,
-                pool=pool,
-                telegram_id=telegram_id,
-                nik_hash=applicant.nik_hash,
-                reschedule_count=old.reschedule_count,
-                replaces_id=old.id,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(new)
-            await session.flush()
-            await schedule_reminders(session, ctx.settings, new, now)
-            record(
-                session,
-                now,
-                actor=f"telegram:{telegram_id}",
-                office_id=slot.office_id,
-                action="rebook_displaced",
-                before={"appointment_id": old.id, "code": old.code},
-                after={"appointment_id": new.id, "code": new.code, "slot_id": new_slot_id},
-            )
-            view = await _view(session, new)
-            await session.commit()
-            return view
+        )
+        for appt, its_slot in list(held):
+            if its_slot.end_utc <= now:
+                close_out(appt, now)
+                session.add(appt)
+            else:
+                assert appt.id is not None
+                raise AlreadyBooked(appt.id, appt.code)
+        slot = await session.get(Slot, new_slot_id)
+        if slot is None:
+            raise SlotNotFound(new_slot_id)
+        priority = PriorityReason(old.priority) if old.priority else None
+        if priority is not None:
+            check_priority(priority, applicant.birth_date, applicant.sex, slot.day)
+        pool = await take_seat(session, new_slot_id, seat_pools(priority), now + ctx.cutoff)
+        new = Appointment(
+            code=new_booking_code(),
+            applicant_id=applicant.id,
+            office_id=slot.office_id,
+            slot_id=new_slot_id,
+            service=old.service,
+            priority=priority,
+            pool=pool,
+            telegram_id=telegram_id,
+            nik_hash=applicant.nik_hash,
+            reschedule_count=old.reschedule_count,
+            replaces_id=old.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(new)
+        await session.flush()
+        await schedule_reminders(session, ctx.settings, new, now)
+        record(
+            session,
+            now,
+            actor=f"telegram:{telegram_id}",
+            office_id=slot.office_id,
+            action="rebook_displaced",
+            before={"appointment_id": old.id, "code": old.code},
+            after={"appointment_id": new.id, "code": new.code, "slot_id": new_slot_id},
+        )
+        view = await _view(session, new)
+        return view
 
-    return await _retrying(tx)
+    return await ctx.db.transact(tx)
 
 
 async def displaced_of(ctx: Domain, telegram_id: int) -> list[AppointmentView]:

@@ -14,13 +14,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import delete
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.calendar.schedule import RULE_EPOCH, parse_rule
 from booking.core.context import Domain
 from booking.core.kinds import OfficeKind
 from booking.core.limits import MAX_QUOTA
-from booking.db.engine import with_retries
 from booking.db.models import Office, SessionRule
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
@@ -190,50 +190,44 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
     Session rules are replaced; slots already released keep their times and seats.
     """
 
-    async def tx() -> tuple[int, int]:
+    async def tx(session: AsyncSession) -> tuple[int, int]:
         created = updated = 0
-        async with ctx.db.writer() as session:
-            for spec in specs:
-                office = (
-                    await session.exec(select(Office).where(Office.code == spec.code))
-                ).first()
-                fields = _office_fields(spec)
-                if office is None:
-                    office = Office(code=spec.code, **fields)
-                    created += 1
-                    before = None
-                else:
-                    before = {k: getattr(office, k) for k in fields}
-                    for key, value in fields.items():
-                        setattr(office, key, value)
-                    updated += 1
-                session.add(office)
-                await session.flush()
-                assert office.id is not None
-                await session.exec(
-                    delete(SessionRule).where(col(SessionRule.office_id) == office.id)
-                )
-                for s in spec.sessions:
-                    session.add(
-                        SessionRule(
-                            office_id=office.id,
-                            label=s.label,
-                            start=s.start,
-                            end=s.end,
-                            rule=s.rule,
-                            share=s.share,
-                        )
+        for spec in specs:
+            office = (await session.exec(select(Office).where(Office.code == spec.code))).first()
+            fields = _office_fields(spec)
+            if office is None:
+                office = Office(code=spec.code, **fields)
+                created += 1
+                before = None
+            else:
+                before = {k: getattr(office, k) for k in fields}
+                for key, value in fields.items():
+                    setattr(office, key, value)
+                updated += 1
+            session.add(office)
+            await session.flush()
+            assert office.id is not None
+            await session.exec(delete(SessionRule).where(col(SessionRule.office_id) == office.id))
+            for s in spec.sessions:
+                session.add(
+                    SessionRule(
+                        office_id=office.id,
+                        label=s.label,
+                        start=s.start,
+                        end=s.end,
+                        rule=s.rule,
+                        share=s.share,
                     )
-                record(
-                    session,
-                    ctx.now(),
-                    actor=actor,
-                    office_id=office.id,
-                    action="load_office",
-                    before=json.loads(json.dumps(before, default=str)) if before else None,
-                    after=json.loads(json.dumps(fields, default=str)),
                 )
-            await session.commit()
+            record(
+                session,
+                ctx.now(),
+                actor=actor,
+                office_id=office.id,
+                action="load_office",
+                before=json.loads(json.dumps(before, default=str)) if before else None,
+                after=json.loads(json.dumps(fields, default=str)),
+            )
         return created, updated
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)

@@ -15,10 +15,10 @@ from booking.admin.input import check_range
 from booking.calendar.quotas import quota_of, session_capacities
 from booking.calendar.release import release_office
 from booking.calendar.schedule import RULE_EPOCH, local_now, parse_rule
+from booking.calendar.seats import fits_taken_seats, seats_taken
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, InvalidShares, QuotaBelowBooked
 from booking.core.limits import MAX_SHARE, MAX_WINDOW_DAYS, check_quota
-from booking.db.engine import with_retries
 from booking.db.models import Office, QuotaOverride, Slot
 from booking.offices.lookup import office_by_code, office_by_id, session_rules
 
@@ -38,15 +38,11 @@ async def _apply_to_released_slots(
     if not slots:
         return
     capacities = session_capacities(regular, priority, [s.share for s in slots])
-    booked_total = sum(s.booked + s.priority_booked for s in slots)
+    booked_total = sum(seats_taken(s) for s in slots)
     for slot, (cap, prio) in zip(slots, capacities, strict=True):
         result = await session.exec(
             update(Slot)
-            .where(
-                col(Slot.id) == slot.id,
-                col(Slot.booked) <= cap,
-                col(Slot.priority_booked) <= prio,
-            )
+            .where(col(Slot.id) == slot.id, fits_taken_seats(cap, prio))
             .values(capacity=cap, priority_capacity=prio)
         )
         if result.rowcount != 1:
@@ -110,13 +106,11 @@ async def set_daily_quota(
     if priority is not None:
         check_quota(priority)
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            office = await office_by_code(session, office_code)
-            await _override_days(session, ctx.now(), office, days, regular, priority, actor)
-            await session.commit()
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_code(session, office_code)
+        await _override_days(session, ctx.now(), office, days, regular, priority, actor)
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 # --- office administration ------------------------------------------------------
@@ -202,15 +196,13 @@ async def set_quota_override(
     if priority is not None:
         check_quota(priority)
 
-    async def tx() -> int:
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            days = check_range(first, last, _today(ctx, office))
-            await _override_days(session, ctx.now(), office, days, regular, priority, actor)
-            await session.commit()
-            return len(days)
+    async def tx(session: AsyncSession) -> int:
+        office = await office_by_id(session, office_id)
+        days = check_range(first, last, _today(ctx, office))
+        await _override_days(session, ctx.now(), office, days, regular, priority, actor)
+        return len(days)
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def clear_quota_override(
@@ -222,41 +214,39 @@ async def clear_quota_override(
     Returns how many overrides were removed.
     """
 
-    async def tx() -> int:
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            days = check_range(first, last, _today(ctx, office))
-            removed = 0
-            for day in days:
-                override = await _override_of(session, office, day)
-                if override is None:
-                    continue
-                await _apply_to_released_slots(
-                    session, office, day, office.daily_quota, office.priority_quota
-                )
-                await session.delete(override)
-                record(
-                    session,
-                    ctx.now(),
-                    actor=actor,
-                    office_id=office.id,
-                    action="clear_quota",
-                    before={
-                        "day": day.isoformat(),
-                        "regular": override.regular,
-                        "priority": override.priority,
-                    },
-                    after={
-                        "day": day.isoformat(),
-                        "regular": office.daily_quota,
-                        "priority": office.priority_quota,
-                    },
-                )
-                removed += 1
-            await session.commit()
-            return removed
+    async def tx(session: AsyncSession) -> int:
+        office = await office_by_id(session, office_id)
+        days = check_range(first, last, _today(ctx, office))
+        removed = 0
+        for day in days:
+            override = await _override_of(session, office, day)
+            if override is None:
+                continue
+            await _apply_to_released_slots(
+                session, office, day, office.daily_quota, office.priority_quota
+            )
+            await session.delete(override)
+            record(
+                session,
+                ctx.now(),
+                actor=actor,
+                office_id=office.id,
+                action="clear_quota",
+                before={
+                    "day": day.isoformat(),
+                    "regular": override.regular,
+                    "priority": override.priority,
+                },
+                after={
+                    "day": day.isoformat(),
+                    "regular": office.daily_quota,
+                    "priority": office.priority_quota,
+                },
+            )
+            removed += 1
+        return removed
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def _released_days_on_default(
@@ -289,30 +279,28 @@ async def set_office_quota(
     if priority is not None:
         check_quota(priority)
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            before = {"daily": office.daily_quota, "priority": office.priority_quota}
-            office.daily_quota = daily
-            if priority is not None:
-                office.priority_quota = priority
-            for day in await _released_days_on_default(session, office, _today(ctx, office)):
-                await _apply_to_released_slots(
-                    session, office, day, office.daily_quota, office.priority_quota
-                )
-            session.add(office)
-            record(
-                session,
-                ctx.now(),
-                actor=actor,
-                office_id=office.id,
-                action="set_default_quota",
-                before=before,
-                after={"daily": office.daily_quota, "priority": office.priority_quota},
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_id(session, office_id)
+        before = {"daily": office.daily_quota, "priority": office.priority_quota}
+        office.daily_quota = daily
+        if priority is not None:
+            office.priority_quota = priority
+        for day in await _released_days_on_default(session, office, _today(ctx, office)):
+            await _apply_to_released_slots(
+                session, office, day, office.daily_quota, office.priority_quota
             )
-            await session.commit()
+        session.add(office)
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office.id,
+            action="set_default_quota",
+            before=before,
+            after={"daily": office.daily_quota, "priority": office.priority_quota},
+        )
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 async def set_session_shares(
@@ -330,43 +318,41 @@ async def set_session_shares(
     ):
         raise InvalidShares(dict(shares))
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            rules = await session_rules(session, office_id)
-            if {r.label for r in rules} != set(shares):
-                raise InvalidShares(dict(shares))
-            before = {r.label: r.share for r in rules}
-            for rule in rules:
-                rule.share = shares[rule.label]
-                session.add(rule)
-            today = _today(ctx, office)
-            await session.exec(
-                update(Slot)
-                .where(col(Slot.office_id) == office_id, col(Slot.day) >= today)
-                .values(share=case(shares, value=col(Slot.label), else_=col(Slot.share)))
-            )
-            days = await session.exec(
-                select(col(Slot.day))
-                .where(Slot.office_id == office_id, col(Slot.day) >= today)
-                .distinct()
-                .order_by(col(Slot.day))
-            )
-            for day in list(days):
-                regular, priority = await quota_of(session, office, day)
-                await _apply_to_released_slots(session, office, day, regular, priority)
-            record(
-                session,
-                ctx.now(),
-                actor=actor,
-                office_id=office.id,
-                action="set_session_shares",
-                before=before,
-                after=dict(shares),
-            )
-            await session.commit()
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_id(session, office_id)
+        rules = await session_rules(session, office_id)
+        if {r.label for r in rules} != set(shares):
+            raise InvalidShares(dict(shares))
+        before = {r.label: r.share for r in rules}
+        for rule in rules:
+            rule.share = shares[rule.label]
+            session.add(rule)
+        today = _today(ctx, office)
+        await session.exec(
+            update(Slot)
+            .where(col(Slot.office_id) == office_id, col(Slot.day) >= today)
+            .values(share=case(shares, value=col(Slot.label), else_=col(Slot.share)))
+        )
+        days = await session.exec(
+            select(col(Slot.day))
+            .where(Slot.office_id == office_id, col(Slot.day) >= today)
+            .distinct()
+            .order_by(col(Slot.day))
+        )
+        for day in list(days):
+            regular, priority = await quota_of(session, office, day)
+            await _apply_to_released_slots(session, office, day, regular, priority)
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office.id,
+            action="set_session_shares",
+            before=before,
+            after=dict(shares),
+        )
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -400,23 +386,21 @@ async def set_release_policy(
     except (ValueError, TypeError):
         raise InvalidReleasePolicy("rule", rule) from None
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            before = {"window_days": office.release_window_days, "rule": office.release_rule}
-            office.release_window_days = window_days
-            office.release_rule = rule
-            session.add(office)
-            record(
-                session,
-                ctx.now(),
-                actor=actor,
-                office_id=office.id,
-                action="set_release_policy",
-                before=before,
-                after={"window_days": window_days, "rule": rule},
-            )
-            await session.commit()
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_id(session, office_id)
+        before = {"window_days": office.release_window_days, "rule": office.release_rule}
+        office.release_window_days = window_days
+        office.release_rule = rule
+        session.add(office)
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office.id,
+            action="set_release_policy",
+            before=before,
+            after={"window_days": window_days, "rule": rule},
+        )
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
     await release_office(ctx, office_id)

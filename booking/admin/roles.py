@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +19,6 @@ from booking.admin.audit import record
 from booking.admin.input import parse_telegram_id
 from booking.core.context import Domain
 from booking.core.errors import AdminRoleNotFound, NotAuthorized, OfficeNotFound
-from booking.db.engine import with_retries
 from booking.db.models import AdminRole, Office
 from booking.offices.lookup import office_by_code
 
@@ -66,33 +64,28 @@ async def add_admin(
     """
     user = parse_telegram_id(telegram_id)
 
-    async def tx() -> AdminRoleView:
-        async with ctx.db.writer() as session:
-            office = await office_by_code(session, office_code) if office_code else None
-            office_id = office.id if office else None
-            existing = await _role(session, user, office_id)
-            if existing is not None:
-                return _view(existing, office)
-            role = AdminRole(
-                telegram_id=user, office_id=office_id, created_at=ctx.now(), created_by=actor
-            )
-            session.add(role)
-            record(
-                session,
-                ctx.now(),
-                actor=actor,
-                office_id=office_id,
-                action="add_admin",
-                after={"telegram_id": user, "office": office_code, "super": office is None},
-            )
-            await session.commit()
-            return _view(role, office)
+    async def tx(session: AsyncSession) -> AdminRoleView:
+        office = await office_by_code(session, office_code) if office_code else None
+        office_id = office.id if office else None
+        existing = await _role(session, user, office_id)
+        if existing is not None:
+            return _view(existing, office)
+        role = AdminRole(
+            telegram_id=user, office_id=office_id, created_at=ctx.now(), created_by=actor
+        )
+        session.add(role)
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office_id,
+            action="add_admin",
+            after={"telegram_id": user, "office": office_code, "super": office is None},
+        )
+        return _view(role, office)
 
-    try:
-        return await with_retries(tx)
-    except IntegrityError:
-        # The same role was added concurrently: the next run finds it.
-        return await with_retries(tx)
+    # The same role added concurrently: the run again after its IntegrityError finds it.
+    return await ctx.db.transact(tx)
 
 
 async def remove_admin(
@@ -104,25 +97,23 @@ async def remove_admin(
     """
     user = parse_telegram_id(telegram_id)
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            office = await office_by_code(session, office_code) if office_code else None
-            office_id = office.id if office else None
-            role = await _role(session, user, office_id)
-            if role is None:
-                raise AdminRoleNotFound(user, office_code)
-            await session.exec(delete(AdminRole).where(col(AdminRole.id) == role.id))
-            record(
-                session,
-                ctx.now(),
-                actor=actor,
-                office_id=office_id,
-                action="remove_admin",
-                before={"telegram_id": user, "office": office_code, "super": office is None},
-            )
-            await session.commit()
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_code(session, office_code) if office_code else None
+        office_id = office.id if office else None
+        role = await _role(session, user, office_id)
+        if role is None:
+            raise AdminRoleNotFound(user, office_code)
+        await session.exec(delete(AdminRole).where(col(AdminRole.id) == role.id))
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office_id,
+            action="remove_admin",
+            before={"telegram_id": user, "office": office_code, "super": office is None},
+        )
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 async def list_admins(ctx: Domain, office_id: int | None = None) -> list[AdminRoleView]:

@@ -11,11 +11,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from booking.admin.input import check_range
+from booking.calendar.availability import closures_between, slots_by_day
 from booking.calendar.quotas import quota_of
 from booking.calendar.schedule import local_now, national_holiday, sessions_on, to_utc
+from booking.calendar.seats import seats_taken
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, NotificationStatus
-from booking.db.models import Appointment, Closure, Notification, Slot
+from booking.db.models import Appointment, Notification, Slot
 from booking.offices.lookup import office_by_id, session_rules
 
 
@@ -118,25 +120,8 @@ async def capacity_series(
         first = today or local_now(ctx.now(), office.timezone).date()
         last = first + timedelta(days=days - 1)
         rules = await session_rules(session, office_id)
-        closed = set(
-            await session.exec(
-                select(col(Closure.day)).where(
-                    Closure.office_id == office_id,
-                    col(Closure.day) >= first,
-                    col(Closure.day) <= last,
-                )
-            )
-        )
-        slots = list(
-            await session.exec(
-                select(Slot).where(
-                    Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
-                )
-            )
-        )
-        by_day: dict[date, list[Slot]] = defaultdict(list)
-        for slot in slots:
-            by_day[slot.day].append(slot)
+        closed = await closures_between(session, office_id, first, last)
+        by_day = await slots_by_day(session, office_id, first, last)
         series = []
         for i in range(days):
             day = first + timedelta(days=i)
@@ -146,7 +131,7 @@ async def capacity_series(
                 series.append(
                     DayCapacity(
                         day,
-                        booked=sum(s.booked + s.priority_booked for s in its),
+                        booked=sum(seats_taken(s) for s in its),
                         capacity=sum(s.capacity + s.priority_capacity for s in its),
                         released=True,
                         closed=shut,

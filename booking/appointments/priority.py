@@ -1,11 +1,12 @@
-"""Priority service: who may take a priority seat, and which pools a booking draws from."""
+"""Priority service: who may take a priority seat (the pools a booking draws
+from are the seat rule's, ``booking.calendar.seats.seat_pools``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from booking.core.errors import PriorityNotEligible
-from booking.core.kinds import PriorityReason, QuotaPool
+from booking.core.kinds import PriorityReason
 from booking.people.nik import Sex, age_on
 
 
@@ -19,8 +20,3 @@ def check_priority(reason: PriorityReason, birth_date: date, sex: str, day: date
         raise PriorityNotEligible(reason.value)
     if reason is PriorityReason.PREGNANT and sex != Sex.FEMALE.value:
         raise PriorityNotEligible(reason.value)
-
-
-def seat_pools(priority: PriorityReason | None) -> list[QuotaPool]:
-    """A priority applicant takes a priority seat, or a regular one when those are gone."""
-    return [QuotaPool.PRIORITY, QuotaPool.REGULAR] if priority else [QuotaPool.REGULAR]

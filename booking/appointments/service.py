@@ -1,99 +1,44 @@
 """Booking, cancelling and rescheduling appointments.
 
-The rule that decides who gets a seat lives in the database: a conditional
-``UPDATE slot SET booked = booked + 1 WHERE booked < capacity`` in the same
-transaction as the appointment insert, a ``CHECK (booked <= capacity)`` as a
-backstop, and partial unique indexes allowing one active appointment per NIK and
-per Telegram account. Every slot counter equals the number of its appointments
-that are not cancelled.
+The rule that decides who gets a seat lives in the database, built by
+``booking.calendar.seats`` (the conditional UPDATE of a slot's counter, in the
+same transaction as the appointment insert), with partial unique indexes
+allowing one active appointment per NIK and per Telegram account. Every write
+runs through ``Database.transact`` (bookings: ``Database.batcher``) under the one
+retry policy of ``booking.db.transactions``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.appointments.priority import check_priority, seat_pools
+from booking.appointments.priority import check_priority
 from booking.appointments.views import AppointmentView
 from booking.appointments.writes import BookingRequest, book_in, slot_full_now
 from booking.calendar.schedule import local_now
+from booking.calendar.seats import free_seat, seat_pools, take_seat
 from booking.core.context import Domain
 from booking.core.errors import (
     AppointmentNotFound,
-    DayClosed,
     NotActive,
     RescheduleLimitReached,
     SameSlot,
-    SessionStarted,
     SlotFull,
     SlotNotFound,
     TooLateToChange,
 )
 from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
-from booking.db.engine import with_retries
 from booking.db.models import Applicant, Appointment, Office, Slot
-from booking.notify.outbox import cancel_reminders, retime_reminders
+from booking.db.transactions import retrying
+from booking.notify.reminders import cancel_reminders, retime_reminders
 
 T = TypeVar("T")
-
-
-async def take_seat(
-    session: AsyncSession, slot: Slot, pools: list[QuotaPool], not_before: datetime
-) -> QuotaPool:
-    """Take one seat of ``slot`` from the first pool that has one, or raise why not."""
-    for pool in pools:
-        if pool is QuotaPool.PRIORITY:
-            stmt = (
-                update(Slot)
-                .where(col(Slot.priority_booked) < col(Slot.priority_capacity))
-                .values(priority_booked=col(Slot.priority_booked) + 1)
-            )
-        else:
-            stmt = (
-                update(Slot)
-                .where(col(Slot.booked) < col(Slot.capacity))
-                .values(booked=col(Slot.booked) + 1)
-            )
-        stmt = stmt.where(
-            col(Slot.id) == slot.id, col(Slot.is_open).is_(True), col(Slot.start_utc) > not_before
-        )
-        if (await session.exec(stmt)).rowcount == 1:
-            return pool
-    await session.refresh(slot)
-    assert slot.id is not None
-    if not slot.is_open:
-        raise DayClosed(slot.id)
-    if slot.start_utc <= not_before:
-        raise SessionStarted(slot.id)
-    raise SlotFull(slot.id)
-
-
-async def free_seat(session: AsyncSession, slot_id: int, pool: QuotaPool) -> None:
-    if pool is QuotaPool.PRIORITY:
-        stmt = (
-            update(Slot)
-            .where(col(Slot.id) == slot_id, col(Slot.priority_booked) > 0)
-            .values(priority_booked=col(Slot.priority_booked) - 1)
-        )
-    else:
-        stmt = (
-            update(Slot)
-            .where(col(Slot.id) == slot_id, col(Slot.booked) > 0)
-            .values(booked=col(Slot.booked) - 1)
-        )
-    if (await session.exec(stmt)).rowcount != 1:
-        raise AssertionError(f"slot {slot_id} counter out of step with its appointments")
-
-
-def _pools(priority: PriorityReason | None) -> list[QuotaPool]:
-    return seat_pools(priority)
 
 
 async def _view(session: AsyncSession, appt: Appointment) -> AppointmentView:
@@ -113,16 +58,17 @@ def close_out(appt: Appointment, now: datetime) -> None:
     appt.updated_at = now
 
 
-async def _retrying(tx: Callable[[], Awaitable[T]]) -> T:
-    """Retry transient lock errors; run once more after a unique-index race, which
-    the next run resolves by reading the winner's row."""
-    for attempt in range(3):
-        try:
-            return await with_retries(tx)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+async def cancel_held(session: AsyncSession, appt: Appointment, now: datetime, reason: str) -> None:
+    """Cancel an active appointment in the caller's transaction: its seat is freed
+    and its pending reminders are cancelled."""
+    assert appt.id is not None
+    await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
+    appt.status = AppointmentStatus.CANCELLED
+    appt.cancelled_at = now
+    appt.updated_at = now
+    appt.cancel_reason = reason
+    session.add(appt)
+    await cancel_reminders(session, appt.id)
 
 
 async def book(
@@ -151,7 +97,7 @@ async def book(
     def run() -> Awaitable[AppointmentView]:
         return ctx.db.batcher.submit(partial(book_in, ctx=ctx, request=request), order_key=slot_id)
 
-    return await _retrying(run)
+    return await retrying(run)
 
 
 async def _owned(
@@ -174,28 +120,20 @@ async def cancel(
 ) -> AppointmentView:
     """Cancel before the session starts; the seat is freed in the same transaction."""
 
-    async def tx() -> AppointmentView:
+    async def tx(session: AsyncSession) -> AppointmentView:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            appt = await _owned(session, telegram_id, appointment_id, lock=True)
-            if appt.status != AppointmentStatus.BOOKED:
-                raise NotActive(appointment_id, appt.status)
-            slot = await session.get(Slot, appt.slot_id)
-            assert slot is not None
-            if slot.start_utc <= now:
-                raise TooLateToChange(appointment_id)
-            await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
-            appt.status = AppointmentStatus.CANCELLED
-            appt.cancelled_at = now
-            appt.updated_at = now
-            appt.cancel_reason = reason
-            session.add(appt)
-            await cancel_reminders(session, appointment_id)
-            view = await _view(session, appt)
-            await session.commit()
-            return view
+        appt = await _owned(session, telegram_id, appointment_id, lock=True)
+        if appt.status != AppointmentStatus.BOOKED:
+            raise NotActive(appointment_id, appt.status)
+        slot = await session.get(Slot, appt.slot_id)
+        assert slot is not None
+        if slot.start_utc <= now:
+            raise TooLateToChange(appointment_id)
+        await cancel_held(session, appt, now, reason)
+        view = await _view(session, appt)
+        return view
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def reschedule(
@@ -213,51 +151,49 @@ async def reschedule(
     office caused, which neither count nor are bound by the deadline.
     """
 
-    async def tx() -> AppointmentView:
+    async def tx(session: AsyncSession) -> AppointmentView:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            appt = await _owned(session, telegram_id, appointment_id, lock=True)
-            if appt.status != AppointmentStatus.BOOKED:
-                raise NotActive(appointment_id, appt.status)
-            if new_slot_id == appt.slot_id:
-                raise SameSlot(new_slot_id)
-            old = await session.get(Slot, appt.slot_id)
-            office = await session.get(Office, appt.office_id)
-            assert old is not None and office is not None
-            if counts:
-                today = local_now(now, office.timezone).date()
-                if (old.day - today).days < ctx.settings.reschedule_until_days_before:
-                    raise TooLateToChange(appointment_id)
-                if appt.reschedule_count >= ctx.settings.reschedule_limit:
-                    raise RescheduleLimitReached(ctx.settings.reschedule_limit)
-            new = await session.get(Slot, new_slot_id)
-            if new is None:
-                raise SlotNotFound(new_slot_id)
-            applicant = await session.get(Applicant, appt.applicant_id)
-            assert applicant is not None
-            priority = PriorityReason(appt.priority) if appt.priority else None
-            if priority is not None:
-                check_priority(priority, applicant.birth_date, applicant.sex, new.day)
-            # Touch the two slot rows in id order so concurrent moves cannot deadlock.
-            assert old.id is not None and new.id is not None
-            if old.id < new.id:
-                await free_seat(session, old.id, QuotaPool(appt.pool))
-                pool = await take_seat(session, new, _pools(priority), now + ctx.cutoff)
-            else:
-                pool = await take_seat(session, new, _pools(priority), now + ctx.cutoff)
-                await free_seat(session, old.id, QuotaPool(appt.pool))
-            appt.slot_id = new.id
-            appt.office_id = new.office_id
-            appt.pool = pool
-            appt.reschedule_count += int(counts)
-            appt.updated_at = now
-            session.add(appt)
-            await retime_reminders(session, ctx.settings, appt, now)
-            view = await _view(session, appt)
-            await session.commit()
-            return view
+        appt = await _owned(session, telegram_id, appointment_id, lock=True)
+        if appt.status != AppointmentStatus.BOOKED:
+            raise NotActive(appointment_id, appt.status)
+        if new_slot_id == appt.slot_id:
+            raise SameSlot(new_slot_id)
+        old = await session.get(Slot, appt.slot_id)
+        office = await session.get(Office, appt.office_id)
+        assert old is not None and office is not None
+        if counts:
+            today = local_now(now, office.timezone).date()
+            if (old.day - today).days < ctx.settings.reschedule_until_days_before:
+                raise TooLateToChange(appointment_id)
+            if appt.reschedule_count >= ctx.settings.reschedule_limit:
+                raise RescheduleLimitReached(ctx.settings.reschedule_limit)
+        new = await session.get(Slot, new_slot_id)
+        if new is None:
+            raise SlotNotFound(new_slot_id)
+        applicant = await session.get(Applicant, appt.applicant_id)
+        assert applicant is not None
+        priority = PriorityReason(appt.priority) if appt.priority else None
+        if priority is not None:
+            check_priority(priority, applicant.birth_date, applicant.sex, new.day)
+        # Touch the two slot rows in id order so concurrent moves cannot deadlock.
+        assert old.id is not None and new.id is not None
+        if old.id < new.id:
+            await free_seat(session, old.id, QuotaPool(appt.pool))
+            pool = await take_seat(session, new.id, seat_pools(priority), now + ctx.cutoff)
+        else:
+            pool = await take_seat(session, new.id, seat_pools(priority), now + ctx.cutoff)
+            await free_seat(session, old.id, QuotaPool(appt.pool))
+        appt.slot_id = new.id
+        appt.office_id = new.office_id
+        appt.pool = pool
+        appt.reschedule_count += int(counts)
+        appt.updated_at = now
+        session.add(appt)
+        await retime_reminders(session, ctx.settings, appt, now)
+        view = await _view(session, appt)
+        return view
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def appointments_of(ctx: Domain, telegram_id: int) -> list[AppointmentView]:

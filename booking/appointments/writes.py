@@ -1,22 +1,26 @@
 """The statements of one booking, few and cheap, for ``appointments.book``.
 
 A booking runs as a request of the process's ``WriteBatcher`` (see
-``booking.db.batching``), inside its own savepoint of a shared write transaction.
-These are plain functions of a synchronous connection, since a whole batch runs
-in one trip to the database layer; the statements are Core, built once:
+``booking.db.batching``) in a shared write transaction, its writes inside its own
+savepoint. These are plain functions of a synchronous connection, since a whole
+batch runs in one trip to the database layer; the statements are Core, built once:
 
 1. one SELECT of the applicant, their active appointments (by Telegram account or
-   by NIK) and the slot with its office;
-2. the conditional ``UPDATE slot SET booked = booked + 1 WHERE booked < capacity
-   AND is_open AND start_utc > :not_before`` (per pool), which is what decides;
+   by NIK) and the slot with its office, outside any savepoint. A booking that
+   is refused from it -- an appointment already held, or the slot full in this
+   transaction for every pool the booking may use (by the seat rule's
+   ``is_full``: earlier requests of the batch filled it) -- writes nothing and
+   pays no savepoint;
+2. taking the seat by the seat rule (``booking.calendar.seats.take_seat_in``:
+   the conditional UPDATE of the slot's counter, per pool), which is what decides;
 3. ``INSERT appointment ... RETURNING id``, held to one active appointment per NIK
    and per account by the partial unique indexes;
 4. its reminders: one INSERT into the outbox for all the bookings of the batch,
    right before the batch commits.
 
 The view returned is built from what these statements read; nothing is fetched
-twice. The rules, their order and the errors are those of the ORM version
-(``take_seat`` and friends in ``booking.appointments.service``).
+twice. The rules, their order and the errors are those of the ORM paths of
+``booking.appointments.service`` and ``booking.admin.closures``.
 
 ``slot_full_now`` is a read-only answer for a slot this process has seen full: in
 one SELECT on a reader connection (no write lock) it says whether this booking
@@ -27,6 +31,7 @@ any other case goes to the write path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,15 +40,14 @@ from sqlalchemy import Row, and_, bindparam, case, literal_column, select, updat
 from sqlalchemy.engine import Connection
 
 from booking.appointments.codes import new_booking_code
-from booking.appointments.priority import check_priority, seat_pools
+from booking.appointments.priority import check_priority
 from booking.appointments.views import AppointmentView
+from booking.calendar.seats import is_full, seat_pools, seats_left, take_seat_in
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
     ApplicantNotFound,
-    DayClosed,
     PriorityNotEligible,
-    SessionStarted,
     SlotFull,
     SlotNotFound,
 )
@@ -51,12 +55,12 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     PriorityReason,
-    QuotaPool,
     ServiceType,
 )
 from booking.db.batching import RequestTx
 from booking.db.models import Applicant, Appointment, Office, Slot
-from booking.notify.outbox import insert_new, reminder_rows
+from booking.notify.outbox import insert_new
+from booking.notify.reminders import reminder_rows
 
 APPLICANT = Applicant.__table__  # type: ignore[attr-defined]
 APPOINTMENT = Appointment.__table__  # type: ignore[attr-defined]
@@ -64,6 +68,10 @@ SLOT = Slot.__table__  # type: ignore[attr-defined]
 OFFICE = Office.__table__  # type: ignore[attr-defined]
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+# Runs a read-only statement with optional parameters (``RequestTx.read``,
+# ``Connection.execute``).
+Read = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -167,9 +175,9 @@ def _held(row: Row[Any], prefix: str) -> _Held | None:
     )
 
 
-def _situation(conn: Connection, request: BookingRequest) -> _Situation:
+def _situation(read: Read, request: BookingRequest) -> _Situation:
     params = {"target_slot": request.slot_id, "account": request.telegram_id}
-    row = (conn.execute(_SITUATION, params)).first()
+    row = read(_SITUATION, params).first()
     if row is None:
         raise ApplicantNotFound(request.telegram_id)
     held: list[_Held] = []
@@ -203,61 +211,34 @@ def _close_out(conn: Connection, appointment_id: int, now: datetime) -> None:
     conn.execute(_CLOSE_OUT, {"appointment": appointment_id, "now": now})
 
 
-def _existing_view(conn: Connection, appointment_id: int) -> AppointmentView:
-    appt_row = (conn.execute(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id))).one()
+def _existing_view(read: Read, appointment_id: int) -> AppointmentView:
+    appt_row = read(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)).one()
     appt = Appointment(**appt_row._mapping)
-    slot_row = (conn.execute(select(SLOT).where(SLOT.c.id == appt.slot_id))).one()
-    office_row = (conn.execute(select(OFFICE).where(OFFICE.c.id == appt.office_id))).one()
+    slot_row = read(select(SLOT).where(SLOT.c.id == appt.slot_id)).one()
+    office_row = read(select(OFFICE).where(OFFICE.c.id == appt.office_id)).one()
     slot, office = Slot(**slot_row._mapping), Office(**office_row._mapping)
     return AppointmentView.of(appt, slot, office)
 
 
-def _take_seat_statement(pool: QuotaPool) -> Any:
-    if pool is QuotaPool.PRIORITY:
-        stmt = update(SLOT).where(SLOT.c.priority_booked < SLOT.c.priority_capacity)
-        stmt = stmt.values(priority_booked=SLOT.c.priority_booked + 1)
-    else:
-        stmt = update(SLOT).where(SLOT.c.booked < SLOT.c.capacity)
-        stmt = stmt.values(booked=SLOT.c.booked + 1)
-    return stmt.where(
-        SLOT.c.id == bindparam("target_slot"),
-        SLOT.c.is_open.is_(True),
-        SLOT.c.start_utc > bindparam("not_before"),
-    )
-
-
-_TAKE_SEAT = {pool: _take_seat_statement(pool) for pool in QuotaPool}
-_WHY_NOT = select(SLOT.c.is_open, SLOT.c.start_utc).where(SLOT.c.id == bindparam("target_slot"))
 _INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
-
-
-def _take_seat(
-    conn: Connection, slot_id: int, pools: list[QuotaPool], not_before: datetime
-) -> QuotaPool:
-    """Take one seat from the first pool that has one, or raise why not."""
-    params = {"target_slot": slot_id, "not_before": not_before}
-    for pool in pools:
-        if (conn.execute(_TAKE_SEAT[pool], params)).rowcount == 1:
-            return pool
-    row = (conn.execute(_WHY_NOT, params)).one()
-    if not row.is_open:
-        raise DayClosed(slot_id)
-    if row.start_utc <= not_before:
-        raise SessionStarted(slot_id)
-    raise SlotFull(slot_id)
 
 
 def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentView:
     """Book inside a batch's transaction (see the module doc). A repeat for the
     same slot (a double tap) returns the existing appointment; any other active
-    appointment raises ``AlreadyBooked``."""
-    conn, now = tx.conn, ctx.now()
-    situation = _situation(conn, request)
+    appointment raises ``AlreadyBooked``.
+
+    Reads first, without a savepoint: a refusal decided from what was read (the
+    slot full in this transaction, for every pool this booking may use; an
+    appointment already held) costs no savepoint, which is most of the attempts
+    in a rush on one slot."""
+    now = ctx.now()
+    situation = _situation(tx.read, request)
     for held in situation.held:
         if held.ends <= now:
-            _close_out(conn, held.id, now)
+            _close_out(tx.conn, held.id, now)
         elif held.slot_id == request.slot_id and held.telegram_id == request.telegram_id:
-            return _existing_view(conn, held.id)
+            return _existing_view(tx.read, held.id)
         else:
             raise AlreadyBooked(held.id, held.code)
     slot, office, applicant = situation.slot, situation.office, situation.applicant
@@ -265,9 +246,11 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentV
         raise SlotNotFound(request.slot_id)
     if request.priority is not None:
         check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
-    pools = seat_pools(request.priority)
+    pools, not_before = seat_pools(request.priority), now + ctx.cutoff
     try:
-        pool = _take_seat(conn, request.slot_id, pools, now + ctx.cutoff)
+        if is_full(slot.is_open, slot.start_utc, seats_left(slot, pools), not_before):
+            raise SlotFull(request.slot_id)  # as read in this transaction
+        pool = take_seat_in(tx.conn, request.slot_id, pools, not_before)
     except SlotFull:
         ctx.db.full_slots.add(request.slot_id)
         raise
@@ -287,10 +270,10 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentV
         updated_at=now,
     )
     values = appt.model_dump(exclude={"id"})
-    appt.id = (conn.execute(_INSERT_APPOINTMENT, values)).scalar_one()
+    appt.id = tx.conn.execute(_INSERT_APPOINTMENT, values).scalar_one()
     reminders = reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
     if reminders:
-        tx.insert_at_commit(insert_new(conn.dialect.name), reminders)
+        tx.insert_at_commit(insert_new(tx.connection.dialect.name), reminders)
     return AppointmentView.of(appt, slot, office)
 
 
@@ -299,24 +282,19 @@ def slot_full_now(conn: Connection, ctx: Domain, request: BookingRequest) -> boo
     and holds nothing, the slot is open, bookable and has no seat in any pool this
     booking may use. False means "ask the write path", never "there is a seat"."""
     try:
-        situation = _situation(conn, request)
+        situation = _situation(conn.execute, request)
     except ApplicantNotFound:
         return False
     slot, applicant = situation.slot, situation.applicant
-    if situation.held or slot is None or not slot.is_open:
-        return False
-    if slot.start_utc <= ctx.now() + ctx.cutoff:
+    if situation.held or slot is None:
         return False
     if request.priority is not None:
         try:
             check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
         except PriorityNotEligible:  # the write path says so
             return False
-    seats = {
-        QuotaPool.REGULAR: slot.capacity - slot.booked,
-        QuotaPool.PRIORITY: slot.priority_capacity - slot.priority_booked,
-    }
-    full = all(seats[pool] <= 0 for pool in seat_pools(request.priority))
+    left = seats_left(slot, seat_pools(request.priority))
+    full = is_full(slot.is_open, slot.start_utc, left, ctx.now() + ctx.cutoff)
     if not full:
         ctx.db.full_slots.discard(request.slot_id)
     return full

@@ -1,11 +1,14 @@
-"""What an applicant may book: dates with seats left, and the sessions of a date."""
+"""What an applicant may book: dates with seats left, and the sessions of a date.
+
+Seats are counted by the seat rule (``booking.calendar.seats``)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.calendar.release import days_between
 from booking.calendar.schedule import (
@@ -16,18 +19,46 @@ from booking.calendar.schedule import (
     zone,
     zone_abbrev,
 )
+from booking.calendar.seats import (
+    accepts_bookings,
+    is_bookable,
+    seat_pools,
+    seats_left,
+    seats_left_by_pool,
+)
 from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import SlotNotFound
+from booking.core.kinds import QuotaPool
 from booking.db.models import Closure, Office, Slot
 from booking.offices.lookup import office_by_id, session_rules
 
 
-def _seats(slot: Slot, priority: bool) -> int:
-    left = slot.capacity - slot.booked
-    if priority:
-        left += slot.priority_capacity - slot.priority_booked
-    return left
+async def closures_between(
+    session: AsyncSession, office_id: int, first: date, last: date
+) -> dict[date, str]:
+    """The office's closed dates in ``[first, last]``, with their reasons."""
+    rows = await session.exec(
+        select(Closure).where(
+            Closure.office_id == office_id, col(Closure.day) >= first, col(Closure.day) <= last
+        )
+    )
+    return {c.day: c.reason for c in rows}
+
+
+async def slots_by_day(
+    session: AsyncSession, office_id: int, first: date, last: date
+) -> dict[date, list[Slot]]:
+    """The office's released slots of the dates in ``[first, last]``, by date."""
+    rows = await session.exec(
+        select(Slot).where(
+            Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
+        )
+    )
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in rows:
+        by_day[slot.day].append(slot)
+    return by_day
 
 
 async def day_availability(
@@ -42,32 +73,15 @@ async def day_availability(
     async with ctx.db.reader() as session:
         office = await office_by_id(session, office_id)
         rules = await session_rules(session, office_id)
-        closures = {
-            c.day: c.reason
-            for c in await session.exec(
-                select(Closure).where(
-                    Closure.office_id == office_id,
-                    col(Closure.day) >= first,
-                    col(Closure.day) <= last,
-                )
-            )
-        }
-        slots = list(
-            await session.exec(
-                select(Slot).where(
-                    Slot.office_id == office_id, col(Slot.day) >= first, col(Slot.day) <= last
-                )
-            )
-        )
-    by_day: dict[date, list[Slot]] = defaultdict(list)
-    for slot in slots:
-        by_day[slot.day].append(slot)
+        closures = await closures_between(session, office_id, first, last)
+        by_day = await slots_by_day(session, office_id, first, last)
     today = local_now(now, office.timezone).date()
     horizon = release_horizon(office.release_rule, office.release_window_days, office.timezone, now)
     result = []
     for day in days_between(first, last):
         holiday = national_holiday(day)
-        upcoming = [s for s in by_day.get(day, []) if s.is_open and s.start_utc > bookable_from]
+        on_day = by_day.get(day, [])
+        upcoming = [s for s in on_day if accepts_bookings(s.is_open, s.start_utc, bookable_from)]
         if day < today:
             result.append(DayAvailability(day, DayStatus.PAST))
         elif day in closures:
@@ -83,9 +97,9 @@ async def day_availability(
             status = DayStatus.PAST if by_day.get(day) or day == today else DayStatus.NOT_RELEASED
             result.append(DayAvailability(day, status))
         else:
-            seats = sum(_seats(s, False) for s in upcoming)
-            prio = sum(s.priority_capacity - s.priority_booked for s in upcoming)
-            left = seats + prio if priority else seats
+            seats = sum(seats_left(s, [QuotaPool.REGULAR]) for s in upcoming)
+            prio = sum(seats_left(s, [QuotaPool.PRIORITY]) for s in upcoming)
+            left = sum(seats_left(s, seat_pools(priority)) for s in upcoming)
             status = DayStatus.OPEN if left > 0 else DayStatus.FULL
             result.append(DayAvailability(day, status, seats_left=seats, priority_left=prio))
     return result
@@ -129,28 +143,27 @@ async def sessions_of(
                 .order_by(col(Slot.start_utc))
             )
         )
+    return [_session(slot, office, bookable_from, priority) for slot in slots]
+
+
+def _session(
+    slot: Slot, office: Office, bookable_from: datetime, priority: bool
+) -> SessionAvailability:
+    assert slot.id is not None
     tz = zone(office.timezone)
-    out = []
-    for slot in slots:
-        assert slot.id is not None
-        left = _seats(slot, False)
-        prio = slot.priority_capacity - slot.priority_booked
-        usable = left + prio if priority else left
-        out.append(
-            SessionAvailability(
-                slot_id=slot.id,
-                label=slot.label,
-                start=slot.start_utc.astimezone(tz),
-                end=slot.end_utc.astimezone(tz),
-                zone=zone_abbrev(office.timezone, slot.start_utc),
-                capacity=slot.capacity,
-                seats_left=left,
-                priority_left=prio,
-                bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
-                is_open=slot.is_open,
-            )
-        )
-    return out
+    left = seats_left_by_pool(slot)
+    return SessionAvailability(
+        slot_id=slot.id,
+        label=slot.label,
+        start=slot.start_utc.astimezone(tz),
+        end=slot.end_utc.astimezone(tz),
+        zone=zone_abbrev(office.timezone, slot.start_utc),
+        capacity=slot.capacity,
+        seats_left=left[QuotaPool.REGULAR],
+        priority_left=left[QuotaPool.PRIORITY],
+        bookable=is_bookable(slot, seat_pools(priority), bookable_from),
+        is_open=slot.is_open,
+    )
 
 
 async def session_by_id(
@@ -163,19 +176,4 @@ async def session_by_id(
         if slot is None:
             raise SlotNotFound(slot_id)
         office = await office_by_id(session, slot.office_id)
-    tz = zone(office.timezone)
-    left = _seats(slot, False)
-    prio = slot.priority_capacity - slot.priority_booked
-    usable = left + prio if priority else left
-    return office, SessionAvailability(
-        slot_id=slot_id,
-        label=slot.label,
-        start=slot.start_utc.astimezone(tz),
-        end=slot.end_utc.astimezone(tz),
-        zone=zone_abbrev(office.timezone, slot.start_utc),
-        capacity=slot.capacity,
-        seats_left=left,
-        priority_left=prio,
-        bookable=slot.is_open and slot.start_utc > bookable_from and usable > 0,
-        is_open=slot.is_open,
-    )
+    return office, _session(slot, office, bookable_from, priority)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +17,6 @@ from booking.calendar.schedule import (
     to_utc,
 )
 from booking.core.context import Domain
-from booking.db.engine import with_retries
 from booking.db.models import Closure, Office, QuotaOverride, Slot
 from booking.offices.lookup import office_by_code, office_by_id, session_rules
 
@@ -96,21 +94,13 @@ async def _release_office(session: AsyncSession, office: Office, now: datetime) 
 async def release_office(ctx: Domain, office_id: int) -> int:
     """Create the missing slots of one office up to its release horizon."""
 
-    async def tx() -> int:
-        async with ctx.db.writer() as session:
-            office = await office_by_id(session, office_id)
-            created = await _release_office(session, office, ctx.now())
-            await session.commit()
-            return created
+    async def tx(session: AsyncSession) -> int:
+        office = await office_by_id(session, office_id)
+        return await _release_office(session, office, ctx.now())
 
-    for attempt in range(3):
-        try:
-            return await with_retries(tx)
-        except IntegrityError:
-            # Another process released the same slots first; run again to fill the rest.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    # Another process may release the same slots first: the run again after its
+    # IntegrityError fills in the rest.
+    return await ctx.db.transact(tx)
 
 
 async def release_slots(ctx: Domain, office_code: str | None = None) -> int:

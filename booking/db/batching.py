@@ -3,11 +3,15 @@
 A request is a plain (synchronous) function of a ``RequestTx``: a connection
 inside a write transaction. The first request starts a runner; requests that
 arrive while the runner's transaction is in progress wait and go together into
-the next one. Each request runs inside its own SAVEPOINT: when it raises, its
-savepoint is rolled back and only that request gets the error, while the others
-of the batch go on and commit. Every request is still checked by the database:
-its own statements, constraints and unique indexes decide, in the order the
-requests run.
+the next one. Each request's writes run inside its own SAVEPOINT, opened when it
+first uses ``RequestTx.conn``: when it raises, its savepoint is rolled back and
+only that request gets the error, while the others of the batch go on and
+commit. A request may first read with ``RequestTx.read`` and refuse from what it
+read (a full slot, an appointment already held) without ever opening a
+savepoint; if such a read itself fails in the database, the whole batch fails
+(on PostgreSQL the transaction could not go on). Every request is still checked
+by the database: its own statements, constraints and unique indexes decide, in
+the order the requests run.
 
 A whole batch is one call into the database layer (``Database.run_write``): on a
 SQLite file, one trip to the writer thread, where the statements run without
@@ -28,7 +32,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult, NestedTransaction
+from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
 
@@ -43,10 +48,25 @@ DEFAULT_MAX_BATCH = 256
 
 @dataclass
 class RequestTx:
-    """What a request runs with: the batch's connection, inside the request's savepoint."""
+    """What a request runs with: the batch's connection. ``conn`` opens the
+    request's savepoint on first use; ``read`` runs a read-only statement
+    without one."""
 
-    conn: Connection
+    connection: Connection
     at_commit: list[tuple[Any, list[dict[str, Any]]]] = field(default_factory=list)
+    savepoint: NestedTransaction | None = None
+
+    @property
+    def conn(self) -> Connection:
+        """The connection, inside this request's savepoint: for its writes."""
+        if self.savepoint is None:
+            self.savepoint = self.connection.begin_nested()
+        return self.connection
+
+    def read(self, statement: Any, params: Any = None) -> CursorResult[Any]:
+        """Run a statement that only reads, without opening a savepoint (inside
+        this request's savepoint if ``conn`` opened it already)."""
+        return self.connection.execute(statement, params)
 
     def insert_at_commit(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         """Execute ``statement`` with ``rows`` in this transaction right before it
@@ -117,19 +137,23 @@ class WriteBatcher:
 
 
 def _run_requests(conn: Connection, batch: list[_Request[Any]]) -> None:
-    """Run each request in its own savepoint, then the inserts they left for the
-    commit. A request's error rolls back its savepoint and is kept for it alone."""
+    """Run each request (its writes in its own savepoint), then the inserts they
+    left for the commit. A request's error rolls back its savepoint and is kept
+    for it alone."""
     at_commit: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
     for request in batch:
         tx = RequestTx(conn)
-        savepoint = conn.begin_nested()
         try:
             request.result = request.work(tx)
         except Exception as exc:  # the request's own failure
-            savepoint.rollback()
+            if tx.savepoint is not None:
+                tx.savepoint.rollback()
+            elif isinstance(exc, DBAPIError):
+                raise  # a read failed outside any savepoint: the batch fails
             request.error = exc
             continue
-        savepoint.commit()
+        if tx.savepoint is not None:
+            tx.savepoint.commit()
         for statement, rows in tx.at_commit:
             at_commit.setdefault(id(statement), (statement, []))[1].extend(rows)
     for statement, rows in at_commit.values():

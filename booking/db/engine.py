@@ -1,15 +1,20 @@
-"""Engine and session factories, and the retry rule for write transactions.
+"""Engine and session factories, and ``Database.transact``: the one way to write.
 
 SQLite: WAL, a busy timeout, foreign keys on, and write transactions that begin
 ``IMMEDIATE`` (pysqlite would otherwise defer BEGIN, and a read-then-write
 transaction could fail with SQLITE_BUSY despite the timeout). PostgreSQL:
 READ COMMITTED; the conditional UPDATE of the booking rule is safe there.
+
+A write is ``await ctx.db.transact(work)``: ``work(session)`` runs in a write
+transaction (``BEGIN IMMEDIATE`` on SQLite, in this process's turn), which
+commits when it returns and rolls back when it raises, under the retry policy of
+``booking.db.transactions``. Bookings go through ``Database.batcher`` instead,
+under the same policy (see ``booking.appointments.service.book``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -20,12 +25,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.db.batching import WriteBatcher
+from booking.db.transactions import retrying
 
 T = TypeVar("T")
 
@@ -90,6 +95,19 @@ class Database:
                 return
             async with (self.write_engine or self.engine).begin() as conn:
                 await conn.run_sync(work)
+
+    async def transact(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` with a session in one write transaction and return what it
+        returns: commit when it returns, roll back when it raises; the whole
+        transaction runs again under the retry policy (``booking.db.transactions``)."""
+
+        async def once() -> T:
+            async with self.writer() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+
+        return await retrying(once)
 
     @property
     def is_sqlite(self) -> bool:
@@ -165,30 +183,3 @@ def create_database(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False
             serialize=engine.dialect.name == "sqlite",
         ),
     )
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Lock contention and serialization failures that a retry can fix."""
-    if isinstance(exc, OperationalError):
-        text = str(exc.orig).lower()
-        if "locked" in text or "busy" in text:
-            return True
-    if isinstance(exc, DBAPIError):
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        if code in {"40001", "40P01", "55P03"}:  # serialization, deadlock, lock not available
-            return True
-    return False
-
-
-async def with_retries(
-    action: Callable[[], Awaitable[T]], *, attempts: int = 8, base_delay: float = 0.02
-) -> T:
-    """Run a whole transaction again when it failed on a transient lock error."""
-    for attempt in range(attempts):
-        try:
-            return await action()
-        except DBAPIError as exc:
-            if attempt == attempts - 1 or not is_transient(exc):
-                raise
-            await asyncio.sleep(base_delay * (2**attempt) * (0.5 + random.random()))
-    raise AssertionError("unreachable")

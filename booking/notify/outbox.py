@@ -1,7 +1,8 @@
 """The notification outbox: reminders and notices as rows, sent by a sender loop.
 
 A row is written in the same transaction as the change that causes it (see
-``enqueue`` and the reminder helpers, which take the caller's session). A sender
+``enqueue``, which takes the caller's session; when a reminder is due is decided
+in ``booking.notify.reminders``). A sender
 claims due rows with a lease (``claim_due``), sends them, and records the outcome
 (``mark_sent``, ``mark_retry``, ``mark_unreachable``, ``mark_skipped``,
 ``release``). Every outcome is conditional on the sender still holding the lease,
@@ -24,13 +25,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.calendar.schedule import to_utc
-from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, NotificationStatus
-from booking.db.engine import with_retries
-from booking.db.models import Applicant, Appointment, Notification, Office, Slot
+from booking.db.models import Applicant, Appointment, Notification
 
+# The kinds of reminder rows (``booking.notify.reminders``): a claim skips those
+# whose appointment is no longer booked.
 REMINDER_DAY_BEFORE = "reminder_day_before"
 REMINDER_SOON = "reminder_soon"
 REMINDER_KINDS = (REMINDER_DAY_BEFORE, REMINDER_SOON)
@@ -157,162 +157,6 @@ def insert_new(dialect: str) -> Any:
     return _INSERT_NEW["postgresql" if dialect == "postgresql" else "sqlite"]
 
 
-def reminder_times(settings: BookingSettings, slot: Slot, office: Office) -> dict[str, datetime]:
-    """When each reminder of an appointment in ``slot`` is due (UTC): the day before
-    at ``reminder_day_before_at`` office-local time, and ``reminder_before_minutes``
-    before the session starts."""
-    times = {
-        REMINDER_DAY_BEFORE: to_utc(
-            slot.day - timedelta(days=1), settings.reminder_day_before_at, office.timezone
-        )
-    }
-    if settings.reminder_before_minutes > 0:
-        times[REMINDER_SOON] = slot.start_utc - timedelta(minutes=settings.reminder_before_minutes)
-    return times
-
-
-def reminder_args(appt: Appointment, slot: Slot, office: Office) -> dict[str, Any]:
-    """What a reminder text needs; times are rendered in ``timezone`` when sent."""
-    return {
-        "code": appt.code,
-        "office": office.name,
-        "address": office.address,
-        "timezone": office.timezone,
-        "start": slot.start_utc.isoformat(),
-        "label": slot.label,
-    }
-
-
-async def _reminder_context(
-    session: AsyncSession, appt: Appointment
-) -> tuple[Slot, Office, Applicant]:
-    slot = await session.get(Slot, appt.slot_id)
-    office = await session.get(Office, appt.office_id)
-    applicant = await session.get(Applicant, appt.applicant_id)
-    assert slot is not None and office is not None and applicant is not None
-    return slot, office, applicant
-
-
-async def schedule_reminders(
-    session: AsyncSession, settings: BookingSettings, appt: Appointment, now: datetime
-) -> list[str]:
-    """Queue the reminders of a new booking; one whose time has already passed is
-    not queued (nobody gets "tomorrow" on the same day). Returns the kinds queued."""
-    slot, office, applicant = await _reminder_context(session, appt)
-    rows = reminder_rows(settings, appt, slot, office, applicant.language, now)
-    if rows:
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        await session.exec(insert_new(dialect).values(rows))
-    return [row["kind"] for row in rows]
-
-
-def reminder_rows(
-    settings: BookingSettings,
-    appt: Appointment,
-    slot: Slot,
-    office: Office,
-    language: str,
-    now: datetime,
-) -> list[dict[str, Any]]:
-    """The outbox rows of a new booking's reminders, leaving out any whose time
-    has already passed."""
-    assert appt.id is not None
-    return [
-        outbox_row(
-            recipient=appt.telegram_id,
-            kind=kind,
-            template=kind,
-            dedupe_key=dedupe_key(appt.id, kind),
-            due_at=due,
-            now=now,
-            args=reminder_args(appt, slot, office),
-            language=language,
-            appointment_id=appt.id,
-            office_id=office.id,
-            expires_at=slot.start_utc,
-        )
-        for kind, due in reminder_times(settings, slot, office).items()
-        if due > now
-    ]
-
-
-async def cancel_reminders(session: AsyncSession, appointment_id: int) -> int:
-    """Cancel the pending reminders of an appointment (other notices about it, such
-    as a closure notice, still go out). Returns how many were cancelled."""
-    result = await session.exec(
-        update(Notification)
-        .where(
-            col(Notification.appointment_id) == appointment_id,
-            col(Notification.kind).in_(REMINDER_KINDS),
-            col(Notification.status) == NotificationStatus.PENDING.value,
-        )
-        .values(
-            status=NotificationStatus.CANCELLED.value,
-            lease_owner=None,
-            lease_until=None,
-        )
-    )
-    return int(result.rowcount)
-
-
-async def retime_reminders(
-    session: AsyncSession, settings: BookingSettings, appt: Appointment, now: datetime
-) -> list[str]:
-    """After a reschedule: each reminder is due again for the new session (a row
-    already sent for the old session is reused for the new one); a reminder whose
-    new time has already passed is cancelled. Returns the kinds now pending."""
-    assert appt.id is not None
-    slot, office, applicant = await _reminder_context(session, appt)
-    times = reminder_times(settings, slot, office)
-    pending = []
-    for kind in REMINDER_KINDS:
-        key = dedupe_key(appt.id, kind)
-        row = (
-            await session.exec(select(Notification).where(Notification.dedupe_key == key))
-        ).first()
-        due = times.get(kind)
-        if due is None or due <= now:
-            if row is not None and row.status == NotificationStatus.PENDING:
-                row.status = NotificationStatus.CANCELLED
-                row.lease_owner = None
-                row.lease_until = None
-                session.add(row)
-            continue
-        pending.append(kind)
-        if row is None:
-            await enqueue(
-                session,
-                recipient=appt.telegram_id,
-                kind=kind,
-                template=kind,
-                dedupe_key=key,
-                due_at=due,
-                now=now,
-                args=reminder_args(appt, slot, office),
-                language=applicant.language,
-                appointment_id=appt.id,
-                office_id=office.id,
-                expires_at=slot.start_utc,
-            )
-            continue
-        # Clearing the lease makes a sender that holds the old row unable to mark it.
-        row.recipient = appt.telegram_id
-        row.office_id = office.id
-        row.args = reminder_args(appt, slot, office)
-        row.language = applicant.language
-        row.due_at = due
-        row.expires_at = slot.start_utc
-        row.status = NotificationStatus.PENDING
-        row.attempts = 0
-        row.lease_owner = None
-        row.lease_until = None
-        row.sent_at = None
-        row.late = False
-        row.last_error = None
-        session.add(row)
-    return pending
-
-
 # --- the sender's side -------------------------------------------------------------
 
 
@@ -369,81 +213,79 @@ async def claim_due(
     if anything is None:
         return []
 
-    async def tx() -> list[ClaimedNotification]:
+    async def tx(session: AsyncSession) -> list[ClaimedNotification]:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            # Rows locked by another claimer are left to it (SKIP LOCKED): no waits.
+        # Rows locked by another claimer are left to it (SKIP LOCKED): no waits.
+        await session.exec(
+            update(Notification)
+            .where(
+                col(Notification.id).in_(
+                    _unlocked_ids(
+                        _due(now),
+                        or_(col(Notification.expires_at) <= now, _appointment_gone()),
+                    )
+                )
+            )
+            .values(
+                status=NotificationStatus.SKIPPED.value,
+                lease_owner=None,
+                lease_until=None,
+                last_error="too late: the appointment has begun or changed",
+            )
+        )
+        if max_attempts is not None:
             await session.exec(
                 update(Notification)
                 .where(
                     col(Notification.id).in_(
-                        _unlocked_ids(
-                            _due(now),
-                            or_(col(Notification.expires_at) <= now, _appointment_gone()),
-                        )
+                        _unlocked_ids(_due(now), col(Notification.attempts) >= max_attempts)
                     )
                 )
                 .values(
-                    status=NotificationStatus.SKIPPED.value,
+                    status=NotificationStatus.FAILED.value,
                     lease_owner=None,
                     lease_until=None,
-                    last_error="too late: the appointment has begun or changed",
                 )
             )
-            if max_attempts is not None:
-                await session.exec(
-                    update(Notification)
-                    .where(
-                        col(Notification.id).in_(
-                            _unlocked_ids(_due(now), col(Notification.attempts) >= max_attempts)
-                        )
-                    )
-                    .values(
-                        status=NotificationStatus.FAILED.value,
-                        lease_owner=None,
-                        lease_until=None,
-                    )
+        chosen = (
+            select(Notification.id)
+            .where(_due(now))
+            .order_by(col(Notification.due_at), col(Notification.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = await session.exec(
+            update(Notification)
+            .where(col(Notification.id).in_(chosen.scalar_subquery()))
+            .values(
+                lease_owner=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=col(Notification.attempts) + 1,
+                late=case(
+                    (col(Notification.due_at) < now - LATE_AFTER, True),
+                    else_=col(Notification.late),
+                ),
+            )
+            .returning(col(Notification.id))
+        )
+        ids = [row[0] for row in claimed.all()]
+        rows = []
+        if ids:
+            result = await session.exec(
+                select(Notification, Applicant.language)
+                .join(
+                    Applicant,
+                    col(Applicant.telegram_id) == col(Notification.recipient),
+                    isouter=True,
                 )
-            chosen = (
-                select(Notification.id)
-                .where(_due(now))
+                .where(col(Notification.id).in_(ids))
                 .order_by(col(Notification.due_at), col(Notification.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
             )
-            claimed = await session.exec(
-                update(Notification)
-                .where(col(Notification.id).in_(chosen.scalar_subquery()))
-                .values(
-                    lease_owner=owner,
-                    lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=col(Notification.attempts) + 1,
-                    late=case(
-                        (col(Notification.due_at) < now - LATE_AFTER, True),
-                        else_=col(Notification.late),
-                    ),
-                )
-                .returning(col(Notification.id))
-            )
-            ids = [row[0] for row in claimed.all()]
-            rows = []
-            if ids:
-                result = await session.exec(
-                    select(Notification, Applicant.language)
-                    .join(
-                        Applicant,
-                        col(Applicant.telegram_id) == col(Notification.recipient),
-                        isouter=True,
-                    )
-                    .where(col(Notification.id).in_(ids))
-                    .order_by(col(Notification.due_at), col(Notification.id))
-                    .execution_options(populate_existing=True)
-                )
-                rows = [_claimed(n, lang) for n, lang in result.all()]
-            await session.commit()
-            return rows
+            rows = [_claimed(n, lang) for n, lang in result.all()]
+        return rows
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 def _claimed(n: Notification, language: str | None) -> ClaimedNotification:
@@ -468,21 +310,19 @@ async def _finish(ctx: Domain, ids: list[int], owner: str, **values: Any) -> int
     if not ids:
         return 0
 
-    async def tx() -> int:
-        async with ctx.db.writer() as session:
-            result = await session.exec(
-                update(Notification)
-                .where(
-                    col(Notification.id).in_(ids),
-                    col(Notification.lease_owner) == owner,
-                    col(Notification.status) == NotificationStatus.PENDING.value,
-                )
-                .values(**values)
+    async def tx(session: AsyncSession) -> int:
+        result = await session.exec(
+            update(Notification)
+            .where(
+                col(Notification.id).in_(ids),
+                col(Notification.lease_owner) == owner,
+                col(Notification.status) == NotificationStatus.PENDING.value,
             )
-            await session.commit()
-            return int(result.rowcount)
+            .values(**values)
+        )
+        return int(result.rowcount)
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 def _error_text(error: str | None) -> str | None:
@@ -516,24 +356,22 @@ async def mark_retry(
     had ``policy.max_attempts`` attempts. Returns the new status, None if the row
     was no longer held by ``owner``."""
 
-    async def tx() -> NotificationStatus | None:
+    async def tx(session: AsyncSession) -> NotificationStatus | None:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            row = await session.get(Notification, notification_id)
-            if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
-                return None
-            row.last_error = _error_text(error)
-            row.lease_owner = None
-            row.lease_until = None
-            if row.attempts >= policy.max_attempts:
-                row.status = NotificationStatus.FAILED
-            else:
-                row.due_at = now + policy.delay(row.attempts)
-            session.add(row)
-            await session.commit()
-            return NotificationStatus(row.status)
+        row = await session.get(Notification, notification_id)
+        if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
+            return None
+        row.last_error = _error_text(error)
+        row.lease_owner = None
+        row.lease_until = None
+        if row.attempts >= policy.max_attempts:
+            row.status = NotificationStatus.FAILED
+        else:
+            row.due_at = now + policy.delay(row.attempts)
+        session.add(row)
+        return NotificationStatus(row.status)
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def release(
@@ -558,25 +396,23 @@ async def mark_unreachable(
     """The recipient blocked the bot: the row is not retried, and the applicant is
     flagged ``unreachable`` (cleared by ``mark_reachable`` when they write again)."""
 
-    async def tx() -> bool:
-        async with ctx.db.writer() as session:
-            row = await session.get(Notification, notification_id)
-            if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
-                return False
-            row.status = NotificationStatus.UNREACHABLE
-            row.lease_owner = None
-            row.lease_until = None
-            row.last_error = _error_text(error)
-            session.add(row)
-            await session.exec(
-                update(Applicant)
-                .where(col(Applicant.telegram_id) == row.recipient)
-                .values(unreachable=True, updated_at=ctx.now())
-            )
-            await session.commit()
-            return True
+    async def tx(session: AsyncSession) -> bool:
+        row = await session.get(Notification, notification_id)
+        if row is None or row.lease_owner != owner or row.status != NotificationStatus.PENDING:
+            return False
+        row.status = NotificationStatus.UNREACHABLE
+        row.lease_owner = None
+        row.lease_until = None
+        row.last_error = _error_text(error)
+        session.add(row)
+        await session.exec(
+            update(Applicant)
+            .where(col(Applicant.telegram_id) == row.recipient)
+            .values(unreachable=True, updated_at=ctx.now())
+        )
+        return True
 
-    return await with_retries(tx)
+    return await ctx.db.transact(tx)
 
 
 async def mark_skipped(
@@ -597,19 +433,17 @@ async def mark_skipped(
 async def mark_reachable(ctx: Domain, telegram_id: int) -> None:
     """The applicant wrote to the bot again: clear ``unreachable``."""
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            await session.exec(
-                update(Applicant)
-                .where(
-                    col(Applicant.telegram_id) == telegram_id,
-                    col(Applicant.unreachable).is_(True),
-                )
-                .values(unreachable=False, updated_at=ctx.now())
+    async def tx(session: AsyncSession) -> None:
+        await session.exec(
+            update(Applicant)
+            .where(
+                col(Applicant.telegram_id) == telegram_id,
+                col(Applicant.unreachable).is_(True),
             )
-            await session.commit()
+            .values(unreachable=False, updated_at=ctx.now())
+        )
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 # --- statistics -------------------------------------------------------------------

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
 from booking.core.errors import AlreadyBooked, NikTaken
 from booking.core.kinds import ACTIVE_STATUSES
-from booking.db.engine import with_retries
 from booking.db.models import Applicant, Appointment
 from booking.people.names import check_name
 from booking.people.nik import ParsedNik, mask_nik, nik_hash, parse_nik
@@ -56,79 +55,72 @@ async def register_applicant(
     hashed = nik_hash(nik.digits, ctx.nik_key)
     name = check_name(full_name)
 
-    async def tx() -> ApplicantView:
+    async def tx(session: AsyncSession) -> ApplicantView:
         now = ctx.now()
-        async with ctx.db.writer() as session:
-            owner = (
-                await session.exec(select(Applicant).where(Applicant.nik_hash == hashed))
-            ).first()
-            if owner is not None and owner.telegram_id != telegram_id:
-                raise NikTaken()
-            row = (
-                await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
-            ).first()
-            if row is None:
-                row = Applicant(
-                    telegram_id=telegram_id,
-                    full_name=name,
-                    language=language,
-                    phone=phone,
-                    nik_hash=hashed,
-                    nik_masked=mask_nik(nik.digits),
-                    birth_date=nik.birth_date,
-                    sex=nik.sex.value,
-                    created_at=now,
-                    updated_at=now,
-                )
-            else:
-                if row.nik_hash != hashed:
-                    active = (
-                        await session.exec(
-                            select(Appointment).where(
-                                Appointment.telegram_id == telegram_id,
-                                col(Appointment.status).in_(ACTIVE_STATUSES),
-                            )
+        owner = (await session.exec(select(Applicant).where(Applicant.nik_hash == hashed))).first()
+        if owner is not None and owner.telegram_id != telegram_id:
+            raise NikTaken()
+        row = (
+            await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
+        ).first()
+        if row is None:
+            row = Applicant(
+                telegram_id=telegram_id,
+                full_name=name,
+                language=language,
+                phone=phone,
+                nik_hash=hashed,
+                nik_masked=mask_nik(nik.digits),
+                birth_date=nik.birth_date,
+                sex=nik.sex.value,
+                created_at=now,
+                updated_at=now,
+            )
+        else:
+            if row.nik_hash != hashed:
+                active = (
+                    await session.exec(
+                        select(Appointment).where(
+                            Appointment.telegram_id == telegram_id,
+                            col(Appointment.status).in_(ACTIVE_STATUSES),
                         )
-                    ).first()
-                    if active is not None:
-                        assert active.id is not None
-                        raise AlreadyBooked(active.id, active.code)
-                row.nik_hash = hashed
-                row.nik_masked = mask_nik(nik.digits)
-                row.birth_date = nik.birth_date
-                row.sex = nik.sex.value
-                row.full_name = name
-                row.language = language
-                if phone is not None:
-                    row.phone = phone
-                row.updated_at = now
-            session.add(row)
-            await session.commit()
-            return ApplicantView.of(row)
+                    )
+                ).first()
+                if active is not None:
+                    assert active.id is not None
+                    raise AlreadyBooked(active.id, active.code)
+            row.nik_hash = hashed
+            row.nik_masked = mask_nik(nik.digits)
+            row.birth_date = nik.birth_date
+            row.sex = nik.sex.value
+            row.full_name = name
+            row.language = language
+            if phone is not None:
+                row.phone = phone
+            row.updated_at = now
+        session.add(row)
+        await session.flush()  # a new row gets its id
+        return ApplicantView.of(row)
 
-    try:
-        return await with_retries(tx)
-    except IntegrityError:
-        # A concurrent registration of the same NIK or account won the race.
-        return await with_retries(tx)
+    # A concurrent registration of the same NIK or account may win the race: the
+    # run again after its IntegrityError finds the winner's row.
+    return await ctx.db.transact(tx)
 
 
 async def _update_applicant(ctx: Domain, telegram_id: int, **fields: object) -> None:
     """Set ``fields`` on the applicant of ``telegram_id``; nothing when there is none."""
 
-    async def tx() -> None:
-        async with ctx.db.writer() as session:
-            row = (
-                await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
-            ).first()
-            if row is not None:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.updated_at = ctx.now()
-                session.add(row)
-                await session.commit()
+    async def tx(session: AsyncSession) -> None:
+        row = (
+            await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
+        ).first()
+        if row is not None:
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.updated_at = ctx.now()
+            session.add(row)
 
-    await with_retries(tx)
+    await ctx.db.transact(tx)
 
 
 async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:

@@ -1,0 +1,97 @@
+"""Property test of the seat rule: every path that moves a seat -- book, cancel,
+reschedule, close a day, reopen it, rebook after the closure, change the office
+default quota or a date's override, and time passing -- in random order, on
+SQLite and PostgreSQL. After every step each slot's ``booked`` equals its regular
+appointments that are not cancelled, ``priority_booked`` its priority ones, and
+both stay within capacity; no account holds two active appointments.
+
+Each example gets a fresh database. ``SEAT_PROPERTY_EXAMPLES`` sets how many
+examples to run (40).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from booking.admin.closures import close_day, displaced_of, rebook_displaced, reopen_day
+from booking.admin.quotas import set_office_quota, set_quota_override
+from booking.core.clock import FixedClock
+from booking.core.context import Domain
+from booking.core.kinds import PriorityReason
+from booking.offices.lookup import get_office_by_code
+from tests.db_helpers import fresh_database
+from tests.test_quota_properties import DAYS as ALL_DAYS
+from tests.test_quota_properties import SESSIONS, run_sequence
+from tests.test_quota_properties import apply as apply_booking_step
+
+# Few accounts and dates, so that closures often displace someone who then rebooks.
+USERS = 3
+DAYS = ALL_DAYS[:2]
+SLOTS = len(DAYS) * len(SESSIONS)
+
+user = st.integers(0, USERS - 1)
+slot = st.integers(0, SLOTS - 1)
+day = st.integers(0, len(DAYS) - 1)
+booking = st.tuples(st.just("book"), user, slot, st.sampled_from([None, PriorityReason.DISABLED]))
+step = st.one_of(
+    booking,
+    booking,  # bookings twice as often: the other steps need appointments to move
+    st.tuples(st.just("cancel"), user),
+    st.tuples(st.just("reschedule"), user, slot),
+    st.tuples(st.just("close"), day),
+    st.tuples(st.just("reopen"), day),
+    st.tuples(st.just("rebook"), user, slot),
+    st.tuples(st.just("office quota"), st.integers(0, 6), st.integers(0, 2)),
+    st.tuples(st.just("date quota"), day, st.integers(0, 4), st.integers(0, 2)),
+    st.tuples(st.just("advance"), st.integers(1, 8)),
+)
+example_number = itertools.count()
+
+
+async def apply(ctx: Domain, clock: FixedClock, slot_ids: list[int], op: tuple) -> None:
+    """The closure and quota steps here; book, cancel, reschedule and advance as
+    in the quota property test."""
+    office_id = (await get_office_by_code(ctx, "TEST")).id
+    assert office_id is not None
+    kind = op[0]
+    if kind == "close":
+        await close_day(ctx, office_id, DAYS[op[1]], "banjir", actor="test")
+    elif kind == "reopen":
+        await reopen_day(ctx, office_id, DAYS[op[1]], actor="test")
+    elif kind == "rebook":
+        _, u, s = op
+        for displaced in await displaced_of(ctx, 1000 + u):
+            event("rebook: a displaced appointment")
+            await rebook_displaced(
+                ctx, telegram_id=1000 + u, appointment_id=displaced.id, new_slot_id=slot_ids[s]
+            )
+    elif kind == "office quota":
+        _, daily, priority = op
+        await set_office_quota(ctx, office_id, daily, priority, actor="test")
+    elif kind == "date quota":
+        _, d, regular, priority = op
+        await set_quota_override(ctx, office_id, DAYS[d], DAYS[d], regular, priority, actor="test")
+    else:
+        await apply_booking_step(ctx, clock, slot_ids, op)
+
+
+@settings(
+    max_examples=int(os.environ.get("SEAT_PROPERTY_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.lists(step, min_size=10, max_size=30))
+def test_every_seat_move_keeps_counters_equal_to_appointments(
+    backend, sqlite_template, tmp_path, ops
+):
+    async def example() -> None:
+        name = f"seats{next(example_number)}"
+        url = await fresh_database(backend, sqlite_template, tmp_path, name)
+        await run_sequence(url, tmp_path / name, ops, step=apply, days=DAYS, users=USERS)
+
+    asyncio.run(example())
