@@ -1,11 +1,8 @@
-"""Helpers of the sender tests: a Bot on the emulator, waiting, and window counts."""
+"""Helpers of the sender tests: a Bot on the emulator, and window counts."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections import Counter
-from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -18,14 +15,6 @@ TOKEN = "123456:TEST-token"
 
 def bot_for(api: BotApiEmulator) -> Bot:
     return Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base_url)))
-
-
-async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(0.01)
 
 
 def delivered(api: BotApiEmulator) -> list[ApiCall]:

@@ -4,6 +4,8 @@ crash recovery, 429/403/500 handling and the rate limits."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,6 +20,7 @@ from booking.core.kinds import NotificationStatus
 from booking.db.engine import create_database
 from booking.db.models import Applicant
 from booking.notify.outbox import RetryPolicy, claim_due, failed_count
+from bot import sender as sender_module
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from bot.notices import Notices
@@ -30,8 +33,8 @@ from tests.sender_helpers import (
     delivered_texts,
     max_in_window,
     max_per_chat_in_window,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 FAST = SenderConfig(rate_per_s=500, rate_per_chat_per_s=100, batch_size=10, poll_interval_s=0.05)
 
@@ -51,6 +54,32 @@ async def bot(api):
     b = bot_for(api)
     yield b
     await b.session.close()
+
+
+@pytest.fixture
+def claims(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each sender (by owner) has asked the outbox for due rows."""
+    counts: Counter[str] = Counter()
+    claim_due = sender_module.claim_due
+
+    async def counted(domain, owner, *args, **kwargs):
+        rows = await claim_due(domain, owner, *args, **kwargs)
+        counts[owner] += 1
+        return rows
+
+    monkeypatch.setattr(sender_module, "claim_due", counted)
+    return counts
+
+
+async def claim_rounds(claims: Counter[str], *senders: NotificationSender, rounds: int = 2) -> None:
+    """Wait until each sender asked for due rows ``rounds`` more times: a row it
+    could still send (a duplicate, a retry) it has claimed by then, and ``stop``
+    waits for the sends under way."""
+    start = {s.owner: claims[s.owner] for s in senders}
+    await wait_until(
+        lambda: all(claims[owner] >= n + rounds for owner, n in start.items()),
+        what=f"{rounds} more claims of each sender",
+    )
 
 
 async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:
@@ -96,7 +125,7 @@ async def test_reminders_arrive_in_each_language_in_the_office_zone(ctx, clock, 
     assert len(sent) == 6 and all(n.kind == "reminder_day_before" for n in sent)
 
 
-async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, clock):
+async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, clock, claims):
     await queue_notices(ctx, 150, chats=150)
     other_db = create_database(settings.effective_database_url)
     other = Domain(db=other_db, clock=clock, settings=settings, nik_key=ctx.nik_key)
@@ -106,7 +135,7 @@ async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, c
         a.start()
         b.start()
         await wait_until(lambda: len(delivered(api)) >= 150)
-        await asyncio.sleep(0.2)  # time for a duplicate to show up, if there were one
+        await claim_rounds(claims, a, b)  # time for a duplicate to show up, if there were one
         await asyncio.gather(a.stop(), b.stop())
     finally:
         await other_db.dispose()
@@ -117,7 +146,9 @@ async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, c
     assert {n.status for n in await rows(ctx)} == {NotificationStatus.SENT}
 
 
-async def test_a_crash_between_send_and_mark_duplicates_but_loses_nothing(ctx, api, bot, clock):
+async def test_a_crash_between_send_and_mark_duplicates_but_loses_nothing(
+    ctx, api, bot, clock, claims
+):
     await queue_notices(ctx, 12, chats=12)
     config = replace(FAST, rate_per_s=50)
     crashed = NotificationSender(bot, ctx, config, owner="crashed")
@@ -143,7 +174,7 @@ async def test_a_crash_between_send_and_mark_duplicates_but_loses_nothing(ctx, a
 
     rescuer = NotificationSender(bot, ctx, config, owner="rescuer")
     rescuer.start()
-    await asyncio.sleep(0.3)
+    await claim_rounds(claims, rescuer)
     assert len(delivered(api)) == len(at_crash)  # the leases still hold
     clock.advance(timedelta(seconds=config.lease_seconds + 1))
     await wait_until(lambda: len(delivered(api)) == len(at_crash) + len(pending))
@@ -177,7 +208,7 @@ async def test_retry_after_pauses_every_send(ctx, api, bot):
     assert retried[0].status == NotificationStatus.SENT and retried[0].attempts == 1
 
 
-async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api, bot):
+async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api, bot, claims):
     await add_applicant(ctx, 1001)
     await queue_notices(ctx, 1, chats=1, first_chat=1001)
     await queue_notices(ctx, 1, chats=1, first_chat=1002, prefix="other")
@@ -185,7 +216,7 @@ async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api,
     sender = NotificationSender(bot, ctx, FAST)
     sender.start()
     await wait_until(lambda: len(api.calls_of("sendMessage")) == 2)
-    await asyncio.sleep(0.3)
+    await claim_rounds(claims, sender)
     await sender.stop()
     assert [c.status for c in api.calls_of("sendMessage", 1001)] == [403]
     by_chat = {n.recipient: n for n in await rows(ctx)}
@@ -198,7 +229,7 @@ async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api,
     assert applicant.unreachable
 
 
-async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot, clock):
+async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot, clock, claims):
     await queue_notices(ctx, 1, chats=1)
     api.fail_next("sendMessage", 500, times=3)
     policy = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=10))
@@ -206,7 +237,7 @@ async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot,
     sender.start()
     for attempt, wait in ((1, 10), (2, 20)):
         await wait_until(lambda n=attempt: len(api.calls_of("sendMessage")) == n)
-        await asyncio.sleep(0.2)
+        await claim_rounds(claims, sender)
         assert len(api.calls_of("sendMessage")) == attempt  # not again before the backoff
         clock.advance(timedelta(seconds=wait))
     await wait_until(lambda: len(api.calls_of("sendMessage")) == 3)
@@ -240,7 +271,7 @@ async def test_a_retried_send_succeeds_later(ctx, api, bot, clock):
         (100, 20),  # five messages a chat: the per-chat limit binds
     ],
 )
-async def test_the_send_rate_never_exceeds_the_limits_and_comes_close(ctx, count, chats):
+async def test_the_send_rate_never_exceeds_the_limits(ctx, count, chats):
     limit, per_chat = 40, 1
     async with BotApiEmulator(global_per_s=limit, per_chat_per_s=per_chat) as api:
         b = bot_for(api)
@@ -263,10 +294,7 @@ async def test_the_send_rate_never_exceeds_the_limits_and_comes_close(ctx, count
     assert max_per_chat_in_window(calls) <= per_chat
     assert api.retry_after_sent == 0
     assert set(delivered_texts(api).values()) == {1}
-    achieved = (len(times) - 1) / (max(times) - min(times))
-    possible = min(limit, chats * per_chat)
-    # Close to what the limits allow (the benchmark measures it on more work).
-    assert achieved >= 0.85 * possible, achieved
+    # How close the rate comes to the limits is a figure of ``python -m bench reminders``.
 
 
 def test_the_window_count_sees_a_burst():
@@ -361,7 +389,7 @@ async def test_stop_during_a_long_pause_returns_at_once_and_gives_rows_back(ctx,
     sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=10))
     sender.start()
     await wait_until(lambda: api.retry_after_sent == 1)
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: sender.pacer.paused_until > time.monotonic())  # the pause began
     started = asyncio.get_running_loop().time()
     await sender.stop()
     assert asyncio.get_running_loop().time() - started < 2

@@ -115,6 +115,13 @@ class Cluster:
     def logs(self) -> str:
         return "\n".join(f"--- {i.name} ---\n{i.log.read_text()[-4000:]}" for i in self.instances)
 
+    async def stop(self) -> None:
+        """Stop the instances (SIGTERM), as a deployment does: each finishes what it
+        has under way (updates, files, sends) before it exits."""
+        await self.api.posted()
+        for instance in self.instances:
+            await asyncio.to_thread(stop, instance)
+
 
 def instance_env(name: str, port: int, api: BotApiEmulator, database_url: str, redis_url: str,
                  data_dir: Path) -> dict[str, str]:  # fmt: skip
@@ -218,7 +225,5 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
             api.targets = [i.url for i in cluster.instances]
             yield cluster
         finally:
-            await api.posted()
-            for instance in cluster.instances:
-                await asyncio.to_thread(stop, instance)
+            await cluster.stop()
             await db.dispose()
