@@ -28,7 +28,6 @@ import html
 import re
 import sys
 import threading
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,7 +41,7 @@ from booking.calendar.release import release_slots
 from booking.cli.main import SAMPLE_OFFICES
 from booking.core.context import Domain
 from booking.db.models import Office
-from bot.app import BotApp, close_app, create_app, poll
+from bot.app import close_app, create_app, poll, stop_polling
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator
 from bot.factory import settle
@@ -343,7 +342,7 @@ async def run_console(
                 await converse(
                     Playground(api, transcript, polling, app.dp), stdin, out, interactive
                 )
-            finally:
+            finally:  # before the emulator goes away (also on Ctrl-C)
                 await stop_polling(app, polling)
             transcript.say("\nBye.")
         finally:
@@ -366,14 +365,3 @@ async def converse(playground: Playground, stdin: TextIO, out: TextIO, interacti
             playground.transcript.say(line.rstrip())
         if not await playground.handle(line):
             return
-
-
-async def stop_polling(app: BotApp, polling: asyncio.Task[None]) -> None:
-    """Stop polling before the emulator goes away (also on Ctrl-C)."""
-    if not polling.done():
-        try:
-            await app.dp.stop_polling()
-        except RuntimeError:  # polling had not started yet
-            polling.cancel()
-    with suppress(asyncio.CancelledError):
-        await polling

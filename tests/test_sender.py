@@ -8,13 +8,15 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bench.reminders import max_in_window, max_per_chat_in_window
 from booking.core.context import Domain
 from booking.core.kinds import NotificationStatus
 from booking.db.engine import create_database
@@ -27,13 +29,7 @@ from bot.notices import Notices
 from bot.sender import NotificationSender, SenderConfig, setup_sender
 from tests.factories import add_applicant
 from tests.outbox_helpers import ZONES, book_on, office_in, queue_notices, rows
-from tests.sender_helpers import (
-    bot_for,
-    delivered,
-    delivered_texts,
-    max_in_window,
-    max_per_chat_in_window,
-)
+from tests.sender_helpers import bot_for, delivered, delivered_texts
 from tests.waiting import wait_until
 
 FAST = SenderConfig(rate_per_s=500, rate_per_chat_per_s=100, batch_size=10, poll_interval_s=0.05)
@@ -82,6 +78,13 @@ async def claim_rounds(claims: Counter[str], *senders: NotificationSender, round
     )
 
 
+def running_sender(bot: Bot, ctx: Domain, **config: Any) -> NotificationSender:
+    """A running sender with the ``FAST`` configuration, changed by ``config``."""
+    sender = NotificationSender(bot, ctx, replace(FAST, **config))
+    sender.start()
+    return sender
+
+
 async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:
     async with ctx.db.writer() as session:
         await session.exec(
@@ -104,8 +107,7 @@ async def test_reminders_arrive_in_each_language_in_the_office_zone(ctx, clock, 
             await book_on(ctx, office_id, telegram_id, tuesday, register=False)
             people[telegram_id] = (zone_name, language)
     clock.set(utc(2026, 11, 30, 11))  # 18:00 WIB, the last of the three H-1 times
-    sender = NotificationSender(bot, ctx, FAST)
-    sender.start()
+    sender = running_sender(bot, ctx)
     await wait_until(lambda: len(delivered(api)) == 6)
     await sender.stop()
     for telegram_id, (zone_name, language) in people.items():
@@ -192,8 +194,7 @@ async def test_retry_after_pauses_every_send(ctx, api, bot):
     await queue_notices(ctx, 5, chats=5)
     api.fail_next("sendMessage", 429, retry_after=1)
     # Slow enough that the 429 is back before the next send would start.
-    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=4))
-    sender.start()
+    sender = running_sender(bot, ctx, rate_per_s=4)
     await wait_until(lambda: len(delivered(api)) == 5)
     await sender.stop()
     calls = api.calls_of("sendMessage")
@@ -213,8 +214,7 @@ async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api,
     await queue_notices(ctx, 1, chats=1, first_chat=1001)
     await queue_notices(ctx, 1, chats=1, first_chat=1002, prefix="other")
     api.blocked_chats.add(1001)
-    sender = NotificationSender(bot, ctx, FAST)
-    sender.start()
+    sender = running_sender(bot, ctx)
     await wait_until(lambda: len(api.calls_of("sendMessage")) == 2)
     await claim_rounds(claims, sender)
     await sender.stop()
@@ -233,8 +233,7 @@ async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot,
     await queue_notices(ctx, 1, chats=1)
     api.fail_next("sendMessage", 500, times=3)
     policy = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=10))
-    sender = NotificationSender(bot, ctx, replace(FAST, retry=policy))
-    sender.start()
+    sender = running_sender(bot, ctx, retry=policy)
     for attempt, wait in ((1, 10), (2, 20)):
         await wait_until(lambda n=attempt: len(api.calls_of("sendMessage")) == n)
         await claim_rounds(claims, sender)
@@ -253,8 +252,7 @@ async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot,
 async def test_a_retried_send_succeeds_later(ctx, api, bot, clock):
     await queue_notices(ctx, 1, chats=1)
     api.fail_next("sendMessage", 500)
-    sender = NotificationSender(bot, ctx, FAST)
-    sender.start()
+    sender = running_sender(bot, ctx)
     await wait_until(lambda: sender.stats.retried == 1)
     clock.advance(timedelta(seconds=30))
     await wait_until(lambda: len(delivered(api)) == 1)
@@ -307,8 +305,7 @@ def test_the_window_count_sees_a_burst():
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_stop_gives_back_the_rows_not_yet_sent(ctx, api, bot):
     await queue_notices(ctx, 10, chats=10)
-    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=5))
-    sender.start()
+    sender = running_sender(bot, ctx, rate_per_s=5)
     await wait_until(lambda: len(delivered(api)) >= 1)
     await sender.stop()
     sent = len(delivered(api))
@@ -327,8 +324,7 @@ async def test_an_unknown_template_is_retried_then_failed(ctx, api, bot, clock):
         await enqueue(session, recipient=5, kind="x", template="no-such-template",
                       dedupe_key="x", due_at=now, now=now)  # fmt: skip
         await session.commit()
-    sender = NotificationSender(bot, ctx, replace(FAST, retry=RetryPolicy(max_attempts=1)))
-    sender.start()
+    sender = running_sender(bot, ctx, retry=RetryPolicy(max_attempts=1))
     await wait_until(lambda: sender.stats.failed == 1)
     await sender.stop()
     [row] = await rows(ctx)
@@ -386,8 +382,7 @@ def test_notices_render_announcement_and_closure_in_both_languages():
 async def test_stop_during_a_long_pause_returns_at_once_and_gives_rows_back(ctx, api, bot):
     await queue_notices(ctx, 3, chats=3)
     api.fail_next("sendMessage", 429, retry_after=30)
-    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=10))
-    sender.start()
+    sender = running_sender(bot, ctx, rate_per_s=10)
     await wait_until(lambda: api.retry_after_sent == 1)
     await wait_until(lambda: sender.pacer.paused_until > time.monotonic())  # the pause began
     started = asyncio.get_running_loop().time()
