@@ -10,6 +10,8 @@ from pathlib import Path
 
 # Settings of the test run that must not reach a bot started by a test.
 CLEARED = ("BOT_TOKEN", "WEBHOOK_URL", "DATABASE_URL", "TELEGRAM_API_URL", "REDIS_URL")
+# A test taps faster than a person; the throttle has its own tests.
+FAST_TAPS = {"THROTTLE_RATE": "1000", "THROTTLE_BURST": "1000"}
 
 
 def bot_environment(data_dir: Path, **settings: str) -> dict[str, str]:

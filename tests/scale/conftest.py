@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -29,7 +27,8 @@ from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.db.engine import create_database
 from bot.emulator import BotApiEmulator
-from tests.conftest import TEST_NIK_SECRET, need_postgres, reset_postgres
+from tests.conftest import TEST_NIK_SECRET, need_postgres, need_service, reset_postgres
+from tests.processes import FAST_TAPS, bot_environment, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "1234567:scale-test-token"
@@ -39,19 +38,7 @@ START_S = 90.0
 
 
 def need_redis() -> str:
-    url = os.environ.get("TEST_REDIS_URL") or None
-    if url is None:
-        reason = "Redis not available: set TEST_REDIS_URL (scripts/test starts a server)"
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return need_service("Redis", "TEST_REDIS_URL", "REQUIRE_REDIS")
 
 
 class WebhookEmulator(BotApiEmulator):
@@ -125,8 +112,8 @@ class Cluster:
 
 def instance_env(name: str, port: int, api: BotApiEmulator, database_url: str, redis_url: str,
                  data_dir: Path) -> dict[str, str]:  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "REQUIRE_"))}
-    env.update(
+    return bot_environment(
+        data_dir / name,
         BOT_TOKEN=TOKEN,
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
@@ -137,17 +124,12 @@ def instance_env(name: str, port: int, api: BotApiEmulator, database_url: str, r
         WEBHOOK_PORT=str(port),
         WEBHOOK_PATH=PATH,
         NIK_SECRET=TEST_NIK_SECRET,
-        DATA_DIR=str(data_dir / name),
         DEFAULT_LOCALE="id",
-        # The tests press faster than a person; the throttle has its own tests.
-        THROTTLE_RATE="1000",
-        THROTTLE_BURST="1000",
+        **FAST_TAPS,
         # Both instances run the reminder sender: the outbox's leases keep it single.
         RUN_SENDER="true",
         SEND_RATE_PER_S="15",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 async def wait_started(cluster: Cluster) -> None:
