@@ -29,7 +29,7 @@ pytestmark = [
 
 TOKEN = "1234567:lifecycle-test-token"
 START_S = 60.0  # start-up on a busy machine: migrations, then a render worker
-STOP_S = 20.0
+STOP_S = 30.0
 GONE_S = 5.0
 ARGS = {
     "console": ["--console"],
