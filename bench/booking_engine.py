@@ -341,6 +341,22 @@ INSERT_SQL = (
 )
 
 
+def insert_values(
+    i: int, slot_id: int, seeded: Seeded, applicant_ids: dict[int, int], stamp: object
+) -> tuple[object, ...]:
+    """The INSERT_SQL parameters of attempt ``i``'s appointment."""
+    telegram_id = TELEGRAM_BASE + i
+    return (
+        new_booking_code(),
+        applicant_ids[telegram_id],
+        seeded.office_id,
+        slot_id,
+        telegram_id,
+        f"{i:064x}",
+        stamp,
+    )
+
+
 def sqlite_baseline(path: str, layout: Layout, seeded: Seeded, busy_timeout_ms: int) -> Outcome:
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -355,21 +371,9 @@ def sqlite_baseline(path: str, layout: Layout, seeded: Seeded, busy_timeout_ms: 
     started = time.perf_counter()
     for i, slot_index in enumerate(layout.slot_of):
         slot_id = seeded.slot_ids[slot_index]
-        telegram_id = TELEGRAM_BASE + i
         conn.execute("BEGIN IMMEDIATE")
         if conn.execute(update_sql, (slot_id,)).rowcount == 1:
-            conn.execute(
-                insert_sql,
-                (
-                    new_booking_code(),
-                    applicant_ids[telegram_id],
-                    seeded.office_id,
-                    slot_id,
-                    telegram_id,
-                    f"{i:064x}",
-                    stamp,
-                ),
-            )
+            conn.execute(insert_sql, insert_values(i, slot_id, seeded, applicant_ids, stamp))
             results["booked"] += 1
         else:
             results["full"] += 1
@@ -395,19 +399,11 @@ async def asyncpg_baseline(
 
         async def attempt(i: int) -> str:
             slot_id = seeded.slot_ids[layout.slot_of[i]]
-            telegram_id = TELEGRAM_BASE + i
             async with pool.acquire() as conn, conn.transaction():
                 if await conn.execute(update_sql, slot_id) != "UPDATE 1":
                     return "full"
                 await conn.execute(
-                    insert_sql,
-                    new_booking_code(),
-                    applicant_ids[telegram_id],
-                    seeded.office_id,
-                    slot_id,
-                    telegram_id,
-                    f"{i:064x}",
-                    stamp,
+                    insert_sql, *insert_values(i, slot_id, seeded, applicant_ids, stamp)
                 )
             return "booked"
 

@@ -11,6 +11,12 @@ Settings come from the environment or ``.env`` (see ``bot/config.py``).
 Start-up applies pending database migrations, then registers the command menu
 (``setMyCommands``, Indonesian and English). A missing ``BOT_TOKEN`` or a bad
 setting prints one line and exits with status 2.
+
+SIGINT (Ctrl-C; a terminal sends it to the whole process group) or SIGTERM stops
+every mode cleanly: the updates under way are finished, the render workers are
+stopped, and the status is 0, a normal stop, so that a supervisor does not count
+it as a failure. If the bot dies without stopping (SIGKILL, out of memory), its
+render workers exit too (``bot.child_processes``).
 """
 
 from __future__ import annotations
@@ -109,8 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     try:
         asyncio.run(run(args, settings))
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # Ctrl-C in the console, or during start-up: a stop
+        return 0
     except Exception as exc:
         message = explain(exc)
         if message is None:

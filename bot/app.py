@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
@@ -164,6 +165,17 @@ async def poll(app: BotApp, *, handle_signals: bool = True, handle_as_tasks: boo
         handle_signals=handle_signals,
         close_bot_session=False,
     )
+
+
+async def stop_polling(app: BotApp, polling: asyncio.Task[None]) -> None:
+    """Stop the ``poll`` running in ``polling`` and wait for it to end."""
+    if not polling.done():
+        try:
+            await app.dp.stop_polling()
+        except RuntimeError:  # polling had not started yet
+            polling.cancel()
+    with suppress(asyncio.CancelledError):
+        await polling
 
 
 async def run_polling(settings: BotSettings) -> None:

@@ -8,6 +8,9 @@ waiting when it is free in one trip (at most ``MAX_BATCH``): one hand-over
 between the processes per batch, not per booking. With 0 workers, or when a
 worker dies, it renders in the bot's process instead: slower, never lost.
 
+A worker ignores Ctrl-C (the bot stops it when it is done with it) and exits
+when the bot dies (``bot.child_processes``).
+
 This module is what a worker process imports: segno, icalendar and the standard
 library only.
 """
@@ -18,15 +21,19 @@ import asyncio
 import io
 import logging
 import multiprocessing
+import os
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import segno
 from icalendar import Alarm, Calendar, Event, Timezone
+
+from bot.child_processes import sigint_held, start_child
 
 if TYPE_CHECKING:
     from booking.appointments.views import AppointmentView
@@ -34,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PRODID = "-//Tanpa Antre//Passport appointment//EN"
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 
 @dataclass(frozen=True)
@@ -151,9 +161,19 @@ class Renderer:
     def _executor(self) -> Executor | None:
         if self.workers and self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_child,
+                initargs=(os.getpid(),),
             )
         return self._pool
+
+    @staticmethod
+    def _submit(pool: Executor, fn: Callable[[_In], _Out], arg: _In) -> asyncio.Future[_Out]:
+        """Run ``fn(arg)`` in the pool. Submitting may start a worker process: it
+        starts with SIGINT held back, until it ignores it."""
+        with sigint_held():
+            return asyncio.get_running_loop().run_in_executor(pool, fn, arg)
 
     async def start(self) -> None:
         """Start the worker processes now and have them import what they use. If
@@ -161,11 +181,10 @@ class Renderer:
         pool = self._executor()
         if pool is None:
             return
-        loop = asyncio.get_running_loop()
         warm_up = BookingFiles("START", "", "", "", *(3 * [datetime(2026, 1, 1, tzinfo=UTC)]))
         try:
             await asyncio.gather(
-                *(loop.run_in_executor(pool, render, warm_up) for _ in range(self.workers))
+                *(self._submit(pool, render, warm_up) for _ in range(self.workers))
             )
         except (BrokenProcessPool, OSError) as exc:
             log.warning("render workers could not start (%s); rendering in the bot's process", exc)
@@ -188,7 +207,6 @@ class Renderer:
         return await done
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while self._waiting:
                 batch = self._waiting[: self.MAX_BATCH]
@@ -199,7 +217,7 @@ class Renderer:
                     if pool is None:
                         results = render_all(wanted)
                     else:
-                        results = await loop.run_in_executor(pool, render_all, wanted)
+                        results = await self._submit(pool, render_all, wanted)
                 except BrokenProcessPool:
                     # A worker died (killed, out of memory): render these here; the
                     # next batch starts the workers afresh.

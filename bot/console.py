@@ -8,7 +8,7 @@ database, loads the sample offices and releases their slots.
 - A typed line is sent as a message; a bare number (up to three digits) presses
   that button of the latest message that has buttons.
 - ``/contact`` shares a phone number (``/contact +6281234567890``, or a sample one).
-- ``/quit`` or end of input exits.
+- ``/quit``, end of input (Ctrl-D) or Ctrl-C exits.
 - Photos and documents are saved under ``DATA_DIR/playground/``; their paths are printed.
 
 It sends ``/start`` for you, then reads standard input line by line. Each line
@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import signal
 import sys
 import threading
 from contextlib import suppress
@@ -42,7 +43,7 @@ from booking.calendar.release import release_slots
 from booking.cli.main import SAMPLE_OFFICES
 from booking.core.context import Domain
 from booking.db.models import Office
-from bot.app import BotApp, close_app, create_app, poll
+from bot.app import close_app, create_app, poll, stop_polling
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator
 from bot.factory import settle
@@ -217,13 +218,22 @@ class Transcript:
 
 class LineReader:
     """Standard input lines as an asyncio queue, read by a daemon thread so that an
-    interrupted playground never waits for one more line."""
+    interrupted playground never waits for one more line.
+
+    While it is open, Ctrl-C (SIGINT) ends the input as Ctrl-D does: the line under
+    way is finished, then the playground stops as after ``/quit``."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.loop = asyncio.get_running_loop()
         threading.Thread(target=self._read, daemon=True, name="playground-stdin").start()
+        with suppress(NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            self.loop.add_signal_handler(signal.SIGINT, self.queue.put_nowait, None)
+
+    def close(self) -> None:
+        with suppress(NotImplementedError, RuntimeError):
+            self.loop.remove_signal_handler(signal.SIGINT)
 
     def _read(self) -> None:
         try:
@@ -343,7 +353,7 @@ async def run_console(
                 await converse(
                     Playground(api, transcript, polling, app.dp), stdin, out, interactive
                 )
-            finally:
+            finally:  # before the emulator goes away (also on Ctrl-C)
                 await stop_polling(app, polling)
             transcript.say("\nBye.")
         finally:
@@ -352,28 +362,20 @@ async def run_console(
 
 async def converse(playground: Playground, stdin: TextIO, out: TextIO, interactive: bool) -> None:
     """Start with /start, then act on each input line until /quit or end of input."""
-    playground.transcript.say(PROMPT + "/start")
-    await playground.step(playground.api.send_text(USER_ID, "/start"))
     reader = LineReader(stdin)
-    while not playground.polling.done():
-        # The prompt means "ready for the next line"; a script may wait for it.
-        out.write(PROMPT)
-        out.flush()
-        line = await reader.next_line()
-        if line is None:
-            return
-        if not interactive:  # show the piped line as if it had been typed
-            playground.transcript.say(line.rstrip())
-        if not await playground.handle(line):
-            return
-
-
-async def stop_polling(app: BotApp, polling: asyncio.Task[None]) -> None:
-    """Stop polling before the emulator goes away (also on Ctrl-C)."""
-    if not polling.done():
-        try:
-            await app.dp.stop_polling()
-        except RuntimeError:  # polling had not started yet
-            polling.cancel()
-    with suppress(asyncio.CancelledError):
-        await polling
+    try:
+        playground.transcript.say(PROMPT + "/start")
+        await playground.step(playground.api.send_text(USER_ID, "/start"))
+        while not playground.polling.done():
+            # The prompt means "ready for the next line"; a script may wait for it.
+            out.write(PROMPT)
+            out.flush()
+            line = await reader.next_line()
+            if line is None:
+                return
+            if not interactive:  # show the piped line as if it had been typed
+                playground.transcript.say(line.rstrip())
+            if not await playground.handle(line):
+                return
+    finally:
+        reader.close()

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -40,33 +38,24 @@ class FileSender:
         document_caption: str,
     ) -> None:
         """Render and send the QR code, then the .ics, in the background."""
-        self._start(self._send(bot, chat_id, files, photo_caption, document_caption))
 
-    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        async def render_and_send() -> None:
+            try:
+                png, ics = await self.renderer.render(files)
+                await bot.send_photo(
+                    chat_id, BufferedInputFile(png, f"{files.code}.png"), caption=photo_caption
+                )
+                await bot.send_document(
+                    chat_id, BufferedInputFile(ics, f"{files.code}.ics"), caption=document_caption
+                )
+            except TelegramAPIError as exc:
+                log.warning("could not send the files of booking %s: %s", files.code, exc)
+            except Exception:
+                log.exception("could not render the files of booking %s", files.code)
+
+        task = asyncio.get_running_loop().create_task(render_and_send())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _send(
-        self,
-        bot: Bot,
-        chat_id: int,
-        files: BookingFiles,
-        photo_caption: str,
-        document_caption: str,
-    ) -> None:
-        try:
-            png, ics = await self.renderer.render(files)
-            await bot.send_photo(
-                chat_id, BufferedInputFile(png, f"{files.code}.png"), caption=photo_caption
-            )
-            await bot.send_document(
-                chat_id, BufferedInputFile(ics, f"{files.code}.ics"), caption=document_caption
-            )
-        except TelegramAPIError as exc:
-            log.warning("could not send the files of booking %s: %s", files.code, exc)
-        except Exception:
-            log.exception("could not render the files of booking %s", files.code)
 
     async def drain(self) -> None:
         """Wait until every file started so far is sent (or has failed)."""

@@ -33,18 +33,20 @@ TABLES = (
 )
 
 
-def postgres_url() -> str | None:
-    return os.environ.get("TEST_POSTGRES_URL") or None
-
-
-def need_postgres() -> str:
-    url = postgres_url()
+def need_service(name: str, url_variable: str, require_variable: str) -> str:
+    """The URL of a test server from ``url_variable``; without it the test skips,
+    or fails when ``require_variable`` is 1 (``scripts/test`` starts the servers)."""
+    url = os.environ.get(url_variable) or None
     if url is None:
-        reason = "PostgreSQL not available: set TEST_POSTGRES_URL (.ci/run starts a server)"
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
+        reason = f"{name} not available: set {url_variable} (scripts/test starts a server)"
+        if os.environ.get(require_variable) == "1":
             pytest.fail(reason)
         pytest.skip(reason)
     return url
+
+
+def need_postgres() -> str:
+    return need_service("PostgreSQL", "TEST_POSTGRES_URL", "REQUIRE_POSTGRES")
 
 
 @pytest.fixture(scope="session")

@@ -4,34 +4,33 @@ crash recovery, 429/403/500 handling and the rate limits."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bench.reminders import max_in_window, max_per_chat_in_window
 from booking.core.context import Domain
 from booking.core.kinds import NotificationStatus
 from booking.db.engine import create_database
 from booking.db.models import Applicant
 from booking.notify.outbox import RetryPolicy, claim_due, failed_count
+from bot import sender as sender_module
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from bot.notices import Notices
 from bot.sender import NotificationSender, SenderConfig, setup_sender
 from tests.factories import add_applicant
 from tests.outbox_helpers import ZONES, book_on, office_in, queue_notices, rows
-from tests.sender_helpers import (
-    bot_for,
-    delivered,
-    delivered_texts,
-    max_in_window,
-    max_per_chat_in_window,
-    wait_until,
-)
+from tests.sender_helpers import bot_for, delivered, delivered_texts
+from tests.waiting import wait_until
 
 FAST = SenderConfig(rate_per_s=500, rate_per_chat_per_s=100, batch_size=10, poll_interval_s=0.05)
 
@@ -51,6 +50,39 @@ async def bot(api):
     b = bot_for(api)
     yield b
     await b.session.close()
+
+
+@pytest.fixture
+def claims(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each sender (by owner) has asked the outbox for due rows."""
+    counts: Counter[str] = Counter()
+    claim_due = sender_module.claim_due
+
+    async def counted(domain, owner, *args, **kwargs):
+        rows = await claim_due(domain, owner, *args, **kwargs)
+        counts[owner] += 1
+        return rows
+
+    monkeypatch.setattr(sender_module, "claim_due", counted)
+    return counts
+
+
+async def claim_rounds(claims: Counter[str], *senders: NotificationSender, rounds: int = 2) -> None:
+    """Wait until each sender asked for due rows ``rounds`` more times: a row it
+    could still send (a duplicate, a retry) it has claimed by then, and ``stop``
+    waits for the sends under way."""
+    start = {s.owner: claims[s.owner] for s in senders}
+    await wait_until(
+        lambda: all(claims[owner] >= n + rounds for owner, n in start.items()),
+        what=f"{rounds} more claims of each sender",
+    )
+
+
+def running_sender(bot: Bot, ctx: Domain, **config: Any) -> NotificationSender:
+    """A running sender with the ``FAST`` configuration, changed by ``config``."""
+    sender = NotificationSender(bot, ctx, replace(FAST, **config))
+    sender.start()
+    return sender
 
 
 async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:
@@ -75,8 +107,7 @@ async def test_reminders_arrive_in_each_language_in_the_office_zone(ctx, clock, 
             await book_on(ctx, office_id, telegram_id, tuesday, register=False)
             people[telegram_id] = (zone_name, language)
     clock.set(utc(2026, 11, 30, 11))  # 18:00 WIB, the last of the three H-1 times
-    sender = NotificationSender(bot, ctx, FAST)
-    sender.start()
+    sender = running_sender(bot, ctx)
     await wait_until(lambda: len(delivered(api)) == 6)
     await sender.stop()
     for telegram_id, (zone_name, language) in people.items():
@@ -96,7 +127,7 @@ async def test_reminders_arrive_in_each_language_in_the_office_zone(ctx, clock, 
     assert len(sent) == 6 and all(n.kind == "reminder_day_before" for n in sent)
 
 
-async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, clock):
+async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, clock, claims):
     await queue_notices(ctx, 150, chats=150)
     other_db = create_database(settings.effective_database_url)
     other = Domain(db=other_db, clock=clock, settings=settings, nik_key=ctx.nik_key)
@@ -106,7 +137,7 @@ async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, c
         a.start()
         b.start()
         await wait_until(lambda: len(delivered(api)) >= 150)
-        await asyncio.sleep(0.2)  # time for a duplicate to show up, if there were one
+        await claim_rounds(claims, a, b)  # time for a duplicate to show up, if there were one
         await asyncio.gather(a.stop(), b.stop())
     finally:
         await other_db.dispose()
@@ -117,7 +148,9 @@ async def test_two_senders_send_each_row_exactly_once(ctx, api, bot, settings, c
     assert {n.status for n in await rows(ctx)} == {NotificationStatus.SENT}
 
 
-async def test_a_crash_between_send_and_mark_duplicates_but_loses_nothing(ctx, api, bot, clock):
+async def test_a_crash_between_send_and_mark_duplicates_but_loses_nothing(
+    ctx, api, bot, clock, claims
+):
     await queue_notices(ctx, 12, chats=12)
     config = replace(FAST, rate_per_s=50)
     crashed = NotificationSender(bot, ctx, config, owner="crashed")
@@ -143,7 +176,7 @@ async def test_a_crash_between_send_and_mark_duplicates_but_loses_nothing(ctx, a
 
     rescuer = NotificationSender(bot, ctx, config, owner="rescuer")
     rescuer.start()
-    await asyncio.sleep(0.3)
+    await claim_rounds(claims, rescuer)
     assert len(delivered(api)) == len(at_crash)  # the leases still hold
     clock.advance(timedelta(seconds=config.lease_seconds + 1))
     await wait_until(lambda: len(delivered(api)) == len(at_crash) + len(pending))
@@ -161,8 +194,7 @@ async def test_retry_after_pauses_every_send(ctx, api, bot):
     await queue_notices(ctx, 5, chats=5)
     api.fail_next("sendMessage", 429, retry_after=1)
     # Slow enough that the 429 is back before the next send would start.
-    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=4))
-    sender.start()
+    sender = running_sender(bot, ctx, rate_per_s=4)
     await wait_until(lambda: len(delivered(api)) == 5)
     await sender.stop()
     calls = api.calls_of("sendMessage")
@@ -177,15 +209,14 @@ async def test_retry_after_pauses_every_send(ctx, api, bot):
     assert retried[0].status == NotificationStatus.SENT and retried[0].attempts == 1
 
 
-async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api, bot):
+async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api, bot, claims):
     await add_applicant(ctx, 1001)
     await queue_notices(ctx, 1, chats=1, first_chat=1001)
     await queue_notices(ctx, 1, chats=1, first_chat=1002, prefix="other")
     api.blocked_chats.add(1001)
-    sender = NotificationSender(bot, ctx, FAST)
-    sender.start()
+    sender = running_sender(bot, ctx)
     await wait_until(lambda: len(api.calls_of("sendMessage")) == 2)
-    await asyncio.sleep(0.3)
+    await claim_rounds(claims, sender)
     await sender.stop()
     assert [c.status for c in api.calls_of("sendMessage", 1001)] == [403]
     by_chat = {n.recipient: n for n in await rows(ctx)}
@@ -198,15 +229,14 @@ async def test_forbidden_marks_the_applicant_unreachable_without_retry(ctx, api,
     assert applicant.unreachable
 
 
-async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot, clock):
+async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot, clock, claims):
     await queue_notices(ctx, 1, chats=1)
     api.fail_next("sendMessage", 500, times=3)
     policy = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=10))
-    sender = NotificationSender(bot, ctx, replace(FAST, retry=policy))
-    sender.start()
+    sender = running_sender(bot, ctx, retry=policy)
     for attempt, wait in ((1, 10), (2, 20)):
         await wait_until(lambda n=attempt: len(api.calls_of("sendMessage")) == n)
-        await asyncio.sleep(0.2)
+        await claim_rounds(claims, sender)
         assert len(api.calls_of("sendMessage")) == attempt  # not again before the backoff
         clock.advance(timedelta(seconds=wait))
     await wait_until(lambda: len(api.calls_of("sendMessage")) == 3)
@@ -222,8 +252,7 @@ async def test_server_errors_are_retried_with_backoff_then_failed(ctx, api, bot,
 async def test_a_retried_send_succeeds_later(ctx, api, bot, clock):
     await queue_notices(ctx, 1, chats=1)
     api.fail_next("sendMessage", 500)
-    sender = NotificationSender(bot, ctx, FAST)
-    sender.start()
+    sender = running_sender(bot, ctx)
     await wait_until(lambda: sender.stats.retried == 1)
     clock.advance(timedelta(seconds=30))
     await wait_until(lambda: len(delivered(api)) == 1)
@@ -240,7 +269,7 @@ async def test_a_retried_send_succeeds_later(ctx, api, bot, clock):
         (100, 20),  # five messages a chat: the per-chat limit binds
     ],
 )
-async def test_the_send_rate_never_exceeds_the_limits_and_comes_close(ctx, count, chats):
+async def test_the_send_rate_never_exceeds_the_limits(ctx, count, chats):
     limit, per_chat = 40, 1
     async with BotApiEmulator(global_per_s=limit, per_chat_per_s=per_chat) as api:
         b = bot_for(api)
@@ -263,10 +292,7 @@ async def test_the_send_rate_never_exceeds_the_limits_and_comes_close(ctx, count
     assert max_per_chat_in_window(calls) <= per_chat
     assert api.retry_after_sent == 0
     assert set(delivered_texts(api).values()) == {1}
-    achieved = (len(times) - 1) / (max(times) - min(times))
-    possible = min(limit, chats * per_chat)
-    # Close to what the limits allow (the benchmark measures it on more work).
-    assert achieved >= 0.85 * possible, achieved
+    # How close the rate comes to the limits is a figure of ``python -m bench reminders``.
 
 
 def test_the_window_count_sees_a_burst():
@@ -279,8 +305,7 @@ def test_the_window_count_sees_a_burst():
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_stop_gives_back_the_rows_not_yet_sent(ctx, api, bot):
     await queue_notices(ctx, 10, chats=10)
-    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=5))
-    sender.start()
+    sender = running_sender(bot, ctx, rate_per_s=5)
     await wait_until(lambda: len(delivered(api)) >= 1)
     await sender.stop()
     sent = len(delivered(api))
@@ -299,8 +324,7 @@ async def test_an_unknown_template_is_retried_then_failed(ctx, api, bot, clock):
         await enqueue(session, recipient=5, kind="x", template="no-such-template",
                       dedupe_key="x", due_at=now, now=now)  # fmt: skip
         await session.commit()
-    sender = NotificationSender(bot, ctx, replace(FAST, retry=RetryPolicy(max_attempts=1)))
-    sender.start()
+    sender = running_sender(bot, ctx, retry=RetryPolicy(max_attempts=1))
     await wait_until(lambda: sender.stats.failed == 1)
     await sender.stop()
     [row] = await rows(ctx)
@@ -358,10 +382,9 @@ def test_notices_render_announcement_and_closure_in_both_languages():
 async def test_stop_during_a_long_pause_returns_at_once_and_gives_rows_back(ctx, api, bot):
     await queue_notices(ctx, 3, chats=3)
     api.fail_next("sendMessage", 429, retry_after=30)
-    sender = NotificationSender(bot, ctx, replace(FAST, rate_per_s=10))
-    sender.start()
+    sender = running_sender(bot, ctx, rate_per_s=10)
     await wait_until(lambda: api.retry_after_sent == 1)
-    await asyncio.sleep(0.2)
+    await wait_until(lambda: sender.pacer.paused_until > time.monotonic())  # the pause began
     started = asyncio.get_running_loop().time()
     await sender.stop()
     assert asyncio.get_running_loop().time() - started < 2

@@ -15,7 +15,8 @@ from bot.notices import DAY_BEFORE, Notices
 from bot.sender import start_sender
 from bot.worker import run_worker
 from tests.outbox_helpers import queue_notices, rows
-from tests.sender_helpers import TOKEN, bot_for, delivered, wait_until
+from tests.sender_helpers import TOKEN, bot_for, delivered
+from tests.waiting import wait_until
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 

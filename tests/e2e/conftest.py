@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from pydantic import SecretStr
 
 from booking.core.clock import FixedClock
 from booking.core.context import Domain
-from bot.app import BotApp, close_app, create_app, poll
+from bot.app import BotApp, close_app, create_app, poll, stop_polling
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
 from tests.conftest import TEST_NIK_SECRET
@@ -68,13 +67,7 @@ async def polling(app: BotApp) -> AsyncIterator[BotApp]:
     try:
         yield app
     finally:
-        if not task.done():
-            try:
-                await app.dp.stop_polling()
-            except RuntimeError:  # polling had not started yet
-                task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        await stop_polling(app, task)
 
 
 @pytest.fixture

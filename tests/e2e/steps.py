@@ -40,16 +40,17 @@ async def choose_day(chat: Chat, office_id: int, day: date, appt: int = 0) -> No
     await chat.tap(cb.Day, has_button("se:"), **where, year=day.year, month=day.month, day=day.day)
 
 
-async def book_through_chat(chat: Chat, domain: Domain, office_id: int) -> str:
-    """A first-time user books ``DAY`` from /start to the confirmation; returns the code."""
+async def book_through_chat(chat: Chat, domain: Domain, office_id: int, day: date = DAY) -> str:
+    """A first-time user books ``day`` (the office's only session) from /start to the
+    confirmation; returns the code."""
     await chat.send("/start", expect=has_button("lg:"))
     await chat.tap(cb.Lang, has_button("mn:"), code="en")
     await chat.tap(cb.Menu, has_button("pv:"), action="book")
     await chat.press("pv:", text="DKI Jakarta", expect=has_button("of:"))
     await chat.tap(cb.OfficePick, has_button("sv:"), office=office_id)
     await chat.tap(cb.Service, has_button("mo:"), office=office_id, service=NEW)
-    await choose_day(chat, office_id, DAY)
-    slot_id, _ = await slot_on(domain, office_id, DAY)
+    await choose_day(chat, office_id, day)
+    slot_id, _ = await slot_on(domain, office_id, day)
     await chat.tap(cb.Session, slot=slot_id, appt=0)
     await chat.send(NAME)
     await chat.send(NIK, expect=asks_for_contact)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,17 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def env(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Put bot settings in the (clean) environment: ``env(BOT_TOKEN="...")``."""
+
+    def put(**settings: str) -> None:
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+
+    return put
 
 
 def one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -59,48 +71,44 @@ def test_missing_token_in_other_modes(
 
 
 def test_malformed_token_is_explained(
-    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    env: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("BOT_TOKEN", "not-a-token")
+    env(BOT_TOKEN="not-a-token")
     assert main([]) == 2
     assert one_line(capsys) == "BOT_TOKEN is not a valid bot token (expected 123456:ABC-DEF...)"
 
 
 def test_webhook_without_secret_is_refused_before_starting(
-    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    clean_env: Path, env: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
-    monkeypatch.setenv("WEBHOOK_URL", "https://example.test/hook")
+    env(BOT_TOKEN="123456:abc", WEBHOOK_URL="https://example.test/hook")
     assert main(["--webhook"]) == 2
     assert one_line(capsys) == "WEBHOOK_SECRET is not set: webhook mode needs it"
     assert not (clean_env / "data" / "tanpa_antre.db").exists()
 
 
 def test_webhook_url_chooses_webhook_mode(
-    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    env: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # WEBHOOK_URL set and no mode flag: webhook mode, which then asks for its secret.
-    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
-    monkeypatch.setenv("WEBHOOK_URL", "https://example.test/hook")
+    env(BOT_TOKEN="123456:abc", WEBHOOK_URL="https://example.test/hook")
     assert main([]) == 2
     assert "WEBHOOK_SECRET is not set" in one_line(capsys)
 
 
 def test_invalid_setting_is_named(
-    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    env: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
-    monkeypatch.setenv("WEBHOOK_PORT", "eighty")
+    env(BOT_TOKEN="123456:abc", WEBHOOK_PORT="eighty")
     assert main([]) == 2
     assert one_line(capsys).startswith("invalid setting WEBHOOK_PORT:")
 
 
 def test_unreachable_bot_api_is_explained(
-    clean_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    env: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Nothing listens on port 9 of the loopback: getMe cannot connect.
-    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
-    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")
+    env(BOT_TOKEN="123456:abc", TELEGRAM_API_URL="http://127.0.0.1:9")
     assert main([]) == 2
     assert one_line(capsys).startswith("cannot reach the Bot API server")
 
@@ -114,14 +122,12 @@ def test_unreachable_bot_api_is_explained(
     ],
 )
 def test_unusable_database_is_explained(
-    clean_env: Path,
+    env: Callable[..., None],
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
     url: str,
     reason: str | None,
 ) -> None:
-    monkeypatch.setenv("BOT_TOKEN", "123456:abc")
-    monkeypatch.setenv("DATABASE_URL", url)
+    env(BOT_TOKEN="123456:abc", DATABASE_URL=url)
     assert main([]) == 2
     line = one_line(capsys)
     if reason is None:  # a server that does not answer

@@ -4,7 +4,6 @@ input: one complete booking, with the real clock and the sample offices."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sys
 from datetime import date
@@ -13,12 +12,12 @@ from pathlib import Path
 from icalendar import Calendar
 
 from tests.factories import make_nik
+from tests.processes import bot_environment
 
 PROMPT = "\n> "
 STEP_S = 60.0
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BUTTON = re.compile(r"\[(\d+)\] ((?:(?!\s{3}\[).)*)")
-CLEARED = ("BOT_TOKEN", "WEBHOOK_URL", "DATABASE_URL", "TELEGRAM_API_URL", "REDIS_URL")
 
 
 def buttons(chunk: str) -> list[tuple[int, str]]:
@@ -77,8 +76,7 @@ class Console:
 
 async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
     """Drive one booking; returns (output after confirming, whole transcript)."""
-    environ = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    environ["DATA_DIR"] = str(tmp_path / "data")
+    environ = bot_environment(tmp_path / "data")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -4,7 +4,6 @@ the webhook server serves until told to stop."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +17,7 @@ from bot.emulator import BotApiEmulator
 from bot.webhook import serve_webhook
 from tests.e2e.driver import Chat, method_is
 from tests.e2e.test_webhook import SECRET, start_update
+from tests.processes import free_port
 
 
 async def test_startup_applies_pending_migrations(tmp_path: Path) -> None:
@@ -39,12 +39,6 @@ async def test_startup_applies_pending_migrations(tmp_path: Path) -> None:
         assert not await pending_migrations(app.domain.db)
     finally:
         await close_app(app)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_webhook_server_serves_until_stopped(

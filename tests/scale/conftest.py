@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import itertools
-import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -30,7 +28,8 @@ from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.db.engine import create_database
 from bot.emulator import BotApiEmulator
-from tests.conftest import TEST_NIK_SECRET, need_postgres, reset_postgres
+from tests.conftest import TEST_NIK_SECRET, need_postgres, need_service, reset_postgres
+from tests.processes import FAST_TAPS, bot_environment, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "1234567:scale-test-token"
@@ -42,24 +41,12 @@ START_S = 90.0
 def need_redis() -> str:
     """The Redis server's URL; a skip with the reason when there is no server or no
     client library (``pip install -e '.[redis]'``), a failure with REQUIRE_REDIS=1."""
-    url = os.environ.get("TEST_REDIS_URL") or None
-    reason = None
     if importlib.util.find_spec("redis") is None:
         reason = "the redis client is not installed: pip install -e '.[redis]'"
-    elif url is None:
-        reason = "Redis not available: set TEST_REDIS_URL (scripts/test starts a server)"
-    if reason is not None:
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    assert url is not None
-    return url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return need_service("Redis", "TEST_REDIS_URL", "REQUIRE_REDIS")
 
 
 class WebhookEmulator(BotApiEmulator):
@@ -123,11 +110,18 @@ class Cluster:
     def logs(self) -> str:
         return "\n".join(f"--- {i.name} ---\n{i.log.read_text()[-4000:]}" for i in self.instances)
 
+    async def stop(self) -> None:
+        """Stop the instances (SIGTERM), as a deployment does: each finishes what it
+        has under way (updates, files, sends) before it exits."""
+        await self.api.posted()
+        for instance in self.instances:
+            await asyncio.to_thread(stop, instance)
+
 
 def instance_env(name: str, port: int, api: BotApiEmulator, database_url: str, redis_url: str,
                  data_dir: Path) -> dict[str, str]:  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "REQUIRE_"))}
-    env.update(
+    return bot_environment(
+        data_dir / name,
         BOT_TOKEN=TOKEN,
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
@@ -138,17 +132,12 @@ def instance_env(name: str, port: int, api: BotApiEmulator, database_url: str, r
         WEBHOOK_PORT=str(port),
         WEBHOOK_PATH=PATH,
         NIK_SECRET=TEST_NIK_SECRET,
-        DATA_DIR=str(data_dir / name),
         DEFAULT_LOCALE="id",
-        # The tests press faster than a person; the throttle has its own tests.
-        THROTTLE_RATE="1000",
-        THROTTLE_BURST="1000",
+        **FAST_TAPS,
         # Both instances run the reminder sender: the outbox's leases keep it single.
         RUN_SENDER="true",
         SEND_RATE_PER_S="15",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
 async def wait_started(cluster: Cluster) -> None:
@@ -226,7 +215,5 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
             api.targets = [i.url for i in cluster.instances]
             yield cluster
         finally:
-            await api.posted()
-            for instance in cluster.instances:
-                await asyncio.to_thread(stop, instance)
+            await cluster.stop()
             await db.dispose()

@@ -24,8 +24,8 @@ from booking.core.kinds import NotificationStatus, ServiceType
 from booking.db.models import Appointment, Notification, Slot
 from booking.notify.outbox import enqueue
 from bot import callbacks as cb
-from tests.e2e.driver import Chat, has_button, method_is, text_of
-from tests.e2e.steps import NAME, NIK, asks_for_contact, choose_day
+from tests.e2e.driver import Chat, text_of
+from tests.e2e.steps import book_through_chat
 from tests.factories import add_office, office_spec
 from tests.scale.conftest import Cluster, need_redis
 
@@ -64,20 +64,7 @@ async def test_one_applicants_flow_alternates_between_the_instances(cluster: Clu
     day, slot_id = await first_bookable(domain, office_id)
     chat = Chat(api, user_id=424201)
 
-    await chat.send("/start", expect=has_button("lg:"))
-    await chat.tap(cb.Lang, has_button("mn:"), code="en")
-    await chat.tap(cb.Menu, has_button("pv:"), action="book")
-    await chat.press("pv:", text="DKI Jakarta", expect=has_button("of:"))
-    await chat.tap(cb.OfficePick, has_button("sv:"), office=office_id)
-    await chat.tap(cb.Service, has_button("mo:"), office=office_id, service=ServiceType.NEW)
-    await choose_day(chat, office_id, day)
-    await chat.tap(cb.Session, slot=slot_id, appt=0)
-    await chat.send(NAME)
-    await chat.send(NIK, expect=asks_for_contact)
-    await chat.share_contact("+6281234567890", expect=has_button("pr:"))
-    await chat.tap(cb.Priority, has_button("cf:"), reason="none")
-    await chat.tap(cb.Confirm, method_is("sendDocument"), slot=slot_id)
-
+    await book_through_chat(chat, domain, office_id, day)
     (view,) = await appointments_of(domain, chat.user_id)
     assert view.slot_id == slot_id
     assert any(view.code in text_of(c) for c in chat.messages() if c.method == "sendMessage")
@@ -126,7 +113,7 @@ async def test_a_burst_of_confirms_on_both_instances_books_exactly_the_seats(
 
     await eventually(all_answered, "every answer", cluster)
     await eventually(lambda: len(api.calls_of("sendDocument")) >= seats, "the documents", cluster)
-    await asyncio.sleep(1.0)  # time for anything extra to show up
+    await cluster.stop()  # what the instances would still send, they sent
 
     counts = answered()
     assert all(counts[q] == 1 for q in queries), "a callback answered other than once"
@@ -166,7 +153,7 @@ async def test_due_reminders_are_sent_once_with_both_senders_running(cluster: Cl
         return Counter(text_of(c) for c in api.calls_of("sendMessage") if text_of(c) in texts)
 
     await eventually(lambda: len(delivered()) == len(texts), "every reminder", cluster, 60.0)
-    await asyncio.sleep(3.0)  # a few poll rounds of both senders: no second delivery
+    await cluster.stop()  # the senders finish their sends under way: no second delivery
     assert delivered() == Counter(dict.fromkeys(texts, 1))
     async with domain.db.reader() as session:
         statuses = Counter(

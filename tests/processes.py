@@ -1,0 +1,57 @@
+"""Test helpers for ``python -m bot`` run as a real process: its environment, and
+the processes of its process group, read from ``/proc`` (Linux)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+# Settings of the test run that must not reach a bot started by a test.
+CLEARED = ("BOT_TOKEN", "WEBHOOK_URL", "DATABASE_URL", "TELEGRAM_API_URL", "REDIS_URL")
+# A test taps faster than a person; the throttle has its own tests.
+FAST_TAPS = {"THROTTLE_RATE": "1000", "THROTTLE_BURST": "1000"}
+
+
+def bot_environment(data_dir: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without the test run's own settings, with
+    ``DATA_DIR`` and unbuffered output, plus ``settings``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in CLEARED and not k.startswith(("TEST_", "REQUIRE_"))
+    }
+    env.update(DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1", **settings)
+    return env
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Member:
+    pid: int
+    command: str
+
+
+def group_members(pgid: int) -> list[Member]:
+    """The processes of process group ``pgid`` still running (zombies, which hold
+    no memory and wait only for their parent to read their status, left out)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name, in parentheses, may hold spaces: split after it.
+            state, _ppid, group = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):  # it ended while being read
+            continue
+        if int(group) == pgid and state != "Z":
+            members.append(Member(int(entry.name), command.strip()))
+    return members
