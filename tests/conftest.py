@@ -8,6 +8,7 @@ it). Without it they skip with a visible reason, unless ``REQUIRE_POSTGRES=1``
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -33,12 +34,19 @@ TABLES = (
 )
 
 
-def need_service(name: str, url_variable: str, require_variable: str) -> str:
-    """The URL of a test server from ``url_variable``; without it the test skips,
-    or fails when ``require_variable`` is 1 (``scripts/test`` starts the servers)."""
+def need_service(
+    name: str, url_variable: str, require_variable: str, client: str | None = None
+) -> str:
+    """The URL of a test server from ``url_variable``; without it, or without the
+    ``client`` library, the test skips, or fails when ``require_variable`` is 1
+    (``scripts/test`` installs the clients and starts the servers)."""
     url = os.environ.get(url_variable) or None
-    if url is None:
+    reason = None
+    if client is not None and importlib.util.find_spec(client) is None:
+        reason = f"the {client} client is not installed: pip install -e '.[{client}]'"
+    elif url is None:
         reason = f"{name} not available: set {url_variable} (scripts/test starts a server)"
+    if reason is not None:
         if os.environ.get(require_variable) == "1":
             pytest.fail(reason)
         pytest.skip(reason)

@@ -9,7 +9,6 @@ the reason, unless ``REQUIRE_POSTGRES=1`` / ``REQUIRE_REDIS=1`` (set by
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
 import signal
 import subprocess
@@ -39,14 +38,8 @@ START_S = 90.0
 
 
 def need_redis() -> str:
-    """The Redis server's URL; a skip with the reason when there is no server or no
-    client library (``pip install -e '.[redis]'``), a failure with REQUIRE_REDIS=1."""
-    if importlib.util.find_spec("redis") is None:
-        reason = "the redis client is not installed: pip install -e '.[redis]'"
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return need_service("Redis", "TEST_REDIS_URL", "REQUIRE_REDIS")
+    """The Redis server's URL (see ``need_service``)."""
+    return need_service("Redis", "TEST_REDIS_URL", "REQUIRE_REDIS", client="redis")
 
 
 class WebhookEmulator(BotApiEmulator):
