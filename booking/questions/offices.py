@@ -3,7 +3,7 @@ and cities, typos allowed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -57,8 +57,3 @@ def find_offices(text: str, offices: Iterable[OfficeName]) -> Mentions:
     chosen = full or partial
     rest = " ".join(t for i, t in enumerate(typed) if i not in used) if chosen else text
     return Mentions(tuple(chosen), rest)
-
-
-def office_names(rows: Sequence[tuple[int, str, str]]) -> list[OfficeName]:
-    """From (id, code, city) rows."""
-    return [OfficeName(office_id=i, code=c, city=city) for i, c, city in rows]
