@@ -33,7 +33,7 @@ def parse_chat_id(value: int | str) -> int:
 
 
 async def set_staff_chat(
-    ctx: Domain, office_id: int, chat_id: int | None, *, actor: str
+    ctx: Domain, office_id: int, chat_id: int | str | None, *, actor: str
 ) -> int | None:
     """Make ``chat_id`` the office's staff chat (None: the office has none); audited.
     Returns the previous chat id."""

@@ -200,8 +200,9 @@ async def open_ticket(
     display_name: str,
     question_id: int | None = None,
 ) -> TicketView:
-    """Hand a question to the office's staff. Raises ``MessageTooLong``,
-    ``TicketLimitReached``, ``NoStaffChat`` or ``OfficeNotFound``."""
+    """Hand a question to the office's staff; for a question that has a ticket
+    already, that ticket. Raises ``MessageTooLong``, ``TicketLimitReached``,
+    ``NoStaffChat`` or ``OfficeNotFound``."""
     text = mask_numbers(checked_text(text))
     limit = ctx.settings.ticket_daily_limit
 
@@ -209,6 +210,12 @@ async def open_ticket(
         now = ctx.now()
         async with ctx.db.writer() as session:
             office = await office_by_id(session, office_id)
+            if question_id is not None:  # a repeated tap: the ticket it made already
+                existing = (
+                    await session.exec(select(Ticket).where(Ticket.question_id == question_id))
+                ).first()
+                if existing is not None:
+                    return _view(existing, office)
             recent = await session.exec(
                 select(func.count())
                 .select_from(Ticket)
@@ -261,6 +268,15 @@ async def applicant_message(
             return view
 
     return await with_retries(tx)
+
+
+async def ticket_of(ctx: Domain, ticket_id: int, telegram_id: int) -> TicketView:
+    """The applicant's own ticket; ``TicketNotFound`` for anyone else's."""
+    async with ctx.db.reader() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or ticket.telegram_id != telegram_id:
+            raise TicketNotFound(ticket_id)
+        return _view(ticket, await office_by_id(session, ticket.office_id))
 
 
 async def _ticket_in_chat(session: AsyncSession, chat_id: int, ticket_id: int) -> Ticket:
