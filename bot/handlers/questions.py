@@ -182,6 +182,7 @@ async def feedback(
 async def ask_staff(
     query: CallbackQuery,
     callback_data: qb.AskStaff,
+    state: FSMContext,
     domain: Domain,
     locale: str,
     applicant: ApplicantView | None,
@@ -192,7 +193,9 @@ async def ask_staff(
     except NotFound:
         await refuse(query, callback_answer)
         return
-    office_id = asked.office_id or await last_booked_office(domain, user_id(query))
+    chosen = (await state.get_data()).get(CHOSEN_OFFICE)
+    office_id = asked.office_id or (chosen if isinstance(chosen, int) else None)
+    office_id = office_id or await last_booked_office(domain, user_id(query))
     if office_id is None:
         await ask_office(query, callback_data.question, await office_names(domain), "t")
         return
@@ -215,6 +218,12 @@ async def office_chosen(
     except NotFound:
         await refuse(query, callback_answer)
         return
+    try:
+        await office_facts(domain, callback_data.office)
+    except OfficeNotFound:
+        await refuse(query, callback_answer)
+        return
+    await state.update_data({CHOSEN_OFFICE: callback_data.office})
     if callback_data.purpose == "t":
         await hand_over(
             query, domain, callback_data.question, callback_data.office, locale, applicant
@@ -225,8 +234,6 @@ async def office_chosen(
         query, domain, entry, callback_data.question, callback_data.office, locale
     ):
         await refuse(query, callback_answer)
-        return
-    await state.update_data({CHOSEN_OFFICE: callback_data.office})
 
 
 async def hand_over(
