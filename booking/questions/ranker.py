@@ -109,7 +109,7 @@ class Thresholds:
     lead over the second entry (a share of its score) must clear these. Chosen on
     the tuning split (``python -m bench questions --tune``)."""
 
-    min_score: float = 7.75
+    min_score: float = 9.25
     min_coverage: float = 0.2
     min_lead: float = 0.0
 

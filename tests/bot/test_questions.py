@@ -65,7 +65,7 @@ async def test_the_office_is_asked_with_buttons_when_it_matters(
     hours = chat.last_text()
     assert "Kantor Imigrasi TEST" in hours and "08:00–10:00 WIB" in hours
     # The choice is remembered for the next question about "the office".
-    await chat.send("where is the office located")
+    await chat.send("what is the office address")
     assert "Jl. Contoh No. 1" in chat.last_text()
 
 
