@@ -191,7 +191,7 @@ async def test_feedback_is_recorded_for_the_asker_only(ctx: Domain) -> None:
 
 async def test_statistics(ctx: Domain, clock: FixedClock) -> None:
     office_id = await office_with_staff(ctx)
-    start = ctx.now()
+    start = ctx.now() - timedelta(seconds=1)
     first = await ask(ctx, office_id)
     await ask(ctx, office_id)
     clock.advance(timedelta(minutes=10))

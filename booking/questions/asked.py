@@ -75,3 +75,20 @@ async def record_feedback(
             await session.commit()
 
     await with_retries(tx)
+
+
+async def set_question_office(
+    ctx: Domain, question_id: int, telegram_id: int, office_id: int
+) -> None:
+    """The office the applicant chose for their question (for the office's figures)."""
+
+    async def tx() -> None:
+        async with ctx.db.writer() as session:
+            row = await session.get(Question, question_id)
+            if row is None or row.telegram_id != telegram_id:
+                raise QuestionNotFound(question_id)
+            row.office_id = office_id
+            session.add(row)
+            await session.commit()
+
+    await with_retries(tx)

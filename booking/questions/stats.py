@@ -28,7 +28,7 @@ class QuestionStats:
 async def question_stats(
     ctx: Domain, office_id: int, since: datetime, until: datetime
 ) -> QuestionStats:
-    """Tickets opened and questions asked in [since, until) (UTC)."""
+    """Tickets opened and questions asked after ``since``, up to ``until`` (UTC)."""
     async with ctx.db.reader() as session:
         office = await session.get(Office, office_id)
         tz = zone(office.timezone if office else "Asia/Jakarta")
@@ -36,8 +36,8 @@ async def question_stats(
             await session.exec(
                 select(Ticket).where(
                     Ticket.office_id == office_id,
-                    col(Ticket.created_at) >= since,
-                    col(Ticket.created_at) < until,
+                    col(Ticket.created_at) > since,
+                    col(Ticket.created_at) <= until,
                 )
             )
         )
@@ -45,8 +45,8 @@ async def question_stats(
             await session.exec(
                 select(Question.helpful).where(
                     Question.office_id == office_id,
-                    col(Question.asked_at) >= since,
-                    col(Question.asked_at) < until,
+                    col(Question.asked_at) > since,
+                    col(Question.asked_at) <= until,
                 )
             )
         )

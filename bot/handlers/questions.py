@@ -22,7 +22,12 @@ from aiogram.utils.i18n import gettext as _
 from booking.core.context import Domain
 from booking.core.errors import NotFound, OfficeNotFound
 from booking.people.views import ApplicantView
-from booking.questions.asked import question_of, record_feedback, record_question
+from booking.questions.asked import (
+    question_of,
+    record_feedback,
+    record_question,
+    set_question_office,
+)
 from booking.questions.facts import last_booked_office, office_facts, office_names
 from booking.questions.knowledge import Entry
 from booking.questions.offices import Mentions, OfficeName, find_offices
@@ -224,6 +229,7 @@ async def office_chosen(
         await refuse(query, callback_answer)
         return
     await state.update_data({CHOSEN_OFFICE: callback_data.office})
+    await set_question_office(domain, callback_data.question, user_id(query), callback_data.office)
     if callback_data.purpose == "t":
         await hand_over(
             query, domain, callback_data.question, callback_data.office, locale, applicant

@@ -1,6 +1,6 @@
 """The office's staff chat (a Telegram group): staff replies relayed to applicants,
-``/tiket`` (open tickets with their age) and ``/tutup N`` (close a ticket, which
-thanks the applicant).
+``/tiket`` (open tickets with their age), ``/tutup N`` (close a ticket, which
+thanks the applicant) and ``/statistik`` (the last 7 days' figures).
 
 Staff are the office's admins (and super-admins), decided by their numeric
 Telegram id: a reply from any other member of the group is ignored. A reply is
@@ -22,6 +22,7 @@ from aiogram.utils.i18n import gettext as _
 
 from booking.core.context import Domain
 from booking.core.errors import NotFound
+from booking.questions.stats import question_stats
 from booking.questions.tickets import (
     MessageTooLong,
     TicketClosed,
@@ -38,6 +39,7 @@ from bot.handlers.common import OnLoop, RouterSpec, user_id
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 _TICKET_NUMBER = re.compile(r"#(\d{1,10})")
+STATS_DAYS = 7
 
 
 class GroupRouterSpec(RouterSpec):
@@ -169,3 +171,31 @@ async def relay_reply(message: Message, bot: Bot, domain: Domain, settings: BotS
         await message.react([ReactionTypeEmoji(emoji="👍")])
     except TelegramAPIError:
         await message.reply(_("Sent to the applicant (ticket #{ticket}).").format(ticket=ticket.id))
+
+
+@router.message(Command("statistik"))
+async def statistics(message: Message, domain: Domain, settings: BotSettings) -> None:
+    """Per office of this chat: tickets per day, median time to the first staff
+    answer, and the share of questions the bot answered itself ("Ini menjawab")."""
+    until = domain.now()
+    since = until - timedelta(days=STATS_DAYS)
+    lines = [_("The last {days} days:").format(days=STATS_DAYS)]
+    for office_id in await staff_chat_offices(domain, message.chat.id):
+        office = await office_of(domain, settings, user_id(message), office_id)
+        if office is None:
+            continue
+        stats = await question_stats(domain, office_id, since, until)
+        per_day = ", ".join(f"{d:%d.%m}: {n}" for d, n in stats.tickets_per_day.items())
+        median = stats.median_first_answer
+        wait = age(median) if median is not None else "—"
+        lines += [
+            "",
+            office.name,
+            _("Tickets per day: {days}").format(days=per_day or "—"),
+            _("Median time to the first answer: {wait}").format(wait=wait),
+            _("Questions answered by the bot (“That answers it”): {share:.0%} of {count}").format(
+                share=stats.self_answered_share, count=stats.questions
+            ),
+        ]
+    if len(lines) > 1:
+        await message.reply("\n".join(lines))

@@ -88,6 +88,11 @@ async def test_abstain_ticket_staff_reply_answer_back_and_close(
     listed = sent_texts(await staff.send("/tiket"), STAFF_CHAT)
     assert any(f"#{ticket.id}" in t for t in listed)
 
+    figures = "\n".join(sent_texts(await staff.send("/statistik"), STAFF_CHAT))
+    assert "Kantor Imigrasi TEST" in figures and "Tiket per hari" in figures
+    assert "Tiket per hari: 30.11: 1" in figures and "jawaban pertama: 0 mnt" in figures
+    assert "0% dari 1" in figures  # one question, not answered by the bot
+
     closed = sent_texts(await staff.send(f"/tutup {ticket.id}"), STAFF_CHAT)
     assert any("ditutup" in t for t in closed)
     [thanks] = await deliver(ctx, bot)
