@@ -16,6 +16,7 @@ SCENARIOS = {
     "reminders": "bench.reminders",
     "booking-engine": "bench.booking_engine",
     "flash-crowd": "bench.flash_crowd",
+    "questions": "bench.questions",
 }
 
 

@@ -19,6 +19,8 @@ from aiogram.utils.i18n import gettext as _
 from booking.core.context import Domain
 from booking.core.errors import NotFound
 from booking.offices.content import load_content
+from booking.questions.knowledge import load_knowledge
+from booking.questions.ranker import QuestionRanker
 from bot.attachments import Renderer
 from bot.config import BotSettings
 from bot.errors import something_went_wrong, stale_button
@@ -81,6 +83,8 @@ def build_dispatcher(
         content=load_content(settings.content_file),
     )
     dp["i18n"] = i18n
+    # The question ranker's index is built once here, from the content file.
+    dp["questions"] = QuestionRanker(load_knowledge(settings.content_file))
     dp["nearest_dates"] = NearestDates()
     dp["sold_out_sessions"] = SoldOutSessions()
     dp["files"] = FileSender(Renderer(settings.render_workers))

@@ -23,7 +23,9 @@ from babel.dates import format_date
 
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.notify.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
-from bot.i18n import build_i18n, normalize_language
+from booking.questions import tickets
+from bot.i18n import LANGUAGE_NAMES, build_i18n, normalize_language
+from bot.question_buttons import reply_kb
 
 TEXT_LIMIT = 4096
 
@@ -50,6 +52,22 @@ CLOSURE = N_(
     "❗ {office} is closed on {date}: {reason}.\n"
     "Your appointment {code} has been cancelled. Please choose a new date; "
     "this change does not count against your reschedule limit."
+)
+
+# Posted to an office's staff chat; staff reply to the post to answer. The ticket
+# number must stay in the text: a reply is matched to its ticket by it.
+TICKET_TO_STAFF = N_(
+    "🎫 Ticket #{ticket} · {office}\nFrom: {name} · language: {language}\n\n{text}\n\n"
+    "Reply to this message to answer. /tiket lists open tickets; /tutup {ticket} closes this one."
+)
+TICKET_FOLLOW_UP = N_(
+    "🎫 Ticket #{ticket} · {office}\n{name} answered back:\n\n{text}\n\n"
+    "Reply to this message to answer."
+)
+TICKET_REPLY = N_("💬 {office} answered your question (ticket #{ticket}):\n\n{text}")
+TICKET_CLOSED = N_(
+    "✅ {office} closed your ticket #{ticket}. Thank you for your question! "
+    "If you need anything else, just ask here."
 )
 
 
@@ -124,6 +142,31 @@ def _closure(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(text)
 
 
+def _to_staff(message: str) -> Renderer:
+    def render(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+        language = LANGUAGE_NAMES.get(str(args["language"]), str(args["language"]))
+        return Rendered(
+            t(message).format(
+                ticket=args["ticket"],
+                office=args["office"],
+                name=args["name"],
+                language=language,
+                text=args["text"],
+            )
+        )
+
+    return render
+
+
+def _ticket_reply(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    text = t(TICKET_REPLY).format(office=args["office"], ticket=args["ticket"], text=args["text"])
+    return Rendered(text, reply_kb(int(args["ticket"])))
+
+
+def _ticket_closed(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    return Rendered(t(TICKET_CLOSED).format(office=args["office"], ticket=args["ticket"]))
+
+
 def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(str(args["text"]))
 
@@ -140,6 +183,10 @@ class Notices:
             "office_announcement": _announcement,
             "closure_displaced": _closure,
             "text": _plain,
+            tickets.TO_STAFF: _to_staff(TICKET_TO_STAFF),
+            tickets.FOLLOW_UP: _to_staff(TICKET_FOLLOW_UP),
+            tickets.STAFF_REPLY: _ticket_reply,
+            tickets.CLOSED: _ticket_closed,
         }
 
     def register(self, template: str, renderer: Renderer) -> None:

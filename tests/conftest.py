@@ -29,7 +29,8 @@ from booking.db.migrate import migrate
 DEFAULT_NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 TEST_NIK_SECRET = "test-nik-secret"
 TABLES = (
-    "notification, admin_role, audit_log, appointment, slot, quota_override, closure,"
+    "ticket_message, ticket, question, staff_chat,"
+    " notification, admin_role, audit_log, appointment, slot, quota_override, closure,"
     " session_rule, applicant, office"
 )
 

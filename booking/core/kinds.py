@@ -49,3 +49,16 @@ class NotificationStatus(StrEnum):
     SKIPPED = "skipped"  # too late to be useful (the appointment has begun)
     CANCELLED = "cancelled"  # the appointment changed before it was due
     UNREACHABLE = "unreachable"  # the applicant blocked the bot
+
+
+class TicketStatus(StrEnum):
+    """A question handed to an office's staff."""
+
+    OPEN = "open"  # waiting for the staff
+    ANSWERED = "answered"  # the staff replied; the applicant may answer back
+    CLOSED = "closed"
+
+
+class TicketSender(StrEnum):
+    APPLICANT = "applicant"
+    STAFF = "staff"

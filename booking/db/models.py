@@ -19,6 +19,8 @@ from booking.core.kinds import (
     PriorityReason,
     QuotaPool,
     ServiceType,
+    TicketSender,
+    TicketStatus,
 )
 from booking.db.types import UTCDateTime
 
@@ -260,3 +262,74 @@ class Notification(SQLModel, table=True):
     late: bool = False
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# --- questions and the staff hand-off ------------------------------------------------
+
+
+class StaffChat(SQLModel, table=True):
+    """The Telegram group where an office's staff answer applicants' questions."""
+
+    __tablename__ = "staff_chat"
+    __table_args__ = (UniqueConstraint("office_id", name="uq_staff_chat_office"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    chat_id: int = Field(sa_type=BigInteger, index=True, description="Telegram group id")
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_by: str = Field(max_length=64)
+
+
+class Question(SQLModel, table=True):
+    """A free-text question, what the bot did with it, and the applicant's feedback.
+
+    ``text`` has every long run of digits (a NIK, a phone number) masked."""
+
+    __table_args__ = (Index("ix_question_asked", "asked_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    office_id: int | None = Field(default=None, foreign_key="office.id")
+    language: str = Field(default="id", max_length=8)
+    text: str = Field(max_length=1000)
+    entry_id: str | None = Field(
+        default=None, max_length=64, description="The entry answered with; None: abstained"
+    )
+    score: float = 0.0
+    helpful: bool | None = Field(default=None, description="Ini menjawab / Tidak menjawab")
+    asked_at: datetime = Field(sa_type=UTCDateTime)
+    feedback_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Ticket(SQLModel, table=True):
+    """A question handed to an office's staff: open, answered, closed."""
+
+    __table_args__ = (
+        Index("ix_ticket_office_status", "office_id", "status"),
+        Index("ix_ticket_telegram_created", "telegram_id", "created_at"),
+        CheckConstraint("status IN ('open', 'answered', 'closed')", name="ck_ticket_status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    telegram_id: int = Field(sa_type=BigInteger)
+    language: str = Field(default="id", max_length=8)
+    display_name: str = Field(max_length=64, description="Masked: what the staff see")
+    status: TicketStatus = Field(default=TicketStatus.OPEN, sa_type=String(16))
+    question_id: int | None = Field(default=None, foreign_key="question.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    first_answer_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class TicketMessage(SQLModel, table=True):
+    """One message of a ticket's thread, from the applicant or from the staff."""
+
+    __tablename__ = "ticket_message"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    sender: TicketSender = Field(sa_type=String(16))
+    author_id: int | None = Field(
+        default=None, sa_type=BigInteger, description="The staff member's Telegram id"
+    )
+    text: str = Field(max_length=1000)
+    at: datetime = Field(sa_type=UTCDateTime)

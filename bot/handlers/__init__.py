@@ -10,11 +10,24 @@ def get_routers() -> list[Router]:
 
     The booking summary's confirm button comes first, in a router of its own
     (``booking.confirm_router``): in a rush nearly every update is a confirm.
-    The admin router comes just before the fallback: its filters let only admins
-    in, and whatever it does not take (a non-admin's tap or text) reaches the
-    fallback.
+    The admin router comes just before it: its filters let only admins in, and
+    whatever it does not take (a non-admin's tap or text) reaches the fallback.
+    Free text outside any flow step is a question (``questions``), just before the
+    fallback; ``staff`` serves the offices' staff groups.
     """
-    from bot.handlers import admin, appointments, booking, fallback, info, offices, start
+    from bot.handlers import (
+        admin,
+        admin_staff,
+        appointments,
+        booking,
+        fallback,
+        info,
+        offices,
+        questions,
+        staff,
+        start,
+    )
 
-    specs = [start, booking, appointments, info, offices, admin, fallback]
+    specs = [start, booking, appointments, info, offices, admin_staff, admin, questions, staff]
+    specs.append(fallback)
     return [booking.confirm_router.build()] + [module.router.build() for module in specs]

@@ -7,15 +7,20 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import DeleteMessage
+from sqlmodel import select
 
+from booking.admin.roles import add_admin
+from booking.admin.staff_chat import set_staff_chat
 from booking.appointments.service import appointments_of
 from booking.core.context import Domain
+from booking.db.models import Question, StaffChat, Ticket, TicketMessage
 from tests.bot.conftest import SQLITE_ONLY
 from tests.bot.flows import choose_language, reach_session
 from tests.bot.recording import Chat_, RecordingSession, file_bytes
+from tests.bot.staff_chat import STAFF_CHAT, GroupMember, deliver
 from tests.factories import make_nik
 
 NIK = make_nik(date(1987, 8, 21), female=True, serial=1357)
@@ -79,3 +84,75 @@ async def test_plain_nik_is_never_sent_logged_or_stored(
     # The typed NIK is deleted from the chat once read.
     deleted = [r for r in session.requests if isinstance(r, DeleteMessage)]
     assert len(deleted) == len(WRONG) + 1
+
+
+PHONE = "+6281234567890"
+STAFF_ID = 880001
+
+
+def staff_group_requests(session: RecordingSession) -> str:
+    return "\n".join(
+        repr(r.model_dump())
+        for r in session.requests
+        if str(getattr(r, "chat_id", "")) == str(STAFF_CHAT)
+    )
+
+
+@SQLITE_ONLY
+async def test_no_nik_or_phone_reaches_the_staff_group_or_the_question_tables(
+    ctx: Domain,
+    office: int,
+    dp: Dispatcher,
+    bot: Bot,
+    new_chat: Callable[..., Chat_],
+    session: RecordingSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await set_staff_chat(ctx, office, STAFF_CHAT, actor="test")
+    await add_admin(ctx, STAFF_ID, "TEST", actor="test")
+    chat = new_chat()
+    await choose_language(chat, "en")
+    await reach_session(chat)
+    await chat.press("se:")
+    await chat.send("Siti Rahayu")
+    await chat.send(NIK)
+    await chat.share_contact(PHONE)
+    await chat.press("pr:none")
+    await chat.press("cf:")
+    # The applicant puts their NIK and phone into a question and an answer back.
+    await chat.send(f"My NIK is {NIK} and my phone {PHONE}, can my cat come along?")
+    await chat.press("qa:")
+    [post] = await deliver(ctx, bot)
+    staff = GroupMember(dp, bot, STAFF_ID)
+    await staff.send("Please call us back.", reply_to=post.message)
+    await deliver(ctx, bot)
+    await chat.press("tr:")
+    await chat.send(
+        f"Call me: {PHONE[3:]}, NIK {' '.join(NIK[i : i + 4] for i in range(0, 16, 4))}"
+    )
+    await deliver(ctx, bot)
+    await staff.send("/tiket")
+
+    to_staff = staff_group_requests(session)
+    assert "Tiket #" in to_staff and "Si** Ra****" in to_staff  # it did reach the group
+    assert "Siti Rahayu" not in to_staff
+    for secret in (NIK, PHONE, PHONE[3:]):
+        assert secret not in to_staff and secret not in digits_only(to_staff)
+
+    async with ctx.db.reader() as db_session:
+        stored = [
+            repr(row)
+            for table in (Question, Ticket, TicketMessage, StaffChat)
+            for row in await db_session.exec(select(table))
+        ]
+    assert len(stored) >= 5
+    kept = "\n".join(stored)
+    for secret in (NIK, PHONE[3:]):
+        assert secret not in kept and secret not in digits_only(kept)
+
+    storage = dp.storage
+    assert isinstance(storage, MemoryStorage)
+    fsm = repr({k: (v.state, v.data) for k, v in storage.storage.items()})
+    assert NIK not in fsm and NIK not in digits_only(fsm)
+    assert NIK not in caplog.text
