@@ -110,10 +110,6 @@ def event_ics(f: BookingFiles) -> bytes:
     return cal.to_ical()
 
 
-def appointment_ics(v: AppointmentView, *, title: str, description: str, stamp: datetime) -> bytes:
-    return event_ics(BookingFiles.of(v, title=title, description=description, stamp=stamp))
-
-
 def render(f: BookingFiles) -> tuple[bytes, bytes]:
     """The QR code PNG and the .ics of a booking (what a worker process runs)."""
     return qr_png(f.code), event_ics(f)

@@ -170,6 +170,12 @@ def priority_not_eligible(exc: PriorityNotEligible) -> str:
     return reasons.get(exc.reason, _("You are not eligible for that priority service."))
 
 
+def not_active(exc: NotActive) -> str:
+    return _("This appointment is no longer active ({status}).").format(
+        status=status_name(AppointmentStatus(exc.status))
+    )
+
+
 def domain_error(exc: BookingError) -> str:
     """A short explanation of a domain error, without revealing anything about others."""
     if isinstance(exc, SlotFull):
@@ -184,9 +190,7 @@ def domain_error(exc: BookingError) -> str:
             "Cancel or reschedule it under “My appointments”."
         ).format(code=exc.code)
     if isinstance(exc, NotActive):
-        return _("This appointment is no longer active ({status}).").format(
-            status=status_name(AppointmentStatus(exc.status))
-        )
+        return not_active(exc)
     if isinstance(exc, RescheduleLimitReached):
         return _("You have already used your reschedule (limit: {limit}).").format(limit=exc.limit)
     if isinstance(exc, TooLateToChange):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
+from bench.crowd import register_crowd as add_applicants
 from booking.admin.quotas import set_daily_quota
 from booking.appointments.service import book, cancel, reschedule
 from booking.appointments.views import AppointmentView
@@ -29,34 +30,12 @@ from booking.core.errors import (
 from booking.core.kinds import AppointmentStatus, ServiceType
 from booking.db.models import Applicant, Appointment, Slot
 from booking.people.applicants import register_applicant, validate_nik
-from booking.people.nik import mask_nik, nik_hash, parse_nik
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 TUE = date(2026, 12, 1)
 SEATS = 10
-
-
-async def add_applicants(ctx: Domain, telegram_ids: list[int]) -> None:
-    """Register many applicants in one transaction (each with its own NIK)."""
-    now = ctx.now()
-    async with ctx.db.writer() as session:
-        for t in telegram_ids:
-            nik = parse_nik(make_nik(date(1990, 1, 1), serial=t % 10000), date(2026, 11, 30))
-            session.add(
-                Applicant(
-                    telegram_id=t,
-                    full_name=f"Pemohon {t}",
-                    nik_hash=nik_hash(nik.digits, ctx.nik_key),
-                    nik_masked=mask_nik(nik.digits),
-                    birth_date=nik.birth_date,
-                    sex=nik.sex.value,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        await session.commit()
 
 
 async def ten_seat_slot(ctx: Domain) -> int:

@@ -35,18 +35,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bench.recording import BOT_ID, TOKEN, RecordingSession
-
-if TYPE_CHECKING:
-    from booking.core.context import Domain
 
 TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_RSS_RATIO = 2.0
@@ -187,44 +184,11 @@ def unanswered(session: RecordingSession, updates: list[Update]) -> int:
 # --- the project side --------------------------------------------------------------------
 
 
-def make_nik(i: int) -> str:
-    """A distinct valid NIK for applicant ``i`` (Jakarta Pusat, born from 1960)."""
-    k = i // 9999
-    born = date(1960 + k // 336 % 40, 1 + k // 28 % 12, 1 + k % 28)
-    return f"317101{born.day:02d}{born.month:02d}{born.year % 100:02d}{1 + i % 9999:04d}"
-
-
-async def register_crowd(domain: Domain, first_user_id: int, count: int) -> None:
-    """``count`` applicants with Telegram ids from ``first_user_id``, registered in one
-    transaction (setting up is not what is measured)."""
-    from booking.db.models import Applicant
-    from booking.people.applicants import validate_nik
-    from booking.people.nik import mask_nik, nik_hash
-
-    now = domain.now()
-    async with domain.db.writer() as session:
-        for i in range(count):
-            nik = validate_nik(domain, make_nik(i))
-            session.add(
-                Applicant(
-                    telegram_id=first_user_id + i,
-                    full_name=f"Pemohon {i}",
-                    language="id",
-                    nik_hash=nik_hash(nik.digits, domain.nik_key),
-                    nik_masked=mask_nik(nik.digits),
-                    birth_date=nik.birth_date,
-                    sex=nik.sex.value,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        await session.commit()
-
-
 async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[str, Any]:
     from pydantic import SecretStr
     from sqlmodel import col, func, select
 
+    from bench.crowd import register_crowd
     from booking.admin.offices_file import (
         OfficeSpec,
         QuotaSpec,
@@ -278,7 +242,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
                 ).first()
             assert slot is not None and slot.id is not None, "no released date with seats"
             slot_id = slot.id
-            await register_crowd(domain, FIRST_USER_ID, applicants)
+            await register_crowd(domain, range(FIRST_USER_ID, FIRST_USER_ID + applicants))
 
             bot = Bot(TOKEN, session=RecordingSession(keep=False))
             dp = build_dispatcher(settings, domain)

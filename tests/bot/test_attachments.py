@@ -21,7 +21,7 @@ from aiogram.methods import SendDocument, SendPhoto
 from bench.recording import TOKEN, RecordingSession
 from booking.appointments.views import AppointmentView
 from booking.core.kinds import AppointmentStatus, QuotaPool, ServiceType
-from bot.attachments import BookingFiles, Renderer, appointment_ics, qr_png, render
+from bot.attachments import BookingFiles, Renderer, qr_png, render
 from bot.files import FileSender
 
 
@@ -60,9 +60,10 @@ def view(tz: str, zone: str) -> AppointmentView:
 )
 def test_ics_is_in_the_offices_zone_with_an_alarm(tz: str, zone: str, utc_hour: int) -> None:
     v = view(tz, zone)
-    data = appointment_ics(
+    files = BookingFiles.of(
         v, title="Passport TA7K2M9Q", description="Arrive early", stamp=v.created_at
     )
+    _, data = render(files)  # what a render worker runs
     cal = icalendar.Calendar.from_ical(data)
     assert cal["VERSION"] == "2.0" and cal["PRODID"]
     [vtz] = cal.walk("VTIMEZONE")

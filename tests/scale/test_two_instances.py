@@ -14,7 +14,7 @@ from datetime import date, time, timedelta
 
 from sqlmodel import col, func, select
 
-from bench.flash_crowd import register_crowd
+from bench.crowd import register_crowd
 from booking.admin.offices_file import SessionSpec
 from booking.appointments.service import appointments_of
 from booking.calendar.availability import sessions_of
@@ -91,7 +91,7 @@ async def test_a_burst_of_confirms_on_both_instances_books_exactly_the_seats(
     seats, crowd, first_user = 100, 1000, 610_000_000
     office_id = await add_office(domain, office_spec("SCALEB", daily=seats, sessions=DAILY))
     _, slot_id = await first_bookable(domain, office_id)
-    await register_crowd(domain, first_user, crowd)
+    await register_crowd(domain, range(first_user, first_user + crowd))
     data = cb.Confirm(slot=slot_id, service=ServiceType.NEW, priority="none").pack()
 
     queries = []

@@ -43,11 +43,10 @@ from booking.core.errors import (
     UnknownBookingCode,
     WrongDay,
 )
-from booking.core.kinds import AppointmentStatus
 from booking.core.limits import MAX_QUOTA, MAX_RANGE_DAYS, MAX_SHARE, MAX_WINDOW_DAYS
 from booking.offices.content import Content
 from booking.offices.views import OfficeView
-from bot.texts import clip, priority_name, service_name, status_name, time_range
+from bot.texts import clip, not_active, priority_name, service_name, status_name, time_range
 
 
 def day_text(day: object, locale: str) -> str:
@@ -134,9 +133,7 @@ def admin_error(exc: BookingError, locale: str) -> str:
             code=exc.code, number=exc.queue_number
         )
     if isinstance(exc, NotActive):
-        return _("This appointment is no longer active ({status}).").format(
-            status=status_name(AppointmentStatus(exc.status))
-        )
+        return not_active(exc)
     if isinstance(exc, SessionNotEnded):
         return _("That session has not ended yet: no-shows can be marked once it is over.")
     if isinstance(exc, InvalidTelegramId):
