@@ -23,6 +23,7 @@ from booking.core.context import Domain
 from booking.core.kinds import ServiceType
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
+from tests.bot.flows import choose_language
 from tests.bot.recording import TOKEN, Chat_, RecordingSession
 from tests.conftest import TEST_NIK_SECRET
 from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
@@ -82,6 +83,14 @@ def new_chat(dp: Dispatcher, bot: Bot) -> Callable[..., Chat_]:
         )
 
     return make
+
+
+@pytest.fixture
+async def english_chat(new_chat: Callable[..., Chat_]) -> Chat_:
+    """A new chat that sent /start and chose English."""
+    chat = new_chat()
+    await choose_language(chat, "en")
+    return chat
 
 
 @pytest.fixture
