@@ -158,3 +158,12 @@ async def booked(
     await add_applicant(ctx, telegram_id, born=born)
     slot_id = await slot_on(ctx, office_id, day, label)
     return await book(ctx, telegram_id=telegram_id, slot_id=slot_id, service=service)
+
+
+@pytest.fixture
+async def booked_chat(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> tuple[Chat_, AppointmentView]:
+    """A new chat whose user holds an appointment at office TEST tomorrow (Siang)."""
+    chat = new_chat()
+    return chat, await booked(ctx, office, chat.user_id, date(2026, 12, 1))

@@ -73,6 +73,13 @@ async def switch_language(chat: Chat_, code: str) -> None:
     await chat.press(f"lg:{code}")
 
 
+async def press_in_my_appointments(chat: Chat_, data: str) -> list[Any]:
+    """In English, send /my and press the button ``data`` (``ap:ACTION:ID``)."""
+    await switch_language(chat, "en")
+    await chat.send("/my")
+    return await chat.press(data)
+
+
 async def pick_day(chat: Chat_, day: date) -> list[Any]:
     """Press the calendar's button for ``day``, moving to later months as needed."""
     suffix = f":{day.year}:{day.month}:{day.day}"

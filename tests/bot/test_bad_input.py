@@ -20,6 +20,7 @@ from aiogram.types import Chat, Message, Update
 
 from booking.admin.closures import close_day
 from booking.appointments.service import appointments_of, book, cancel, get_appointment
+from booking.appointments.views import AppointmentView
 from booking.core.clock import FixedClock
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
@@ -30,6 +31,7 @@ from tests.bot.flows import (
     book_new,
     choose_language,
     pick_day,
+    press_in_my_appointments,
     reach_calendar,
     reach_session,
     reach_summary,
@@ -104,13 +106,10 @@ async def test_session_that_filled_before_confirm_offers_nearest_dates(
 
 
 async def test_appointment_already_cancelled(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, booked_chat: tuple[Chat_, AppointmentView]
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
-    await switch_language(chat, "en")
-    await chat.send("/my")
-    await chat.press(f"ap:cancel:{appt.id}")
+    chat, appt = booked_chat
+    await press_in_my_appointments(chat, f"ap:cancel:{appt.id}")
     await cancel(ctx, telegram_id=chat.user_id, appointment_id=appt.id)  # from elsewhere
 
     for data in (f"ap:cancel_confirmed:{appt.id}", f"ap:qr:{appt.id}", f"ap:reschedule:{appt.id}"):
