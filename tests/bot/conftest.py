@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import date, time
+from datetime import date
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -14,7 +14,6 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import InlineKeyboardMarkup
 from pydantic import SecretStr
 
-from booking.admin.offices_file import SessionSpec
 from booking.appointments.service import book
 from booking.appointments.views import AppointmentView
 from booking.calendar.availability import sessions_of
@@ -26,7 +25,7 @@ from bot.factory import build_dispatcher
 from tests.bot.flows import choose_language
 from tests.bot.recording import TOKEN, Chat_, RecordingSession
 from tests.conftest import TEST_NIK_SECRET
-from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
+from tests.factories import add_applicant, add_office, office_spec, two_sessions
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -100,10 +99,7 @@ async def office(ctx: Domain) -> int:
     spec = office_spec(
         daily=10,
         priority=2,
-        sessions=[
-            SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
-            SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
-        ],
+        sessions=two_sessions(),
     ).model_copy(update={"latitude": -6.2567, "longitude": 106.8305})
     return await add_office(ctx, spec)
 
