@@ -10,7 +10,8 @@ from booking.admin.daylist import CSV_HEADER, day_list, export_day_csv, safe_cel
 from booking.appointments.service import cancel
 from booking.core.errors import OfficeNotFound
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
-from tests.admin_helpers import TUE, WED, book_on
+from tests.admin_helpers import book_on
+from tests.conftest import TUE, WED
 from tests.factories import add_office, make_nik, office_spec, two_sessions
 
 NAMES = [

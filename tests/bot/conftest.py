@@ -24,7 +24,7 @@ from bot.config import BotSettings
 from bot.factory import build_dispatcher
 from tests.bot.flows import choose_language
 from tests.bot.recording import TOKEN, Chat_, RecordingSession
-from tests.conftest import TEST_NIK_SECRET
+from tests.conftest import TEST_NIK_SECRET, TOMORROW
 from tests.factories import add_applicant, add_office, office_spec, two_sessions
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -162,4 +162,4 @@ async def booked_chat(
 ) -> tuple[Chat_, AppointmentView]:
     """A new chat whose user holds an appointment at office TEST tomorrow (Siang)."""
     chat = new_chat()
-    return chat, await booked(ctx, office, chat.user_id, date(2026, 12, 1))
+    return chat, await booked(ctx, office, chat.user_id, TOMORROW)

@@ -21,7 +21,6 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_B,
     STALE,
     SUPER,
-    TOMORROW,
     admin_chat,
     audit_count,
     bot_settings,
@@ -31,6 +30,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.bot.conftest import SQLITE_ONLY, booked, slot_on
 from tests.bot.recording import Chat_
+from tests.conftest import TOMORROW
 
 APPLICANT = 880000099
 ROLES = {"super": SUPER, "admin_a": ADMIN_A, "admin_b": ADMIN_B, "applicant": APPLICANT}

@@ -20,8 +20,7 @@ from bot.sender import build_notices
 from tests.bot.conftest import SQLITE_ONLY, booked
 from tests.bot.flows import pick_day, press_in_my_appointments, switch_language
 from tests.bot.recording import Chat_, file_bytes
-
-TOMORROW = date(2026, 12, 1)  # the clock is Monday 30 November 2026, 07:00 WIB
+from tests.conftest import TOMORROW
 
 
 async def test_my_appointments_lists_active_and_past(

@@ -38,10 +38,9 @@ from tests.bot.flows import (
     switch_language,
 )
 from tests.bot.recording import Chat_, RecordingSession
+from tests.conftest import TODAY, TOMORROW
 from tests.factories import add_applicant, make_nik
 
-TODAY = date(2026, 11, 30)
-TOMORROW = date(2026, 12, 1)
 NIK = make_nik(date(1991, 2, 3), serial=2468)
 STALE_EN = "This button is no longer valid."
 

@@ -25,9 +25,8 @@ from tests.bot.conftest import slot_on
 from tests.bot.flows import reach_summary
 from tests.bot.recording import Chat_, RecordingSession
 from tests.bot.test_bad_input import fill
+from tests.conftest import TOMORROW
 from tests.factories import make_nik
-
-TOMORROW = date(2026, 12, 1)
 
 
 async def at_summary(chat: Chat_, serial: int) -> str:
