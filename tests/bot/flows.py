@@ -38,6 +38,14 @@ async def reach_calendar(chat: Chat_, service: str = "new") -> None:
     await chat.tap(f"sv:{office_id}:{service}")
 
 
+async def open_calendar(chat: Chat_, language: str) -> list[tuple[str, str]]:
+    """/start in ``language``, then menu → book → province → office → service;
+    returns the calendar's buttons as (text, data)."""
+    await choose_language(chat, language)
+    await reach_calendar(chat)
+    return chat.last_keyboard()
+
+
 async def reach_summary(
     chat: Chat_,
     nik: str,
