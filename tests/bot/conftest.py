@@ -7,6 +7,8 @@ import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
+from types import ModuleType
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -133,6 +135,21 @@ def telegram_limits(session: RecordingSession) -> Iterator[None]:
     """Checked after every dispatcher test, over everything it recorded."""
     yield
     check_telegram_limits(session)
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, name: str, *modules: ModuleType) -> list[int]:
+    """Count the calls of the async function ``name`` that each of ``modules`` imported
+    (the first module's): the returned list gets a 1 for every call."""
+    real = getattr(modules[0], name)
+    calls: list[int] = []
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    for module in modules:
+        monkeypatch.setattr(module, name, counting)
+    return calls
 
 
 async def slot_on(ctx: Domain, office_id: int, day: date, label: str = "Siang") -> int:

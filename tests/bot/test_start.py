@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -16,7 +15,7 @@ from booking.core.context import Domain
 from booking.people.applicants import get_applicant, set_language
 from bot import middlewares
 from bot.factory import set_commands
-from tests.bot.conftest import SQLITE_ONLY
+from tests.bot.conftest import SQLITE_ONLY, count_calls
 from tests.bot.flows import reach_session
 from tests.bot.recording import Chat_, RecordingSession
 from tests.factories import add_applicant, make_nik
@@ -127,14 +126,7 @@ async def test_a_saved_language_is_read_once_then_kept_in_the_chat_state(
     chat = new_chat(language_code="id")
     await add_applicant(ctx, chat.user_id, born=date(1985, 1, 2))
     await set_language(ctx, chat.user_id, "en")  # e.g. chosen before the FSM data was lost
-    reads: list[int] = []
-    real = middlewares.get_applicant
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        reads.append(1)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(middlewares, "get_applicant", counting)
+    reads = count_calls(monkeypatch, "get_applicant", middlewares)
     await chat.send("/help")
     assert "/book: book an appointment" in chat.last_text()  # English, from the database
     assert reads == [1]
