@@ -26,13 +26,6 @@ from booking.db.models import (
 )
 from tests.factories import add_applicant
 
-# The fixture clock: Monday 30 November 2026, 07:00 WIB.
-TODAY = date(2026, 11, 30)
-TUE = date(2026, 12, 1)
-WED = date(2026, 12, 2)
-THU = date(2026, 12, 3)
-FRI = date(2026, 12, 4)
-
 
 async def rename_applicant(ctx: Domain, telegram_id: int, name: str) -> None:
     """Store any name for an applicant, even one ``check_name`` refuses ("Pemohon 101",

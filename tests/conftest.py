@@ -12,7 +12,7 @@ import importlib.util
 import os
 import shutil
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,12 @@ from booking.db.migrate import migrate
 
 # Monday 30 November 2026, 07:00 WIB / 08:00 WITA / 09:00 WIT.
 DEFAULT_NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+# The days of that week, as the tests name them.
+TODAY = date(2026, 11, 30)
+TUE = TOMORROW = date(2026, 12, 1)
+WED = date(2026, 12, 2)
+THU = date(2026, 12, 3)
+FRI = date(2026, 12, 4)
 TEST_NIK_SECRET = "test-nik-secret"
 TABLES = (
     "ticket_message, ticket, question, staff_chat,"

@@ -20,6 +20,14 @@ def make_nik(born: date, *, female: bool = False, region: str = "317101", serial
     return f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
 
 
+def two_sessions() -> list[SessionSpec]:
+    """A morning and an afternoon session on weekdays: Pagi 08:00-10:00, Siang 13:00-15:00."""
+    return [
+        SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
+        SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
+    ]
+
+
 def office_spec(
     code: str = "TEST",
     *,

@@ -22,7 +22,8 @@ from booking.core.errors import (
 from booking.core.kinds import AppointmentStatus
 from booking.db.models import Appointment, AuditLog
 from booking.jobs import release_loop
-from tests.admin_helpers import TUE, WED, book_on, rows, slot_ids, snapshot
+from tests.admin_helpers import book_on, rows, slot_ids, snapshot
+from tests.conftest import TUE, WED
 from tests.factories import add_office, office_spec
 
 TUE_0730_WIB = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)

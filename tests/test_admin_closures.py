@@ -29,17 +29,13 @@ from booking.core.kinds import (
 from booking.db.models import Appointment, AuditLog, Closure, Notification, Slot
 from booking.people.applicants import set_language
 from tests.admin_helpers import (
-    FRI,
-    THU,
-    TODAY,
-    TUE,
-    WED,
     book_on,
     counters_match,
     rows,
     slot_ids,
     snapshot,
 )
+from tests.conftest import FRI, THU, TODAY, TUE, WED
 from tests.factories import add_office, office_spec
 
 

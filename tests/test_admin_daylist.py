@@ -1,18 +1,18 @@
 import csv
 import io
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 
 from booking.admin.checkin import check_in
 from booking.admin.closures import close_day
 from booking.admin.daylist import CSV_HEADER, day_list, export_day_csv, safe_cell
-from booking.admin.offices_file import SessionSpec
 from booking.appointments.service import cancel
 from booking.core.errors import OfficeNotFound
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
-from tests.admin_helpers import TUE, WED, book_on
-from tests.factories import WEEKDAYS, add_office, make_nik, office_spec
+from tests.admin_helpers import book_on
+from tests.conftest import TUE, WED
+from tests.factories import add_office, make_nik, office_spec, two_sessions
 
 NAMES = [
     "Siti Nurhaliza",
@@ -28,10 +28,7 @@ async def tuesday(ctx):
     spec = office_spec(
         daily=10,
         priority=2,
-        sessions=[
-            SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
-            SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
-        ],
+        sessions=two_sessions(),
     )
     office_id = await add_office(ctx, spec)
     morning = await book_on(ctx, office_id, TUE, [101, 102, 103], names=NAMES[:3])

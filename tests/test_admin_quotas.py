@@ -25,7 +25,8 @@ from booking.core.errors import (
     QuotaBelowBooked,
 )
 from booking.db.models import AuditLog, QuotaOverride, Slot
-from tests.admin_helpers import FRI, THU, TODAY, TUE, WED, book_on, rows, snapshot
+from tests.admin_helpers import book_on, rows, snapshot
+from tests.conftest import FRI, THU, TODAY, TUE, WED
 from tests.factories import WEEKDAYS, add_office, office_spec
 
 

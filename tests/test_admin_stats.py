@@ -23,7 +23,8 @@ from booking.core.errors import (
 from booking.core.kinds import NotificationStatus
 from booking.db.models import AuditLog, Notification
 from bot.charts import capacity_chart_png
-from tests.admin_helpers import FRI, THU, TODAY, TUE, WED, book_on, rows, snapshot
+from tests.admin_helpers import book_on, rows, snapshot
+from tests.conftest import FRI, THU, TODAY, TUE, WED
 from tests.factories import add_office, office_spec
 
 TUE_0730_WIB = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)

@@ -24,7 +24,7 @@ from booking.calendar.release import release_slots
 from booking.calendar.views import DayStatus
 from booking.core.kinds import ServiceType
 from booking.db.models import Closure, Slot
-from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
+from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec, two_sessions
 
 MON, TUE, WED = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)
 
@@ -94,11 +94,7 @@ async def test_release_window_before_and_after_the_release_moment(ctx, clock):
 
 
 async def test_booking_cutoff_on_the_day_itself(ctx, clock):
-    sessions = [
-        SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
-        SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
-    ]
-    office_id = await add_office(ctx, office_spec(sessions=sessions))
+    office_id = await add_office(ctx, office_spec(sessions=two_sessions()))
     # 06:59 WIB: Pagi starts in 61 minutes and can still be booked.
     clock.set(datetime(2026, 11, 29, 23, 59, tzinfo=UTC))
     assert [s.bookable for s in await sessions_of(ctx, office_id, MON)] == [True, True]

@@ -16,9 +16,10 @@ from booking.core.errors import AlreadyBooked, ApplicantNotFound, SlotFull
 from booking.core.kinds import ServiceType
 from booking.db.batching import RequestTx, WriteBatcher
 from booking.db.models import Appointment, Notification, Slot
+from tests.conftest import TUE
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant
-from tests.test_concurrency import TUE, add_applicants, booked_rows, ten_seat_slot
+from tests.test_concurrency import add_applicants, booked_rows, ten_seat_slot
 
 
 async def count(ctx, model, *where) -> int:

@@ -30,11 +30,11 @@ from booking.core.errors import (
 from booking.core.kinds import AppointmentStatus, ServiceType
 from booking.db.models import Applicant, Appointment, Slot
 from booking.people.applicants import register_applicant, validate_nik
+from tests.conftest import TUE
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-TUE = date(2026, 12, 1)
 SEATS = 10
 
 

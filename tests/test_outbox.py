@@ -28,11 +28,9 @@ from booking.notify.outbox import (
     notification_counts,
     release,
 )
+from tests.conftest import THU, TUE
 from tests.factories import add_applicant
 from tests.outbox_helpers import ZONES, book_on, by_kind, office_in, queue_notices, rows
-
-TUESDAY = date(2026, 12, 1)
-THURSDAY = date(2026, 12, 3)
 
 
 def utc(*args: int) -> datetime:
@@ -51,7 +49,7 @@ EXPECTED = {
 @pytest.mark.parametrize("zone_name", ["WIB", "WITA", "WIT"])
 async def test_reminders_are_due_at_office_local_times(ctx, zone_name):
     office_id = await office_in(ctx, ZONES[zone_name])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     day_before, soon, start = EXPECTED[zone_name]
     assert appt.start_utc == start
     reminders = await by_kind(ctx, appt.id)
@@ -70,7 +68,7 @@ async def test_reminder_settings_change_the_times(ctx):
     ctx.settings.reminder_day_before_at = datetime(2000, 1, 1, 9, 30).time()
     ctx.settings.reminder_before_minutes = 0  # off
     office_id = await office_in(ctx, ZONES["WITA"])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     reminders = await by_kind(ctx, appt.id)
     assert set(reminders) == {REMINDER_DAY_BEFORE}
     assert reminders[REMINDER_DAY_BEFORE].due_at == utc(2026, 11, 30, 1, 30)  # 09:30 WITA
@@ -79,7 +77,7 @@ async def test_reminder_settings_change_the_times(ctx):
 async def test_booking_after_the_day_before_time_skips_that_reminder(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
     clock.set(utc(2026, 11, 30, 12))  # Monday 19:00 WIB, after the H-1 time
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     reminders = await by_kind(ctx, appt.id)
     assert set(reminders) == {REMINDER_SOON}
 
@@ -89,7 +87,7 @@ async def test_a_same_day_booking_gets_no_reminder_in_the_past(ctx, clock):
     # Tuesday 06:30 WIB: the session starts at 08:00 (beyond the 60-min cut-off),
     # the H-1 time and the 2-hours-before time (06:00) have both passed.
     clock.set(utc(2026, 11, 30, 23, 30))
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     assert await by_kind(ctx, appt.id) == {}
 
 
@@ -112,7 +110,7 @@ async def test_a_repeated_key_is_not_queued_twice(ctx):
 
 async def test_cancel_cancels_the_pending_reminders_in_its_transaction(ctx):
     office_id = await office_in(ctx, ZONES["WIB"])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     await cancel(ctx, telegram_id=1001, appointment_id=appt.id)
     reminders = await by_kind(ctx, appt.id)
     assert {n.status for n in reminders.values()} == {NotificationStatus.CANCELLED}
@@ -122,9 +120,9 @@ async def test_cancel_cancels_the_pending_reminders_in_its_transaction(ctx):
 
 async def test_reschedule_moves_the_reminders(ctx):
     office_id = await office_in(ctx, ZONES["WIT"])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     before = await by_kind(ctx, appt.id)
-    [new_session] = await sessions_of(ctx, office_id, THURSDAY)
+    [new_session] = await sessions_of(ctx, office_id, THU)
     moved = await reschedule(
         ctx, telegram_id=1001, appointment_id=appt.id, new_slot_id=new_session.slot_id
     )
@@ -159,9 +157,9 @@ async def test_reschedule_requeues_a_reminder_already_sent(ctx, clock):
 
 async def test_reschedule_to_a_session_too_soon_cancels_that_reminder(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
-    appt = await book_on(ctx, office_id, 1001, THURSDAY)
+    appt = await book_on(ctx, office_id, 1001, THU)
     clock.set(utc(2026, 11, 30, 12))  # Monday 19:00 WIB: Tuesday's H-1 time has passed
-    [tuesday] = await sessions_of(ctx, office_id, TUESDAY)
+    [tuesday] = await sessions_of(ctx, office_id, TUE)
     await reschedule(ctx, telegram_id=1001, appointment_id=appt.id, new_slot_id=tuesday.slot_id)
     after = await by_kind(ctx, appt.id)
     assert after[REMINDER_DAY_BEFORE].status == NotificationStatus.CANCELLED
@@ -171,7 +169,7 @@ async def test_reschedule_to_a_session_too_soon_cancels_that_reminder(ctx, clock
 
 async def test_a_leased_row_that_is_retimed_cannot_be_marked_by_its_old_holder(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
-    appt = await book_on(ctx, office_id, 1001, THURSDAY)
+    appt = await book_on(ctx, office_id, 1001, THU)
     clock.set(utc(2026, 12, 2, 11))  # Wednesday 18:00 WIB
     [claimed] = await claim_due(ctx, "a", 10, 60)
     [friday] = await sessions_of(ctx, office_id, date(2026, 12, 4))
@@ -186,7 +184,7 @@ async def test_a_leased_row_that_is_retimed_cannot_be_marked_by_its_old_holder(c
 
 async def test_after_downtime_a_reminder_still_useful_is_sent_late(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     clock.set(utc(2026, 12, 1, 0, 30))  # 07:30 WIB, the session starts at 08:00
     claimed = await claim_due(ctx, "a", 10, 60)
     assert {c.kind for c in claimed} == {REMINDER_DAY_BEFORE, REMINDER_SOON}
@@ -196,7 +194,7 @@ async def test_after_downtime_a_reminder_still_useful_is_sent_late(ctx, clock):
 
 async def test_a_reminder_claimed_in_time_is_not_late(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
-    await book_on(ctx, office_id, 1001, TUESDAY)
+    await book_on(ctx, office_id, 1001, TUE)
     clock.set(utc(2026, 11, 30, 11, 5))  # five minutes after the H-1 time
     [claimed] = await claim_due(ctx, "a", 10, 60)
     assert claimed.kind == REMINDER_DAY_BEFORE and not claimed.late
@@ -204,7 +202,7 @@ async def test_a_reminder_claimed_in_time_is_not_late(ctx, clock):
 
 async def test_after_downtime_a_reminder_of_a_begun_appointment_is_skipped(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     clock.set(utc(2026, 12, 1, 1, 15))  # 08:15 WIB: the session has begun
     assert await claim_due(ctx, "a", 10, 60) == []
     reminders = await by_kind(ctx, appt.id)
@@ -214,7 +212,7 @@ async def test_after_downtime_a_reminder_of_a_begun_appointment_is_skipped(ctx, 
 
 async def test_a_reminder_of_an_appointment_no_longer_booked_is_skipped(ctx, clock):
     office_id = await office_in(ctx, ZONES["WIB"])
-    appt = await book_on(ctx, office_id, 1001, TUESDAY)
+    appt = await book_on(ctx, office_id, 1001, TUE)
     async with ctx.db.writer() as session:
         row = await session.get(Appointment, appt.id)
         assert row is not None

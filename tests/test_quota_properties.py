@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import os
 from collections.abc import Awaitable, Callable
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlmodel import col, func, select
 
-from booking.admin.offices_file import SessionSpec
 from booking.admin.quotas import set_daily_quota
 from booking.appointments.service import appointments_of, book, cancel, reschedule
 from booking.calendar.availability import sessions_of
@@ -33,14 +32,11 @@ from booking.db.engine import create_database
 from booking.db.models import Appointment
 from tests.conftest import DEFAULT_NOW, TEST_NIK_SECRET
 from tests.db_helpers import fresh_database, slot_problems
-from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
+from tests.factories import add_applicant, add_office, office_spec, two_sessions
 
 USERS = 5
 DAYS = [date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3)]
-SESSIONS = [
-    SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
-    SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
-]
+SESSIONS = two_sessions()
 SLOTS = len(DAYS) * len(SESSIONS)
 
 user = st.integers(0, USERS - 1)

@@ -25,8 +25,6 @@ from tests.factories import add_office, office_spec
 SUPER = 880000001
 ADMIN_A = 880000002
 ADMIN_B = 880000003
-TODAY = date(2026, 11, 30)  # Monday; the clock says 07:00 WIB
-TOMORROW = date(2026, 12, 1)
 STALE = "This button is no longer valid."
 
 

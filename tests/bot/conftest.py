@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import date, time
+from datetime import date
+from types import ModuleType
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -14,7 +16,6 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import InlineKeyboardMarkup
 from pydantic import SecretStr
 
-from booking.admin.offices_file import SessionSpec
 from booking.appointments.service import book
 from booking.appointments.views import AppointmentView
 from booking.calendar.availability import sessions_of
@@ -23,9 +24,10 @@ from booking.core.context import Domain
 from booking.core.kinds import ServiceType
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
+from tests.bot.flows import choose_language
 from tests.bot.recording import TOKEN, Chat_, RecordingSession
-from tests.conftest import TEST_NIK_SECRET
-from tests.factories import WEEKDAYS, add_applicant, add_office, office_spec
+from tests.conftest import TEST_NIK_SECRET, TOMORROW
+from tests.factories import add_applicant, add_office, office_spec, two_sessions
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -85,16 +87,21 @@ def new_chat(dp: Dispatcher, bot: Bot) -> Callable[..., Chat_]:
 
 
 @pytest.fixture
+async def english_chat(new_chat: Callable[..., Chat_]) -> Chat_:
+    """A new chat that sent /start and chose English."""
+    chat = new_chat()
+    await choose_language(chat, "en")
+    return chat
+
+
+@pytest.fixture
 async def office(ctx: Domain) -> int:
     """Office TEST (WIB): two weekday sessions, 10 regular + 2 priority seats a day,
     dates released daily 14 days ahead."""
     spec = office_spec(
         daily=10,
         priority=2,
-        sessions=[
-            SessionSpec(label="Pagi", start=time(8), end=time(10), rule=WEEKDAYS),
-            SessionSpec(label="Siang", start=time(13), end=time(15), rule=WEEKDAYS),
-        ],
+        sessions=two_sessions(),
     ).model_copy(update={"latitude": -6.2567, "longitude": 106.8305})
     return await add_office(ctx, spec)
 
@@ -130,6 +137,21 @@ def telegram_limits(session: RecordingSession) -> Iterator[None]:
     check_telegram_limits(session)
 
 
+def count_calls(monkeypatch: pytest.MonkeyPatch, name: str, *modules: ModuleType) -> list[int]:
+    """Count the calls of the async function ``name`` that each of ``modules`` imported
+    (the first module's): the returned list gets a 1 for every call."""
+    real = getattr(modules[0], name)
+    calls: list[int] = []
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    for module in modules:
+        monkeypatch.setattr(module, name, counting)
+    return calls
+
+
 async def slot_on(ctx: Domain, office_id: int, day: date, label: str = "Siang") -> int:
     [slot] = [s for s in await sessions_of(ctx, office_id, day) if s.label == label]
     return slot.slot_id
@@ -149,3 +171,12 @@ async def booked(
     await add_applicant(ctx, telegram_id, born=born)
     slot_id = await slot_on(ctx, office_id, day, label)
     return await book(ctx, telegram_id=telegram_id, slot_id=slot_id, service=service)
+
+
+@pytest.fixture
+async def booked_chat(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> tuple[Chat_, AppointmentView]:
+    """A new chat whose user holds an appointment at office TEST tomorrow (Siang)."""
+    chat = new_chat()
+    return chat, await booked(ctx, office, chat.user_id, TOMORROW)

@@ -38,6 +38,14 @@ async def reach_calendar(chat: Chat_, service: str = "new") -> None:
     await chat.tap(f"sv:{office_id}:{service}")
 
 
+async def open_calendar(chat: Chat_, language: str) -> list[tuple[str, str]]:
+    """/start in ``language``, then menu → book → province → office → service;
+    returns the calendar's buttons as (text, data)."""
+    await choose_language(chat, language)
+    await reach_calendar(chat)
+    return chat.last_keyboard()
+
+
 async def reach_summary(
     chat: Chat_,
     nik: str,
@@ -71,6 +79,13 @@ async def book_new(chat: Chat_, nik: str, **choices: Any) -> list[Any]:
 async def switch_language(chat: Chat_, code: str) -> None:
     await chat.send("/language")
     await chat.press(f"lg:{code}")
+
+
+async def press_in_my_appointments(chat: Chat_, data: str) -> list[Any]:
+    """In English, send /my and press the button ``data`` (``ap:ACTION:ID``)."""
+    await switch_language(chat, "en")
+    await chat.send("/my")
+    return await chat.press(data)
 
 
 async def pick_day(chat: Chat_, day: date) -> list[Any]:

@@ -21,7 +21,6 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_B,
     STALE,
     SUPER,
-    TOMORROW,
     admin_chat,
     audit_count,
     bot_settings,
@@ -31,6 +30,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.bot.conftest import SQLITE_ONLY, booked, slot_on
 from tests.bot.recording import Chat_
+from tests.conftest import TOMORROW
 
 APPLICANT = 880000099
 ROLES = {"super": SUPER, "admin_a": ADMIN_A, "admin_b": ADMIN_B, "applicant": APPLICANT}
@@ -99,10 +99,12 @@ POSTGRES_ENTRIES = [
     "no-shows",
     "remove",
 ]
+MATRIX = [("sqlite", entry) for entry in ENTRY_POINTS] + [
+    ("postgresql", entry) for entry in POSTGRES_ENTRIES
+]
 
 
-@SQLITE_ONLY
-@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@pytest.mark.parametrize(("backend", "entry"), MATRIX)
 @pytest.mark.parametrize("role", list(ROLES))
 async def test_authorization_matrix(
     ctx: Domain,
@@ -111,26 +113,6 @@ async def test_authorization_matrix(
     admin_chat: Callable[[int], Any],
     role: str,
     entry: str,
-) -> None:
-    await check_entry(ctx, office, admin_chat, role, entry)
-
-
-@pytest.mark.parametrize("backend", ["postgresql"])
-@pytest.mark.parametrize("entry", POSTGRES_ENTRIES)
-@pytest.mark.parametrize("role", list(ROLES))
-async def test_authorization_matrix_on_postgresql(
-    ctx: Domain,
-    office: int,
-    office_b: int,
-    admin_chat: Callable[[int], Any],
-    role: str,
-    entry: str,
-) -> None:
-    await check_entry(ctx, office, admin_chat, role, entry)
-
-
-async def check_entry(
-    ctx: Domain, office: int, admin_chat: Callable[[int], Any], role: str, entry: str
 ) -> None:
     appt = await booked(ctx, office, 880000050, TOMORROW)
     slot = await slot_on(ctx, office, TOMORROW, "Pagi")

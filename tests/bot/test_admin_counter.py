@@ -22,8 +22,6 @@ from booking.core.kinds import AppointmentStatus
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     ADMIN_B,
-    TODAY,
-    TOMORROW,
     admin_chat,
     at_screen,
     audit_count,
@@ -33,6 +31,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.bot.conftest import SQLITE_ONLY, booked, slot_on
 from tests.bot.recording import Chat_, file_bytes
+from tests.conftest import TODAY, TOMORROW
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

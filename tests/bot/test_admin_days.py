@@ -25,7 +25,6 @@ from booking.db.models import Notification
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     STALE,
-    TOMORROW,
     admin_chat,
     at_screen,
     audit_count,
@@ -37,6 +36,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
 from tests.bot.conftest import SQLITE_ONLY, booked
 from tests.bot.flows import pick_day, switch_language
 from tests.bot.recording import Chat_, file_bytes
+from tests.conftest import TOMORROW
 from tests.factories import make_nik
 
 UNCHANGED = "Nothing was changed."

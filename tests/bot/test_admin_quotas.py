@@ -16,7 +16,6 @@ from booking.admin.quotas import QuotaOverrideView, quota_settings
 from booking.core.context import Domain
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
-    TOMORROW,
     admin_chat,
     at_screen,
     audit_count,
@@ -26,6 +25,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.bot.conftest import SQLITE_ONLY, booked
 from tests.bot.recording import Chat_
+from tests.conftest import TOMORROW
 from tests.factories import make_nik
 
 UNCHANGED = "Nothing was changed."

@@ -11,23 +11,22 @@ from aiogram.methods import SendDocument, SendPhoto
 
 from booking.admin.closures import close_day
 from booking.appointments.service import appointments_of, get_appointment
+from booking.appointments.views import AppointmentView
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus
 from booking.notify.outbox import claim_due
 from bot.config import BotSettings
 from bot.sender import build_notices
 from tests.bot.conftest import SQLITE_ONLY, booked
-from tests.bot.flows import pick_day, switch_language
+from tests.bot.flows import pick_day, press_in_my_appointments, switch_language
 from tests.bot.recording import Chat_, file_bytes
-
-TOMORROW = date(2026, 12, 1)  # the clock is Monday 30 November 2026, 07:00 WIB
+from tests.conftest import TOMORROW
 
 
 async def test_my_appointments_lists_active_and_past(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, booked_chat: tuple[Chat_, AppointmentView]
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    chat, appt = booked_chat
     await chat.send("/my")
     text = chat.last_text()
     assert appt.code in text and "13:00–15:00 WIB" in text
@@ -44,10 +43,9 @@ async def test_my_appointments_lists_active_and_past(
 
 @SQLITE_ONLY
 async def test_cancel_asks_first_then_cancels(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, booked_chat: tuple[Chat_, AppointmentView]
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    chat, appt = booked_chat
     await chat.send("/start")
     await chat.tap(f"ap:cancel:{appt.id}")
     assert appt.code in chat.last_text()
@@ -65,13 +63,10 @@ async def test_cancel_asks_first_then_cancels(
 
 
 async def test_reschedule_moves_once_then_explains_the_limit(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, booked_chat: tuple[Chat_, AppointmentView]
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
-    await switch_language(chat, "en")
-    await chat.send("/my")
-    await chat.press(f"ap:reschedule:{appt.id}")
+    chat, appt = booked_chat
+    await press_in_my_appointments(chat, f"ap:reschedule:{appt.id}")
     assert f"Reschedule {appt.code}" in chat.last_text()
     # Every date button of this calendar is for this appointment.
     days = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
@@ -108,10 +103,9 @@ async def test_reschedule_on_the_day_is_too_late(
 
 @SQLITE_ONLY
 async def test_appointment_displaced_by_a_closure_is_rebooked_without_counting(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, booked_chat: tuple[Chat_, AppointmentView]
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    chat, appt = booked_chat
     await close_day(ctx, office, TOMORROW, "Listrik padam", actor="cli:test")
     await switch_language(chat, "en")
     await chat.send("/my")
@@ -146,12 +140,11 @@ async def test_closure_notice_carries_a_new_date_button(
     ctx: Domain,
     office: int,
     bot_settings: BotSettings,
-    new_chat: Callable[..., Chat_],
+    booked_chat: tuple[Chat_, AppointmentView],
     language: str,
     label: str,
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
+    chat, appt = booked_chat
     await close_day(ctx, office, TOMORROW, "Listrik padam", actor="cli:test")
     [claimed] = await claim_due(ctx, "test-sender", limit=10, lease_seconds=60)
     assert claimed.template == "closure_displaced"

@@ -20,6 +20,7 @@ from aiogram.types import Chat, Message, Update
 
 from booking.admin.closures import close_day
 from booking.appointments.service import appointments_of, book, cancel, get_appointment
+from booking.appointments.views import AppointmentView
 from booking.core.clock import FixedClock
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
@@ -30,16 +31,16 @@ from tests.bot.flows import (
     book_new,
     choose_language,
     pick_day,
+    press_in_my_appointments,
     reach_calendar,
     reach_session,
     reach_summary,
     switch_language,
 )
 from tests.bot.recording import Chat_, RecordingSession
+from tests.conftest import TODAY, TOMORROW
 from tests.factories import add_applicant, make_nik
 
-TODAY = date(2026, 11, 30)
-TOMORROW = date(2026, 12, 1)
 NIK = make_nik(date(1991, 2, 3), serial=2468)
 STALE_EN = "This button is no longer valid."
 
@@ -64,23 +65,19 @@ def answers(sent: list[Any]) -> list[AnswerCallbackQuery]:
 # --- stale buttons -------------------------------------------------------------------
 
 
-async def test_session_that_filled_meanwhile(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    data = chat.button("se:", "Siang")
+async def test_session_that_filled_meanwhile(ctx: Domain, office: int, english_chat: Chat_) -> None:
+    await reach_calendar(english_chat)
+    await pick_day(english_chat, TOMORROW)
+    data = english_chat.button("se:", "Siang")
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)
 
-    sent = await chat.tap(data)
+    sent = await english_chat.tap(data)
     assert "that session is no longer available" in texts(sent)
     # Fresh choices: the session still open that day, and no booking was made.
-    assert [t for t, d in chat.last_keyboard() if d.startswith("se:")] == [
+    assert [t for t, d in english_chat.last_keyboard() if d.startswith("se:")] == [
         "Pagi 08:00–10:00 WIB · 5 left"
     ]
-    assert await appointments_of(ctx, chat.user_id) == []
+    assert await appointments_of(ctx, english_chat.user_id) == []
 
 
 async def test_session_that_filled_before_confirm_offers_nearest_dates(
@@ -108,13 +105,10 @@ async def test_session_that_filled_before_confirm_offers_nearest_dates(
 
 
 async def test_appointment_already_cancelled(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, booked_chat: tuple[Chat_, AppointmentView]
 ) -> None:
-    chat = new_chat()
-    appt = await booked(ctx, office, chat.user_id, TOMORROW)
-    await switch_language(chat, "en")
-    await chat.send("/my")
-    await chat.press(f"ap:cancel:{appt.id}")
+    chat, appt = booked_chat
+    await press_in_my_appointments(chat, f"ap:cancel:{appt.id}")
     await cancel(ctx, telegram_id=chat.user_id, appointment_id=appt.id)  # from elsewhere
 
     for data in (f"ap:cancel_confirmed:{appt.id}", f"ap:qr:{appt.id}", f"ap:reschedule:{appt.id}"):
@@ -126,16 +120,14 @@ async def test_appointment_already_cancelled(
     assert after.status is AppointmentStatus.CANCELLED
 
 
-async def test_date_that_closed(ctx: Domain, office: int, new_chat: Callable[..., Chat_]) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
+async def test_date_that_closed(ctx: Domain, office: int, english_chat: Chat_) -> None:
+    await reach_calendar(english_chat)
     await close_day(ctx, office, TOMORROW, "Pemadaman listrik", actor="cli:test")
 
-    sent = await pick_day(chat, TOMORROW)
+    sent = await pick_day(english_chat, TOMORROW)
     assert "The office is closed on that date. (Pemadaman listrik)" in texts(sent)
     assert "The nearest dates with seats left:" in texts(sent)
-    offered = [d for _, d in chat.last_keyboard() if d.startswith("dy:")]
+    offered = [d for _, d in english_chat.last_keyboard() if d.startswith("dy:")]
     assert offered and not any(d.endswith(":12:1") for d in offered)
 
 
@@ -153,26 +145,24 @@ async def test_date_that_closed_before_confirm(
 
 @SQLITE_ONLY
 async def test_calendar_from_last_month(
-    ctx: Domain, office: int, clock: FixedClock, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, clock: FixedClock, english_chat: Chat_
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    old_day = chat.button("dy:", "30 (")  # 30 November, open now
+    await reach_calendar(english_chat)
+    old_day = english_chat.button("dy:", "30 (")  # 30 November, open now
     old_prev = f"mo:{office}:new:book:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 
-    sent = await chat.tap(old_day)
+    sent = await english_chat.tap(old_day)
     assert "That date has passed." in texts(sent)
-    assert any(d.startswith("dy:") for _, d in chat.last_keyboard())
+    assert any(d.startswith("dy:") for _, d in english_chat.last_keyboard())
 
-    sent = await chat.tap(old_prev)
+    sent = await english_chat.tap(old_prev)
     assert "That month cannot be booked." in texts(sent)
     [answer] = answers(sent)
     assert answer.text == "That month cannot be booked."
     # The fresh calendar is December's.
-    assert any(d.endswith(":2026:12:3") for _, d in chat.last_keyboard())
-    assert await appointments_of(ctx, chat.user_id) == []
+    assert any(d.endswith(":2026:12:3") for _, d in english_chat.last_keyboard())
+    assert await appointments_of(ctx, english_chat.user_id) == []
 
 
 # --- forged callback data ----------------------------------------------------------------
@@ -331,29 +321,25 @@ async def test_free_text_where_a_button_is_expected_gets_the_steps_help(
 
 
 @SQLITE_ONLY
-async def test_free_text_at_other_steps(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await chat.tap("mn:book")
-    await chat.send("Jakarta")
-    assert "Please choose a province with the buttons above." in chat.last_text()
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.send("pagi")
-    assert "Please choose a session with the buttons above." in chat.last_text()
-    await chat.press("se:")
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("0812345678")
-    assert "Please tap “Share my phone number” or “Skip” below." in chat.last_text()
-    await chat.send("Skip")
-    await chat.send("lansia")
-    assert "Please choose a priority option" in chat.last_text()
-    await chat.press("pr:none")
-    await chat.send("ya")
-    assert "Please tap “Confirm booking” above" in chat.last_text()
+async def test_free_text_at_other_steps(ctx: Domain, office: int, english_chat: Chat_) -> None:
+    await english_chat.tap("mn:book")
+    await english_chat.send("Jakarta")
+    assert "Please choose a province with the buttons above." in english_chat.last_text()
+    await reach_calendar(english_chat)
+    await pick_day(english_chat, TOMORROW)
+    await english_chat.send("pagi")
+    assert "Please choose a session with the buttons above." in english_chat.last_text()
+    await english_chat.press("se:")
+    await english_chat.send("Budi Santoso")
+    await english_chat.send(NIK)
+    await english_chat.send("0812345678")
+    assert "Please tap “Share my phone number” or “Skip” below." in english_chat.last_text()
+    await english_chat.send("Skip")
+    await english_chat.send("lansia")
+    assert "Please choose a priority option" in english_chat.last_text()
+    await english_chat.press("pr:none")
+    await english_chat.send("ya")
+    assert "Please tap “Confirm booking” above" in english_chat.last_text()
 
 
 @SQLITE_ONLY
@@ -422,15 +408,13 @@ class Exploding:
 
 @SQLITE_ONLY
 async def test_a_failure_gets_a_polite_message_and_the_tap_is_answered(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_], caplog: pytest.LogCaptureFixture
+    ctx: Domain, office: int, english_chat: Chat_, caplog: pytest.LogCaptureFixture
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
     real_db = ctx.db
     ctx.db = Broken()  # type: ignore[assignment]
     try:
-        sent = await chat.tap("mn:book")
-        sent += await chat.send("/my")
+        sent = await english_chat.tap("mn:book")
+        sent += await english_chat.send("/my")
     finally:
         ctx.db = real_db
     assert len(answers(sent)) == 1
@@ -449,26 +433,26 @@ class Broken:
 
 
 async def test_session_that_started_before_confirm(
-    ctx: Domain, office: int, clock: FixedClock, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, clock: FixedClock, english_chat: Chat_
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TODAY)
-    await chat.press("se:", "Siang")  # 13:00 WIB today
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    await chat.send("Skip")
-    await chat.press("pr:none")
+    await reach_calendar(english_chat)
+    await pick_day(english_chat, TODAY)
+    await english_chat.press("se:", "Siang")  # 13:00 WIB today
+    await english_chat.send("Budi Santoso")
+    await english_chat.send(NIK)
+    await english_chat.send("Skip")
+    await english_chat.press("pr:none")
     clock.set(datetime(2026, 11, 30, 5, 30, tzinfo=UTC))  # 12:30 WIB: within the cut-off
 
-    sent = await chat.press("cf:")
+    sent = await english_chat.press("cf:")
     [answer] = answers(sent)
     assert answer.text == "That session has started or starts too soon to book."
     assert "Sorry, that session is no longer available." in texts(sent)
-    assert all(not d.endswith(":11:30") for _, d in chat.last_keyboard() if d.startswith("dy:"))
-    assert any(d.startswith("dy:") for _, d in chat.last_keyboard())
-    assert await appointments_of(ctx, chat.user_id) == []
+    assert all(
+        not d.endswith(":11:30") for _, d in english_chat.last_keyboard() if d.startswith("dy:")
+    )
+    assert any(d.startswith("dy:") for _, d in english_chat.last_keyboard())
+    assert await appointments_of(ctx, english_chat.user_id) == []
 
 
 @SQLITE_ONLY
@@ -510,15 +494,13 @@ async def test_group_chats_are_ignored(
 @SQLITE_ONLY
 @pytest.mark.parametrize("command", ["/my", "/admin", "/checkin ABCD2345"])
 async def test_a_command_at_a_typing_step_is_a_command_not_an_answer(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_], command: str
+    ctx: Domain, office: int, english_chat: Chat_, command: str
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    await pick_day(chat, TOMORROW)
-    await chat.press("se:")
-    assert "full name" in chat.last_text()
-    await chat.send(command)
+    await reach_calendar(english_chat)
+    await pick_day(english_chat, TOMORROW)
+    await english_chat.press("se:")
+    assert "full name" in english_chat.last_text()
+    await english_chat.send(command)
     # Not taken as the name: the NIK is not asked for, and the command got its own answer.
-    assert "Now type your NIK" not in chat.last_text()
-    assert command not in chat.last_text()
+    assert "Now type your NIK" not in english_chat.last_text()
+    assert command not in english_chat.last_text()

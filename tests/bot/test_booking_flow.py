@@ -71,6 +71,14 @@ async def _to_details(chat: Chat_, language: str = "en") -> None:
     await chat.press("se:")
 
 
+@pytest.fixture
+async def details_chat(new_chat: Callable[..., Chat_]) -> Chat_:
+    """A new chat in English at the details step: the bot asks for the full name."""
+    chat = new_chat()
+    await _to_details(chat)
+    return chat
+
+
 @SQLITE_ONLY
 async def test_returning_applicant_only_confirms_saved_details(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
@@ -107,17 +115,15 @@ async def test_returning_applicant_only_confirms_saved_details(
     ],
 )
 async def test_invalid_nik_gets_its_reason_and_the_step_stays(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_], typed: str, reason: str
+    ctx: Domain, office: int, details_chat: Chat_, typed: str, reason: str
 ) -> None:
-    chat = new_chat()
-    await _to_details(chat)
-    await chat.send("Budi Santoso")
-    await chat.send(typed)
-    assert reason in chat.last_text()
-    assert await get_applicant(ctx, chat.user_id) is None
+    await details_chat.send("Budi Santoso")
+    await details_chat.send(typed)
+    assert reason in details_chat.last_text()
+    assert await get_applicant(ctx, details_chat.user_id) is None
     # The same step goes on: a valid NIK is accepted.
-    await chat.send(NIK)
-    applicant = await get_applicant(ctx, chat.user_id)
+    await details_chat.send(NIK)
+    applicant = await get_applicant(ctx, details_chat.user_id)
     assert applicant is not None and applicant.full_name == "Budi Santoso"
 
 
@@ -146,34 +152,28 @@ async def test_nik_of_another_account_is_refused(
 
 
 @SQLITE_ONLY
-async def test_name_must_look_like_a_name(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await _to_details(chat)
-    await chat.send("B2")
-    assert "3 to 100 letters, no digits" in chat.last_text()
-    await chat.send("Budi")
-    assert "type your NIK" in chat.last_text()
+async def test_name_must_look_like_a_name(ctx: Domain, office: int, details_chat: Chat_) -> None:
+    await details_chat.send("B2")
+    assert "3 to 100 letters, no digits" in details_chat.last_text()
+    await details_chat.send("Budi")
+    assert "type your NIK" in details_chat.last_text()
 
 
 @SQLITE_ONLY
 async def test_phone_through_contact_sharing_only_ones_own(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, details_chat: Chat_
 ) -> None:
-    chat = new_chat()
-    await _to_details(chat)
-    await chat.send("Budi Santoso")
-    await chat.send(NIK)
-    contact_kb = chat.sent_to_me()[-1].reply_markup
+    await details_chat.send("Budi Santoso")
+    await details_chat.send(NIK)
+    contact_kb = details_chat.sent_to_me()[-1].reply_markup
     assert isinstance(contact_kb, ReplyKeyboardMarkup)
     assert contact_kb.keyboard[0][0].request_contact is True
-    await chat.share_contact("+6281234567890", user_id=999)
-    assert "your own number" in chat.last_text()
-    await chat.share_contact("+6281234567890")
-    applicant = await get_applicant(ctx, chat.user_id)
+    await details_chat.share_contact("+6281234567890", user_id=999)
+    assert "your own number" in details_chat.last_text()
+    await details_chat.share_contact("+6281234567890")
+    applicant = await get_applicant(ctx, details_chat.user_id)
     assert applicant is not None and applicant.phone == "+6281234567890"
-    assert "priority service" in chat.last_text()
+    assert "priority service" in details_chat.last_text()
 
 
 @SQLITE_ONLY
@@ -192,24 +192,22 @@ async def test_phone_through_contact_sharing_only_ones_own(
 async def test_priority_claim_checked_against_the_nik(
     ctx: Domain,
     office: int,
-    new_chat: Callable[..., Chat_],
+    details_chat: Chat_,
     born: date,
     female: bool,
     claim: str,
     accepted: bool,
 ) -> None:
-    chat = new_chat()
-    await _to_details(chat)
-    await chat.send("Budi Santoso")
-    await chat.send(make_nik(born, female=female, serial=77))
-    await chat.send("Skip")
-    await chat.press(f"pr:{claim}")
+    await details_chat.send("Budi Santoso")
+    await details_chat.send(make_nik(born, female=female, serial=77))
+    await details_chat.send("Skip")
+    await details_chat.press(f"pr:{claim}")
     if not accepted:
-        assert "Choose again:" in chat.last_text()
-        assert chat.button("pr:none")
-        await chat.press("pr:none")
-    await chat.press("cf:")
-    [appt] = await appointments_of(ctx, chat.user_id)
+        assert "Choose again:" in details_chat.last_text()
+        assert details_chat.button("pr:none")
+        await details_chat.press("pr:none")
+    await details_chat.press("cf:")
+    [appt] = await appointments_of(ctx, details_chat.user_id)
     assert appt.priority == (PriorityReason(claim) if accepted else None)
     assert appt.pool is (QuotaPool.PRIORITY if accepted else QuotaPool.REGULAR)
 

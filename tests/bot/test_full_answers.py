@@ -21,13 +21,12 @@ from bot import sold_out as sold_out_module
 from bot.handlers.booking import shared as booking_handlers
 from bot.nearest_dates import NearestDates
 from bot.sold_out import SoldOutSessions
-from tests.bot.conftest import slot_on
+from tests.bot.conftest import count_calls, slot_on
 from tests.bot.flows import reach_summary
 from tests.bot.recording import Chat_, RecordingSession
 from tests.bot.test_bad_input import fill
+from tests.conftest import TOMORROW
 from tests.factories import make_nik
-
-TOMORROW = date(2026, 12, 1)
 
 
 async def at_summary(chat: Chat_, serial: int) -> str:
@@ -136,15 +135,7 @@ async def test_a_session_seen_full_is_answered_without_reading_it_for_a_moment(
 ) -> None:
     clock = Ticks()
     dp["sold_out_sessions"] = SoldOutSessions(ttl_s=1.0, clock=clock)
-    reads: list[int] = []
-    real = booking_handlers.session_by_id
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        reads.append(1)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(booking_handlers, "session_by_id", counting)
-    monkeypatch.setattr(sold_out_module, "session_by_id", counting)
+    reads = count_calls(monkeypatch, "session_by_id", booking_handlers, sold_out_module)
     chats = [new_chat() for _ in range(3)]
     confirms = [await at_summary(chat, 7300 + i) for i, chat in enumerate(chats)]
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 5)

@@ -58,27 +58,23 @@ async def test_requirements_for_each_service_in_both_languages(
     assert "Kartu Keluarga" not in text
 
 
-async def test_fees_follow_pp_45_2024(ctx: Domain, new_chat: Callable[..., Chat_]) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await chat.tap("mn:info")
-    await chat.press("in:fees")
-    text = chat.last_text()
+async def test_fees_follow_pp_45_2024(ctx: Domain, english_chat: Chat_) -> None:
+    await english_chat.tap("mn:info")
+    await english_chat.press("in:fees")
+    text = english_chat.last_text()
     assert "Ordinary (non-electronic) passport, 5 years: Rp350,000" in text
     assert "Ordinary (non-electronic) passport, 10 years: Rp650,000" in text
     assert "Electronic passport, 5 years: Rp650,000" in text
     assert "Electronic passport, 10 years: Rp950,000" in text
-    await chat.tap("mn:lang")
-    await chat.press("lg:id")
-    await chat.tap("in:fees:")
-    assert "Paspor elektronik, 10 tahun: Rp950.000" in chat.last_text()
+    await english_chat.tap("mn:lang")
+    await english_chat.press("lg:id")
+    await english_chat.tap("in:fees:")
+    assert "Paspor elektronik, 10 tahun: Rp950.000" in english_chat.last_text()
 
 
-async def test_faq(ctx: Domain, new_chat: Callable[..., Chat_]) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await chat.tap("in:faq:")
-    assert "How often can I reschedule?" in chat.last_text()
+async def test_faq(ctx: Domain, english_chat: Chat_) -> None:
+    await english_chat.tap("in:faq:")
+    assert "How often can I reschedule?" in english_chat.last_text()
 
 
 async def test_content_comes_from_the_configured_file(
@@ -93,36 +89,32 @@ async def test_content_comes_from_the_configured_file(
 
 
 async def test_office_details_and_location_pin(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, english_chat: Chat_
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await chat.tap("mn:offices")
-    await chat.press("pv:info:")
-    sent = await chat.press(f"of:info:{office}")
-    text = chat.last_text()
+    await english_chat.tap("mn:offices")
+    await english_chat.press("pv:info:")
+    sent = await english_chat.press(f"of:info:{office}")
+    text = english_chat.last_text()
     o = await get_office(ctx, office)
     assert o.name in text and o.address in text
     assert "Time zone: WIB (Asia/Jakarta)" in text
     assert "Pagi: 08:00–10:00 WIB" in text and "Mon, Tue, Wed, Thu, Fri" in text
     [pin] = [r for r in sent if isinstance(r, SendLocation)]
     assert (pin.latitude, pin.longitude) == (-6.2567, 106.8305)
-    assert pin.chat_id == chat.user_id
+    assert pin.chat_id == english_chat.user_id
 
 
 async def test_a_message_that_cannot_be_edited_is_sent_anew(
-    ctx: Domain, new_chat: Callable[..., Chat_], session: RecordingSession
+    ctx: Domain, english_chat: Chat_, session: RecordingSession
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
     session.refuse.add("editMessageText")
-    sent = await chat.tap("in:faq:")
+    sent = await english_chat.tap("in:faq:")
     assert [r.__api_method__ for r in sent] == [
         "editMessageText",
         "sendMessage",
         "answerCallbackQuery",
     ]
-    assert "How often can I reschedule?" in chat.last_text()
+    assert "How often can I reschedule?" in english_chat.last_text()
 
 
 async def test_overlong_content_is_clipped_to_telegrams_limit(

@@ -11,7 +11,7 @@ from booking.core.clock import FixedClock
 from booking.core.context import Domain
 from booking.core.kinds import ServiceType
 from tests.bot.conftest import SQLITE_ONLY, slot_on
-from tests.bot.flows import choose_language, reach_calendar
+from tests.bot.flows import choose_language, open_calendar
 from tests.bot.recording import Chat_
 from tests.factories import add_applicant, add_office, office_spec
 
@@ -63,9 +63,7 @@ async def test_calendar_marks_every_kind_of_day(
     await book(ctx, telegram_id=810000, slot_id=book_more, service=ServiceType.NEW)
 
     chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_calendar(chat)
-    buttons = chat.last_keyboard()
+    buttons = await open_calendar(chat, "en")
     assert buttons[1][0] == "November 2026"
     assert [t for t, _ in buttons[3:10]] == ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
     assert labels(chat) == {30: "30 (5)"}  # only today's afternoon is left this month
@@ -95,9 +93,7 @@ async def test_indonesian_calendar_header(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await choose_language(chat, "id")
-    await reach_calendar(chat)
-    buttons = chat.last_keyboard()
+    buttons = await open_calendar(chat, "id")
     assert buttons[1][0] == "November 2026"
     assert [t for t, _ in buttons[3:10]] == ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
     assert "sisa 12 kursi" in chat.last_text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -16,8 +15,8 @@ from booking.core.context import Domain
 from booking.people.applicants import get_applicant, set_language
 from bot import middlewares
 from bot.factory import set_commands
-from tests.bot.conftest import SQLITE_ONLY
-from tests.bot.flows import choose_language, reach_session
+from tests.bot.conftest import SQLITE_ONLY, count_calls
+from tests.bot.flows import reach_session
 from tests.bot.recording import Chat_, RecordingSession
 from tests.factories import add_applicant, make_nik
 
@@ -84,17 +83,15 @@ async def test_language_command_changes_a_registered_applicants_language(
 
 @SQLITE_ONLY
 async def test_cancel_returns_to_the_menu_from_any_step(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, english_chat: Chat_
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await chat.tap("mn:book")
-    await chat.press("pv:book:")
-    await chat.send("/cancel")
-    assert "What would you like to do?" in chat.last_text()
+    await english_chat.tap("mn:book")
+    await english_chat.press("pv:book:")
+    await english_chat.send("/cancel")
+    assert "What would you like to do?" in english_chat.last_text()
     # The flow is gone: free text now gets the general hint, not a step's help.
-    await chat.send("hello")
-    assert "I did not understand that" in chat.last_text()
+    await english_chat.send("hello")
+    assert "I did not understand that" in english_chat.last_text()
 
 
 async def test_set_commands_in_indonesian_and_english(bot: Bot, session: RecordingSession) -> None:
@@ -109,20 +106,18 @@ async def test_set_commands_in_indonesian_and_english(bot: Bot, session: Recordi
 
 @SQLITE_ONLY
 async def test_leaving_the_phone_step_removes_the_contact_keyboard(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, english_chat: Chat_
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
-    await chat.send("Budi Santoso")
-    await chat.send(make_nik(date(1990, 5, 17), serial=31))
-    sent = await chat.send("/cancel")
+    await reach_session(english_chat)
+    await english_chat.press("se:")
+    await english_chat.send("Budi Santoso")
+    await english_chat.send(make_nik(date(1990, 5, 17), serial=31))
+    sent = await english_chat.send("/cancel")
     removals = [
         r for r in sent if isinstance(getattr(r, "reply_markup", None), ReplyKeyboardRemove)
     ]
     assert len(removals) == 1
-    assert "What would you like to do?" in chat.last_text()
+    assert "What would you like to do?" in english_chat.last_text()
 
 
 async def test_a_saved_language_is_read_once_then_kept_in_the_chat_state(
@@ -131,14 +126,7 @@ async def test_a_saved_language_is_read_once_then_kept_in_the_chat_state(
     chat = new_chat(language_code="id")
     await add_applicant(ctx, chat.user_id, born=date(1985, 1, 2))
     await set_language(ctx, chat.user_id, "en")  # e.g. chosen before the FSM data was lost
-    reads: list[int] = []
-    real = middlewares.get_applicant
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        reads.append(1)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(middlewares, "get_applicant", counting)
+    reads = count_calls(monkeypatch, "get_applicant", middlewares)
     await chat.send("/help")
     assert "/book: book an appointment" in chat.last_text()  # English, from the database
     assert reads == [1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from booking.appointments.service import appointments_of
+from booking.appointments.views import AppointmentView
 from booking.calendar.availability import sessions_of
 from booking.core.context import Domain
 from booking.core.kinds import ServiceType
@@ -59,3 +60,10 @@ async def book_through_chat(chat: Chat, domain: Domain, office_id: int, day: dat
     await chat.tap(cb.Confirm, method_is("sendDocument"), slot=slot_id)
     (view,) = await appointments_of(domain, chat.user_id)
     return view.code
+
+
+async def open_my_appointments(chat: Chat, domain: Domain) -> AppointmentView:
+    """Send /my, which shows the buttons of the user's only appointment; returns it."""
+    (view,) = await appointments_of(domain, chat.user_id)
+    await chat.send("/my", expect=has_button("ap:"))
+    return view

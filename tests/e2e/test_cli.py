@@ -96,21 +96,24 @@ def test_webhook_url_chooses_webhook_mode(
     assert "WEBHOOK_SECRET is not set" in one_line(capsys)
 
 
-def test_invalid_setting_is_named(
-    env: Callable[..., None], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("settings", "first_words"),
+    [
+        ({"WEBHOOK_PORT": "eighty"}, "invalid setting WEBHOOK_PORT:"),
+        # Nothing listens on port 9 of the loopback: getMe cannot connect.
+        ({"TELEGRAM_API_URL": "http://127.0.0.1:9"}, "cannot reach the Bot API server"),
+    ],
+    ids=["invalid setting is named", "unreachable Bot API is explained"],
+)
+def test_unusable_setting_is_explained(
+    env: Callable[..., None],
+    capsys: pytest.CaptureFixture[str],
+    settings: dict[str, str],
+    first_words: str,
 ) -> None:
-    env(BOT_TOKEN="123456:abc", WEBHOOK_PORT="eighty")
+    env(BOT_TOKEN="123456:abc", **settings)
     assert main([]) == 2
-    assert one_line(capsys).startswith("invalid setting WEBHOOK_PORT:")
-
-
-def test_unreachable_bot_api_is_explained(
-    env: Callable[..., None], capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Nothing listens on port 9 of the loopback: getMe cannot connect.
-    env(BOT_TOKEN="123456:abc", TELEGRAM_API_URL="http://127.0.0.1:9")
-    assert main([]) == 2
-    assert one_line(capsys).startswith("cannot reach the Bot API server")
+    assert one_line(capsys).startswith(first_words)
 
 
 @pytest.mark.parametrize(

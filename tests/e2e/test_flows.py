@@ -17,7 +17,15 @@ from bot import callbacks as cb
 from bot.app import BotApp
 from bot.emulator import BotApiEmulator
 from tests.e2e.driver import Chat, has_button, plain, text_of
-from tests.e2e.steps import DAY, NIK, OTHER_DAY, book_through_chat, choose_day, slot_on
+from tests.e2e.steps import (
+    DAY,
+    NIK,
+    OTHER_DAY,
+    book_through_chat,
+    choose_day,
+    open_my_appointments,
+    slot_on,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -71,10 +79,9 @@ async def test_cancellation(
     app: BotApp, api: BotApiEmulator, chat: Chat, domain: Domain, office_id: int
 ) -> None:
     code = await book_through_chat(chat, domain, office_id)
-    (view,) = await appointments_of(domain, chat.user_id)
     seats_booked = (await slot_on(domain, office_id, DAY))[1]
 
-    await chat.send("/my", expect=has_button("ap:"))
+    view = await open_my_appointments(chat, domain)
     await chat.tap(cb.Appt, has_button("ap:cancel_confirmed"), action="cancel", id=view.id)
     mark = len(api.calls)
     await chat.tap(cb.Appt, action="cancel_confirmed", id=view.id)
@@ -91,11 +98,10 @@ async def test_reschedule(
     app: BotApp, api: BotApiEmulator, chat: Chat, domain: Domain, office_id: int
 ) -> None:
     code = await book_through_chat(chat, domain, office_id)
-    (view,) = await appointments_of(domain, chat.user_id)
     old_slot, old_left = await slot_on(domain, office_id, DAY)
     new_slot, new_left = await slot_on(domain, office_id, OTHER_DAY)
 
-    await chat.send("/my", expect=has_button("ap:"))
+    view = await open_my_appointments(chat, domain)
     await chat.tap(cb.Appt, has_button("mo:"), action="reschedule", id=view.id)
     await choose_day(chat, office_id, OTHER_DAY, appt=view.id)
     await chat.tap(cb.Session, has_button("rs:"), slot=new_slot, appt=view.id)
