@@ -215,14 +215,6 @@ async def get_appointment(ctx: Domain, telegram_id: int, appointment_id: int) ->
         return await _view(session, appt)
 
 
-async def appointment_by_code(ctx: Domain, code: str) -> AppointmentView:
-    async with ctx.db.reader() as session:
-        appt = (await session.exec(select(Appointment).where(Appointment.code == code))).first()
-        if appt is None:
-            raise AppointmentNotFound(code)
-        return await _view(session, appt)
-
-
 async def check_reschedulable(ctx: Domain, telegram_id: int, appointment_id: int) -> None:
     """Raise what ``reschedule`` would raise before a new slot is chosen, so the
     applicant learns it before picking a date: ``NotActive``, ``TooLateToChange``

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, update
+from sqlalchemy import and_, case, exists, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -444,41 +444,3 @@ async def mark_reachable(ctx: Domain, telegram_id: int) -> None:
         )
 
     await ctx.db.transact(tx)
-
-
-# --- statistics -------------------------------------------------------------------
-
-
-async def notification_counts(
-    ctx: Domain,
-    *,
-    office_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[NotificationStatus, int]:
-    """How many notifications are in each status, optionally for one office and for
-    those due in ``[since, until)``. Every status is present (0 when none)."""
-    stmt = select(Notification.status, func.count()).group_by(col(Notification.status))
-    if office_id is not None:
-        stmt = stmt.where(col(Notification.office_id) == office_id)
-    if since is not None:
-        stmt = stmt.where(col(Notification.due_at) >= since)
-    if until is not None:
-        stmt = stmt.where(col(Notification.due_at) < until)
-    counts = dict.fromkeys(NotificationStatus, 0)
-    async with ctx.db.reader() as session:
-        for status, count in (await session.exec(stmt)).all():
-            counts[NotificationStatus(status)] = int(count)
-    return counts
-
-
-async def failed_count(
-    ctx: Domain,
-    *,
-    office_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> int:
-    """Notifications given up on after their retries, for the admin statistics."""
-    counts = await notification_counts(ctx, office_id=office_id, since=since, until=until)
-    return counts[NotificationStatus.FAILED]
