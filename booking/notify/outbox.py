@@ -16,7 +16,7 @@ sender sends it again. A duplicate is possible, a loss is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, update
@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, NotificationStatus
-from booking.db.models import Applicant, Appointment, Notification
+from booking.db.models import Applicant, Appointment, Notification, Office
 
 # The kinds of reminder rows (``booking.notify.reminders``): a claim skips those
 # whose appointment is no longer booked.
@@ -110,6 +110,44 @@ async def enqueue(
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     result = await session.exec(insert_new(dialect).values(**values))
     return bool(result.rowcount)
+
+
+async def notify_holder(
+    session: AsyncSession,
+    appt: Appointment,
+    language: str,
+    office: Office,
+    day: date,
+    *,
+    kind: str,
+    template: str,
+    args: dict[str, Any],
+    dedupe_key: str,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Queue, due now, a notice to the holder of ``appt`` about ``day`` at ``office``:
+    the template gets ``args`` with the office, the day and the booking code."""
+    return await enqueue(
+        session,
+        recipient=appt.telegram_id,
+        kind=kind,
+        template=template,
+        args={
+            **args,
+            "office_code": office.code,
+            "office_name": office.name,
+            "day": day.isoformat(),
+            "code": appt.code,
+        },
+        language=language,
+        dedupe_key=dedupe_key,
+        due_at=now,
+        now=now,
+        expires_at=expires_at,
+        appointment_id=appt.id,
+        office_id=office.id,
+    )
 
 
 def outbox_row(
