@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import and_, case, exists, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -77,36 +77,26 @@ def dedupe_key(appointment_id: int, kind: str) -> str:
     return f"appointment:{appointment_id}:{kind}"
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    recipient: int,
-    kind: str,
-    template: str,
-    dedupe_key: str,
-    due_at: datetime,
-    now: datetime,
-    args: dict[str, Any] | None = None,
-    language: str = "id",
-    appointment_id: int | None = None,
-    office_id: int | None = None,
-    expires_at: datetime | None = None,
-) -> bool:
+class NewNotice(TypedDict):
+    """What a new outbox row is made of; the rest of its columns start empty."""
+
+    recipient: int
+    kind: str
+    template: str
+    dedupe_key: str
+    due_at: datetime
+    now: datetime
+    args: NotRequired[dict[str, Any] | None]
+    language: NotRequired[str]  # "id" when left out
+    appointment_id: NotRequired[int | None]
+    office_id: NotRequired[int | None]
+    expires_at: NotRequired[datetime | None]
+
+
+async def enqueue(session: AsyncSession, **notice: Unpack[NewNotice]) -> bool:
     """Queue a message in the caller's transaction. Returns False, changing nothing,
     when a row with the same ``dedupe_key`` exists (it is never queued twice)."""
-    values = outbox_row(
-        recipient=recipient,
-        kind=kind,
-        template=template,
-        dedupe_key=dedupe_key,
-        due_at=due_at,
-        now=now,
-        args=args,
-        language=language,
-        appointment_id=appointment_id,
-        office_id=office_id,
-        expires_at=expires_at,
-    )
+    values = outbox_row(**notice)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     result = await session.exec(insert_new(dialect).values(**values))
     return bool(result.rowcount)
@@ -150,36 +140,23 @@ async def notify_holder(
     )
 
 
-def outbox_row(
-    *,
-    recipient: int,
-    kind: str,
-    template: str,
-    dedupe_key: str,
-    due_at: datetime,
-    now: datetime,
-    args: dict[str, Any] | None = None,
-    language: str = "id",
-    appointment_id: int | None = None,
-    office_id: int | None = None,
-    expires_at: datetime | None = None,
-) -> dict[str, Any]:
+def outbox_row(**notice: Unpack[NewNotice]) -> dict[str, Any]:
     """The column values of a new pending outbox row."""
     return {
-        "recipient": recipient,
-        "appointment_id": appointment_id,
-        "office_id": office_id,
-        "kind": kind,
-        "template": template,
-        "args": args or {},
-        "language": language,
-        "dedupe_key": dedupe_key,
-        "due_at": due_at,
-        "expires_at": expires_at,
+        "recipient": notice["recipient"],
+        "appointment_id": notice.get("appointment_id"),
+        "office_id": notice.get("office_id"),
+        "kind": notice["kind"],
+        "template": notice["template"],
+        "args": notice.get("args") or {},
+        "language": notice.get("language", "id"),
+        "dedupe_key": notice["dedupe_key"],
+        "due_at": notice["due_at"],
+        "expires_at": notice.get("expires_at"),
         "status": NotificationStatus.PENDING.value,
         "attempts": 0,
         "late": False,
-        "created_at": now,
+        "created_at": notice["now"],
     }
 
 
