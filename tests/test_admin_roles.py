@@ -8,7 +8,6 @@ from booking.admin.roles import (
     offices_of_admin,
     remove_admin,
     require_office_admin,
-    require_super,
 )
 from booking.core.errors import AdminRoleNotFound, InvalidTelegramId, NotAuthorized, OfficeNotFound
 from booking.db.models import AdminRole, AuditLog
@@ -50,14 +49,6 @@ async def test_authorization_matrix(ctx, offices):
         assert listed == may
         assert await is_admin(ctx, user, settings_ids) == bool(may)
         assert await is_super(ctx, user, settings_ids) == (user in (SUPER, FROM_SETTINGS))
-
-
-async def test_require_super(ctx, offices):
-    await require_super(ctx, SUPER)
-    await require_super(ctx, FROM_SETTINGS, {FROM_SETTINGS})
-    for user in (ADMIN_A, STRANGER):
-        with pytest.raises(NotAuthorized):
-            await require_super(ctx, user, {FROM_SETTINGS})
 
 
 async def test_unknown_office_id_is_not_revealed_to_office_admins(ctx, offices):

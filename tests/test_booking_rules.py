@@ -16,7 +16,6 @@ from sqlmodel import col, func, select
 from booking.admin.quotas import set_daily_quota
 from booking.appointments.codes import ALPHABET, CODE_LENGTH, new_booking_code, normalize_code
 from booking.appointments.service import (
-    appointment_by_code,
     appointments_of,
     book,
     cancel,
@@ -90,7 +89,6 @@ async def test_book_takes_a_seat_and_returns_the_appointment(ctx, office_id):
     assert appt.office_code == "TEST" and appt.reschedule_count == 0
     assert (await slot_row(ctx, slot_id)).booked == 1
     assert [a.id for a in await appointments_of(ctx, 11)] == [appt.id]
-    assert (await appointment_by_code(ctx, appt.code)).id == appt.id
     assert (await get_appointment(ctx, 11, appt.id)).code == appt.code
 
 

@@ -19,13 +19,11 @@ from booking.notify.outbox import (
     RetryPolicy,
     claim_due,
     enqueue,
-    failed_count,
     mark_reachable,
     mark_retry,
     mark_sent,
     mark_skipped,
     mark_unreachable,
-    notification_counts,
     release,
 )
 from tests.conftest import THU, TUE
@@ -276,27 +274,6 @@ async def test_retries_back_off_then_fail_and_are_counted(ctx, clock):
     [row] = await rows(ctx)
     assert row.attempts == 3 and row.last_error == "Internal Server Error"
     assert await claim_due(ctx, "a", 10, 60) == []
-    assert await failed_count(ctx) == 1
-    counts = await notification_counts(ctx)
-    assert counts[NotificationStatus.FAILED] == 1 and counts[NotificationStatus.PENDING] == 0
-
-
-async def test_failed_count_by_office_and_period(ctx, clock):
-    a = await office_in(ctx, ZONES["WIB"], "AAA")
-    b = await office_in(ctx, ZONES["WIT"], "BBB")
-    now = ctx.now()
-    async with ctx.db.writer() as session:
-        for i, office in enumerate([a, a, b]):
-            await enqueue(session, recipient=i, kind="k", template="text", dedupe_key=f"k{i}",
-                          due_at=now, now=now, office_id=office)  # fmt: skip
-        await session.commit()
-    for c in await claim_due(ctx, "a", 10, 60):
-        await mark_retry(ctx, c.id, "a", "boom", RetryPolicy(max_attempts=1))
-    assert await failed_count(ctx) == 3
-    assert await failed_count(ctx, office_id=a) == 2
-    assert await failed_count(ctx, office_id=b) == 1
-    assert await failed_count(ctx, since=now + timedelta(seconds=1)) == 0
-    assert await failed_count(ctx, since=now, until=now + timedelta(seconds=1)) == 3
 
 
 async def test_attempts_lost_to_crashes_end_in_failed(ctx, clock):

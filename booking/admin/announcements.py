@@ -6,16 +6,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
+from booking.appointments.service import active_on_day
 from booking.calendar.schedule import local_now, to_utc
 from booking.core.context import Domain
-from booking.core.kinds import ACTIVE_STATUSES
-from booking.db.models import Applicant, Appointment, Slot
-from booking.notify.outbox import enqueue
+from booking.notify.outbox import notify_holder
 from booking.offices.lookup import office_by_id
 
 ANNOUNCEMENT_TEMPLATE = "office_announcement"
@@ -59,40 +57,21 @@ async def announce(
         now = ctx.now()
         office = await office_by_id(session, office_id)
         check_not_past(day, local_now(now, office.timezone).date())
-        rows = list(
-            await session.exec(
-                select(Appointment, Applicant)
-                .join(Slot, col(Slot.id) == Appointment.slot_id)
-                .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
-                .where(
-                    Slot.office_id == office_id,
-                    Slot.day == day,
-                    col(Appointment.status).in_(ACTIVE_STATUSES),
-                )
-                .order_by(col(Appointment.id))
-            )
-        )
+        rows = await active_on_day(session, office_id, day)
         queued = 0
         for appt, applicant in rows:
-            queued += await enqueue(
+            queued += await notify_holder(
                 session,
-                recipient=appt.telegram_id,
+                appt,
+                applicant.language,
+                office,
+                day,
                 kind="announcement",
                 template=ANNOUNCEMENT_TEMPLATE,
-                args={
-                    "text": text,
-                    "office_code": office.code,
-                    "office_name": office.name,
-                    "day": day.isoformat(),
-                    "code": appt.code,
-                },
-                language=applicant.language,
+                args={"text": text},
                 dedupe_key=f"announcement:{key}:{appt.telegram_id}",
-                due_at=now,
                 now=now,
                 expires_at=to_utc(day + timedelta(days=1), time.min, office.timezone),
-                appointment_id=appt.id,
-                office_id=office_id,
             )
         record(
             session,

@@ -21,7 +21,7 @@ from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
 from booking.appointments.codes import new_booking_code
 from booking.appointments.priority import check_priority
-from booking.appointments.service import _owned, _view, cancel_held, close_out
+from booking.appointments.service import _owned, _view, active_on_day, cancel_held, close_out
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
 from booking.calendar.seats import seat_pools, take_seat
@@ -36,7 +36,7 @@ from booking.core.errors import (
 )
 from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason
 from booking.db.models import Applicant, Appointment, Closure, Slot
-from booking.notify.outbox import enqueue
+from booking.notify.outbox import notify_holder
 from booking.notify.reminders import schedule_reminders
 from booking.offices.lookup import office_by_id
 
@@ -95,44 +95,23 @@ async def close_day(
             .where(col(Slot.office_id) == office_id, col(Slot.day) == day)
             .values(is_open=False)
         )
-        rows = list(
-            await session.exec(
-                select(Appointment, Applicant)
-                .join(Slot, col(Slot.id) == Appointment.slot_id)
-                .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
-                .where(
-                    Slot.office_id == office_id,
-                    Slot.day == day,
-                    col(Slot.end_utc) > now,
-                    col(Appointment.status).in_(ACTIVE_STATUSES),
-                )
-                .order_by(col(Appointment.id))
-            )
-        )
+        rows = await active_on_day(session, office_id, day, ending_after=now)
         displaced = [appt.id for appt, _ in rows if appt.id is not None]
         notified = 0
         for appt, applicant in rows:
             assert appt.id is not None
             await cancel_held(session, appt, now, DISPLACED)
-            notified += await enqueue(
+            notified += await notify_holder(
                 session,
-                recipient=appt.telegram_id,
+                appt,
+                applicant.language,
+                office,
+                day,
                 kind="closure",
                 template=CLOSURE_TEMPLATE,
-                args={
-                    "reason": reason,
-                    "office_code": office.code,
-                    "office_name": office.name,
-                    "day": day.isoformat(),
-                    "code": appt.code,
-                    "appointment_id": appt.id,
-                },
-                language=applicant.language,
+                args={"reason": reason, "appointment_id": appt.id},
                 dedupe_key=f"appointment:{appt.id}:closure",
-                due_at=now,
                 now=now,
-                appointment_id=appt.id,
-                office_id=office_id,
             )
         record(
             session,

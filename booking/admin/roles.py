@@ -164,13 +164,6 @@ async def offices_of_admin(
         return list(await session.exec(query.order_by(Office.name)))
 
 
-async def require_super(
-    ctx: Domain, telegram_id: int, settings_admin_ids: Collection[int] = ()
-) -> None:
-    if not await is_super(ctx, telegram_id, settings_admin_ids):
-        raise NotAuthorized(telegram_id)
-
-
 async def require_office_admin(
     ctx: Domain, telegram_id: int, office_id: int, settings_admin_ids: Collection[int] = ()
 ) -> Office:

@@ -11,7 +11,7 @@ retry policy of ``booking.db.transactions``.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import TypeVar
 
@@ -33,7 +33,13 @@ from booking.core.errors import (
     SlotNotFound,
     TooLateToChange,
 )
-from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
+from booking.core.kinds import (
+    ACTIVE_STATUSES,
+    AppointmentStatus,
+    PriorityReason,
+    QuotaPool,
+    ServiceType,
+)
 from booking.db.models import Applicant, Appointment, Office, Slot
 from booking.db.transactions import retrying
 from booking.notify.reminders import cancel_reminders, retime_reminders
@@ -209,17 +215,29 @@ async def appointments_of(ctx: Domain, telegram_id: int) -> list[AppointmentView
         return [AppointmentView.of(a, s, o) for a, s, o in rows]
 
 
+async def active_on_day(
+    session: AsyncSession, office_id: int, day: date, *, ending_after: datetime | None = None
+) -> list[tuple[Appointment, Applicant]]:
+    """The active appointments at an office on ``day`` with their applicants, by id;
+    with ``ending_after``, only those in sessions that end after it."""
+    query = (
+        select(Appointment, Applicant)
+        .join(Slot, col(Slot.id) == Appointment.slot_id)
+        .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
+        .where(
+            Slot.office_id == office_id,
+            Slot.day == day,
+            col(Appointment.status).in_(ACTIVE_STATUSES),
+        )
+    )
+    if ending_after is not None:
+        query = query.where(col(Slot.end_utc) > ending_after)
+    return list(await session.exec(query.order_by(col(Appointment.id))))
+
+
 async def get_appointment(ctx: Domain, telegram_id: int, appointment_id: int) -> AppointmentView:
     async with ctx.db.reader() as session:
         appt = await _owned(session, telegram_id, appointment_id)
-        return await _view(session, appt)
-
-
-async def appointment_by_code(ctx: Domain, code: str) -> AppointmentView:
-    async with ctx.db.reader() as session:
-        appt = (await session.exec(select(Appointment).where(Appointment.code == code))).first()
-        if appt is None:
-            raise AppointmentNotFound(code)
         return await _view(session, appt)
 
 

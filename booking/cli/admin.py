@@ -140,6 +140,11 @@ def _role_arguments(p: argparse.ArgumentParser) -> None:
     which.add_argument("--office", help="office code")
 
 
+def _office_and_date(p: argparse.ArgumentParser, date_help: str = "YYYY-MM-DD") -> None:
+    p.add_argument("office", help="office code")
+    p.add_argument("date", type=iso_date, metavar="DATE", help=date_help)
+
+
 def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "add-admin",
@@ -162,8 +167,7 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "date is cancelled as displaced; each applicant is notified with the reason and "
         "may rebook once without using their reschedule.",
     )
-    p.add_argument("office", help="office code")
-    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD, today or later")
+    _office_and_date(p, "YYYY-MM-DD, today or later")
     p.add_argument("--reason", required=True, help="why, shown to the applicants")
     p = sub.add_parser(
         "reopen-day",
@@ -171,16 +175,14 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Open OFFICE on DATE again and release its sessions. "
         "Appointments cancelled by the closure stay cancelled.",
     )
-    p.add_argument("office", help="office code")
-    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD")
+    _office_and_date(p)
     p = sub.add_parser(
         "export-day",
         help="write the day list of an office as CSV to standard output",
         description="Print the applicants of OFFICE on DATE as CSV (UTF-8 with a byte "
         "order mark, a header row): export-day OFFICE DATE > file.csv",
     )
-    p.add_argument("office", help="office code")
-    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD")
+    _office_and_date(p)
     p.add_argument("--all", action="store_true", help="include cancelled appointments")
     p = sub.add_parser(
         "checkin",
@@ -195,8 +197,7 @@ def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="For every session of OFFICE on DATE that has ended, mark each "
         "appointment still booked as no-show.",
     )
-    p.add_argument("office", help="office code")
-    p.add_argument("date", type=iso_date, metavar="DATE", help="YYYY-MM-DD")
+    _office_and_date(p)
 
 
 def explain_admin(exc: BaseException) -> str | None:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,24 +43,23 @@ class CliError(Exception):
 MAX_SHOWN_DAYS = 366
 
 
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= MAX_SHOWN_DAYS:
-        raise argparse.ArgumentTypeError(f"days must be between 1 and {MAX_SHOWN_DAYS}")
-    return value
+def _whole_number(what: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, named ``what`` in errors."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}")
+        return value
+
+    return parse
 
 
-def _quota(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= MAX_QUOTA:
-        raise argparse.ArgumentTypeError(f"quota must be between 0 and {MAX_QUOTA}")
-    return value
+_days = _whole_number("days", 1, MAX_SHOWN_DAYS)
+_quota = _whole_number("quota", 0, MAX_QUOTA)
 
 
 async def cmd_migrate(ctx: Domain, args: argparse.Namespace) -> None:

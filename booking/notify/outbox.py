@@ -16,10 +16,10 @@ sender sends it again. A duplicate is possible, a loss is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import and_, case, exists, func, or_, update
+from sqlalchemy import and_, case, exists, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, NotificationStatus
-from booking.db.models import Applicant, Appointment, Notification
+from booking.db.models import Applicant, Appointment, Notification, Office
 
 # The kinds of reminder rows (``booking.notify.reminders``): a claim skips those
 # whose appointment is no longer booked.
@@ -77,71 +77,86 @@ def dedupe_key(appointment_id: int, kind: str) -> str:
     return f"appointment:{appointment_id}:{kind}"
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    recipient: int,
-    kind: str,
-    template: str,
-    dedupe_key: str,
-    due_at: datetime,
-    now: datetime,
-    args: dict[str, Any] | None = None,
-    language: str = "id",
-    appointment_id: int | None = None,
-    office_id: int | None = None,
-    expires_at: datetime | None = None,
-) -> bool:
+class NewNotice(TypedDict):
+    """What a new outbox row is made of; the rest of its columns start empty."""
+
+    recipient: int
+    kind: str
+    template: str
+    dedupe_key: str
+    due_at: datetime
+    now: datetime
+    args: NotRequired[dict[str, Any] | None]
+    language: NotRequired[str]  # "id" when left out
+    appointment_id: NotRequired[int | None]
+    office_id: NotRequired[int | None]
+    expires_at: NotRequired[datetime | None]
+
+
+async def enqueue(session: AsyncSession, **notice: Unpack[NewNotice]) -> bool:
     """Queue a message in the caller's transaction. Returns False, changing nothing,
     when a row with the same ``dedupe_key`` exists (it is never queued twice)."""
-    values = outbox_row(
-        recipient=recipient,
-        kind=kind,
-        template=template,
-        dedupe_key=dedupe_key,
-        due_at=due_at,
-        now=now,
-        args=args,
-        language=language,
-        appointment_id=appointment_id,
-        office_id=office_id,
-        expires_at=expires_at,
-    )
+    values = outbox_row(**notice)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     result = await session.exec(insert_new(dialect).values(**values))
     return bool(result.rowcount)
 
 
-def outbox_row(
+async def notify_holder(
+    session: AsyncSession,
+    appt: Appointment,
+    language: str,
+    office: Office,
+    day: date,
     *,
-    recipient: int,
     kind: str,
     template: str,
+    args: dict[str, Any],
     dedupe_key: str,
-    due_at: datetime,
     now: datetime,
-    args: dict[str, Any] | None = None,
-    language: str = "id",
-    appointment_id: int | None = None,
-    office_id: int | None = None,
     expires_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> bool:
+    """Queue, due now, a notice to the holder of ``appt`` about ``day`` at ``office``:
+    the template gets ``args`` with the office, the day and the booking code."""
+    return await enqueue(
+        session,
+        recipient=appt.telegram_id,
+        kind=kind,
+        template=template,
+        args={
+            **args,
+            "office_code": office.code,
+            "office_name": office.name,
+            "day": day.isoformat(),
+            "code": appt.code,
+        },
+        language=language,
+        dedupe_key=dedupe_key,
+        due_at=now,
+        now=now,
+        expires_at=expires_at,
+        appointment_id=appt.id,
+        office_id=office.id,
+    )
+
+
+def outbox_row(**notice: Unpack[NewNotice]) -> dict[str, Any]:
     """The column values of a new pending outbox row."""
     return {
-        "recipient": recipient,
-        "appointment_id": appointment_id,
-        "office_id": office_id,
-        "kind": kind,
-        "template": template,
-        "args": args or {},
-        "language": language,
-        "dedupe_key": dedupe_key,
-        "due_at": due_at,
-        "expires_at": expires_at,
+        "recipient": notice["recipient"],
+        "appointment_id": notice.get("appointment_id"),
+        "office_id": notice.get("office_id"),
+        "kind": notice["kind"],
+        "template": notice["template"],
+        "args": notice.get("args") or {},
+        "language": notice.get("language", "id"),
+        "dedupe_key": notice["dedupe_key"],
+        "due_at": notice["due_at"],
+        "expires_at": notice.get("expires_at"),
         "status": NotificationStatus.PENDING.value,
         "attempts": 0,
         "late": False,
-        "created_at": now,
+        "created_at": notice["now"],
     }
 
 
@@ -444,41 +459,3 @@ async def mark_reachable(ctx: Domain, telegram_id: int) -> None:
         )
 
     await ctx.db.transact(tx)
-
-
-# --- statistics -------------------------------------------------------------------
-
-
-async def notification_counts(
-    ctx: Domain,
-    *,
-    office_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[NotificationStatus, int]:
-    """How many notifications are in each status, optionally for one office and for
-    those due in ``[since, until)``. Every status is present (0 when none)."""
-    stmt = select(Notification.status, func.count()).group_by(col(Notification.status))
-    if office_id is not None:
-        stmt = stmt.where(col(Notification.office_id) == office_id)
-    if since is not None:
-        stmt = stmt.where(col(Notification.due_at) >= since)
-    if until is not None:
-        stmt = stmt.where(col(Notification.due_at) < until)
-    counts = dict.fromkeys(NotificationStatus, 0)
-    async with ctx.db.reader() as session:
-        for status, count in (await session.exec(stmt)).all():
-            counts[NotificationStatus(status)] = int(count)
-    return counts
-
-
-async def failed_count(
-    ctx: Domain,
-    *,
-    office_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> int:
-    """Notifications given up on after their retries, for the admin statistics."""
-    counts = await notification_counts(ctx, office_id=office_id, since=since, until=until)
-    return counts[NotificationStatus.FAILED]

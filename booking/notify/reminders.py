@@ -27,6 +27,7 @@ from booking.notify.outbox import (
     REMINDER_DAY_BEFORE,
     REMINDER_KINDS,
     REMINDER_SOON,
+    NewNotice,
     dedupe_key,
     enqueue,
     insert_new,
@@ -93,24 +94,37 @@ def reminder_rows(
 ) -> list[dict[str, Any]]:
     """The outbox rows of a new booking's reminders, leaving out any whose time
     has already passed."""
-    assert appt.id is not None
     return [
-        outbox_row(
-            recipient=appt.telegram_id,
-            kind=kind,
-            template=kind,
-            dedupe_key=dedupe_key(appt.id, kind),
-            due_at=due,
-            now=now,
-            args=reminder_args(appt, slot, office),
-            language=language,
-            appointment_id=appt.id,
-            office_id=office.id,
-            expires_at=slot.start_utc,
-        )
+        outbox_row(**_reminder(appt, slot, office, language, kind, due, now))
         for kind, due in reminder_times(settings, slot, office).items()
         if due > now
     ]
+
+
+def _reminder(
+    appt: Appointment,
+    slot: Slot,
+    office: Office,
+    language: str,
+    kind: str,
+    due: datetime,
+    now: datetime,
+) -> NewNotice:
+    """The reminder ``kind`` of an appointment, due at ``due``."""
+    assert appt.id is not None
+    return NewNotice(
+        recipient=appt.telegram_id,
+        kind=kind,
+        template=kind,
+        dedupe_key=dedupe_key(appt.id, kind),
+        due_at=due,
+        now=now,
+        args=reminder_args(appt, slot, office),
+        language=language,
+        appointment_id=appt.id,
+        office_id=office.id,
+        expires_at=slot.start_utc,
+    )
 
 
 async def cancel_reminders(session: AsyncSession, appointment_id: int) -> int:
@@ -158,18 +172,7 @@ async def retime_reminders(
         pending.append(kind)
         if row is None:
             await enqueue(
-                session,
-                recipient=appt.telegram_id,
-                kind=kind,
-                template=kind,
-                dedupe_key=key,
-                due_at=due,
-                now=now,
-                args=reminder_args(appt, slot, office),
-                language=applicant.language,
-                appointment_id=appt.id,
-                office_id=office.id,
-                expires_at=slot.start_utc,
+                session, **_reminder(appt, slot, office, applicant.language, kind, due, now)
             )
             continue
         # Clearing the lease makes a sender that holds the old row unable to mark it.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,10 +21,6 @@ _EASTERNMOST = "Asia/Jayapura"
 def validate_nik(ctx: Domain, raw: str) -> ParsedNik:
     """Parse a typed NIK; raises ``InvalidNik`` with the reason."""
     return parse_nik(raw, today=local_now(ctx.now(), _EASTERNMOST).date())
-
-
-def today_for_nik(ctx: Domain) -> date:
-    return local_now(ctx.now(), _EASTERNMOST).date()
 
 
 async def get_applicant(ctx: Domain, telegram_id: int) -> ApplicantView | None:
