@@ -11,7 +11,7 @@ thanked); an applicant's message reopens an answered ticket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -24,6 +24,7 @@ from booking.core.kinds import TicketSender, TicketStatus
 from booking.db.models import Office, StaffChat, Ticket, TicketMessage
 from booking.notify.outbox import enqueue
 from booking.offices.lookup import office_by_id
+from booking.questions.asked import owned
 from booking.questions.redact import mask_numbers
 
 MAX_MESSAGE_CHARS = 1000
@@ -45,7 +46,6 @@ class TicketNotFound(NotFound):
 class TicketClosed(BookingError):
     def __init__(self, ticket_id: int) -> None:
         super().__init__(f"ticket {ticket_id} is closed")
-        self.ticket_id = ticket_id
 
 
 class NoStaffChat(BookingError):
@@ -53,7 +53,6 @@ class NoStaffChat(BookingError):
 
     def __init__(self, office_id: int) -> None:
         super().__init__(f"office {office_id} has no staff chat")
-        self.office_id = office_id
 
 
 class TicketLimitReached(BookingError):
@@ -83,19 +82,10 @@ class TicketView:
 
 
 def _view(ticket: Ticket, office: Office) -> TicketView:
+    """The ticket's own columns, with its office's name and its status as the enum."""
     assert ticket.id is not None
-    return TicketView(
-        id=ticket.id,
-        office_id=ticket.office_id,
-        office_name=office.name,
-        telegram_id=ticket.telegram_id,
-        language=ticket.language,
-        display_name=ticket.display_name,
-        status=TicketStatus(ticket.status),
-        created_at=ticket.created_at,
-        first_answer_at=ticket.first_answer_at,
-        closed_at=ticket.closed_at,
-    )
+    own = {f.name: getattr(ticket, f.name) for f in fields(TicketView) if hasattr(Ticket, f.name)}
+    return TicketView(**{**own, "office_name": office.name, "status": TicketStatus(ticket.status)})
 
 
 def checked_text(text: str) -> str:
@@ -248,8 +238,8 @@ async def applicant_message(
     text = mask_numbers(checked_text(text))
 
     async def tx(session: AsyncSession) -> TicketView:
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None or ticket.telegram_id != telegram_id:
+        ticket = await owned(session, Ticket, ticket_id, telegram_id)
+        if ticket is None:
             raise TicketNotFound(ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise TicketClosed(ticket_id)
@@ -268,8 +258,8 @@ async def applicant_message(
 async def ticket_of(ctx: Domain, ticket_id: int, telegram_id: int) -> TicketView:
     """The applicant's own ticket; ``TicketNotFound`` for anyone else's."""
     async with ctx.db.reader() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None or ticket.telegram_id != telegram_id:
+        ticket = await owned(session, Ticket, ticket_id, telegram_id)
+        if ticket is None:
             raise TicketNotFound(ticket_id)
         return _view(ticket, await office_by_id(session, ticket.office_id))
 

@@ -23,6 +23,7 @@ from booking.core.context import Domain
 from booking.core.errors import NotFound, OfficeNotFound
 from booking.people.views import ApplicantView
 from booking.questions.asked import (
+    AskedQuestion,
     question_of,
     record_feedback,
     record_question,
@@ -80,6 +81,17 @@ async def known_office(
     if remembered is not None and (not mentions.office_ids or remembered in mentions.office_ids):
         return remembered
     return None
+
+
+async def own_question(
+    query: CallbackQuery, domain: Domain, question_id: int, callback_answer: CallbackAnswer
+) -> AskedQuestion | None:
+    """The tapping user's question; None, the tap refused, for anyone else's."""
+    try:
+        return await question_of(domain, question_id, user_id(query))
+    except NotFound:
+        await refuse(query, callback_answer)
+        return None
 
 
 async def send_answer(
@@ -193,10 +205,8 @@ async def ask_staff(
     applicant: ApplicantView | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        asked = await question_of(domain, callback_data.question, user_id(query))
-    except NotFound:
-        await refuse(query, callback_answer)
+    asked = await own_question(query, domain, callback_data.question, callback_answer)
+    if asked is None:
         return
     chosen = (await state.get_data()).get(CHOSEN_OFFICE)
     office_id = asked.office_id or (chosen if isinstance(chosen, int) else None)
@@ -218,10 +228,8 @@ async def office_chosen(
     applicant: ApplicantView | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        asked = await question_of(domain, callback_data.question, user_id(query))
-    except NotFound:
-        await refuse(query, callback_answer)
+    asked = await own_question(query, domain, callback_data.question, callback_answer)
+    if asked is None:
         return
     try:
         await office_facts(domain, callback_data.office)
