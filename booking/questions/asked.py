@@ -3,6 +3,7 @@ applicant found it helpful ("Ini menjawab" / "Tidak menjawab")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -34,11 +35,17 @@ class AskedQuestion:
 
 
 async def owned(
-    session: AsyncSession, model: type[Owned], row_id: int, telegram_id: int
-) -> Owned | None:
-    """The applicant's own question or ticket; someone else's is as good as missing."""
+    session: AsyncSession,
+    model: type[Owned],
+    row_id: int,
+    telegram_id: int,
+    not_found: Callable[[int], NotFound],
+) -> Owned:
+    """The applicant's own question or ticket; ``not_found`` for someone else's too."""
     row = await session.get(model, row_id)
-    return row if row is not None and row.telegram_id == telegram_id else None
+    if row is None or row.telegram_id != telegram_id:
+        raise not_found(row_id)
+    return row
 
 
 async def record_question(
@@ -75,9 +82,7 @@ async def record_question(
 async def question_of(ctx: Domain, question_id: int, telegram_id: int) -> AskedQuestion:
     """The question, if ``telegram_id`` asked it; else ``QuestionNotFound``."""
     async with ctx.db.reader() as session:
-        row = await owned(session, Question, question_id, telegram_id)
-        if row is None:
-            raise QuestionNotFound(question_id)
+        row = await owned(session, Question, question_id, telegram_id, QuestionNotFound)
         return AskedQuestion(question_id, row.text, row.office_id, row.entry_id)
 
 
@@ -87,8 +92,8 @@ async def record_feedback(
     """The applicant's verdict on an answer; the latest tap counts."""
 
     async def tx(session: AsyncSession) -> None:
-        row = await owned(session, Question, question_id, telegram_id)
-        if row is None or row.entry_id is None:
+        row = await owned(session, Question, question_id, telegram_id, QuestionNotFound)
+        if row.entry_id is None:
             raise QuestionNotFound(question_id)
         row.helpful = helpful
         row.feedback_at = ctx.now()
@@ -103,9 +108,7 @@ async def set_question_office(
     """The office the applicant chose for their question (for the office's figures)."""
 
     async def tx(session: AsyncSession) -> None:
-        row = await owned(session, Question, question_id, telegram_id)
-        if row is None:
-            raise QuestionNotFound(question_id)
+        row = await owned(session, Question, question_id, telegram_id, QuestionNotFound)
         row.office_id = office_id
         session.add(row)
 

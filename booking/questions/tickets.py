@@ -179,6 +179,20 @@ async def _to_applicant(
     )
 
 
+async def _move(
+    session: AsyncSession, ticket: Ticket, status: TicketStatus, now: datetime
+) -> Office:
+    """Move a ticket not yet closed to ``status`` and return its office;
+    ``TicketClosed`` for a closed one."""
+    assert ticket.id is not None
+    if ticket.status == TicketStatus.CLOSED:
+        raise TicketClosed(ticket.id)
+    ticket.status = status
+    ticket.updated_at = now
+    session.add(ticket)
+    return await office_by_id(session, ticket.office_id)
+
+
 async def open_ticket(
     ctx: Domain,
     *,
@@ -224,8 +238,7 @@ async def open_ticket(
         await session.flush()
         message_id = await _add_message(session, ctx, ticket, TicketSender.APPLICANT, text)
         await _to_staff(session, ctx, ticket, office, TO_STAFF, message_id, text)
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
@@ -238,19 +251,11 @@ async def applicant_message(
     text = mask_numbers(checked_text(text))
 
     async def tx(session: AsyncSession) -> TicketView:
-        ticket = await owned(session, Ticket, ticket_id, telegram_id)
-        if ticket is None:
-            raise TicketNotFound(ticket_id)
-        if ticket.status == TicketStatus.CLOSED:
-            raise TicketClosed(ticket_id)
-        office = await office_by_id(session, ticket.office_id)
-        ticket.status = TicketStatus.OPEN
-        ticket.updated_at = ctx.now()
-        session.add(ticket)
+        ticket = await owned(session, Ticket, ticket_id, telegram_id, TicketNotFound)
+        office = await _move(session, ticket, TicketStatus.OPEN, ctx.now())
         message_id = await _add_message(session, ctx, ticket, TicketSender.APPLICANT, text)
         await _to_staff(session, ctx, ticket, office, FOLLOW_UP, message_id, text)
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
@@ -258,9 +263,7 @@ async def applicant_message(
 async def ticket_of(ctx: Domain, ticket_id: int, telegram_id: int) -> TicketView:
     """The applicant's own ticket; ``TicketNotFound`` for anyone else's."""
     async with ctx.db.reader() as session:
-        ticket = await owned(session, Ticket, ticket_id, telegram_id)
-        if ticket is None:
-            raise TicketNotFound(ticket_id)
+        ticket = await owned(session, Ticket, ticket_id, telegram_id, TicketNotFound)
         return _view(ticket, await office_by_id(session, ticket.office_id))
 
 
@@ -289,19 +292,13 @@ async def staff_reply(
     async def tx(session: AsyncSession) -> TicketView:
         now = ctx.now()
         ticket = await _ticket_in_chat(session, chat_id, ticket_id)
-        if ticket.status == TicketStatus.CLOSED:
-            raise TicketClosed(ticket_id)
-        office = await office_by_id(session, ticket.office_id)
-        ticket.status = TicketStatus.ANSWERED
+        office = await _move(session, ticket, TicketStatus.ANSWERED, now)
         ticket.first_answer_at = ticket.first_answer_at or now
-        ticket.updated_at = now
-        session.add(ticket)
         message_id = await _add_message(
             session, ctx, ticket, TicketSender.STAFF, text, author_id=staff_id
         )
         await _to_applicant(session, ctx, ticket, office, STAFF_REPLY, f"reply:{message_id}", text)
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
@@ -313,17 +310,11 @@ async def close_ticket(ctx: Domain, *, chat_id: int, ticket_id: int, staff_id: i
     async def tx(session: AsyncSession) -> TicketView:
         now = ctx.now()
         ticket = await _ticket_in_chat(session, chat_id, ticket_id)
-        if ticket.status == TicketStatus.CLOSED:
-            raise TicketClosed(ticket_id)
-        office = await office_by_id(session, ticket.office_id)
-        ticket.status = TicketStatus.CLOSED
+        office = await _move(session, ticket, TicketStatus.CLOSED, now)
         ticket.closed_at = now
         ticket.closed_by = staff_id
-        ticket.updated_at = now
-        session.add(ticket)
         await _to_applicant(session, ctx, ticket, office, CLOSED, "closed")
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
