@@ -55,16 +55,22 @@ class NoStaffChat(BookingError):
         super().__init__(f"office {office_id} has no staff chat")
 
 
-class TicketLimitReached(BookingError):
+class OverLimit(BookingError):
+    """A limit of the hand-off reached; ``limit`` is told to the user."""
+
+    counted = ""  # what the limit counts
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"at most {limit} tickets in 24 hours")
+        super().__init__(f"at most {limit} {self.counted}")
         self.limit = limit
 
 
-class MessageTooLong(BookingError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"a message may have at most {limit} characters")
-        self.limit = limit
+class TicketLimitReached(OverLimit):
+    counted = "tickets in 24 hours"
+
+
+class MessageTooLong(OverLimit):
+    counted = "characters in a message"
 
 
 @dataclass(frozen=True)
