@@ -56,6 +56,19 @@ async def office_with_staff(ctx: Domain) -> int:
     return office_id
 
 
+async def asked_in(ctx: Domain, office_id: int, text: str, entry_id: str, score: float) -> int:
+    """A question the applicant asked in Indonesian, answered with ``entry_id``."""
+    return await record_question(
+        ctx,
+        telegram_id=APPLICANT,
+        text=text,
+        language="id",
+        office_id=office_id,
+        entry_id=entry_id,
+        score=score,
+    )
+
+
 async def ask(ctx: Domain, office_id: int, text: str = "Boleh bawa fotokopi KK saja?") -> int:
     view = await open_ticket(
         ctx,
@@ -171,14 +184,8 @@ async def test_staff_chat_setting_is_audited_and_checked(ctx: Domain) -> None:
 
 async def test_feedback_is_recorded_for_the_asker_only(ctx: Domain) -> None:
     office_id = await add_office(ctx)
-    question_id = await record_question(
-        ctx,
-        telegram_id=APPLICANT,
-        text="brp biaya paspor, nik 3171011705900001",
-        language="id",
-        office_id=office_id,
-        entry_id="fees",
-        score=9.5,
+    question_id = await asked_in(
+        ctx, office_id, "brp biaya paspor, nik 3171011705900001", "fees", 9.5
     )
     with pytest.raises(QuestionNotFound):
         await record_feedback(ctx, question_id, APPLICANT + 1, helpful=True)
@@ -197,15 +204,7 @@ async def test_statistics(ctx: Domain, clock: FixedClock) -> None:
     clock.advance(timedelta(minutes=10))
     await staff_reply(ctx, chat_id=STAFF_CHAT, ticket_id=first, staff_id=STAFF, text="ok")
     for helpful in (True, False, None):
-        qid = await record_question(
-            ctx,
-            telegram_id=APPLICANT,
-            text="jam buka",
-            language="id",
-            office_id=office_id,
-            entry_id="office_hours",
-            score=9.0,
-        )
+        qid = await asked_in(ctx, office_id, "jam buka", "office_hours", 9.0)
         if helpful is not None:
             await record_feedback(ctx, qid, APPLICANT, helpful=helpful)
     stats = await question_stats(ctx, office_id, start, ctx.now() + timedelta(days=1))

@@ -3,19 +3,49 @@ applicant found it helpful ("Ini menjawab" / "Tidak menjawab")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.context import Domain
 from booking.core.errors import NotFound
-from booking.db.models import Question
+from booking.db.models import Question, Ticket
 from booking.questions.redact import mask_numbers
 
 MAX_QUESTION_CHARS = 1000
+
+Owned = TypeVar("Owned", Question, Ticket)
 
 
 class QuestionNotFound(NotFound):
     def __init__(self, key: object) -> None:
         super().__init__("question", key)
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """What the chat needs of a recorded question (numbers masked in ``text``)."""
+
+    id: int
+    text: str
+    office_id: int | None
+    entry_id: str | None
+
+
+async def owned(
+    session: AsyncSession,
+    model: type[Owned],
+    row_id: int,
+    telegram_id: int,
+    not_found: Callable[[int], NotFound],
+) -> Owned:
+    """The applicant's own question or ticket; ``not_found`` for someone else's too."""
+    row = await session.get(model, row_id)
+    if row is None or row.telegram_id != telegram_id:
+        raise not_found(row_id)
+    return row
 
 
 async def record_question(
@@ -49,13 +79,11 @@ async def record_question(
     return await ctx.db.transact(tx)
 
 
-async def question_of(ctx: Domain, question_id: int, telegram_id: int) -> Question:
+async def question_of(ctx: Domain, question_id: int, telegram_id: int) -> AskedQuestion:
     """The question, if ``telegram_id`` asked it; else ``QuestionNotFound``."""
     async with ctx.db.reader() as session:
-        row = await session.get(Question, question_id)
-        if row is None or row.telegram_id != telegram_id:
-            raise QuestionNotFound(question_id)
-        return row
+        row = await owned(session, Question, question_id, telegram_id, QuestionNotFound)
+        return AskedQuestion(question_id, row.text, row.office_id, row.entry_id)
 
 
 async def record_feedback(
@@ -64,8 +92,8 @@ async def record_feedback(
     """The applicant's verdict on an answer; the latest tap counts."""
 
     async def tx(session: AsyncSession) -> None:
-        row = await session.get(Question, question_id)
-        if row is None or row.telegram_id != telegram_id or row.entry_id is None:
+        row = await owned(session, Question, question_id, telegram_id, QuestionNotFound)
+        if row.entry_id is None:
             raise QuestionNotFound(question_id)
         row.helpful = helpful
         row.feedback_at = ctx.now()
@@ -80,9 +108,7 @@ async def set_question_office(
     """The office the applicant chose for their question (for the office's figures)."""
 
     async def tx(session: AsyncSession) -> None:
-        row = await session.get(Question, question_id)
-        if row is None or row.telegram_id != telegram_id:
-            raise QuestionNotFound(question_id)
+        row = await owned(session, Question, question_id, telegram_id, QuestionNotFound)
         row.office_id = office_id
         session.add(row)
 

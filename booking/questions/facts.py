@@ -3,7 +3,7 @@ read from the offices data; and which office an applicant's question is about.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time
 
 from sqlmodel import col, select
@@ -40,16 +40,9 @@ async def office_facts(ctx: Domain, office_id: int) -> OfficeFacts:
         office = await office_by_id(session, office_id)
         rules = await session_rules(session, office_id)
     assert office.id is not None
-    return OfficeFacts(
-        office_id=office.id,
-        name=office.name,
-        address=office.address,
-        phone=office.phone,
-        timezone=office.timezone,
-        sessions=tuple(SessionHours(r.label, r.start, r.end, r.rule) for r in rules),
-        release_rule=office.release_rule,
-        release_window_days=office.release_window_days,
-    )
+    own = {f.name: getattr(office, f.name) for f in fields(OfficeFacts) if hasattr(Office, f.name)}
+    sessions = tuple(SessionHours(r.label, r.start, r.end, r.rule) for r in rules)
+    return OfficeFacts(**{**own, "office_id": office.id, "sessions": sessions})
 
 
 async def office_names(ctx: Domain) -> list[OfficeName]:

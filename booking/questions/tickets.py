@@ -11,7 +11,7 @@ thanked); an applicant's message reopens an answered ticket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -24,6 +24,7 @@ from booking.core.kinds import TicketSender, TicketStatus
 from booking.db.models import Office, StaffChat, Ticket, TicketMessage
 from booking.notify.outbox import enqueue
 from booking.offices.lookup import office_by_id
+from booking.questions.asked import owned
 from booking.questions.redact import mask_numbers
 
 MAX_MESSAGE_CHARS = 1000
@@ -45,7 +46,6 @@ class TicketNotFound(NotFound):
 class TicketClosed(BookingError):
     def __init__(self, ticket_id: int) -> None:
         super().__init__(f"ticket {ticket_id} is closed")
-        self.ticket_id = ticket_id
 
 
 class NoStaffChat(BookingError):
@@ -53,19 +53,24 @@ class NoStaffChat(BookingError):
 
     def __init__(self, office_id: int) -> None:
         super().__init__(f"office {office_id} has no staff chat")
-        self.office_id = office_id
 
 
-class TicketLimitReached(BookingError):
+class OverLimit(BookingError):
+    """A limit of the hand-off reached; ``limit`` is told to the user."""
+
+    counted = ""  # what the limit counts
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"at most {limit} tickets in 24 hours")
+        super().__init__(f"at most {limit} {self.counted}")
         self.limit = limit
 
 
-class MessageTooLong(BookingError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"a message may have at most {limit} characters")
-        self.limit = limit
+class TicketLimitReached(OverLimit):
+    counted = "tickets in 24 hours"
+
+
+class MessageTooLong(OverLimit):
+    counted = "characters in a message"
 
 
 @dataclass(frozen=True)
@@ -83,19 +88,10 @@ class TicketView:
 
 
 def _view(ticket: Ticket, office: Office) -> TicketView:
+    """The ticket's own columns, with its office's name and its status as the enum."""
     assert ticket.id is not None
-    return TicketView(
-        id=ticket.id,
-        office_id=ticket.office_id,
-        office_name=office.name,
-        telegram_id=ticket.telegram_id,
-        language=ticket.language,
-        display_name=ticket.display_name,
-        status=TicketStatus(ticket.status),
-        created_at=ticket.created_at,
-        first_answer_at=ticket.first_answer_at,
-        closed_at=ticket.closed_at,
-    )
+    own = {f.name: getattr(ticket, f.name) for f in fields(TicketView) if hasattr(Ticket, f.name)}
+    return TicketView(**{**own, "office_name": office.name, "status": TicketStatus(ticket.status)})
 
 
 def checked_text(text: str) -> str:
@@ -189,6 +185,20 @@ async def _to_applicant(
     )
 
 
+async def _move(
+    session: AsyncSession, ticket: Ticket, status: TicketStatus, now: datetime
+) -> Office:
+    """Move a ticket not yet closed to ``status`` and return its office;
+    ``TicketClosed`` for a closed one."""
+    assert ticket.id is not None
+    if ticket.status == TicketStatus.CLOSED:
+        raise TicketClosed(ticket.id)
+    ticket.status = status
+    ticket.updated_at = now
+    session.add(ticket)
+    return await office_by_id(session, ticket.office_id)
+
+
 async def open_ticket(
     ctx: Domain,
     *,
@@ -234,8 +244,7 @@ async def open_ticket(
         await session.flush()
         message_id = await _add_message(session, ctx, ticket, TicketSender.APPLICANT, text)
         await _to_staff(session, ctx, ticket, office, TO_STAFF, message_id, text)
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
@@ -248,19 +257,11 @@ async def applicant_message(
     text = mask_numbers(checked_text(text))
 
     async def tx(session: AsyncSession) -> TicketView:
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None or ticket.telegram_id != telegram_id:
-            raise TicketNotFound(ticket_id)
-        if ticket.status == TicketStatus.CLOSED:
-            raise TicketClosed(ticket_id)
-        office = await office_by_id(session, ticket.office_id)
-        ticket.status = TicketStatus.OPEN
-        ticket.updated_at = ctx.now()
-        session.add(ticket)
+        ticket = await owned(session, Ticket, ticket_id, telegram_id, TicketNotFound)
+        office = await _move(session, ticket, TicketStatus.OPEN, ctx.now())
         message_id = await _add_message(session, ctx, ticket, TicketSender.APPLICANT, text)
         await _to_staff(session, ctx, ticket, office, FOLLOW_UP, message_id, text)
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
@@ -268,9 +269,7 @@ async def applicant_message(
 async def ticket_of(ctx: Domain, ticket_id: int, telegram_id: int) -> TicketView:
     """The applicant's own ticket; ``TicketNotFound`` for anyone else's."""
     async with ctx.db.reader() as session:
-        ticket = await session.get(Ticket, ticket_id)
-        if ticket is None or ticket.telegram_id != telegram_id:
-            raise TicketNotFound(ticket_id)
+        ticket = await owned(session, Ticket, ticket_id, telegram_id, TicketNotFound)
         return _view(ticket, await office_by_id(session, ticket.office_id))
 
 
@@ -299,19 +298,13 @@ async def staff_reply(
     async def tx(session: AsyncSession) -> TicketView:
         now = ctx.now()
         ticket = await _ticket_in_chat(session, chat_id, ticket_id)
-        if ticket.status == TicketStatus.CLOSED:
-            raise TicketClosed(ticket_id)
-        office = await office_by_id(session, ticket.office_id)
-        ticket.status = TicketStatus.ANSWERED
+        office = await _move(session, ticket, TicketStatus.ANSWERED, now)
         ticket.first_answer_at = ticket.first_answer_at or now
-        ticket.updated_at = now
-        session.add(ticket)
         message_id = await _add_message(
             session, ctx, ticket, TicketSender.STAFF, text, author_id=staff_id
         )
         await _to_applicant(session, ctx, ticket, office, STAFF_REPLY, f"reply:{message_id}", text)
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 
@@ -323,17 +316,11 @@ async def close_ticket(ctx: Domain, *, chat_id: int, ticket_id: int, staff_id: i
     async def tx(session: AsyncSession) -> TicketView:
         now = ctx.now()
         ticket = await _ticket_in_chat(session, chat_id, ticket_id)
-        if ticket.status == TicketStatus.CLOSED:
-            raise TicketClosed(ticket_id)
-        office = await office_by_id(session, ticket.office_id)
-        ticket.status = TicketStatus.CLOSED
+        office = await _move(session, ticket, TicketStatus.CLOSED, now)
         ticket.closed_at = now
         ticket.closed_by = staff_id
-        ticket.updated_at = now
-        session.add(ticket)
         await _to_applicant(session, ctx, ticket, office, CLOSED, "closed")
-        view = _view(ticket, office)
-        return view
+        return _view(ticket, office)
 
     return await ctx.db.transact(tx)
 

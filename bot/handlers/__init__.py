@@ -17,7 +17,6 @@ def get_routers() -> list[Router]:
     """
     from bot.handlers import (
         admin,
-        admin_staff,
         appointments,
         booking,
         fallback,
@@ -28,6 +27,6 @@ def get_routers() -> list[Router]:
         start,
     )
 
-    specs = [start, booking, appointments, info, offices, admin_staff, admin, questions, staff]
+    specs = [start, booking, appointments, info, offices, admin, questions, staff]
     specs.append(fallback)
     return [booking.confirm_router.build()] + [module.router.build() for module in specs]

@@ -44,7 +44,7 @@ from booking.questions.tickets import (
     ticket_of,
 )
 from bot import question_buttons as qb
-from bot.handlers.common import Event, RouterSpec, refuse, show, user_id
+from bot.handlers.common import Event, Markup, RouterSpec, refuse, show, user_id
 from bot.keyboards import main_menu_kb
 from bot.question_texts import answer_text
 
@@ -82,6 +82,12 @@ async def known_office(
     return None
 
 
+async def say(event: Event, text: str, markup: Markup = None) -> None:
+    """A new message: what the bot says about a question never replaces the message
+    whose button was tapped (the answer and its buttons stay readable)."""
+    await show(event, text, markup, edit=False)
+
+
 async def send_answer(
     event: Event, domain: Domain, entry: Entry, question_id: int, office_id: int | None, locale: str
 ) -> bool:
@@ -92,7 +98,7 @@ async def send_answer(
             facts = await office_facts(domain, office_id)
         except OfficeNotFound:
             return False
-    await show(event, answer_text(entry, locale, facts), qb.answer_kb(question_id), edit=False)
+    await say(event, answer_text(entry, locale, facts), qb.answer_kb(question_id))
     return True
 
 
@@ -150,14 +156,9 @@ async def ask_office(
     event: Event, question_id: int, offices: list[OfficeName], purpose: qb.OfficePurpose
 ) -> None:
     if not offices:
-        await show(event, _("No office takes questions yet."), main_menu_kb(), edit=False)
+        await say(event, _("No office takes questions yet."), main_menu_kb())
         return
-    await show(
-        event,
-        _("Which office is it about?"),
-        qb.offices_kb(question_id, offices, purpose),
-        edit=False,
-    )
+    await say(event, _("Which office is it about?"), qb.offices_kb(question_id, offices, purpose))
 
 
 @router.callback_query(qb.Feedback.filter())
@@ -168,18 +169,13 @@ async def feedback(
     callback_answer: CallbackAnswer,
 ) -> None:
     helpful = callback_data.helpful == "y"
-    try:
-        await record_feedback(domain, callback_data.question, user_id(query), helpful=helpful)
-    except NotFound:
-        await refuse(query, callback_answer)
-        return
+    await record_feedback(domain, callback_data.question, user_id(query), helpful=helpful)
     callback_answer.text = _("Thank you for telling us.")
     if not helpful:
-        await show(
+        await say(
             query,
             _("Sorry about that. I can pass your question to the office's staff."),
             qb.ask_staff_kb(callback_data.question),
-            edit=False,
         )
 
 
@@ -191,13 +187,8 @@ async def ask_staff(
     domain: Domain,
     locale: str,
     applicant: ApplicantView | None,
-    callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        asked = await question_of(domain, callback_data.question, user_id(query))
-    except NotFound:
-        await refuse(query, callback_answer)
-        return
+    asked = await question_of(domain, callback_data.question, user_id(query))
     chosen = (await state.get_data()).get(CHOSEN_OFFICE)
     office_id = asked.office_id or (chosen if isinstance(chosen, int) else None)
     office_id = office_id or await last_booked_office(domain, user_id(query))
@@ -218,16 +209,8 @@ async def office_chosen(
     applicant: ApplicantView | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        asked = await question_of(domain, callback_data.question, user_id(query))
-    except NotFound:
-        await refuse(query, callback_answer)
-        return
-    try:
-        await office_facts(domain, callback_data.office)
-    except OfficeNotFound:
-        await refuse(query, callback_answer)
-        return
+    asked = await question_of(domain, callback_data.question, user_id(query))
+    await office_facts(domain, callback_data.office)  # OfficeNotFound: refused as stale
     await state.update_data({CHOSEN_OFFICE: callback_data.office})
     await set_question_office(domain, callback_data.question, user_id(query), callback_data.office)
     if callback_data.purpose == "t":
@@ -282,7 +265,7 @@ async def hand_over(
             "Your question went to the staff of {office} as ticket #{ticket}. "
             "Their answer will arrive in this chat."
         ).format(office=ticket.office_name, ticket=ticket.id)
-    await show(query, text, main_menu_kb(), edit=False)
+    await say(query, text, main_menu_kb())
 
 
 @router.callback_query(qb.TicketReply.filter())
@@ -291,24 +274,18 @@ async def reply_to_office(
     callback_data: qb.TicketReply,
     state: FSMContext,
     domain: Domain,
-    callback_answer: CallbackAnswer,
 ) -> None:
-    try:
-        ticket = await ticket_of(domain, callback_data.ticket, user_id(query))
-    except NotFound:
-        await refuse(query, callback_answer)
-        return
+    ticket = await ticket_of(domain, callback_data.ticket, user_id(query))
     if ticket.closed_at is not None:
-        await show(query, closed_text(ticket.id), main_menu_kb(), edit=False)
+        await say(query, closed_text(ticket.id), main_menu_kb())
         return
     await state.set_state(Asking.reply)
     await state.update_data({TICKET: ticket.id})
-    await show(
+    await say(
         query,
         _("Type your message for {office} (ticket #{ticket}). Send /cancel to stop.").format(
             office=ticket.office_name, ticket=ticket.id
         ),
-        edit=False,
     )
 
 

@@ -36,6 +36,7 @@ from booking.questions.tickets import (
 from bot.config import BotSettings
 from bot.handlers.admin.access import office_of
 from bot.handlers.common import OnLoop, RouterSpec, user_id
+from bot.ticket_texts import age, ticket_figures
 
 GROUPS = {ChatType.GROUP, ChatType.SUPERGROUP}
 _TICKET_NUMBER = re.compile(r"#(\d{1,10})")
@@ -75,15 +76,6 @@ async def staff_ticket(
     if await office_of(domain, settings, user_id(message), ticket.office_id) is None:
         return None
     return ticket
-
-
-def age(delta: timedelta) -> str:
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes < 60:
-        return _("{minutes} min").format(minutes=minutes)
-    if minutes < 24 * 60:
-        return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=minutes % 60)
-    return _("{days} d {hours} h").format(days=minutes // 1440, hours=minutes % 1440 // 60)
 
 
 @router.message(Command("tiket"))
@@ -185,17 +177,6 @@ async def statistics(message: Message, domain: Domain, settings: BotSettings) ->
         if office is None:
             continue
         stats = await question_stats(domain, office_id, since, until)
-        per_day = ", ".join(f"{d:%d.%m}: {n}" for d, n in stats.tickets_per_day.items())
-        median = stats.median_first_answer
-        wait = age(median) if median is not None else "—"
-        lines += [
-            "",
-            office.name,
-            _("Tickets per day: {days}").format(days=per_day or "—"),
-            _("Median time to the first answer: {wait}").format(wait=wait),
-            _("Questions answered by the bot (“That answers it”): {share:.0%} of {count}").format(
-                share=stats.self_answered_share, count=stats.questions
-            ),
-        ]
+        lines += ["", office.name, *ticket_figures(stats)]
     if len(lines) > 1:
         await message.reply("\n".join(lines))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
 from types import ModuleType
 from typing import Any
@@ -104,6 +104,22 @@ async def office(ctx: Domain) -> int:
         sessions=two_sessions(),
     ).model_copy(update={"latitude": -6.2567, "longitude": 106.8305})
     return await add_office(ctx, spec)
+
+
+ChatIn = Callable[[str], Awaitable[Chat_]]
+
+
+@pytest.fixture
+def chat_in(office: int, new_chat: Callable[..., Chat_]) -> ChatIn:
+    """A new applicant's chat, with the language (``"id"``/``"en"``) chosen, and the
+    test office in the data."""
+
+    async def start(language: str) -> Chat_:
+        chat = new_chat()
+        await choose_language(chat, language)
+        return chat
+
+    return start
 
 
 def check_telegram_limits(session: RecordingSession) -> None:

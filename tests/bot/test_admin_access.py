@@ -40,6 +40,7 @@ ACTIONS = [
     "menu", "quota", "q_daily", "q_priority", "q_shares", "q_window", "q_rule",
     "q_override", "q_clear", "close", "close_ask", "list", "checkin", "noshow",
     "stats", "stats7", "stats30", "chart", "announce", "audit", "admins", "appoint",
+    "staffchat",
 ]  # fmt: skip
 SUPER_ONLY = {"admins", "appoint", "remove"}
 

@@ -48,7 +48,6 @@ def test_dispatcher_has_one_router_per_feature_and_injected_services(
         "appointments",
         "info",
         "offices",
-        "admin_staff",
         "admin",
         "questions",  # free text outside a flow step (brief H5: the router list grows)
         "staff",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -17,9 +16,9 @@ from booking.admin.staff_chat import set_staff_chat
 from booking.appointments.service import appointments_of
 from booking.core.context import Domain
 from booking.db.models import Question, StaffChat, Ticket, TicketMessage
-from tests.bot.conftest import SQLITE_ONLY
-from tests.bot.flows import choose_language, reach_session
-from tests.bot.recording import Chat_, RecordingSession, file_bytes
+from tests.bot.conftest import SQLITE_ONLY, ChatIn
+from tests.bot.flows import reach_session
+from tests.bot.recording import RecordingSession, file_bytes
 from tests.bot.staff_chat import STAFF_CHAT, GroupMember, deliver
 from tests.factories import make_nik
 
@@ -48,13 +47,12 @@ async def test_plain_nik_is_never_sent_logged_or_stored(
     ctx: Domain,
     office: int,
     dp: Dispatcher,
-    new_chat: Callable[..., Chat_],
+    chat_in: ChatIn,
     session: RecordingSession,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    chat = new_chat()
-    await choose_language(chat, "en")
+    chat = await chat_in("en")
     await reach_session(chat)
     await chat.press("se:")
     await chat.send("Siti Rahayu")
@@ -104,15 +102,14 @@ async def test_no_nik_or_phone_reaches_the_staff_group_or_the_question_tables(
     office: int,
     dp: Dispatcher,
     bot: Bot,
-    new_chat: Callable[..., Chat_],
+    chat_in: ChatIn,
     session: RecordingSession,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     await set_staff_chat(ctx, office, STAFF_CHAT, actor="test")
     await add_admin(ctx, STAFF_ID, "TEST", actor="test")
-    chat = new_chat()
-    await choose_language(chat, "en")
+    chat = await chat_in("en")
     await reach_session(chat)
     await chat.press("se:")
     await chat.send("Siti Rahayu")

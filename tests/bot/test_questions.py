@@ -3,15 +3,14 @@ abstaining, forged buttons, and a question typed during a booking step."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlmodel import col, select
 
 from booking.core.context import Domain
 from booking.db.models import Question
-from tests.bot.conftest import SQLITE_ONLY
-from tests.bot.flows import choose_language, reach_session
-from tests.bot.recording import Chat_
+from tests.bot.conftest import SQLITE_ONLY, ChatIn
+from tests.bot.flows import reach_session
+
+pytestmark = SQLITE_ONLY
 
 
 async def questions_of(ctx: Domain, telegram_id: int) -> list[Question]:
@@ -22,12 +21,8 @@ async def questions_of(ctx: Domain, telegram_id: int) -> list[Question]:
         return list(rows)
 
 
-@SQLITE_ONLY
-async def test_a_question_is_answered_with_feedback_buttons(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "id")
+async def test_a_question_is_answered_with_feedback_buttons(ctx: Domain, chat_in: ChatIn) -> None:
+    chat = await chat_in("id")
     await chat.send("brp biaya bikin pasport elektornik 10thn")
     assert "Rp950.000" in chat.last_text()
     buttons = [data for _text, data in chat.last_keyboard()]
@@ -39,12 +34,8 @@ async def test_a_question_is_answered_with_feedback_buttons(
     assert asked.entry_id == "fees" and asked.helpful is True
 
 
-@SQLITE_ONLY
-async def test_not_helpful_offers_the_staff(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
+async def test_not_helpful_offers_the_staff(ctx: Domain, chat_in: ChatIn) -> None:
+    chat = await chat_in("en")
     await chat.send("how much does an electronic passport cost")
     await chat.press("qf:", "does not")
     assert "office's staff" in chat.last_text()
@@ -53,12 +44,8 @@ async def test_not_helpful_offers_the_staff(
     assert asked.helpful is False
 
 
-@SQLITE_ONLY
-async def test_the_office_is_asked_with_buttons_when_it_matters(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
+async def test_the_office_is_asked_with_buttons_when_it_matters(chat_in: ChatIn) -> None:
+    chat = await chat_in("en")
     await chat.send("what are the office opening hours")
     assert "Which office" in chat.last_text()
     await chat.press("qo:", "Kota Contoh")
@@ -69,22 +56,16 @@ async def test_the_office_is_asked_with_buttons_when_it_matters(
     assert "Jl. Contoh No. 1" in chat.last_text()
 
 
-@SQLITE_ONLY
-async def test_an_office_named_in_the_question_is_used(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "id")
+async def test_an_office_named_in_the_question_is_used(chat_in: ChatIn) -> None:
+    chat = await chat_in("id")
     await chat.send("jam buka kantor imigrasi kota contoh")
     assert "Jam layanan Kantor Imigrasi TEST" in chat.last_text()
 
 
-@SQLITE_ONLY
 async def test_out_of_scope_is_abstained_with_the_staff_offered(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, chat_in: ChatIn
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "id")
+    chat = await chat_in("id")
     await chat.send("resep nasi goreng yang enak gimana")
     assert "belum mengerti" in chat.last_text()
     assert chat.button("qa:")
@@ -93,13 +74,8 @@ async def test_out_of_scope_is_abstained_with_the_staff_offered(
     assert [q.entry_id for q in await questions_of(ctx, chat.user_id)] == [None, None]
 
 
-@SQLITE_ONLY
-async def test_forged_question_and_ticket_buttons_are_refused(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    owner, other = new_chat(), new_chat()
-    await choose_language(owner, "en")
-    await choose_language(other, "en")
+async def test_forged_question_and_ticket_buttons_are_refused(ctx: Domain, chat_in: ChatIn) -> None:
+    owner, other = await chat_in("en"), await chat_in("en")
     await owner.send("how much does an electronic passport cost")
     feedback = owner.button("qf:")
     ask = owner.button("qa:")
@@ -110,12 +86,10 @@ async def test_forged_question_and_ticket_buttons_are_refused(
     assert asked.helpful is None
 
 
-@SQLITE_ONLY
 async def test_a_question_typed_during_a_booking_step_is_that_steps_answer(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, chat_in: ChatIn
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
+    chat = await chat_in("en")
     await reach_session(chat)
     await chat.press("se:")
     await chat.send("Berapa Biaya Paspor")  # the name step: taken as the name
@@ -123,12 +97,8 @@ async def test_a_question_typed_during_a_booking_step_is_that_steps_answer(
     assert await questions_of(ctx, chat.user_id) == []
 
 
-@SQLITE_ONLY
-async def test_a_message_too_long_is_refused(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
+async def test_a_message_too_long_is_refused(ctx: Domain, chat_in: ChatIn) -> None:
+    chat = await chat_in("en")
     await chat.send("paspor " * 200)
     assert "too long" in chat.last_text() and "1000" in chat.last_text()
     assert await questions_of(ctx, chat.user_id) == []

@@ -14,7 +14,7 @@ from booking.admin.roles import add_admin
 from booking.admin.staff_chat import set_staff_chat
 from booking.core.context import Domain
 from booking.questions.tickets import open_tickets
-from tests.bot.conftest import SQLITE_ONLY
+from tests.bot.conftest import SQLITE_ONLY, ChatIn
 from tests.bot.flows import choose_language
 from tests.bot.recording import Chat_
 from tests.bot.staff_chat import STAFF_CHAT, GroupMember, bot_post, deliver
@@ -48,11 +48,10 @@ async def test_abstain_ticket_staff_reply_answer_back_and_close(
     office: int,
     dp: Dispatcher,
     bot: Bot,
-    new_chat: Callable[..., Chat_],
+    chat_in: ChatIn,
 ) -> None:
     await staffed(ctx, office)
-    chat = new_chat()
-    await choose_language(chat, "id")
+    chat = await chat_in("id")
     said = await hand_to_staff(chat)
     [ticket] = await open_tickets(ctx, STAFF_CHAT)
     assert f"tiket #{ticket.id}" in said
@@ -107,11 +106,10 @@ async def test_abstain_ticket_staff_reply_answer_back_and_close(
 
 @SQLITE_ONLY
 async def test_replies_to_other_messages_and_from_other_groups_are_ignored(
-    ctx: Domain, office: int, dp: Dispatcher, bot: Bot, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, dp: Dispatcher, bot: Bot, chat_in: ChatIn
 ) -> None:
     await staffed(ctx, office)
-    chat = new_chat()
-    await choose_language(chat, "id")
+    chat = await chat_in("id")
     await hand_to_staff(chat)
     [post] = await deliver(ctx, bot)
     staff = GroupMember(dp, bot, STAFF)
@@ -131,12 +129,9 @@ async def test_replies_to_other_messages_and_from_other_groups_are_ignored(
 
 
 @SQLITE_ONLY
-async def test_the_daily_ticket_limit(
-    ctx: Domain, office: int, bot: Bot, new_chat: Callable[..., Chat_]
-) -> None:
+async def test_the_daily_ticket_limit(ctx: Domain, office: int, bot: Bot, chat_in: ChatIn) -> None:
     await staffed(ctx, office)
-    chat = new_chat()
-    await choose_language(chat, "en")
+    chat = await chat_in("en")
     limit = ctx.settings.ticket_daily_limit
     for n in range(limit):
         assert "ticket #" in await hand_to_staff(chat, f"{QUESTION} nomor {n}")
@@ -147,21 +142,17 @@ async def test_the_daily_ticket_limit(
 
 @SQLITE_ONLY
 async def test_an_office_without_staff_chat_says_so(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain, office: int, chat_in: ChatIn
 ) -> None:
-    chat = new_chat()
-    await choose_language(chat, "en")
+    chat = await chat_in("en")
     said = await hand_to_staff(chat)
     assert "does not answer questions in this chat yet" in said
 
 
 @SQLITE_ONLY
-async def test_a_repeated_tap_opens_one_ticket(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
-) -> None:
+async def test_a_repeated_tap_opens_one_ticket(ctx: Domain, office: int, chat_in: ChatIn) -> None:
     await staffed(ctx, office)
-    chat = new_chat()
-    await choose_language(chat, "en")
+    chat = await chat_in("en")
     await chat.send(QUESTION)
     ask = chat.button("qa:")
     await chat.tap(ask)

@@ -44,6 +44,7 @@ Action = Literal[
     "audit",
     "admins",
     "appoint",
+    "staffchat",
 ]
 
 

@@ -67,6 +67,7 @@ def menu_kb(office_id: int, *, superuser: bool, several: bool) -> InlineKeyboard
             act(_("📣 Announcement"), "announce", office_id),
             act(_("🧾 Audit log"), "audit", office_id),
         ],
+        [act(_("💬 Staff chat"), "staffchat", office_id)],
     ]
     if superuser:
         rows.append([act(_("👤 Office admins"), "admins", office_id)])

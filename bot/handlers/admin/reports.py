@@ -1,9 +1,10 @@
-"""Statistics of a date range, the chart of the coming 14 days, and the audit log."""
+"""Statistics of a date range (appointments, and the questions and tickets), the chart
+of the coming 14 days, and the audit log."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from aiogram import F, flags
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -11,7 +12,9 @@ from aiogram.utils.i18n import gettext as _
 
 from booking.admin.audit import audit_log
 from booking.admin.stats import capacity_series, stats
+from booking.calendar.schedule import zone
 from booking.offices.views import OfficeView
+from booking.questions.stats import question_stats
 from bot.charts import capacity_chart_png
 from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb
@@ -27,6 +30,7 @@ AUDIT_ROWS = 15
 CHART_DAYS = 14
 # The buttons of the last days, today included.
 RECENT_DAYS = {"stats7": 7, "stats30": 30}
+JUST_BEFORE = timedelta(microseconds=1)
 
 
 @router.callback_query(acb.AdminAct.filter(F.action == "stats"))
@@ -41,7 +45,19 @@ async def show_stats(
     event: Event, admin: AdminContext, office: OfficeView, first: date, last: date
 ) -> None:
     result = await stats(admin.domain, office.id, first, last)
-    await show(event, stats_text(office, result, admin.locale), kb.stats_kb(office.id))
+    tickets = await question_stats(admin.domain, office.id, *utc_bounds(office, first, last))
+    text = stats_text(office, result, tickets, admin.locale)
+    await show(event, text, kb.stats_kb(office.id))
+
+
+def utc_bounds(office: OfficeView, first: date, last: date) -> tuple[datetime, datetime]:
+    """The office-local days ``first`` to ``last`` as ``question_stats`` takes them:
+    from just before the first day's midnight (exclusive) to just before the
+    midnight after the last day (inclusive)."""
+    tz = zone(office.timezone)
+    start = datetime.combine(first, time.min, tz) - JUST_BEFORE
+    end = datetime.combine(last + timedelta(days=1), time.min, tz) - JUST_BEFORE
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 @router.callback_query(acb.AdminAct.filter(F.action.in_(RECENT_DAYS)))

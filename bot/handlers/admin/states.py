@@ -36,3 +36,4 @@ class AdminInput(StatesGroup):
     announce_date = State()
     announce_text = State()
     appoint = State()
+    staff_chat = State()

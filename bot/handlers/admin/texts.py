@@ -46,7 +46,9 @@ from booking.core.errors import (
 from booking.core.limits import MAX_QUOTA, MAX_RANGE_DAYS, MAX_SHARE, MAX_WINDOW_DAYS
 from booking.offices.content import Content
 from booking.offices.views import OfficeView
+from booking.questions.stats import QuestionStats
 from bot.texts import clip, not_active, priority_name, service_name, status_name, time_range
+from bot.ticket_texts import ticket_figures
 
 
 def day_text(day: object, locale: str) -> str:
@@ -268,7 +270,7 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
-def stats_text(office: OfficeView, s: OfficeStats, locale: str) -> str:
+def stats_text(office: OfficeView, s: OfficeStats, tickets: QuestionStats, locale: str) -> str:
     lines = [
         _("📊 Statistics of {office}, {first} – {last}").format(
             office=office_title(office),
@@ -284,6 +286,9 @@ def stats_text(office: OfficeView, s: OfficeStats, locale: str) -> str:
         ),
         _("Still booked: {n}").format(n=s.still_booked),
         _("Notices that could not be delivered: {n}").format(n=s.failed_notices),
+        "",
+        _("💬 Questions and tickets"),
+        *ticket_figures(tickets),
     ]
     return "\n".join(lines)
 
