@@ -182,3 +182,21 @@ async def test_staffchat_sets_the_group_audited(
     [entry, *_] = await audit_log(ctx, office)
     assert entry.action == "set_staff_chat" and entry.after == {"chat_id": STAFF_CHAT}
     assert entry.actor == f"telegram:{STAFF}"
+
+
+@SQLITE_ONLY
+async def test_another_applicants_real_ticket_button_is_refused(
+    ctx: Domain, office: int, bot: Bot, chat_in: ChatIn
+) -> None:
+    await staffed(ctx, office)
+    owner, other = await chat_in("en"), await chat_in("en")
+    await hand_to_staff(owner)
+    [ticket] = await open_tickets(ctx, STAFF_CHAT)
+    await deliver(ctx, bot)  # the post to the staff group
+
+    await other.tap(f"tr:{ticket.id}")
+    assert "This button is no longer valid." in other.last_text()
+    await other.send("Let me in on this ticket")
+    assert await deliver(ctx, bot) == []  # nothing reached the staff group
+    [still] = await open_tickets(ctx, STAFF_CHAT)
+    assert still.id == ticket.id
