@@ -157,3 +157,10 @@ def test_character_grams_match_what_whole_words_miss() -> None:
     typo = index.similarities(["persyaratn"])
     assert typo[0] > 0.3 and typo[1] == 0
     assert not index.similarities(["zzz"]).any()
+
+
+def test_a_text_sharing_no_word_with_any_entry_matches_nothing(ranker: QuestionRanker) -> None:
+    # Letter pieces alone (" pe", "pet") do not make a booking code a question,
+    # nor an "outside" entry's answer.
+    for code in ("PETQX7", "ANTX-7Q", "KTPX7Q2"):
+        assert ranker.rank(code) == []

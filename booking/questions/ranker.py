@@ -102,10 +102,11 @@ class QuestionRanker:
             return []
         best_short = np.zeros(len(self.knowledge.entries), dtype=np.float32)
         np.maximum.at(best_short, self.owner, self.short.get_scores(terms) * self.weight)
-        scores = (
-            best_short
-            + ENTRY_WEIGHT * self.whole.get_scores(terms)
-            + CHAR_WEIGHT * self.chars.similarities(corrected)
+        words_score = best_short + ENTRY_WEIGHT * self.whole.get_scores(terms)
+        # An entry sharing no word with the question is no match (a booking code
+        # typed here is not a question); the n-grams only add to those that are.
+        scores = np.where(
+            words_score > 0, words_score + CHAR_WEIGHT * self.chars.similarities(corrected), 0
         )
         asked = set(terms)
         total = sum(self.idf.get(t, self.unknown_idf) for t in asked)
