@@ -104,9 +104,9 @@ def tune(ranker: QuestionRanker, offices: list[OfficeName]) -> Thresholds:
     items = read_items(TUNING)
     ranked = [rank(ranker, offices, item.question) for item in items]
     best: tuple[float, Thresholds] | None = None
-    scores = [x / 4 for x in range(0, 41)]
-    coverages = [x / 100 for x in range(20, 81, 5)]
-    leads = [x / 100 for x in range(0, 21, 2)]
+    scores = [x / 2 for x in range(0, 41)]
+    coverages = [x / 10 for x in range(0, 6)]
+    leads = [x / 100 for x in range(0, 31, 3)]
     for min_score, min_coverage, min_lead in itertools.product(scores, coverages, leads):
         t = Thresholds(min_score=min_score, min_coverage=min_coverage, min_lead=min_lead)
         f = figures(items, ranked, t)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from booking.offices.content import load_content
+from booking.questions.chargrams import CharGramIndex, char_grams
 from booking.questions.knowledge import OfficeFact, load_knowledge
 from booking.questions.normalize import Normalizer, standard_verb, words
 from booking.questions.offices import OfficeName, find_offices
@@ -143,3 +144,23 @@ def test_duplicate_entry_ids_are_refused(tmp_path: Path) -> None:
 def test_the_info_screens_still_read_the_content_file() -> None:
     content = load_content()
     assert len(content.fees) == 4 and content.faq
+
+
+def test_character_grams_mark_word_edges() -> None:
+    grams = char_grams(["paspor"])
+    assert {" pa", "pas", "spor ", "por "} <= set(grams)
+    assert " paspor " not in grams  # longer than five letters
+
+
+def test_character_grams_match_what_whole_words_miss() -> None:
+    index = CharGramIndex([["persyaratan", "paspor"], ["jam", "buka", "kantor"]])
+    typo = index.similarities(["persyaratn"])
+    assert typo[0] > 0.3 and typo[1] == 0
+    assert not index.similarities(["zzz"]).any()
+
+
+def test_a_text_sharing_no_word_with_any_entry_matches_nothing(ranker: QuestionRanker) -> None:
+    # Letter pieces alone (" pe", "pet") do not make a booking code a question,
+    # nor an "outside" entry's answer.
+    for code in ("PETQX7", "ANTX-7Q", "KTPX7Q2"):
+        assert ranker.rank(code) == []

@@ -214,13 +214,15 @@ class Normalizer:
     def stem(self, word: str) -> str:
         return str(self.stemmer.stem(word)) or word
 
+    def corrected(self, text: str) -> list[str]:
+        """Corrected words without stop words, not stemmed."""
+        return [self.correct(word) for word in words(text) if word not in STOPWORDS]
+
+    def stems(self, corrected: Iterable[str]) -> list[str]:
+        """The search terms of corrected words: stemmed, stop words out."""
+        stems = (self.stem(word) for word in corrected)
+        return [term for term in stems if term and term not in STOPWORDS]
+
     def terms(self, text: str) -> list[str]:
         """Stemmed, corrected words without stop words."""
-        out = []
-        for word in words(text):
-            if word in STOPWORDS:
-                continue
-            term = self.stem(self.correct(word))
-            if term and term not in STOPWORDS:
-                out.append(term)
-        return out
+        return self.stems(self.corrected(text))
