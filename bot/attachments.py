@@ -1,4 +1,10 @@
-"""Files sent with a confirmation: a QR code of the booking code and an .ics event.
+"""Files sent with a confirmation: a QR code per booking code and one .ics event.
+
+A family group gets one QR code per member, not one for the group: each member has
+their own booking code, is checked in on their own (their own queue number) and
+may be cancelled alone, and the counter's check-in reads one code per person. A
+group code would need the counter to expand it, and would still name the members
+who were cancelled. The group shares one time, so it gets one calendar event.
 
 Rendering them is CPU work: about 3 ms a booking, most of it segno choosing the
 QR code's mask. In a rush that would hold up every other update on the event
@@ -36,6 +42,8 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from bot.child_processes import sigint_held, start_child
 
 if TYPE_CHECKING:
+    from booking.appointments.views import GroupView
+
     from booking.appointments.views import AppointmentView
 
 log = logging.getLogger(__name__)
@@ -48,10 +56,11 @@ _Out = TypeVar("_Out")
 
 @dataclass(frozen=True)
 class BookingFiles:
-    """What the QR code and the calendar event say: plain values, so that a worker
-    process can render them."""
+    """What the QR codes (one per booking code) and the calendar event say: plain
+    values, so that a worker process can render them."""
 
-    code: str
+    codes: tuple[str, ...]
+    uid: str  # the calendar event's, the same for the group's later files
     title: str
     description: str
     location: str
@@ -61,10 +70,18 @@ class BookingFiles:
 
     @classmethod
     def of(
-        cls, v: AppointmentView, *, title: str, description: str, stamp: datetime
+        cls, v: AppointmentView | GroupView, *, title: str, description: str, stamp: datetime
     ) -> BookingFiles:
+        """The files of one appointment, or of a group's active members."""
+        # A group's event keeps its first member's code as its UID, whoever is left.
+        members = getattr(v, "members", None)
+        if members is None:
+            codes, uid = (v.code,), v.code
+        else:
+            codes, uid = tuple(m.code for m in v.active_members), members[0].code
         return cls(
-            code=v.code,
+            codes=codes,
+            uid=uid,
             title=title,
             description=description,
             location=f"{v.office_name}, {v.office_address}",
@@ -90,7 +107,7 @@ def event_ics(f: BookingFiles) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     event = Event()
-    event.add("uid", f"{f.code}@tanpa-antre")
+    event.add("uid", f"{f.uid}@tanpa-antre")
     event.add("dtstamp", f.stamp)
     event.add("dtstart", f.start)
     event.add("dtend", f.end)
@@ -110,15 +127,18 @@ def event_ics(f: BookingFiles) -> bytes:
     return cal.to_ical()
 
 
-def render(f: BookingFiles) -> tuple[bytes, bytes]:
-    """The QR code PNG and the .ics of a booking (what a worker process runs)."""
-    return qr_png(f.code), event_ics(f)
+Rendered = tuple[tuple[bytes, ...], bytes]  # a QR code PNG per code, and the .ics
 
 
-def render_all(batch: list[BookingFiles]) -> list[tuple[bytes, bytes] | Exception]:
+def render(f: BookingFiles) -> Rendered:
+    """The QR code PNGs and the .ics of a booking (what a worker process runs)."""
+    return tuple(qr_png(code) for code in f.codes), event_ics(f)
+
+
+def render_all(batch: list[BookingFiles]) -> list[Rendered | Exception]:
     """``render`` for each (or why it failed): a worker renders all the files
     waiting in one trip, and one that fails does not fail the others."""
-    results: list[tuple[bytes, bytes] | Exception] = []
+    results: list[Rendered | Exception] = []
     for files in batch:
         try:
             results.append(render(files))
@@ -150,7 +170,7 @@ class Renderer:
     def __init__(self, workers: int) -> None:
         self.workers = max(workers, 0)
         self._pool: Executor | None = None
-        self._waiting: list[tuple[BookingFiles, asyncio.Future[tuple[bytes, bytes]]]] = []
+        self._waiting: list[tuple[BookingFiles, asyncio.Future[Rendered]]] = []
         self._running = 0  # tasks handing batches to the workers
         self._runners: set[asyncio.Task[None]] = set()
 
@@ -177,7 +197,9 @@ class Renderer:
         pool = self._executor()
         if pool is None:
             return
-        warm_up = BookingFiles("START", "", "", "", *(3 * [datetime(2026, 1, 1, tzinfo=UTC)]))
+        warm_up = BookingFiles(
+            ("START",), "START", "", "", "", *(3 * [datetime(2026, 1, 1, tzinfo=UTC)])
+        )
         try:
             await asyncio.gather(
                 *(self._submit(pool, render, warm_up) for _ in range(self.workers))
@@ -187,12 +209,12 @@ class Renderer:
             self.close()
             self.workers = 0
 
-    async def render(self, files: BookingFiles) -> tuple[bytes, bytes]:
+    async def render(self, files: BookingFiles) -> Rendered:
         pool = self._executor()
         if pool is None:
             return render(files)
         loop = asyncio.get_running_loop()
-        done: asyncio.Future[tuple[bytes, bytes]] = loop.create_future()
+        done: asyncio.Future[Rendered] = loop.create_future()
         self._waiting.append((files, done))
         if self._running < self.workers:
             # Each worker takes, in one trip, all the files waiting when it is free.

@@ -8,12 +8,16 @@ ownership.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from collections.abc import Sequence
+from typing import Annotated, Literal, NamedTuple
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import BaseModel, Field
+from booking.appointments.groups import MemberChoice
+from pydantic import BaseModel, Field, field_validator
 
-from booking.core.kinds import ServiceType
+from booking.appointments.views import MemberAppointment
+from booking.calendar.seats import GroupShape
+from booking.core.kinds import PriorityReason, ServiceType
 
 MAX_ID = 2**31 - 1
 Id = int
@@ -46,32 +50,59 @@ class OfficePick(CallbackData, prefix="of"):
 
 
 class Service(CallbackData, prefix="sv"):
-    office: int = Field(ge=1, le=MAX_ID)
+    """The service of the person being added to the group."""
+
     service: ServiceType
 
 
-# What a calendar or session tap is for: a new booking, rescheduling appointment
-# ``appt``, or rebooking appointment ``appt`` that an office closure cancelled.
+# What a calendar or session tap is for: a new booking, rescheduling the group of
+# appointment ``appt``, or rebooking the group of appointment ``appt`` that an office
+# closure cancelled.
 Mode = Literal["book", "reschedule", "rebook"]
+
+# How many of the group draw only from regular seats and how many may take priority
+# seats first, as "regular+priority" ("2+1"): the calendar shows what fits them all.
+People = Annotated[str, Field(pattern=r"^(10|[0-9])\+(10|[0-9])$")]
+
+
+def people_of(shape: GroupShape) -> str:
+    return f"{shape.regular}+{shape.priority}"
+
+
+def shape_of(people: str) -> GroupShape:
+    regular, priority = people.split("+")
+    return GroupShape(regular=int(regular), priority=int(priority))
 
 
 class Target(NamedTuple):
-    """What the calendar is choosing for; travels in Month, Day and Session data."""
+    """What the calendar is choosing for, and for whom; travels in Month, Day and
+    Session data."""
 
     mode: Mode
     appt: int
+    people: str
+
+    @property
+    def shape(self) -> GroupShape:
+        return shape_of(self.people)
 
 
-NEW_BOOKING = Target("book", 0)
+def new_booking(shape: GroupShape) -> Target:
+    return Target("book", 0, people_of(shape))
 
 
 class CalendarChoice(BaseModel):
-    """The fields every calendar button carries: whose calendar it is and what for."""
+    """The fields every calendar button carries: whose calendar it is, for how many
+    people, and what for."""
 
     office: int = Field(ge=1, le=MAX_ID)
-    service: ServiceType
+    people: People
     mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.mode, self.appt, self.people)
 
 
 class Month(CalendarChoice, CallbackData, prefix="mo"):
@@ -89,9 +120,13 @@ class Day(CalendarChoice, CallbackData, prefix="dy"):
 
 class Session(CallbackData, prefix="se"):
     slot: int = Field(ge=1, le=MAX_ID)
-    service: ServiceType
+    people: People
     mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
+
+    @property
+    def target(self) -> Target:
+        return Target(self.mode, self.appt, self.people)
 
 
 class Saved(CallbackData, prefix="sd"):
@@ -100,7 +135,7 @@ class Saved(CallbackData, prefix="sd"):
     action: Literal["use", "edit"]
 
 
-# The priority service chosen at the details step ("none", or a PriorityReason value).
+# The priority service chosen for a person ("none", or a PriorityReason value).
 PriorityChoice = Literal["none", "elderly", "disabled", "pregnant", "child"]
 
 
@@ -108,16 +143,93 @@ class Priority(CallbackData, prefix="pr"):
     reason: PriorityChoice
 
 
+class Group(CallbackData, prefix="gp"):
+    """The group list: add a new person (``member`` 0) or a saved one, remove one,
+    or go on to the calendar. ``member`` is checked against the tapping account."""
+
+    action: Literal["new", "add", "remove", "continue"]
+    member: int = Field(ge=0, le=MAX_ID)
+
+
+# The confirm button carries the group: per member its id in base 36, then its
+# service and priority as one digit each ("2s01.2t00"). MAX_CONFIRMED members fit in
+# Telegram's 64 bytes whatever the ids, so the chat books groups of at most that many
+# (M-Paspor's limit, and MAX_GROUP_SIZE's default).
+MAX_CONFIRMED = 5
+_SERVICES = list(ServiceType)
+_PRIORITIES: list[PriorityReason | None] = [None, *PriorityReason]
+_MEMBER = r"[0-9a-z]{1,6}[0-9]{2}"
+
+
+def group_code(members: Sequence[MemberChoice]) -> str:
+    return ".".join(
+        f"{_base36(m.member_id)}{_SERVICES.index(m.service)}{_PRIORITIES.index(m.priority)}"
+        for m in members
+    )
+
+
+def group_members(code: str) -> list[MemberChoice]:
+    """The members of a ``group_code``; ``ValueError`` when it is not one."""
+    members = []
+    for token in code.split("."):
+        service, priority = int(token[-2]), int(token[-1])
+        if service >= len(_SERVICES) or priority >= len(_PRIORITIES):
+            raise ValueError(f"not a member choice: {token!r}")
+        members.append(MemberChoice(int(token[:-2], 36), _SERVICES[service], _PRIORITIES[priority]))
+    return members
+
+
+def _base36(n: int) -> str:
+    digits = ""
+    while True:
+        n, d = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[d] + digits
+        if n == 0:
+            return digits
+
+
 class Confirm(CallbackData, prefix="cf"):
-    """Book: carries the whole choice so a repeated tap books nothing new."""
+    """Book: carries the whole choice (``group_code``), so a repeated tap books
+    nothing new and a tap from a summary the flow has left still books."""
 
     slot: int = Field(ge=1, le=MAX_ID)
-    service: ServiceType
-    priority: PriorityChoice
+    group: str = Field(pattern=rf"^{_MEMBER}(\.{_MEMBER}){{0,{MAX_CONFIRMED - 1}}}$")
+
+    @field_validator("group")
+    @classmethod
+    def _known_choices(cls, value: str) -> str:
+        group_members(value)
+        return value
+
+    @property
+    def members(self) -> list[MemberChoice]:
+        return group_members(self.group)
+
+    @property
+    def shape(self) -> GroupShape:
+        return shape_for(self.members)
+
+
+def shape_for(members: Sequence[MemberChoice | MemberAppointment]) -> GroupShape:
+    """How the group draws on a session's seats."""
+    return GroupShape.of([m.priority for m in members])
+
+
+# Under "My appointments", by the id of one of the group's appointments: its QR code,
+# cancelling it, or cancelling, rescheduling or rebooking (after a closure) its group.
+ApptAction = Literal[
+    "qr",
+    "cancel",
+    "cancel_confirmed",
+    "cancel_group",
+    "cancel_group_confirmed",
+    "reschedule",
+    "rebook",
+]
 
 
 class Appt(CallbackData, prefix="ap"):
-    action: Literal["qr", "cancel", "cancel_confirmed", "reschedule", "rebook"]
+    action: ApptAction
     id: int = Field(ge=1, le=MAX_ID)
 
 

@@ -1,4 +1,4 @@
-"""Sending a booking's QR code and .ics after its confirmation text.
+"""Sending a booking's QR codes (one per member) and .ics after its confirmation text.
 
 The confirmation text goes out from the update's handler; the two files follow a
 moment later, from a task of their own, once a render worker has made them
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -34,24 +35,25 @@ class FileSender:
         chat_id: int,
         files: BookingFiles,
         *,
-        photo_caption: str,
+        photo_captions: Sequence[str],
         document_caption: str,
     ) -> None:
-        """Render and send the QR code, then the .ics, in the background."""
+        """Render and send the QR codes (one caption each), then the .ics, in the
+        background."""
 
         async def render_and_send() -> None:
             try:
-                png, ics = await self.renderer.render(files)
-                await bot.send_photo(
-                    chat_id, BufferedInputFile(png, f"{files.code}.png"), caption=photo_caption
-                )
+                pngs, ics = await self.renderer.render(files)
+                for code, png, caption in zip(files.codes, pngs, photo_captions, strict=True):
+                    photo = BufferedInputFile(png, f"{code}.png")
+                    await bot.send_photo(chat_id, photo, caption=caption)
                 await bot.send_document(
-                    chat_id, BufferedInputFile(ics, f"{files.code}.ics"), caption=document_caption
+                    chat_id, BufferedInputFile(ics, f"{files.uid}.ics"), caption=document_caption
                 )
             except TelegramAPIError as exc:
-                log.warning("could not send the files of booking %s: %s", files.code, exc)
+                log.warning("could not send the files of booking %s: %s", files.uid, exc)
             except Exception:
-                log.exception("could not render the files of booking %s", files.code)
+                log.exception("could not render the files of booking %s", files.uid)
 
         task = asyncio.get_running_loop().create_task(render_and_send())
         self._tasks.add(task)

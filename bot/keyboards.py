@@ -16,8 +16,10 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_day_names
+from booking.appointments.groups import MemberChoice
+from booking.appointments.views import GroupView
+from booking.people.members import MemberView
 
-from booking.appointments.views import AppointmentView
 from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
 from booking.core.kinds import ServiceType
 from booking.db.models import Office
@@ -104,11 +106,11 @@ def offices_kb(
     return b.as_markup()
 
 
-def services_kb(office_id: int, content: Content, locale: str) -> InlineKeyboardMarkup:
+def services_kb(content: Content, locale: str) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for service in ServiceType:
         name = content.services[service].name.get(locale)
-        b.row(_button(name, cb.Service(office=office_id, service=service)))
+        b.row(_button(name, cb.Service(service=service)))
     b.row(home_button())
     return b.as_markup()
 
@@ -130,7 +132,6 @@ def calendar_legend() -> str:
 
 def calendar_kb(
     office_id: int,
-    service: ServiceType,
     target: cb.Target,
     year: int,
     month: int,
@@ -149,7 +150,7 @@ def calendar_kb(
             text,
             cb.Month(
                 office=office_id,
-                service=service,
+                people=target.people,
                 mode=target.mode,
                 appt=target.appt,
                 year=y,
@@ -182,7 +183,7 @@ def calendar_kb(
                 continue
             data = cb.Day(
                 office=office_id,
-                service=service,
+                people=target.people,
                 mode=target.mode,
                 appt=target.appt,
                 year=year,
@@ -198,7 +199,6 @@ def calendar_kb(
 def sessions_kb(
     sessions: Sequence[SessionAvailability],
     office_id: int,
-    service: ServiceType,
     target: cb.Target,
     day: date,
 ) -> InlineKeyboardMarkup:
@@ -211,12 +211,14 @@ def sessions_kb(
             b.row(
                 _button(
                     text,
-                    cb.Session(slot=s.slot_id, service=service, mode=target.mode, appt=target.appt),
+                    cb.Session(
+                        slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
+                    ),
                 )
             )
     back = cb.Month(
         office=office_id,
-        service=service,
+        people=target.people,
         mode=target.mode,
         appt=target.appt,
         year=day.year,
@@ -229,7 +231,6 @@ def sessions_kb(
 def dates_kb(
     days: Sequence[DayAvailability],
     office_id: int,
-    service: ServiceType,
     target: cb.Target,
     locale: str,
 ) -> InlineKeyboardMarkup:
@@ -238,14 +239,13 @@ def dates_kb(
 
     It is the answer to every "full" in a rush, so the same keyboard is built once
     and shared (nothing changes a keyboard once built)."""
-    return _dates_kb(tuple(days), office_id, service, target, locale)
+    return _dates_kb(tuple(days), office_id, target, locale)
 
 
 @lru_cache(maxsize=512)
 def _dates_kb(
     days: tuple[DayAvailability, ...],
     office_id: int,
-    service: ServiceType,
     target: cb.Target,
     locale: str,
 ) -> InlineKeyboardMarkup:
@@ -254,7 +254,7 @@ def _dates_kb(
         text = f"{long_date(d.day, locale)} ({d.seats_left})"
         data = cb.Day(
             office=office_id,
-            service=service,
+            people=target.people,
             mode=target.mode,
             appt=target.appt,
             year=d.day.year,
@@ -265,7 +265,7 @@ def _dates_kb(
     if days:
         month = cb.Month(
             office=office_id,
-            service=service,
+            people=target.people,
             mode=target.mode,
             appt=target.appt,
             year=days[0].day.year,
@@ -309,40 +309,82 @@ def priority_kb() -> InlineKeyboardMarkup:
     )
 
 
-def summary_kb(slot_id: int, service: ServiceType, priority: str) -> InlineKeyboardMarkup:
+def summary_kb(slot_id: int, members: Sequence[MemberChoice]) -> InlineKeyboardMarkup:
+    confirm = cb.Confirm(slot=slot_id, group=cb.group_code(members))
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                _button(
-                    _("✅ Confirm booking"),
-                    cb.Confirm(slot=slot_id, service=service, priority=priority),
-                )
-            ],  # noqa: E501
+            [_button(_("✅ Confirm booking"), confirm)],
             [_button(_("✖ Cancel"), cb.Menu(action="home"))],
         ]
     )
 
 
-def appointments_kb(
-    active: Sequence[AppointmentView], displaced: Sequence[AppointmentView] = ()
+def short_name(name: str) -> str:
+    """A person's name on a button beside another one."""
+    return name if len(name) <= 14 else name[:13] + "…"
+
+
+def group_kb(
+    members: Sequence[MemberView], saved: Sequence[MemberView], room: int
 ) -> InlineKeyboardMarkup:
+    """The group list: add someone new or one of the ``saved`` people (while there is
+    ``room``), remove a member, or continue to the calendar."""
     b = InlineKeyboardBuilder()
-    for v in displaced:
-        b.row(rebook_button(v.id, v.code))
-    for v in active:
+    if room > 0:
+        b.row(_button(_("➕ Add a family member"), cb.Group(action="new", member=0)))
+        for m in saved[:room]:
+            text = _("➕ {name}").format(name=short_name(m.full_name))
+            b.row(_button(text, cb.Group(action="add", member=m.id)))
+    for m in members:
+        text = _("✖ Remove {name}").format(name=short_name(m.full_name))
+        b.row(_button(text, cb.Group(action="remove", member=m.id)))
+    if members:
+        b.row(_button(_("Continue ›"), cb.Group(action="continue", member=0)))
+    b.row(home_button())
+    return b.as_markup()
+
+
+def appointments_kb(
+    active: Sequence[GroupView], displaced: Sequence[GroupView] = ()
+) -> InlineKeyboardMarkup:
+    """Under "My appointments": per group its members' QR codes and cancel buttons,
+    and moving or cancelling the whole group. A group of one keeps one row."""
+    b = InlineKeyboardBuilder()
+    for g in displaced:
+        b.row(rebook_button(g.members[0].id, g.members[0].code))
+    for g in active:
+        members = g.active_members
+        first = members[0].id
+        if len(members) == 1:
+            b.row(
+                _button(
+                    _("QR {code}").format(code=members[0].code), cb.Appt(action="qr", id=first)
+                ),
+                _button(_("Reschedule"), cb.Appt(action="reschedule", id=first)),
+                _button(_("Cancel"), cb.Appt(action="cancel", id=first)),
+            )
+            continue
+        for m in members:
+            b.row(
+                _button(_("QR {code}").format(code=m.code), cb.Appt(action="qr", id=m.id)),
+                _button(
+                    _("✖ {name}").format(name=short_name(m.full_name)),
+                    cb.Appt(action="cancel", id=m.id),
+                ),
+            )
         b.row(
-            _button(_("QR {code}").format(code=v.code), cb.Appt(action="qr", id=v.id)),
-            _button(_("Reschedule"), cb.Appt(action="reschedule", id=v.id)),
-            _button(_("Cancel"), cb.Appt(action="cancel", id=v.id)),
+            _button(_("Reschedule all"), cb.Appt(action="reschedule", id=first)),
+            _button(_("Cancel all"), cb.Appt(action="cancel_group", id=first)),
         )
     b.row(home_button())
     return b.as_markup()
 
 
-def cancel_confirm_kb(appointment_id: int) -> InlineKeyboardMarkup:
+def cancel_confirm_kb(appointment_id: int, *, whole_group: bool = False) -> InlineKeyboardMarkup:
+    action: cb.ApptAction = "cancel_group_confirmed" if whole_group else "cancel_confirmed"
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"), cb.Appt(action="cancel_confirmed", id=appointment_id))],
+            [_button(_("Yes, cancel it"), cb.Appt(action=action, id=appointment_id))],
             [_button(_("No, keep it"), cb.Menu(action="mine"))],
         ]
     )

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from booking.calendar.availability import nearest_open_dates
+from booking.calendar.seats import GroupShape
 from booking.calendar.views import DayAvailability
 from booking.core.context import Domain
 
 log = logging.getLogger(__name__)
 
-Key = tuple[int, date, bool]
+Key = tuple[int, date, GroupShape]
 
 
 @dataclass
@@ -47,9 +48,9 @@ class NearestDates:
         self._refreshes: set[asyncio.Task[None]] = set()
 
     async def get(
-        self, domain: Domain, office_id: int, around: date, *, priority: bool = False
+        self, domain: Domain, office_id: int, around: date, shape: GroupShape
     ) -> list[DayAvailability]:
-        key = (office_id, around, priority)
+        key = (office_id, around, shape)
         entry = self._entries.get(key)
         if entry is None:
             return await self._first(domain, key)
@@ -68,9 +69,9 @@ class NearestDates:
             self._entries.clear()
         future: asyncio.Future[list[DayAvailability]] = asyncio.get_running_loop().create_future()
         self._entries[key] = _Entry(self.clock(), future)
-        office_id, around, priority = key
+        office_id, around, shape = key
         try:
-            dates = await nearest_open_dates(domain, office_id, around, priority=priority)
+            dates = await nearest_open_dates(domain, office_id, around, shape=shape)
         except BaseException as exc:
             # Not remembered: the next request tries again.
             if (entry := self._entries.get(key)) is not None and entry.dates is future:
@@ -85,9 +86,9 @@ class NearestDates:
         return list(dates)
 
     async def _refresh(self, domain: Domain, key: Key, entry: _Entry) -> None:
-        office_id, around, priority = key
+        office_id, around, shape = key
         try:
-            dates = await nearest_open_dates(domain, office_id, around, priority=priority)
+            dates = await nearest_open_dates(domain, office_id, around, shape=shape)
         except Exception:
             log.warning("could not work out the nearest dates again; offering the last ones")
             entry.refreshing = False  # the next request tries again

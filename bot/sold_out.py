@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from booking.calendar.availability import session_by_id
-from booking.calendar.seats import is_full, seat_pools, seats_left
+from booking.calendar.seats import GroupShape, accepts_bookings, group_fits
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import NotFound
@@ -28,7 +28,7 @@ from booking.core.kinds import QuotaPool
 
 log = logging.getLogger(__name__)
 
-Key = tuple[int, bool]  # slot id, counting the priority quota
+Key = tuple[int, GroupShape]  # slot id, the group that found it full
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class Mark:
     session: SessionAvailability
 
 
-def still_full(domain: Domain, session: SessionAvailability, priority: bool) -> bool:
-    """Every seat of an open session still to come is taken: booking would raise
-    ``SlotFull`` (a closed or started session raises its own error first)."""
+def still_full(domain: Domain, session: SessionAvailability, shape: GroupShape) -> bool:
+    """An open session still to come has not the seats the group needs: booking
+    would raise ``SlotFull`` (a closed or started session raises its own error first)."""
     by_pool = {QuotaPool.REGULAR: session.seats_left, QuotaPool.PRIORITY: session.priority_left}
-    left = seats_left(by_pool, seat_pools(priority))
-    return is_full(session.is_open, session.start, left, domain.now() + domain.cutoff)
+    open_ = accepts_bookings(session.is_open, session.start, domain.now() + domain.cutoff)
+    return open_ and not group_fits(by_pool, shape)
 
 
 class SoldOutSessions:
@@ -56,16 +56,16 @@ class SoldOutSessions:
         self._checks: dict[Key, asyncio.Task[None]] = {}  # marks read again
         self._reads: dict[Key, asyncio.Task[tuple[int, SessionAvailability] | None]] = {}
 
-    def mark(self, office_id: int, session: SessionAvailability, priority: bool) -> None:
+    def mark(self, office_id: int, session: SessionAvailability, shape: GroupShape) -> None:
         if len(self._marks) >= self.MAX_ENTRIES:
             self._marks.clear()
-        self._marks[(session.slot_id, priority)] = Mark(self.clock(), office_id, session)
+        self._marks[(session.slot_id, shape)] = Mark(self.clock(), office_id, session)
 
     def get(
-        self, domain: Domain, slot_id: int, priority: bool
+        self, domain: Domain, slot_id: int, shape: GroupShape
     ) -> tuple[int, SessionAvailability] | None:
         """(office id, session) of a session marked full, or None."""
-        key = (slot_id, priority)
+        key = (slot_id, shape)
         mark = self._marks.get(key)
         if mark is None:
             return None
@@ -76,11 +76,11 @@ class SoldOutSessions:
         return mark.office_id, mark.session
 
     async def found_full(
-        self, domain: Domain, slot_id: int, priority: bool
+        self, domain: Domain, slot_id: int, shape: GroupShape
     ) -> tuple[int, SessionAvailability] | None:
         """A booking was refused ``SlotFull``: mark the session. The taps that find it
         full at the same moment share one read; None if the session is gone."""
-        key = (slot_id, priority)
+        key = (slot_id, shape)
         mark = self._marks.get(key)
         if mark is not None and self.clock() - mark.at < self.ttl_s:
             return mark.office_id, mark.session
@@ -92,20 +92,20 @@ class SoldOutSessions:
         return await asyncio.shield(read)
 
     async def _read(self, domain: Domain, key: Key) -> tuple[int, SessionAvailability] | None:
-        slot_id, priority = key
+        slot_id, shape = key
         try:
-            office, session = await session_by_id(domain, slot_id, priority=priority)
+            office, session = await session_by_id(domain, slot_id, shape=shape)
         except NotFound:
             return None
         assert office.id is not None
-        self.mark(office.id, session, priority)
+        self.mark(office.id, session, shape)
         return office.id, session
 
     async def _recheck(self, domain: Domain, key: Key) -> None:
         """Read the session; renew its mark if it is still full, else drop it."""
-        slot_id, priority = key
+        slot_id, shape = key
         try:
-            office, session = await session_by_id(domain, slot_id, priority=priority)
+            office, session = await session_by_id(domain, slot_id, shape=shape)
         except NotFound:
             self._marks.pop(key, None)
             return
@@ -113,8 +113,8 @@ class SoldOutSessions:
             log.warning("could not read session %s again; taps on it go on to book", slot_id)
             self._marks.pop(key, None)
             return
-        if office.id is not None and still_full(domain, session, priority):
-            self.mark(office.id, session, priority)
+        if office.id is not None and still_full(domain, session, shape):
+            self.mark(office.id, session, shape)
         else:
             self._marks.pop(key, None)
 

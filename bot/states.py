@@ -1,8 +1,9 @@
 """FSM states of the booking flow.
 
-FSM data holds only what the next step needs: the chosen office, service and slot
-ids, the typed full name and the locale. Never the NIK: it is validated and the
-applicant registered as soon as it is typed, after which only ids are kept.
+FSM data holds only what the next step needs: the chosen office, the group being
+put together (member ids with their service and priority), the person being added,
+the typed full name and the locale. Never a NIK: it is validated and the person
+saved as soon as it is typed (``save_member``), after which only ids are kept.
 """
 
 from __future__ import annotations
@@ -12,23 +13,27 @@ from aiogram.fsm.state import State, StatesGroup
 # FSM data keys
 LOCALE = "locale"
 OFFICE = "office_id"
-SERVICE = "service"
-SLOT = "slot_id"
 FULL_NAME = "full_name"
-PRIORITY = "priority"
+# The group so far: a list of [member id, service, priority or None].
+MEMBERS = "members"
+# The member whose service and priority are being asked.
+ADDING = "adding"
 
 
 class Booking(StatesGroup):
     province = State()
     office = State()
-    service = State()
-    day = State()
-    session = State()
     saved = State()  # a returning applicant confirms the saved details
-    name = State()
+    name = State()  # the account holder's own details, then the phone
     nik = State()
     phone = State()
+    member_name = State()  # another person of the group
+    member_nik = State()
+    service = State()  # per person: the service, then the priority
     priority = State()
+    group = State()  # the group list: add, remove, continue
+    day = State()
+    session = State()
     summary = State()
 
 

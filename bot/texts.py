@@ -7,6 +7,8 @@ from datetime import date, datetime
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from booking.appointments.views import GroupView, MemberAppointment
+from booking.people.members import MemberView
 
 from booking.appointments.views import AppointmentView
 from booking.calendar.views import SessionAvailability
@@ -15,12 +17,17 @@ from booking.core.errors import (
     AppointmentNotFound,
     BookingError,
     DayClosed,
+    DuplicateMember,
+    EmptyGroup,
+    GroupTooLarge,
     InvalidName,
     InvalidNik,
+    MemberAlreadyBooked,
     NameReason,
     NikReason,
     NikTaken,
     NotActive,
+    NotEnoughSeats,
     NotFound,
     PriorityNotEligible,
     RescheduleLimitReached,
@@ -98,27 +105,98 @@ def appointment_line(v: AppointmentView, locale: str) -> str:
     )
 
 
-def confirmation(v: AppointmentView, content: Content, locale: str) -> str:
+def member_line(n: int, member: MemberView, service: str, priority: PriorityReason | None) -> str:
+    """One person of the group: number, name, masked NIK, service, priority."""
+    line = f"{n}. {member.full_name} · {member.nik_masked} · {service}"
+    if priority is not None:
+        line += " · " + _("priority: {reason}").format(reason=priority_name(priority))
+    return line
+
+
+def group_fees(content: Content, size: int, locale: str) -> str:
+    """The PNBP fees of the content file, for one person and for the whole group."""
+    lines = [_("PNBP fees:") if size == 1 else _("PNBP fees for {n} people:").format(n=size)]
+    for fee in content.fees:
+        each = rupiah(fee.amount, locale)
+        total = rupiah(fee.amount * size, locale)
+        label = fee.label.get(locale)
+        lines.append(
+            f"• {label}: {total}" if size == 1 else f"• {label}: {size} × {each} = {total}"
+        )
+    lines.append(content.fees_source.get(locale))
+    return "\n".join(lines)
+
+
+def group_documents(content: Content, services: list[ServiceType], locale: str) -> str:
+    """What each person brings, per service the group has."""
+    distinct = list(dict.fromkeys(services))
+    if len(distinct) == 1:
+        return documents(content, distinct[0], locale)
+    return "\n".join(
+        f"{service_name(content, s, locale)}:\n{documents(content, s, locale)}" for s in distinct
+    )
+
+
+def member_code_line(m: MemberAppointment, content: Content, locale: str) -> str:
+    line = (
+        f"• {m.full_name} ({m.nik_masked}): {m.code} · {service_name(content, m.service, locale)}"
+    )
+    if m.priority is not None:
+        line += " · " + _("priority: {reason}").format(reason=priority_name(m.priority))
+    return line
+
+
+def confirmation(g: GroupView, content: Content, locale: str) -> str:
+    members = g.active_members
     lines = [
-        _("✅ Your appointment is booked."),
+        _("✅ Your appointment is booked.")
+        if len(members) == 1
+        else _("✅ Your appointment is booked for {n} people.").format(n=len(members)),
         "",
-        _("Booking code: {code}").format(code=v.code),
-        _("Office: {name}").format(name=v.office_name),
-        _("Address: {address}").format(address=v.office_address),
-        _("Date: {day}").format(day=long_date(v.day, locale)),
-        _("Time: {label}, {time}").format(label=v.label, time=time_range(v.start, v.end, v.zone)),
-        _("Service: {service}").format(service=service_name(content, v.service, locale)),
     ]
-    if v.priority is not None:
-        lines.append(_("Priority service: {reason}").format(reason=priority_name(v.priority)))
+    if len(members) == 1:
+        lines.append(_("Booking code: {code}").format(code=members[0].code))
+    else:
+        lines.append(_("Booking codes, one per person:"))
+        lines += [member_code_line(m, content, locale) for m in members]
+    lines += [
+        _("Office: {name}").format(name=g.office_name),
+        _("Address: {address}").format(address=g.office_address),
+        _("Date: {day}").format(day=long_date(g.day, locale)),
+        _("Time: {label}, {time}").format(label=g.label, time=time_range(g.start, g.end, g.zone)),
+    ]
+    if len(members) == 1:
+        m = members[0]
+        lines.append(
+            _("Service: {service}").format(service=service_name(content, m.service, locale))
+        )
+        if m.priority is not None:
+            lines.append(_("Priority service: {reason}").format(reason=priority_name(m.priority)))
     lines += [
         "",
         _("Bring these documents:"),
-        documents(content, v.service, locale),
+        group_documents(content, [m.service for m in members], locale),
         "",
-        _("Please arrive 30 minutes early. Show the QR code or the booking code at the counter."),
+        _("Please arrive 30 minutes early. Show the QR code or the booking code at the counter.")
+        if len(members) == 1
+        else _(
+            "Please arrive 30 minutes early, all together. Each person shows their own "
+            "QR code or booking code at the counter."
+        ),
     ]
     return clip("\n".join(lines))
+
+
+def group_lines(g: GroupView, locale: str, *, everyone: bool = False) -> list[str]:
+    """A group under "My appointments": where and when, then each active member
+    (``everyone``: each member, for a group a closure cancelled)."""
+    lines = [
+        f"{g.office_name}\n{long_date(g.day, locale)}, {g.label} "
+        f"{time_range(g.start, g.end, g.zone)}"
+    ]
+    members = g.members if everyone else g.active_members
+    lines += [f"• {m.code} · {m.full_name} ({m.nik_masked})" for m in members]
+    return lines
 
 
 NIK_REASONS = {
@@ -159,7 +237,7 @@ def priority_not_eligible(exc: PriorityNotEligible) -> str:
     reasons = {
         PriorityReason.ELDERLY.value: _(
             "Elderly priority is for applicants aged 60 or older on the appointment day, "
-            "and your NIK gives a younger age."
+            "and the NIK gives a younger age."
         ),
         PriorityReason.CHILD.value: _(
             "Child priority is for children under 5 on the appointment day, "
@@ -167,7 +245,18 @@ def priority_not_eligible(exc: PriorityNotEligible) -> str:
         ),
         PriorityReason.PREGNANT.value: _("Pregnancy priority needs a woman's NIK."),
     }
-    return reasons.get(exc.reason, _("You are not eligible for that priority service."))
+    text = reasons.get(exc.reason, _("You are not eligible for that priority service."))
+    if exc.full_name:
+        text = f"{exc.full_name}: {text}"
+    return text
+
+
+def not_enough_seats(exc: NotEnoughSeats) -> str:
+    if exc.seats_left == 0:
+        return _("Sorry, that session just filled up.")
+    return _("Sorry, that session cannot seat all {size} people: it has {left} left.").format(
+        size=exc.group_size, left=exc.seats_left
+    )
 
 
 def not_active(exc: NotActive) -> str:
@@ -178,8 +267,21 @@ def not_active(exc: NotActive) -> str:
 
 def domain_error(exc: BookingError) -> str:
     """A short explanation of a domain error, without revealing anything about others."""
+    if isinstance(exc, NotEnoughSeats):
+        return not_enough_seats(exc)
     if isinstance(exc, SlotFull):
         return _("Sorry, that session just filled up.")
+    if isinstance(exc, MemberAlreadyBooked):
+        return _(
+            "{name} already holds an active appointment ({code}): one active appointment "
+            "per NIK. Remove {name} from the group, or cancel that appointment first."
+        ).format(name=exc.full_name, code=exc.code)
+    if isinstance(exc, DuplicateMember):
+        return _("That person is already in the group: each NIK once per group.")
+    if isinstance(exc, GroupTooLarge):
+        return _("The group is full: at most {max} people per account.").format(max=exc.max_size)
+    if isinstance(exc, EmptyGroup):
+        return _("Add at least one person to the group.")
     if isinstance(exc, DayClosed):
         return _("Sorry, the office has closed that date.")
     if isinstance(exc, SessionStarted):

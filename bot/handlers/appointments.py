@@ -1,4 +1,8 @@
-"""My appointments: list, QR code again, cancel (with confirmation), reschedule."""
+"""My appointments: the groups, a member's QR code again, cancelling a member or the
+whole group (with confirmation), rescheduling or rebooking the whole group.
+
+Every button names one of the group's appointments by id; the group is the one
+holding it, looked up with the tapping user's id (``group_of``)."""
 
 from __future__ import annotations
 
@@ -10,15 +14,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-
-from booking.admin.closures import displaced_of, rebook_displaced
-from booking.appointments.service import (
-    appointments_of,
-    cancel,
-    get_appointment,
-    reschedule,
+from booking.appointments.groups import (
+    cancel_group,
+    cancel_member,
+    groups_of,
+    reschedule_group,
 )
-from booking.appointments.views import AppointmentView
+
+from booking.admin.closures import displaced_groups_of, rebook_group
+from booking.appointments.service import appointments_of, get_appointment
+from booking.appointments.views import AppointmentView, GroupView
 from booking.calendar.availability import session_by_id
 from booking.core.context import Domain
 from booking.core.errors import (
@@ -35,14 +40,22 @@ from bot import states
 from bot.attachments import qr_png
 from bot.files import FileSender
 from bot.handlers.booking.shared import (
+    group_of,
     moving,
+    moving_target,
     send_confirmation,
     session_gone,
     session_refused,
     show_calendar,
 )
 from bot.handlers.common import Event, RouterSpec, reset_flow, show
-from bot.texts import appointment_line, domain_error, session_line, status_name
+from bot.texts import (
+    appointment_line,
+    domain_error,
+    group_lines,
+    session_line,
+    status_name,
+)
 
 
 async def refusal_to_list(event: Event, data: dict[str, Any], exc: BookingError) -> None:
@@ -56,26 +69,33 @@ router = RouterSpec("appointments", show_refusal=refusal_to_list)
 PAST_SHOWN = 10
 
 
+def codes_of(group: GroupView) -> str:
+    return ", ".join(m.code for m in group.active_members)
+
+
 async def show_appointments(
     event: Event, state: FSMContext, domain: Domain, locale: str, note: str | None = None
 ) -> None:
     assert event.from_user is not None
     await reset_flow(state)
-    views = await appointments_of(domain, event.from_user.id)
+    uid = event.from_user.id
     now = domain.now()
-    active = [v for v in views if v.active and v.end > now]
-    displaced = await displaced_of(domain, event.from_user.id)
-    current = {v.id for v in active} | {v.id for v in displaced}
-    past = [v for v in views if v.id not in current]
+    active = [g for g in await groups_of(domain, uid) if g.active_members and g.end > now]
+    displaced = await displaced_groups_of(domain, uid)
+    current = {m.id for g in active for m in g.active_members}
+    current |= {m.id for g in displaced for m in g.members}
+    past = [v for v in await appointments_of(domain, uid) if v.id not in current]
     lines = [note, ""] if note else []
     if active:
         lines.append(_("Your active appointment:"))
-        lines += [appointment_line(v, locale) for v in active]
+        for g in active:
+            lines += group_lines(g, locale)
     else:
         lines.append(_("You have no active appointment."))
     if displaced:
         lines += ["", _("Cancelled because the office closed; choose a new date:")]
-        lines += [appointment_line(v, locale) for v in displaced]
+        for g in displaced:
+            lines += group_lines(g, locale, everyone=True)
     if past:
         lines += ["", _("Past appointments:")]
         lines += [
@@ -99,6 +119,13 @@ async def active_appointment(domain: Domain, uid: int, appointment_id: int) -> A
     return view
 
 
+async def active_group_of(domain: Domain, uid: int, appointment_id: int) -> GroupView:
+    """The user's group holding ``appointment_id``, if that appointment is still
+    active; ``NotActive`` otherwise."""
+    await active_appointment(domain, uid, appointment_id)
+    return await group_of(domain, uid, appointment_id)
+
+
 @router.callback_query(cb.Appt.filter(F.action == "qr"))
 async def show_qr(
     query: CallbackQuery, callback_data: cb.Appt, domain: Domain, locale: str, bot: Bot
@@ -117,12 +144,23 @@ async def show_qr(
 async def ask_cancel(
     query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
-    view = await active_appointment(domain, query.from_user.id, callback_data.id)
+    group = await active_group_of(domain, query.from_user.id, callback_data.id)
+    [member] = [m for m in group.members if m.id == callback_data.id]
     await state.set_state(states.Changing.cancel)
-    text = _("Cancel this appointment? The seat goes to someone else.\n\n{appointment}").format(
-        appointment=appointment_line(view, locale)
+    if len(group.active_members) == 1:
+        text = _("Cancel this appointment? The seat goes to someone else.\n\n{appointment}")
+    else:
+        text = _(
+            "Cancel {name}'s appointment? The seat goes to someone else; "
+            "the others in the group keep theirs.\n\n{appointment}"
+        )
+    when = "\n".join(group_lines(group, locale)[:1])
+    appointment = f"{member.code} · {member.full_name}\n{when}"
+    await show(
+        query,
+        text.format(name=member.full_name, appointment=appointment),
+        kb.cancel_confirm_kb(member.id),
     )
-    await show(query, text, kb.cancel_confirm_kb(view.id))
 
 
 @router.callback_query(cb.Appt.filter(F.action == "cancel_confirmed"))
@@ -134,9 +172,42 @@ async def do_cancel(
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
-    view = await cancel(domain, telegram_id=query.from_user.id, appointment_id=callback_data.id)
+    group = await cancel_member(
+        domain, telegram_id=query.from_user.id, appointment_id=callback_data.id
+    )
+    [member] = [m for m in group.members if m.id == callback_data.id]
     callback_answer.text = _("Cancelled.")
-    note = _("Appointment {code} is cancelled.").format(code=view.code)
+    note = _("Appointment {code} is cancelled.").format(code=member.code)
+    await show_appointments(query, state, domain, locale, note)
+
+
+@router.callback_query(cb.Appt.filter(F.action == "cancel_group"))
+async def ask_cancel_group(
+    query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
+) -> None:
+    group = await active_group_of(domain, query.from_user.id, callback_data.id)
+    await state.set_state(states.Changing.cancel)
+    text = _(
+        "Cancel the appointments of all {n} people? Their seats go to someone else.\n\n{group}"
+    ).format(n=len(group.active_members), group="\n".join(group_lines(group, locale)))
+    await show(query, text, kb.cancel_confirm_kb(callback_data.id, whole_group=True))
+
+
+@router.callback_query(cb.Appt.filter(F.action == "cancel_group_confirmed"))
+async def do_cancel_group(
+    query: CallbackQuery,
+    callback_data: cb.Appt,
+    state: FSMContext,
+    domain: Domain,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    uid = query.from_user.id
+    group = await active_group_of(domain, uid, callback_data.id)
+    codes = codes_of(group)
+    await cancel_group(domain, telegram_id=uid, group_id=group.id)
+    callback_answer.text = _("Cancelled.")
+    note = _("Appointment {code} is cancelled.").format(code=codes)
     await show_appointments(query, state, domain, locale, note)
 
 
@@ -144,28 +215,20 @@ async def do_cancel(
 async def start_moving(
     query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
-    """Reschedule an active appointment, or rebook one an office closure cancelled."""
+    """Reschedule an active group, or rebook one an office closure cancelled."""
     mode: cb.Mode = "reschedule" if callback_data.action == "reschedule" else "rebook"
-    target = cb.Target(mode, callback_data.id)
-    view = await moving(domain, query.from_user.id, target)
-    assert view is not None
+    group = await moving(domain, query.from_user.id, mode, callback_data.id)
+    assert group is not None
+    target = moving_target(mode, group, callback_data.id)
     await state.set_state(states.Changing.day)
     if mode == "reschedule":
-        note = _("Reschedule {code}: choose a new date.").format(code=view.code)
+        note = _("Reschedule {code}: choose a new date.").format(code=codes_of(group))
     else:
+        codes = ", ".join(m.code for m in group.members)
         note = _("Choose a new date for {code}, cancelled because the office closed.").format(
-            code=view.code
+            code=codes
         )
-    await show_calendar(
-        query,
-        domain,
-        locale,
-        view.office_id,
-        view.service,
-        target,
-        priority=view.priority is not None,
-        note=note,
-    )
+    await show_calendar(query, domain, locale, group.office_id, target, note=note)
 
 
 @router.callback_query(cb.Session.filter(F.mode != "book"))
@@ -173,28 +236,27 @@ async def moving_session(
     query: CallbackQuery, callback_data: cb.Session, state: FSMContext, domain: Domain, locale: str
 ) -> None:
     d = callback_data
-    target = cb.Target(d.mode, d.appt)
-    view = await moving(domain, query.from_user.id, target)
-    assert view is not None
-    office, session = await session_by_id(domain, d.slot, priority=view.priority is not None)
+    group = await moving(domain, query.from_user.id, d.mode, d.appt)
+    assert group is not None
+    target = moving_target(d.mode, group, d.appt)
+    office, session = await session_by_id(domain, d.slot, shape=target.shape)
     assert office.id is not None
     if not session.bookable:
-        await session_gone(
-            query, domain, locale, office.id, d.service, target, session.start.date()
-        )
+        await session_gone(query, domain, locale, office.id, target, session.start.date())
         return
     await state.set_state(states.Changing.confirm)
     new = f"{office.name}\n{session_line(session, locale)}"
     if d.mode == "reschedule":
         text = _("Move appointment {code}\nfrom: {old}\nto: {new}\n\nConfirm?").format(
-            code=view.code, old=appointment_line(view, locale), new=new
+            code=codes_of(group), old="\n".join(group_lines(group, locale)[:1]), new=new
         )
-        markup = kb.reschedule_confirm_kb(view.id, d.slot)
+        markup = kb.reschedule_confirm_kb(d.appt, d.slot)
     else:
+        codes = ", ".join(m.code for m in group.members)
         text = _("Book a new date instead of {code}:\n{new}\n\nConfirm?").format(
-            code=view.code, new=new
+            code=codes, new=new
         )
-        markup = kb.rebook_confirm_kb(view.id, d.slot)
+        markup = kb.rebook_confirm_kb(d.appt, d.slot)
     await show(query, text, markup)
 
 
@@ -211,32 +273,31 @@ async def do_move(
     callback_answer: CallbackAnswer,
     files: FileSender,
 ) -> None:
-    """Confirm the new slot of a reschedule, or of a rebooking after a closure;
-    explain a refusal with fresh choices."""
+    """Confirm the new slot of a reschedule, or of a rebooking after a closure, for
+    the whole group; explain a refusal with fresh choices."""
     mode: cb.Mode = "reschedule" if isinstance(callback_data, cb.Reschedule) else "rebook"
-    target, slot_id = cb.Target(mode, callback_data.appt), callback_data.slot
+    appt, slot_id = callback_data.appt, callback_data.slot
     uid = query.from_user.id
+    group = await moving(domain, uid, mode, appt)
+    assert group is not None
     try:
-        if target.mode == "reschedule":
-            view = await reschedule(
-                domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
+        if mode == "reschedule":
+            moved = await reschedule_group(
+                domain, telegram_id=uid, group_id=group.id, new_slot_id=slot_id
             )
         else:
-            view = await rebook_displaced(
-                domain, telegram_id=uid, appointment_id=target.appt, new_slot_id=slot_id
+            moved = await rebook_group(
+                domain, telegram_id=uid, group_id=group.id, new_slot_id=slot_id
             )
     except (SlotFull, DayClosed, SessionStarted) as exc:
-        old = await get_appointment(domain, uid, target.appt)
-        priority = old.priority is not None
-        await session_refused(
-            query, domain, locale, callback_answer, slot_id, old.service, target, exc, priority
-        )
+        target = moving_target(mode, group, appt)
+        await session_refused(query, domain, locale, callback_answer, slot_id, target, exc)
         return
     await reset_flow(state)
-    if target.mode == "reschedule":
+    if mode == "reschedule":
         callback_answer.text = _("Rescheduled.")
-        await show(query, _("Appointment {code} is moved.").format(code=view.code))
+        await show(query, _("Appointment {code} is moved.").format(code=codes_of(moved)))
     else:
-        callback_answer.text = _("Booked: {code}").format(code=view.code)
-        await show(query, _("Your new booking code is {code}.").format(code=view.code))
-    await send_confirmation(bot, uid, view, content, locale, domain, files)
+        callback_answer.text = _("Booked: {code}").format(code=codes_of(moved))[:200]
+        await show(query, _("Your new booking code is {code}.").format(code=codes_of(moved)))
+    await send_confirmation(bot, uid, moved, content, locale, domain, files)

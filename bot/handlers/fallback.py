@@ -22,7 +22,6 @@ def step_help(state_name: str | None) -> str | None:
     helps = {
         states.Booking.province.state: _("Please choose a province with the buttons above."),
         states.Booking.office.state: _("Please choose an office with the buttons above."),
-        states.Booking.service.state: _("Please choose a service with the buttons above."),
         states.Booking.day.state: _("Please tap a date in the calendar above."),
         states.Booking.session.state: _("Please choose a session with the buttons above."),
         states.Booking.saved.state: _(
@@ -31,7 +30,15 @@ def step_help(state_name: str | None) -> str | None:
         states.Booking.name.state: _("Please type your full name as on your KTP."),
         states.Booking.nik.state: _("Please type your 16-digit NIK."),
         states.Booking.phone.state: _("Please tap “Share my phone number” or “Skip” below."),
+        states.Booking.member_name.state: _(
+            "Please type the family member's full name as on their KTP or family card (KK)."
+        ),
+        states.Booking.member_nik.state: _("Please type their 16-digit NIK."),
+        states.Booking.service.state: _("Please choose a service with the buttons above."),
         states.Booking.priority.state: _("Please choose a priority option with the buttons above."),
+        states.Booking.group.state: _(
+            "Please add or remove a person, or tap “Continue ›”, with the buttons above."
+        ),
         states.Booking.summary.state: _("Please tap “Confirm booking” above, or “Cancel” to stop."),
         states.Changing.cancel.state: _("Please tap “Yes, cancel it” or “No, keep it” above."),
         states.Changing.day.state: _("Please tap a date in the calendar above."),

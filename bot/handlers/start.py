@@ -14,6 +14,7 @@ from booking.people.applicants import set_language
 from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import states
+from bot.handlers.booking.group import group_limit
 from bot.handlers.common import Event, RouterSpec, show, show_main_menu
 from bot.keyboards import home_kb, language_kb
 
@@ -25,18 +26,20 @@ def language_prompt() -> str:
     return "Pilih bahasa / Choose your language:"
 
 
-def help_text() -> str:
+def help_text(domain: Domain) -> str:
     return _(
         "Tanpa Antre books passport appointments at immigration offices.\n\n"
-        "/book: book an appointment\n"
+        "/book: book an appointment, for yourself and your family\n"
         "/my: my appointments (show QR code, reschedule, cancel)\n"
         "/info: requirements, fees (PNBP) and FAQ\n"
         "/offices: office addresses, hours and locations\n"
         "/language: change the language\n"
         "/cancel: stop what you are doing and go back to the menu\n\n"
-        "You may book one active appointment per person (NIK). "
+        "One account books up to {max} people (you and your family) into the same "
+        "session, with one booking at a time. Each person (NIK) may hold one active "
+        "appointment, whichever account booked it. "
         "Your NIK is never stored in plain form."
-    )
+    ).format(max=group_limit(domain))
 
 
 @router.message(CommandStart())
@@ -80,8 +83,8 @@ async def language_chosen(
 
 @router.message(Command("help"))
 @router.callback_query(cb.Menu.filter(F.action == "help"))
-async def help_(event: Event) -> None:
-    await show(event, help_text(), home_kb())
+async def help_(event: Event, domain: Domain) -> None:
+    await show(event, help_text(domain), home_kb())
 
 
 @router.message(Command("menu", "cancel"))

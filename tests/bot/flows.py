@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from aiogram.types import ReplyKeyboardMarkup
+
 from tests.bot.recording import Chat_
+from tests.factories import make_nik
 
 
 async def choose_language(chat: Chat_, code: str = "id") -> None:
@@ -24,23 +27,76 @@ async def pick_open_day(chat: Chat_) -> list[Any]:
 
 
 async def reach_session(chat: Chat_, service: str = "new") -> None:
-    """Menu → book → province → office → service → date; sessions are now shown."""
+    """Menu → book → province → office → the holder → calendar → date; sessions are
+    now shown."""
     await reach_calendar(chat, service)
     await pick_open_day(chat)
 
 
-async def reach_calendar(chat: Chat_, service: str = "new") -> None:
-    """Menu → book → province → office → service; the calendar is now shown."""
+async def reach_people(chat: Chat_) -> None:
+    """Menu → book → province → office; the bot now asks for the holder's name (or
+    shows the saved details)."""
     await chat.tap("mn:book")
     await chat.press("pv:book:")
     await chat.press("of:book:")
-    office_id = chat.button("sv:").split(":")[1]
-    await chat.tap(f"sv:{office_id}:{service}")
+
+
+def holder_nik(chat: Chat_) -> str:
+    """A NIK of this chat's own (distinct between the chats of a test)."""
+    return make_nik(date(1990, 5, 17), serial=chat.user_id % 10_000 or 1)
+
+
+async def skip_phone(chat: Chat_) -> None:
+    """Press the phone step's “Skip” (“Lewati”), in whatever language."""
+    for r in reversed(chat.sent_to_me()):
+        markup = getattr(r, "reply_markup", None)
+        if isinstance(markup, ReplyKeyboardMarkup):
+            await chat.send(markup.keyboard[1][0].text)
+            return
+    raise AssertionError("no contact keyboard was sent")
+
+
+async def give_details(chat: Chat_, nik: str, name: str = "Budi Santoso") -> None:
+    """At the holder's name step: the name, the NIK, no phone."""
+    await chat.send(name)
+    await chat.send(nik)
+    await skip_phone(chat)
+
+
+async def choose_for_person(chat: Chat_, service: str = "new", priority: str = "none") -> None:
+    """The service and priority of the person being added; the group list follows."""
+    await chat.press(f"sv:{service}")
+    await chat.press(f"pr:{priority}")
+
+
+async def add_member(
+    chat: Chat_, name: str, nik: str, service: str = "new", priority: str = "none"
+) -> None:
+    """On the group list: add another person by name and NIK."""
+    await chat.press("gp:new:")
+    await chat.send(name)
+    await chat.send(nik)
+    await choose_for_person(chat, service, priority)
+
+
+async def reach_calendar(chat: Chat_, service: str = "new") -> None:
+    """Menu → book → province → office → the holder (saved details, or typed with this
+    chat's own NIK) with ``service`` → the group list → continue; the calendar is now
+    shown."""
+    await reach_people(chat)
+    if any(d == "sd:use" for _, d in chat.last_keyboard()):
+        await chat.press("sd:use")
+        if "phone" in chat.last_text() or "telepon" in chat.last_text():
+            await skip_phone(chat)
+    else:
+        await give_details(chat, holder_nik(chat))
+    await choose_for_person(chat, service)
+    await chat.press("gp:continue:")
 
 
 async def open_calendar(chat: Chat_, language: str) -> list[tuple[str, str]]:
-    """/start in ``language``, then menu → book → province → office → service;
-    returns the calendar's buttons as (text, data)."""
+    """/start in ``language``, then menu → book → province → office → the holder →
+    continue; returns the calendar's buttons as (text, data)."""
     await choose_language(chat, language)
     await reach_calendar(chat)
     return chat.last_keyboard()
@@ -60,13 +116,18 @@ async def reach_summary(
     """A first-time applicant goes through every step up to the summary: the first
     open date (or ``day``), the first session (or the one labelled ``session``)."""
     await choose_language(chat, language)
-    await reach_calendar(chat, service)
+    await reach_people(chat)
+    await give_details(chat, nik, name)
+    await choose_for_person(chat, service, priority)
+    await to_summary(chat, session=session, day=day)
+
+
+async def to_summary(chat: Chat_, *, session: str = "", day: date | None = None) -> None:
+    """From the group list: continue, the first open date (or ``day``), the first
+    session (or the one labelled ``session``); the summary is now shown."""
+    await chat.press("gp:continue:")
     await (pick_day(chat, day) if day is not None else pick_open_day(chat))
     await chat.press("se:", session)
-    await chat.send(name)
-    await chat.send(nik)
-    await chat.send("Lewati" if language == "id" else "Skip")
-    await chat.press(f"pr:{priority}")
 
 
 async def book_new(chat: Chat_, nik: str, **choices: Any) -> list[Any]:

@@ -177,13 +177,13 @@ async def test_files_that_cannot_be_sent_are_logged_not_raised(
     session.refuse.add("sendPhoto")
     bot = Bot(TOKEN, session=session)
     sender = FileSender(Renderer(0))
-    sender.send(bot, 42, files_of("TA7K2M9Q"), photo_caption="QR", document_caption="ics")
+    sender.send(bot, 42, files_of("TA7K2M9Q"), photo_captions=["QR"], document_caption="ics")
     await sender.drain()
     assert "could not send the files of booking TA7K2M9Q" in caplog.text
     assert [r.__api_method__ for r in session.requests] == ["sendPhoto"]  # the .ics waits
 
     session.refuse.clear()
-    sender.send(bot, 42, files_of("TA7K2M9R"), photo_caption="QR", document_caption="ics")
+    sender.send(bot, 42, files_of("TA7K2M9R"), photo_captions=["QR"], document_caption="ics")
     await sender.drain()
     photo, document = session.requests[1:]
     assert isinstance(photo, SendPhoto) and isinstance(document, SendDocument)

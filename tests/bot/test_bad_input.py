@@ -33,7 +33,7 @@ from tests.bot.flows import (
     pick_day,
     press_in_my_appointments,
     reach_calendar,
-    reach_session,
+    reach_people,
     reach_summary,
     switch_language,
 )
@@ -96,9 +96,6 @@ async def test_session_that_filled_before_confirm_offers_nearest_dates(
     # The fresh choice works: tomorrow still has the morning session.
     await chat.tap(next(d for d in nearest if d.endswith(":12:1")))
     await chat.press("se:", "Pagi")
-    await chat.press("sd:use")
-    await chat.send("Skip")
-    await chat.press("pr:none")
     await chat.press("cf:")
     [appt] = await appointments_of(ctx, chat.user_id)
     assert appt.label == "Pagi"
@@ -149,7 +146,7 @@ async def test_calendar_from_last_month(
 ) -> None:
     await reach_calendar(english_chat)
     old_day = english_chat.button("dy:", "30 (")  # 30 November, open now
-    old_prev = f"mo:{office}:new:book:0:2026:11"
+    old_prev = f"mo:{office}:1+0:book:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 
     sent = await english_chat.tap(old_day)
@@ -182,13 +179,13 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         f"ap:cancel_confirmed:{theirs.id}",
         f"ap:reschedule:{theirs.id}",
         f"rs:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:reschedule:{theirs.id}",
-        f"mo:{office}:new:reschedule:{theirs.id}:2026:12",
-        f"dy:{office}:new:reschedule:{theirs.id}:2026:12:2",
+        f"se:{other_slot}:1+0:reschedule:{theirs.id}",
+        f"mo:{office}:1+0:reschedule:{theirs.id}:2026:12",
+        f"dy:{office}:1+0:reschedule:{theirs.id}:2026:12:2",
         f"ap:rebook:{theirs.id}",
-        f"se:{other_slot}:new:rebook:{theirs.id}",
+        f"se:{other_slot}:1+0:rebook:{theirs.id}",
         f"rb:{theirs.id}:{other_slot}",
-        f"se:{other_slot}:new:book:{theirs.id}",
+        f"se:{other_slot}:1+0:book:{theirs.id}",
     ]
     for data in forged:
         sent = await intruder.tap(data)
@@ -215,20 +212,23 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         "ap:qr:abc",
         "ap:qr:-1",
         "ap:qr:99999999999999999999",
-        "mo:1:new:book:0:2026:13",  # month out of range
-        "mo:1:new:book:0:1999:1",
-        "mo:1:new:x:0:2026:12",  # no such mode
-        "mo:1:new:reschedule:0:2026:12",  # rescheduling nothing
-        "dy:1:new:book:0:2026:2:30",  # no such date
-        "dy:1:new:book:0:2026:12:32",
+        "mo:1:1+0:book:0:2026:13",  # month out of range
+        "mo:1:1+0:book:0:1999:1",
+        "mo:1:1+0:x:0:2026:12",  # no such mode
+        "mo:1:1+0:reschedule:0:2026:12",  # rescheduling nothing
+        "mo:1:11+0:book:0:2026:12",  # more people than a group has
+        "dy:1:1+0:book:0:2026:2:30",  # no such date
+        "dy:1:1+0:book:0:2026:12:32",
         "pv:book:999",  # no such province
         "op:book:0:99",  # no such page
         "of:book:99999",  # no such office
-        "sv:99999:new",
-        "sv:1:express",  # no such service
-        "se:99999:new:book:0",  # no such slot
-        "cf:99999:new:none",
-        "cf:1:new:royal",
+        "sv:new",  # not at the service step
+        "sv:express",  # no such service
+        "se:99999:1+0:book:0",  # no such slot
+        "cf:99999:100",  # no such slot
+        "cf:1:1f9",  # no such service or priority
+        "gp:remove:99999",  # not in the group
+        "gp:add:99999",  # not one of this account's people
         "in:requirements:",  # requirements without a service
         "lg:fr",
         "x" * 64,
@@ -325,19 +325,21 @@ async def test_free_text_at_other_steps(ctx: Domain, office: int, english_chat: 
     await english_chat.tap("mn:book")
     await english_chat.send("Jakarta")
     assert "Please choose a province with the buttons above." in english_chat.last_text()
-    await reach_calendar(english_chat)
-    await pick_day(english_chat, TOMORROW)
-    await english_chat.send("pagi")
-    assert "Please choose a session with the buttons above." in english_chat.last_text()
-    await english_chat.press("se:")
+    await reach_people(english_chat)
     await english_chat.send("Budi Santoso")
     await english_chat.send(NIK)
     await english_chat.send("0812345678")
     assert "Please tap “Share my phone number” or “Skip” below." in english_chat.last_text()
     await english_chat.send("Skip")
+    await english_chat.press("sv:new")
     await english_chat.send("lansia")
     assert "Please choose a priority option" in english_chat.last_text()
     await english_chat.press("pr:none")
+    await english_chat.press("gp:continue:")
+    await pick_day(english_chat, TOMORROW)
+    await english_chat.send("pagi")
+    assert "Please choose a session with the buttons above." in english_chat.last_text()
+    await english_chat.press("se:")
     await english_chat.send("ya")
     assert "Please tap “Confirm booking” above" in english_chat.last_text()
 
@@ -353,8 +355,7 @@ async def test_sticker_photo_or_voice_anywhere_gets_a_polite_reply(
     sent = await send()
     assert "Maaf, saya hanya bisa membaca pesan teks dan ketukan tombol." in texts(sent)
     await switch_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
     await chat.send("Budi Santoso")
     sent = await send()  # at the NIK step
     assert "Sorry, I can only read text messages and button taps." in texts(sent)
@@ -431,6 +432,10 @@ class Broken:
     def writer(self) -> Any:
         raise RuntimeError("database is down")
 
+    @property
+    def engine(self) -> Any:
+        raise RuntimeError("database is down")
+
 
 async def test_session_that_started_before_confirm(
     ctx: Domain, office: int, clock: FixedClock, english_chat: Chat_
@@ -438,10 +443,6 @@ async def test_session_that_started_before_confirm(
     await reach_calendar(english_chat)
     await pick_day(english_chat, TODAY)
     await english_chat.press("se:", "Siang")  # 13:00 WIB today
-    await english_chat.send("Budi Santoso")
-    await english_chat.send(NIK)
-    await english_chat.send("Skip")
-    await english_chat.press("pr:none")
     clock.set(datetime(2026, 11, 30, 5, 30, tzinfo=UTC))  # 12:30 WIB: within the cut-off
 
     sent = await english_chat.press("cf:")
@@ -496,9 +497,7 @@ async def test_group_chats_are_ignored(
 async def test_a_command_at_a_typing_step_is_a_command_not_an_answer(
     ctx: Domain, office: int, english_chat: Chat_, command: str
 ) -> None:
-    await reach_calendar(english_chat)
-    await pick_day(english_chat, TOMORROW)
-    await english_chat.press("se:")
+    await reach_people(english_chat)
     assert "full name" in english_chat.last_text()
     await english_chat.send(command)
     # Not taken as the name: the NIK is not asked for, and the command got its own answer.

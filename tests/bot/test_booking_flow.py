@@ -15,7 +15,14 @@ from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool
 from booking.people.applicants import get_applicant
 from tests.bot.conftest import SQLITE_ONLY, booked
-from tests.bot.flows import book_new, choose_language, reach_session, switch_language
+from tests.bot.flows import (
+    book_new,
+    choose_for_person,
+    choose_language,
+    reach_people,
+    switch_language,
+    to_summary,
+)
 from tests.bot.recording import Chat_, file_bytes
 from tests.factories import add_applicant, make_nik
 
@@ -67,8 +74,7 @@ async def test_first_booking_end_to_end(
 
 async def _to_details(chat: Chat_, language: str = "en") -> None:
     await choose_language(chat, language)
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
 
 
 @pytest.fixture
@@ -86,8 +92,7 @@ async def test_returning_applicant_only_confirms_saved_details(
     chat = new_chat()
     await add_applicant(ctx, chat.user_id, born=date(1988, 3, 9), name="Siti Aminah")
     await switch_language(chat, "en")
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
     text = chat.last_text()
     applicant = await get_applicant(ctx, chat.user_id)
     assert applicant is not None
@@ -96,7 +101,8 @@ async def test_returning_applicant_only_confirms_saved_details(
     # No phone saved yet: asked once, optionally.
     assert "share your phone number" in chat.last_text()
     await chat.send("Skip")
-    await chat.press("pr:none")
+    await choose_for_person(chat)
+    await to_summary(chat)
     summary = chat.last_text()
     assert "Siti Aminah" in summary and applicant.nik_masked in summary
     await chat.press("cf:")
@@ -173,6 +179,7 @@ async def test_phone_through_contact_sharing_only_ones_own(
     await details_chat.share_contact("+6281234567890")
     applicant = await get_applicant(ctx, details_chat.user_id)
     assert applicant is not None and applicant.phone == "+6281234567890"
+    await details_chat.press("sv:new")
     assert "priority service" in details_chat.last_text()
 
 
@@ -201,11 +208,13 @@ async def test_priority_claim_checked_against_the_nik(
     await details_chat.send("Budi Santoso")
     await details_chat.send(make_nik(born, female=female, serial=77))
     await details_chat.send("Skip")
+    await details_chat.press("sv:new")
     await details_chat.press(f"pr:{claim}")
     if not accepted:
         assert "Choose again:" in details_chat.last_text()
         assert details_chat.button("pr:none")
         await details_chat.press("pr:none")
+    await to_summary(details_chat)
     await details_chat.press("cf:")
     [appt] = await appointments_of(ctx, details_chat.user_id)
     assert appt.priority == (PriorityReason(claim) if accepted else None)

@@ -55,7 +55,7 @@ async def test_a_handler_failure_answers_the_button_once(
     async def failing(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr("bot.handlers.booking.office.appointments_of", failing)
+    monkeypatch.setattr("bot.handlers.booking.office.active_group", failing)
     chat = new_chat()
     await chat.tap("mn:book")
     [answer] = answers(session)  # by the error handler; AnswerCallbacks left it

@@ -17,6 +17,7 @@ from booking.calendar.availability import session_by_id
 from booking.core.context import Domain
 from booking.core.errors import NotFound
 from bot import nearest_dates as nearest_module
+from booking.calendar.seats import GroupShape
 from bot import sold_out as sold_out_module
 from bot.handlers.booking import shared as booking_handlers
 from bot.nearest_dates import NearestDates
@@ -27,6 +28,9 @@ from tests.bot.recording import Chat_, RecordingSession
 from tests.bot.test_bad_input import fill
 from tests.conftest import TOMORROW
 from tests.factories import make_nik
+
+
+ONE = GroupShape.single()  # one person without priority
 
 
 async def at_summary(chat: Chat_, serial: int) -> str:
@@ -101,21 +105,21 @@ async def test_nearest_dates_are_worked_out_once_per_moment(
     monkeypatch.setattr(nearest_module, "nearest_open_dates", counting)
     clock = Ticks()
     cache = NearestDates(ttl_s=2.0, clock=clock)
-    results = await asyncio.gather(*(cache.get(ctx, office, TOMORROW) for _ in range(10)))
+    results = await asyncio.gather(*(cache.get(ctx, office, TOMORROW, ONE) for _ in range(10)))
     assert len(calls) == 1
     assert all(r == results[0] for r in results) and results[0]
 
     clock.now = 1.9
-    await cache.get(ctx, office, TOMORROW)
+    await cache.get(ctx, office, TOMORROW, ONE)
     assert len(calls) == 1
     clock.now = 2.0  # expired: answered from the last list, worked out again meanwhile
-    assert await cache.get(ctx, office, TOMORROW) == results[0]
+    assert await cache.get(ctx, office, TOMORROW, ONE) == results[0]
     await cache.drain()
     assert len(calls) == 2
     clock.now = 3.0  # the new list is fresh for another 2 seconds
-    await cache.get(ctx, office, TOMORROW)
+    await cache.get(ctx, office, TOMORROW, ONE)
     assert len(calls) == 2
-    await cache.get(ctx, office, TOMORROW, priority=True)  # another question
+    await cache.get(ctx, office, TOMORROW, GroupShape.single(True))  # another question
     assert len(calls) == 3
 
 
@@ -123,7 +127,7 @@ async def test_a_failed_look_up_is_not_remembered(ctx: Domain) -> None:
     cache = NearestDates(clock=Ticks())
     for _ in range(2):
         with pytest.raises(NotFound):
-            await cache.get(ctx, 999_999, TOMORROW)  # no such office: raised each time
+            await cache.get(ctx, 999_999, TOMORROW, ONE)  # no such office: raised each time
 
 
 async def test_a_session_seen_full_is_answered_without_reading_it_for_a_moment(
@@ -160,7 +164,7 @@ async def test_a_failed_refresh_keeps_offering_the_last_dates_and_tries_again(
 ) -> None:
     clock = Ticks()
     cache = NearestDates(ttl_s=2.0, clock=clock)
-    first = await cache.get(ctx, office, TOMORROW)
+    first = await cache.get(ctx, office, TOMORROW, ONE)
     real = nearest_module.nearest_open_dates
     failing = True
 
@@ -171,15 +175,15 @@ async def test_a_failed_refresh_keeps_offering_the_last_dates_and_tries_again(
 
     monkeypatch.setattr(nearest_module, "nearest_open_dates", flaky)
     clock.now = 5.0
-    assert await cache.get(ctx, office, TOMORROW) == first  # the refresh fails meanwhile
+    assert await cache.get(ctx, office, TOMORROW, ONE) == first  # the refresh fails meanwhile
     await cache.drain()
-    assert await cache.get(ctx, office, TOMORROW) == first  # still offered; tried again
+    assert await cache.get(ctx, office, TOMORROW, ONE) == first  # still offered; tried again
     failing = False
     await cache.drain()
-    await cache.get(ctx, office, TOMORROW)
+    await cache.get(ctx, office, TOMORROW, ONE)
     await cache.drain()
     clock.now = 6.0  # the successful refresh made the list fresh again
-    await cache.get(ctx, office, TOMORROW)
+    await cache.get(ctx, office, TOMORROW, ONE)
     assert not cache._refreshes
 
 
@@ -191,12 +195,12 @@ async def test_a_sold_out_mark_is_dropped_when_a_seat_is_free_again(
     assert session.seats_left > 0  # as after a cancellation
     clock = Ticks()
     marks = SoldOutSessions(ttl_s=1.0, clock=clock)
-    marks.mark(office, session, priority=False)
-    assert marks.get(ctx, slot_id, False) == (office, session)
+    marks.mark(office, session, ONE)
+    assert marks.get(ctx, slot_id, ONE) == (office, session)
     clock.now = 1.0
-    assert marks.get(ctx, slot_id, False) == (office, session)  # answered; read meanwhile
+    assert marks.get(ctx, slot_id, ONE) == (office, session)  # answered; read meanwhile
     await marks.drain()
-    assert marks.get(ctx, slot_id, False) is None  # the read found a seat: taps book again
+    assert marks.get(ctx, slot_id, ONE) is None  # the read found a seat: taps book again
 
 
 async def test_a_sold_out_mark_is_renewed_while_the_session_stays_full(
@@ -207,10 +211,10 @@ async def test_a_sold_out_mark_is_renewed_while_the_session_stays_full(
     _, session = await session_by_id(ctx, slot_id)
     clock = Ticks()
     marks = SoldOutSessions(ttl_s=1.0, clock=clock)
-    marks.mark(office, session, priority=False)
+    marks.mark(office, session, ONE)
     clock.now = 1.5
-    marks.get(ctx, slot_id, False)
+    marks.get(ctx, slot_id, ONE)
     await marks.drain()
     clock.now = 2.4  # renewed at 1.5: still fresh, no read started
-    assert marks.get(ctx, slot_id, False) is not None
+    assert marks.get(ctx, slot_id, ONE) is not None
     assert not marks._checks

@@ -15,7 +15,7 @@ from booking.core.context import Domain
 from booking.people.applicants import get_applicant
 from bot import states
 from tests.bot.conftest import SQLITE_ONLY
-from tests.bot.flows import choose_language, reach_session
+from tests.bot.flows import choose_language, reach_people
 from tests.bot.recording import Chat_
 
 RULE = {
@@ -63,8 +63,7 @@ async def test_a_refused_name_is_explained_and_the_step_kept(
 ) -> None:
     chat = new_chat()
     await choose_language(chat, language)
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
     before = fsm_record(dp, chat.user_id)
     assert before[0] == states.Booking.name.state
 
@@ -80,5 +79,5 @@ async def test_a_refused_name_is_explained_and_the_step_kept(
     assert NIK_PROMPT[language] in chat.last_text()
     state, data = fsm_record(dp, chat.user_id)
     assert state == states.Booking.nik.state
-    assert data[states.SLOT] == before[1][states.SLOT]
+    assert data[states.OFFICE] == before[1][states.OFFICE]
     assert data[states.FULL_NAME] == "Budi Santoso"

@@ -17,7 +17,7 @@ from booking.appointments.service import appointments_of
 from booking.core.context import Domain
 from booking.db.models import Question, StaffChat, Ticket, TicketMessage
 from tests.bot.conftest import SQLITE_ONLY, ChatIn
-from tests.bot.flows import reach_session
+from tests.bot.flows import choose_for_person, reach_people, to_summary
 from tests.bot.recording import RecordingSession, file_bytes
 from tests.bot.staff_chat import STAFF_CHAT, GroupMember, deliver
 from tests.factories import make_nik
@@ -53,14 +53,14 @@ async def test_plain_nik_is_never_sent_logged_or_stored(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     chat = await chat_in("en")
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
     await chat.send("Siti Rahayu")
     for wrong in WRONG:
         await chat.send(wrong)
     await chat.send(NIK)
     await chat.send("Skip")
-    await chat.press("pr:pregnant")
+    await choose_for_person(chat, priority="pregnant")
+    await to_summary(chat)
     await chat.press("cf:")
     await chat.send("/my")
     [appt] = await appointments_of(ctx, chat.user_id)
@@ -110,12 +110,12 @@ async def test_no_nik_or_phone_reaches_the_staff_group_or_the_question_tables(
     await set_staff_chat(ctx, office, STAFF_CHAT, actor="test")
     await add_admin(ctx, STAFF_ID, "TEST", actor="test")
     chat = await chat_in("en")
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
     await chat.send("Siti Rahayu")
     await chat.send(NIK)
     await chat.share_contact(PHONE)
-    await chat.press("pr:none")
+    await choose_for_person(chat)
+    await to_summary(chat)
     await chat.press("cf:")
     # The applicant puts their NIK and phone into a question and an answer back.
     await chat.send(f"My NIK is {NIK} and my phone {PHONE}, can my cat come along?")

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from booking.core.context import Domain
 from booking.db.models import Question
 from tests.bot.conftest import SQLITE_ONLY, ChatIn
-from tests.bot.flows import reach_session
+from tests.bot.flows import reach_people
 
 pytestmark = SQLITE_ONLY
 
@@ -90,8 +90,7 @@ async def test_a_question_typed_during_a_booking_step_is_that_steps_answer(
     ctx: Domain, chat_in: ChatIn
 ) -> None:
     chat = await chat_in("en")
-    await reach_session(chat)
-    await chat.press("se:")
+    await reach_people(chat)
     await chat.send("Berapa Biaya Paspor")  # the name step: taken as the name
     assert "16-digit" in chat.last_text()
     assert await questions_of(ctx, chat.user_id) == []

@@ -16,7 +16,7 @@ from booking.people.applicants import get_applicant, set_language
 from bot import middlewares
 from bot.factory import set_commands
 from tests.bot.conftest import SQLITE_ONLY, count_calls
-from tests.bot.flows import reach_session
+from tests.bot.flows import reach_people
 from tests.bot.recording import Chat_, RecordingSession
 from tests.factories import add_applicant, make_nik
 
@@ -108,8 +108,7 @@ async def test_set_commands_in_indonesian_and_english(bot: Bot, session: Recordi
 async def test_leaving_the_phone_step_removes_the_contact_keyboard(
     ctx: Domain, office: int, english_chat: Chat_
 ) -> None:
-    await reach_session(english_chat)
-    await english_chat.press("se:")
+    await reach_people(english_chat)
     await english_chat.send("Budi Santoso")
     await english_chat.send(make_nik(date(1990, 5, 17), serial=31))
     sent = await english_chat.send("/cancel")

@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from booking.core.context import Domain
 from bot.handlers.common import RouterSpec, show
 from bot.handlers.start import help_text
 from bot.keyboards import home_kb
@@ -15,8 +16,8 @@ router = RouterSpec("admin-others")
 
 
 @router.message(Command("admin", "checkin"))
-async def not_an_admin(message: Message) -> None:
-    await show(message, help_text(), home_kb())
+async def not_an_admin(message: Message, domain: Domain) -> None:
+    await show(message, help_text(domain), home_kb())
 
 
 @router.message(Command("staffchat"))

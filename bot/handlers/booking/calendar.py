@@ -1,6 +1,7 @@
-"""Booking, second step: the service opens the calendar; a month, a date, then a
-session. The month and date taps also serve rescheduling and rebooking (their
-``mode`` and ``appt``); the session tap of a new booking leads to the details."""
+"""Booking, third step: the calendar of what fits the whole group; a month, a date,
+then a session. The month and date taps also serve rescheduling and rebooking
+(their ``mode`` and ``appt``); the session tap of a new booking leads to the
+summary."""
 
 from __future__ import annotations
 
@@ -16,41 +17,23 @@ from booking.calendar.availability import day_availability, session_by_id, sessi
 from booking.calendar.views import DayStatus
 from booking.core.context import Domain
 from booking.core.errors import AppointmentNotFound, SlotNotFound
+from booking.offices.content import Content
 from booking.offices.lookup import get_office
-from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
-from bot.handlers.booking.details import ask_name, ask_saved
+from bot.handlers.booking.group import show_summary
 from bot.handlers.booking.shared import (
+    flow_expired,
     moving,
     offer_dates,
-    open_office,
     session_gone,
+    sessions_text,
     show_calendar,
 )
 from bot.handlers.common import RouterSpec, refusal_to_menu, show
-from bot.texts import long_date
 
 router = RouterSpec("booking-calendar", show_refusal=refusal_to_menu)
-
-
-@router.callback_query(cb.Service.filter())
-async def service_chosen(
-    query: CallbackQuery,
-    callback_data: cb.Service,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-) -> None:
-    await open_office(domain, callback_data.office)
-    await state.set_state(states.Booking.day)
-    await state.update_data(
-        {states.OFFICE: callback_data.office, states.SERVICE: callback_data.service.value}
-    )
-    await show_calendar(
-        query, domain, locale, callback_data.office, callback_data.service, cb.NEW_BOOKING
-    )
 
 
 @router.callback_query(cb.Month.filter())
@@ -62,12 +45,8 @@ async def month_chosen(
     callback_answer: CallbackAnswer,
 ) -> None:
     d = callback_data
-    target = cb.Target(d.mode, d.appt)
-    moved = await moving(domain, query.from_user.id, target)
-    priority = moved is not None and moved.priority is not None
-    shown = await show_calendar(
-        query, domain, locale, d.office, d.service, target, d.year, d.month, priority=priority
-    )
+    await moving(domain, query.from_user.id, d.mode, d.appt)
+    shown = await show_calendar(query, domain, locale, d.office, d.target, d.year, d.month)
     if not shown:
         # A calendar from an earlier month, or a forged month: show this month.
         callback_answer.text = _("That month cannot be booked.")
@@ -76,9 +55,7 @@ async def month_chosen(
             domain,
             locale,
             d.office,
-            d.service,
-            target,
-            priority=priority,
+            d.target,
             note=_("That month cannot be booked. Here is the current calendar."),
         )
 
@@ -113,23 +90,22 @@ async def day_chosen(
         day = date(d.year, d.month, d.day)
     except ValueError:
         raise SlotNotFound((d.office, d.year, d.month, d.day)) from None
-    target = cb.Target(d.mode, d.appt)
-    moved = await moving(domain, query.from_user.id, target)
-    priority = moved is not None and moved.priority is not None
+    target = d.target
+    await moving(domain, query.from_user.id, d.mode, d.appt)
     await get_office(domain, d.office)
-    [avail] = await day_availability(domain, d.office, day, day, priority=priority)
+    [avail] = await day_availability(domain, d.office, day, day, shape=target.shape)
     if avail.status is DayStatus.OPEN:
-        sessions = await sessions_of(domain, d.office, day, priority=priority)
+        sessions = await sessions_of(domain, d.office, day, shape=target.shape)
         if any(s.bookable for s in sessions):
             await state.set_state(states.Changing.session if d.appt else states.Booking.session)
-            text = _("{day}\nChoose a session:").format(day=long_date(day, locale))
-            await show(query, text, kb.sessions_kb(sessions, d.office, d.service, target, day))
+            text = sessions_text(day, target, locale)
+            await show(query, text, kb.sessions_kb(sessions, d.office, target, day))
             return
     note = day_note(avail.status)
     if avail.note:
         note = f"{note} ({avail.note})"
     callback_answer.text = note[:200]
-    await offer_dates(query, domain, locale, d.office, d.service, target, day, note, priority)
+    await offer_dates(query, domain, locale, d.office, target, day, note)
 
 
 @router.callback_query(cb.Session.filter(F.mode == "book"))
@@ -138,32 +114,18 @@ async def session_chosen(
     callback_data: cb.Session,
     state: FSMContext,
     domain: Domain,
+    content: Content,
     locale: str,
-    applicant: ApplicantView | None,
 ) -> None:
     if callback_data.appt != 0:
         raise AppointmentNotFound(callback_data.appt)
-    office, session = await session_by_id(domain, callback_data.slot)
+    target = callback_data.target
+    office, session = await session_by_id(domain, callback_data.slot, shape=target.shape)
     assert office.id is not None
-    if not session.bookable:
-        await session_gone(
-            query,
-            domain,
-            locale,
-            office.id,
-            callback_data.service,
-            cb.NEW_BOOKING,
-            session.start.date(),
-        )
+    if not (await state.get_data()).get(states.MEMBERS):
+        await flow_expired(query, state)
         return
-    await state.update_data(
-        {
-            states.OFFICE: office.id,
-            states.SERVICE: callback_data.service.value,
-            states.SLOT: callback_data.slot,
-        }
-    )
-    if applicant is not None:
-        await ask_saved(query, state, applicant)
-    else:
-        await ask_name(query, state)
+    if not session.bookable:
+        await session_gone(query, domain, locale, office.id, target, session.start.date())
+        return
+    await show_summary(query, state, domain, content, locale, office, session)

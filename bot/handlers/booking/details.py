@@ -1,6 +1,7 @@
-"""Booking, third step: the applicant's details. A returning applicant keeps or
-re-enters the saved ones; otherwise the name, the NIK, the phone (optional), then
-the priority service, which leads to the summary."""
+"""Booking, second step: the people. The account holder keeps or re-enters the saved
+details (name, NIK, then the phone, optional); another person of the group gives a
+name and a NIK. Each person then chooses a service and a priority, which leads to
+the group list (``group``)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
+from booking.appointments.groups import MemberChoice
+from booking.people.members import MemberView, members_of, save_member
 
-from booking.appointments.service import check_priority
-from booking.calendar.availability import session_by_id
+from booking.appointments.priority import check_priority
+from booking.calendar.schedule import local_now
 from booking.core.context import Domain
-from booking.core.errors import InvalidName, InvalidNik, PriorityNotEligible
+from booking.core.errors import (
+    DuplicateMember,
+    GroupTooLarge,
+    InvalidName,
+    InvalidNik,
+    MemberNotFound,
+    PriorityNotEligible,
+)
 from booking.core.kinds import PriorityReason, ServiceType
 from booking.offices.content import Content
 from booking.people.applicants import register_applicant, set_phone, validate_nik
@@ -22,9 +32,10 @@ from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
-from bot.handlers.booking.shared import flow_expired
+from bot.handlers.booking.group import chosen, group_data, group_limit, member_of, show_group
+from bot.handlers.booking.shared import flow_expired, open_office
 from bot.handlers.common import Event, RouterSpec, refusal_to_menu, show
-from bot.texts import documents, domain_error, priority_name, service_name, session_line
+from bot.texts import domain_error
 
 router = RouterSpec("booking-details", show_refusal=refusal_to_menu)
 
@@ -32,7 +43,11 @@ router = RouterSpec("booking-details", show_refusal=refusal_to_menu)
 TYPED = F.text & ~F.text.startswith("/")
 
 
-async def ask_saved(event: Event, state: FSMContext, applicant: ApplicantView) -> None:
+async def ask_saved(
+    event: Event, state: FSMContext, domain: Domain, applicant: ApplicantView
+) -> None:
+    """The holder's saved details, and the other people saved with earlier bookings
+    (offered on the group list)."""
     await state.set_state(states.Booking.saved)
     text = _(
         "Your saved details:\nName: {name}\nNIK: {nik}\nPhone: {phone}\n\nUse these details?"
@@ -41,6 +56,12 @@ async def ask_saved(event: Event, state: FSMContext, applicant: ApplicantView) -
         nik=applicant.nik_masked,
         phone=applicant.phone or _("not given"),
     )
+    others = [m for m in await members_of(domain, applicant.telegram_id) if not m.is_holder]
+    if others:
+        names = ", ".join(m.full_name for m in others)
+        text += "\n\n" + _(
+            "Also saved from earlier bookings: {names}. You can add them to the group next."
+        ).format(names=names)
     await show(event, text, kb.saved_details_kb())
 
 
@@ -49,25 +70,36 @@ async def ask_name(event: Event, state: FSMContext) -> None:
     await show(event, _("Please type your full name exactly as on your KTP."))
 
 
+def _in_flow(data: dict[str, object]) -> bool:
+    return bool(data.get(states.OFFICE))
+
+
 @router.callback_query(cb.Saved.filter(), states.Booking.saved)
 async def saved_chosen(
     query: CallbackQuery,
     callback_data: cb.Saved,
     state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
     applicant: ApplicantView | None,
 ) -> None:
-    if not (await state.get_data()).get(states.SLOT) or applicant is None:
+    if not _in_flow(await state.get_data()) or applicant is None:
         await flow_expired(query, state)
         return
     if callback_data.action == "edit":
         await ask_name(query, state)
-    elif applicant.phone is None:
+        return
+    [holder] = [m for m in await members_of(domain, query.from_user.id) if m.is_holder]
+    await state.update_data({states.ADDING: [holder.id, None]})
+    if applicant.phone is None:
         await ask_phone(query, state)
     else:
-        await ask_priority(query, state)
+        await ask_service(query, state, holder, content, locale)
 
 
 @router.message(states.Booking.name, TYPED)
+@router.message(states.Booking.member_name, TYPED)
 async def name_typed(message: Message, state: FSMContext) -> None:
     assert message.text is not None
     try:
@@ -76,18 +108,30 @@ async def name_typed(message: Message, state: FSMContext) -> None:
         await message.answer(domain_error(exc))
         return
     await state.update_data({states.FULL_NAME: name})
-    await state.set_state(states.Booking.nik)
-    await message.answer(
-        _(
+    if await state.get_state() == states.Booking.name.state:
+        await state.set_state(states.Booking.nik)
+        text = _(
             "Now type your NIK: the 16-digit number on your KTP. "
             "It is checked and then kept only in masked form."
         )
-    )
+    else:
+        await state.set_state(states.Booking.member_nik)
+        text = _(
+            "Now type {name}'s NIK: the 16 digits on the KTP or the family card (KK). "
+            "It is checked and then kept only in masked form."
+        ).format(name=name)
+    await message.answer(text)
 
 
 @router.message(states.Booking.nik, TYPED)
+@router.message(states.Booking.member_nik, TYPED)
 async def nik_typed(
-    message: Message, state: FSMContext, domain: Domain, locale: str, bot: Bot
+    message: Message,
+    state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
+    bot: Bot,
 ) -> None:
     assert message.text is not None and message.from_user is not None
     data = await state.get_data()
@@ -97,7 +141,7 @@ async def nik_typed(
         await bot.delete_message(message.chat.id, message.message_id)
     except TelegramAPIError:
         pass
-    if not name or not data.get(states.SLOT):
+    if not name or not _in_flow(data):
         await flow_expired(message, state)
         return
     try:
@@ -105,18 +149,28 @@ async def nik_typed(
     except InvalidNik as exc:
         await message.answer(domain_error(exc))
         return
-    # A name the rule refuses, or a NIK another account holds, or a NIK change while an
-    # appointment is held: the router shows the reason with the main menu.
-    applicant = await register_applicant(
-        domain, telegram_id=message.from_user.id, full_name=name, nik=nik, language=locale
-    )
+    uid = message.from_user.id
+    holder = await state.get_state() == states.Booking.nik.state
+    if holder:
+        # A name the rule refuses, or a NIK another account holds, or a NIK change while
+        # an appointment is held: the router shows the reason with the main menu.
+        await register_applicant(domain, telegram_id=uid, full_name=name, nik=nik, language=locale)
+    member = await save_member(domain, telegram_id=uid, full_name=name, nik=nik.digits)
     await state.update_data({states.FULL_NAME: None})
+    if any(c.member_id == member.id for c in chosen(data)):
+        note = domain_error(DuplicateMember(member.id))
+        await show_group(message, state, domain, content, locale, note)
+        return
+    await state.update_data({states.ADDING: [member.id, None]})
     await message.answer(
         _("Thank you, {name}. NIK saved as {nik}.").format(
-            name=applicant.full_name, nik=applicant.nik_masked
+            name=member.full_name, nik=member.nik_masked
         )
     )
-    await ask_phone(message, state)
+    if holder:
+        await ask_phone(message, state)
+    else:
+        await ask_service(message, state, member, content, locale)
 
 
 async def ask_phone(event: Event, state: FSMContext) -> None:
@@ -128,8 +182,18 @@ async def ask_phone(event: Event, state: FSMContext) -> None:
     await show(event, text, kb.contact_kb(), edit=False)
 
 
+async def after_phone(
+    message: Message, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> None:
+    member = await adding(message, state, domain)
+    if member is not None:
+        await ask_service(message, state, member, content, locale)
+
+
 @router.message(states.Booking.phone, F.contact)
-async def phone_shared(message: Message, state: FSMContext, domain: Domain) -> None:
+async def phone_shared(
+    message: Message, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
         await message.answer(
@@ -139,31 +203,70 @@ async def phone_shared(message: Message, state: FSMContext, domain: Domain) -> N
         return
     await set_phone(domain, message.from_user.id, message.contact.phone_number[:32])
     await message.answer(_("Phone number saved."), reply_markup=ReplyKeyboardRemove())
-    await ask_priority(message, state)
+    await after_phone(message, state, domain, content, locale)
 
 
 @router.message(states.Booking.phone, TYPED)
-async def phone_text(message: Message, state: FSMContext) -> None:
+async def phone_text(
+    message: Message, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> None:
     if message.text == _("Skip"):
         await message.answer(_("No phone number given."), reply_markup=ReplyKeyboardRemove())
-        await ask_priority(message, state)
+        await after_phone(message, state, domain, content, locale)
         return
     await message.answer(
         _("Please tap “Share my phone number” or “Skip” below."), reply_markup=kb.contact_kb()
     )
 
 
-async def ask_priority(event: Event, state: FSMContext, note: str | None = None) -> None:
-    """Ask for the priority service (again, after ``note``, when one was refused)."""
+async def adding(event: Event, state: FSMContext, domain: Domain) -> MemberView | None:
+    """The person whose service and priority are being asked (None, and the flow
+    ends, when the flow has expired)."""
+    assert event.from_user is not None
+    data = await state.get_data()
+    pending = data.get(states.ADDING)
+    member = None
+    if pending and _in_flow(data):
+        member = await member_of(domain, event.from_user.id, pending[0])
+    if member is None:
+        await flow_expired(event, state)
+    return member
+
+
+async def ask_service(
+    event: Event, state: FSMContext, member: MemberView, content: Content, locale: str
+) -> None:
+    await state.set_state(states.Booking.service)
+    text = _("{name}: which service is needed?").format(name=member.full_name)
+    await show(event, text, kb.services_kb(content, locale), edit=False)
+
+
+@router.callback_query(cb.Service.filter(), states.Booking.service)
+async def service_chosen(
+    query: CallbackQuery, callback_data: cb.Service, state: FSMContext, domain: Domain
+) -> None:
+    member = await adding(query, state, domain)
+    if member is None:
+        return
+    await state.update_data({states.ADDING: [member.id, callback_data.service.value]})
+    await ask_priority(query, state, member)
+
+
+async def ask_priority(
+    event: Event, state: FSMContext, member: MemberView, note: str | None = None
+) -> None:
+    """Ask for the member's priority service (again, after ``note``, when one was
+    refused)."""
     await state.set_state(states.Booking.priority)
     if note is not None:
         await show(event, note + "\n\n" + _("Choose again:"), kb.priority_kb())
         return
     text = _(
-        "Do you need priority service? It is for the elderly (60 or older), people with "
-        "disabilities, pregnant women and children under 5. Age is checked against the NIK."
-    )
-    await show(event, text, kb.priority_kb(), edit=False)
+        "{name}: is priority service needed? It is for the elderly (60 or older), people "
+        "with disabilities, pregnant women and children under 5. Age is checked against "
+        "the NIK."
+    ).format(name=member.full_name)
+    await show(event, text, kb.priority_kb())
 
 
 @router.callback_query(cb.Priority.filter(), states.Booking.priority)
@@ -174,36 +277,77 @@ async def priority_chosen(
     domain: Domain,
     content: Content,
     locale: str,
-    applicant: ApplicantView | None,
 ) -> None:
+    member = await adding(query, state, domain)
     data = await state.get_data()
-    slot_id, service = data.get(states.SLOT), data.get(states.SERVICE)
-    if not slot_id or not service or applicant is None:
+    service = (data.get(states.ADDING) or [None, None])[1]
+    if member is None:
+        return
+    if service is None:
         await flow_expired(query, state)
         return
     reason = None if callback_data.reason == "none" else PriorityReason(callback_data.reason)
-    office, session = await session_by_id(domain, slot_id, priority=reason is not None)
     if reason is not None:
+        # Checked against today here; the booking checks it again on the session's day.
+        office = await open_office(domain, data[states.OFFICE])
+        today = local_now(domain.now(), office.timezone).date()
         try:
-            check_priority(reason, applicant.birth_date, applicant.sex, session.start.date())
+            check_priority(reason, member.birth_date, member.sex, today)
         except PriorityNotEligible as exc:
-            await ask_priority(query, state, domain_error(exc))
+            refused = PriorityNotEligible(exc.reason, member.id, member.full_name)
+            await ask_priority(query, state, member, domain_error(refused))
             return
-    await state.update_data({states.PRIORITY: callback_data.reason})
-    await state.set_state(states.Booking.summary)
-    service_type = ServiceType(service)
-    lines = [
-        _("Please check your booking:"),
-        "",
-        _("Office: {name}").format(name=office.name),
-        _("Address: {address}").format(address=office.address),
-        _("Date and time: {when}").format(when=session_line(session, locale)),
-        _("Service: {service}").format(service=service_name(content, service_type, locale)),
-        _("Name: {name}").format(name=applicant.full_name),
-        _("NIK: {nik}").format(nik=applicant.nik_masked),
-        _("Priority service: {reason}").format(reason=priority_name(reason)),
-        "",
-        _("Documents to bring:"),
-        documents(content, service_type, locale),
-    ]
-    await show(query, "\n".join(lines), kb.summary_kb(slot_id, service_type, callback_data.reason))
+    group = [c for c in chosen(data) if c.member_id != member.id]
+    group.append(MemberChoice(member.id, ServiceType(service), reason))
+    await state.update_data({**group_data(group), states.ADDING: None})
+    await show_group(query, state, domain, content, locale)
+
+
+@router.callback_query(cb.Group.filter(F.action == "new"))
+async def add_new_person(
+    query: CallbackQuery, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> None:
+    if not await room_left(query, state, domain, content, locale):
+        return
+    await state.set_state(states.Booking.member_name)
+    await show(
+        query,
+        _("Please type the family member's full name exactly as on their KTP or family card (KK)."),
+    )
+
+
+@router.callback_query(cb.Group.filter(F.action == "add"))
+async def add_saved_person(
+    query: CallbackQuery,
+    callback_data: cb.Group,
+    state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
+) -> None:
+    member = await member_of(domain, query.from_user.id, callback_data.member)
+    if member is None:
+        raise MemberNotFound(callback_data.member)
+    if not await room_left(query, state, domain, content, locale):
+        return
+    if any(c.member_id == member.id for c in chosen(await state.get_data())):
+        note = domain_error(DuplicateMember(member.id))
+        await show_group(query, state, domain, content, locale, note)
+        return
+    await state.update_data({states.ADDING: [member.id, None]})
+    await ask_service(query, state, member, content, locale)
+
+
+async def room_left(
+    query: CallbackQuery, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> bool:
+    """Whether the group can take one more person; if not, the group list says why."""
+    data = await state.get_data()
+    if not _in_flow(data):
+        await flow_expired(query, state)
+        return False
+    if len(chosen(data)) >= group_limit(domain):
+        note = domain_error(GroupTooLarge(group_limit(domain)))
+        await show_group(query, state, domain, content, locale, note)
+        return False
+    return True

@@ -1,4 +1,5 @@
-"""Booking, first step: province → office; the office asks for the service."""
+"""Booking, first step: province → office; the office leads to the people
+(``details``)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
+from booking.appointments.groups import active_group
 
-from booking.appointments.service import appointments_of
 from booking.core.context import Domain
 from booking.core.errors import AlreadyBooked
-from booking.offices.content import Content
 from booking.offices.lookup import list_provinces
+from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
+from bot.handlers.booking.details import ask_name, ask_saved
 from bot.handlers.booking.shared import open_office, province_offices
 from bot.handlers.common import Event, RouterSpec, show, show_main_menu
 from bot.texts import domain_error
@@ -27,13 +29,10 @@ router = RouterSpec("booking-office")
 @router.callback_query(cb.Menu.filter(F.action == "book"))
 async def choose_province(event: Event, state: FSMContext, domain: Domain) -> None:
     assert event.from_user is not None
-    now = domain.now()
-    held = [
-        v for v in await appointments_of(domain, event.from_user.id) if v.active and v.end > now
-    ]
-    if held:
-        exc = AlreadyBooked(held[0].id, held[0].code)
-        await show_main_menu(event, state, domain_error(exc))
+    held = await active_group(domain, event.from_user.id)
+    if held is not None and held.end > domain.now():
+        first = held.active_members[0]
+        await show_main_menu(event, state, domain_error(AlreadyBooked(first.id, first.code)))
         return
     provinces = await list_provinces(domain)
     if not provinces:
@@ -66,11 +65,11 @@ async def office_chosen(
     callback_data: cb.OfficePick,
     state: FSMContext,
     domain: Domain,
-    content: Content,
-    locale: str,
+    applicant: ApplicantView | None,
 ) -> None:
-    office = await open_office(domain, callback_data.office)
-    await state.set_state(states.Booking.service)
-    await state.update_data({states.OFFICE: callback_data.office})
-    text = _("{office}\n\nWhich service do you need?").format(office=office.name)
-    await show(query, text, kb.services_kb(callback_data.office, content, locale))
+    await open_office(domain, callback_data.office)
+    await state.update_data({states.OFFICE: callback_data.office, states.MEMBERS: []})
+    if applicant is not None:
+        await ask_saved(query, state, domain, applicant)
+    else:
+        await ask_name(query, state)

@@ -1,6 +1,6 @@
 """What the booking steps share, and the reschedule and rebooking screens reuse:
 the office list of a province, the month calendar, the nearest dates on offer,
-the appointment a calendar is moving, and the confirmation message."""
+the group a calendar is moving, and the confirmation message."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from booking.appointments.groups import check_group_reschedulable, groups_of
+from booking.appointments.views import GroupView
 
-from booking.admin.closures import displaced_of
-from booking.appointments.service import check_reschedulable, get_appointment
-from booking.appointments.views import AppointmentView
+from booking.admin.closures import displaced_groups_of
 from booking.calendar.availability import (
     day_availability,
     nearest_open_dates,
@@ -32,7 +32,6 @@ from booking.core.errors import (
     SessionStarted,
     SlotFull,
 )
-from booking.core.kinds import ServiceType
 from booking.offices.content import Content
 from booking.offices.lookup import get_office, list_offices, list_provinces
 from bot import callbacks as cb
@@ -40,7 +39,7 @@ from bot import keyboards as kb
 from bot.attachments import BookingFiles
 from bot.files import FileSender
 from bot.handlers.common import Event, show, show_main_menu
-from bot.texts import confirmation, domain_error
+from bot.texts import confirmation, domain_error, long_date
 
 if TYPE_CHECKING:
     from booking.db.models import Office
@@ -82,15 +81,14 @@ async def show_calendar(
     domain: Domain,
     locale: str,
     office_id: int,
-    service: ServiceType,
     target: cb.Target,
     year: int | None = None,
     month: int | None = None,
     *,
-    priority: bool = False,
     note: str | None = None,
 ) -> bool:
-    """Show a month; False when that month is outside the bookable range."""
+    """Show a month with what fits the target's group; False when that month is
+    outside the bookable range."""
     office = await get_office(domain, office_id)
     today = local_now(domain.now(), office.timezone).date()
     year, month = (year or today.year), (month or today.month)
@@ -100,16 +98,17 @@ async def show_calendar(
         return False
     start = date(year, month, 1)
     end = date(*_add_months(year, month, 1), 1).replace(day=1)
-    days = await day_availability(
-        domain, office_id, start, date.fromordinal(end.toordinal() - 1), priority=priority
-    )
+    last_day = date.fromordinal(end.toordinal() - 1)
+    days = await day_availability(domain, office_id, start, last_day, shape=target.shape)
     header = _("{office}\nChoose a date. The number in brackets is the seats left.").format(
         office=office.name
     )
+    size = target.shape.size
+    if size > 1:
+        header += "\n" + _("Only dates with seats for all {n} people can be chosen.").format(n=size)
     text = "\n\n".join(x for x in (note, header, kb.calendar_legend()) if x)
     markup = kb.calendar_kb(
         office_id,
-        service,
         target,
         year,
         month,
@@ -122,20 +121,36 @@ async def show_calendar(
     return True
 
 
-async def moving(domain: Domain, uid: int, target: cb.Target) -> AppointmentView | None:
-    """The appointment a calendar tap is for (None for a new booking), if it is the
-    tapping user's and may still move; raises the domain's reason otherwise."""
-    if target.mode == "book":
-        if target.appt != 0:
-            raise AppointmentNotFound(target.appt)
+async def group_of(domain: Domain, uid: int, appointment_id: int) -> GroupView:
+    """The user's group holding appointment ``appointment_id``; ``AppointmentNotFound``
+    when none of the user's groups does (another account's id, or a forged one)."""
+    for group in await groups_of(domain, uid):
+        if any(m.id == appointment_id for m in group.members):
+            return group
+    raise AppointmentNotFound(appointment_id)
+
+
+async def moving(domain: Domain, uid: int, mode: cb.Mode, appt: int) -> GroupView | None:
+    """The group a calendar tap is for (None for a new booking): the group of the
+    user's appointment ``appt``, if it may still move; raises the domain's reason
+    otherwise."""
+    if mode == "book":
+        if appt != 0:
+            raise AppointmentNotFound(appt)
         return None
-    if target.mode == "reschedule":
-        await check_reschedulable(domain, uid, target.appt)
-        return await get_appointment(domain, uid, target.appt)
-    for view in await displaced_of(domain, uid):
-        if view.id == target.appt:
-            return view
-    raise AppointmentNotFound(target.appt)
+    if mode == "reschedule":
+        group = await group_of(domain, uid, appt)
+        await check_group_reschedulable(domain, uid, group.id)
+        return group
+    for group in await displaced_groups_of(domain, uid):
+        if any(m.id == appt for m in group.members):
+            return group
+    raise AppointmentNotFound(appt)
+
+
+def moving_target(mode: cb.Mode, group: GroupView, appointment_id: int) -> cb.Target:
+    """The calendar's target for moving ``group``: its members' shape."""
+    return cb.Target(mode, appointment_id, cb.people_of(cb.shape_for(group.active_members)))
 
 
 async def offer_dates(
@@ -143,50 +158,48 @@ async def offer_dates(
     domain: Domain,
     locale: str,
     office_id: int,
-    service: ServiceType,
     target: cb.Target,
     around: date,
     note: str,
-    priority: bool = False,
     nearest: list[DayAvailability] | None = None,
 ) -> None:
-    """An explanation plus fresh choices: the nearest dates with seats (``nearest``
-    when the caller has them), or the calendar."""
+    """An explanation plus fresh choices: the nearest dates with seats for the group
+    (``nearest`` when the caller has them), or the calendar."""
     if nearest is None:
-        nearest = await nearest_open_dates(domain, office_id, around, priority=priority)
+        nearest = await nearest_open_dates(domain, office_id, around, shape=target.shape)
     if nearest:
         text = note + "\n\n" + _("The nearest dates with seats left:")
-        await show(event, text, kb.dates_kb(nearest, office_id, service, target, locale))
+        await show(event, text, kb.dates_kb(nearest, office_id, target, locale))
     else:
         await show_calendar(
             event,
             domain,
             locale,
             office_id,
-            service,
             target,
-            priority=priority,
             note=note + "\n" + _("No date has seats left right now."),
         )
 
 
+def sessions_text(day: date, target: cb.Target, locale: str, note: str | None = None) -> str:
+    size = target.shape.size
+    text = _("{day}\nChoose a session:").format(day=long_date(day, locale))
+    if size > 1:
+        text += "\n" + _("{n} people: each session below still has enough seats.").format(n=size)
+    return f"{note}\n\n{text}" if note else text
+
+
 async def session_gone(
-    event: Event,
-    domain: Domain,
-    locale: str,
-    office_id: int,
-    service: ServiceType,
-    target: cb.Target,
-    day: date,
+    event: Event, domain: Domain, locale: str, office_id: int, target: cb.Target, day: date
 ) -> None:
     """The chosen session cannot be booked any more: explain, offer what is left that day."""
-    sessions = await sessions_of(domain, office_id, day)
+    sessions = await sessions_of(domain, office_id, day, shape=target.shape)
     if any(s.bookable for s in sessions):
-        text = _("Sorry, that session is no longer available. Choose another session:")
-        await show(event, text, kb.sessions_kb(sessions, office_id, service, target, day))
+        note = _("Sorry, that session is no longer available. Choose another session:")
+        await show(event, note, kb.sessions_kb(sessions, office_id, target, day))
     else:
         note = _("Sorry, that session is no longer available.")
-        await offer_dates(event, domain, locale, office_id, service, target, day, note)
+        await offer_dates(event, domain, locale, office_id, target, day, note)
 
 
 async def session_refused(
@@ -195,22 +208,20 @@ async def session_refused(
     locale: str,
     callback_answer: CallbackAnswer,
     slot_id: int,
-    service: ServiceType,
     target: cb.Target,
     exc: SlotFull | DayClosed | SessionStarted,
-    priority: bool,
 ) -> None:
     """A booking or a move found the session full, its day closed or the session
     started: explain, and offer that day's other sessions or the nearest dates."""
-    office, session = await session_by_id(domain, slot_id, priority=priority)
+    office, session = await session_by_id(domain, slot_id)
     assert office.id is not None
     day = session.start.date()
     if isinstance(exc, SessionStarted):
         callback_answer.text = domain_error(exc)[:200]
-        await session_gone(query, domain, locale, office.id, service, target, day)
+        await session_gone(query, domain, locale, office.id, target, day)
     else:
         note = domain_error(exc)
-        await offer_dates(query, domain, locale, office.id, service, target, day, note, priority)
+        await offer_dates(query, domain, locale, office.id, target, day, note)
 
 
 async def flow_expired(event: Event, state: FSMContext) -> None:
@@ -220,24 +231,33 @@ async def flow_expired(event: Event, state: FSMContext) -> None:
 async def send_confirmation(
     bot: Bot,
     chat_id: int,
-    view: AppointmentView,
+    group: GroupView,
     content: Content,
     locale: str,
     domain: Domain,
     files: FileSender,
 ) -> None:
-    """The confirmation text; a QR code of the booking code and an .ics file follow."""
-    await bot.send_message(chat_id, confirmation(view, content, locale), reply_markup=kb.home_kb())
-    title = _("Passport appointment {code}").format(code=view.code)
+    """The confirmation text; a QR code per member and an .ics file follow."""
+    text = confirmation(group, content, locale)
+    await bot.send_message(chat_id, text, reply_markup=kb.home_kb())
+    members = group.active_members
+    codes = ", ".join(m.code for m in members)
+    title = _("Passport appointment {code}").format(code=codes)
     description = _("{office}, {address}. Arrive 30 minutes early.").format(
-        office=view.office_name, address=view.office_address
+        office=group.office_name, address=group.office_address
     )
     files.send(
         bot,
         chat_id,
-        BookingFiles.of(view, title=title, description=description, stamp=domain.now()),
-        photo_caption=_("Booking code {code}: show this QR code at the counter.").format(
-            code=view.code
-        ),
+        BookingFiles.of(group, title=title, description=description, stamp=domain.now()),
+        photo_captions=[qr_caption(m.code, m.full_name, len(members)) for m in members],
         document_caption=_("Add the appointment to your calendar."),
+    )
+
+
+def qr_caption(code: str, name: str, size: int) -> str:
+    if size == 1:
+        return _("Booking code {code}: show this QR code at the counter.").format(code=code)
+    return _("{name}, booking code {code}: {name} shows this QR code at the counter.").format(
+        name=name, code=code
     )
