@@ -8,12 +8,17 @@ from datetime import date
 
 import pytest
 
+from booking.admin.closures import close_day, displaced_groups_of, rebook_group
 from booking.appointments.groups import (
     MemberChoice,
     active_group,
     book_group,
+    cancel_group,
+    cancel_member,
+    check_group_reschedulable,
     get_group,
     groups_of,
+    reschedule_group,
 )
 from booking.appointments.service import book
 from booking.calendar.availability import bookable_dates, day_availability, sessions_of
@@ -21,7 +26,9 @@ from booking.calendar.seats import GroupShape, group_fits, seats_for
 from booking.calendar.views import DayStatus
 from booking.core.errors import (
     AlreadyBooked,
+    AlreadyRebooked,
     ApplicantNotFound,
+    AppointmentNotFound,
     DuplicateMember,
     EmptyGroup,
     GroupNotFound,
@@ -32,11 +39,12 @@ from booking.core.errors import (
     MemberNotFound,
     NotEnoughSeats,
     PriorityNotEligible,
+    RescheduleLimitReached,
     SlotFull,
 )
 from booking.core.kinds import GroupStatus, PriorityReason, QuotaPool, ServiceType
 from booking.people.members import MemberView, members_of, save_member
-from tests.conftest import THU, TUE, WED
+from tests.conftest import FRI, THU, TUE, WED
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant, add_office, make_nik, office_spec
 from tests.test_booking_rules import count_appointments, slot_of, slot_row
@@ -297,3 +305,71 @@ async def test_dates_and_sessions_are_bookable_only_when_the_whole_group_fits(ct
     assert day.status is DayStatus.OPEN
     open_for_four = {d.day for d in await bookable_dates(ctx, office_id, shape=four)}
     assert TUE not in open_for_four and WED in open_for_four
+
+
+# --- changing a group ------------------------------------------------------------------
+
+
+async def test_cancelling_one_member_frees_one_seat_and_the_last_cancels_the_group(ctx, office_id):
+    people = await family(ctx, 60, 3)
+    slot_id = await slot_of(ctx, office_id, TUE)
+    group = await book_group(ctx, telegram_id=60, slot_id=slot_id, members=choices(people))
+    after = await cancel_member(ctx, telegram_id=60, appointment_id=group.members[1].id)
+    assert after.status is GroupStatus.ACTIVE
+    assert [m.member_id for m in after.active_members] == [people[0].id, people[2].id]
+    assert (await slot_row(ctx, slot_id)).booked == 2
+    with pytest.raises(AppointmentNotFound):  # another account's appointment
+        await cancel_member(ctx, telegram_id=61, appointment_id=group.members[0].id)
+    with pytest.raises(GroupNotFound):
+        await cancel_group(ctx, telegram_id=61, group_id=group.id)
+    done = await cancel_group(ctx, telegram_id=60, group_id=group.id)
+    assert done.status is GroupStatus.CANCELLED and done.active_members == ()
+    assert (await slot_row(ctx, slot_id)).booked == 0
+    assert await active_group(ctx, 60) is None
+    # The account may book again.
+    again = await book_group(ctx, telegram_id=60, slot_id=slot_id, members=choices(people[:1]))
+    assert again.status is GroupStatus.ACTIVE
+    assert await slot_problems(ctx) == []
+
+
+async def test_a_group_reschedules_together_once_and_all_or_nothing(ctx, office_id):
+    people = await family(ctx, 62, 3)
+    tue, wed, thu = [await slot_of(ctx, office_id, d) for d in (TUE, WED, THU)]
+    # Thursday has room for two of them only.
+    for telegram_id in (63, 64, 65):
+        await add_applicant(ctx, telegram_id, serial=telegram_id)
+        await book(ctx, telegram_id=telegram_id, slot_id=thu, service=NEW)
+    group = await book_group(ctx, telegram_id=62, slot_id=tue, members=choices(people))
+    await check_group_reschedulable(ctx, 62, group.id)
+    with pytest.raises(NotEnoughSeats) as caught:
+        await reschedule_group(ctx, telegram_id=62, group_id=group.id, new_slot_id=thu)
+    assert caught.value.seats_left == 2
+    assert (await slot_row(ctx, tue)).booked == 3 and (await slot_row(ctx, thu)).booked == 3
+    moved = await reschedule_group(ctx, telegram_id=62, group_id=group.id, new_slot_id=wed)
+    assert moved.slot_id == wed and moved.reschedule_count == 1
+    assert {m.slot_id for m in moved.members} == {wed}
+    assert (await slot_row(ctx, tue)).booked == 0 and (await slot_row(ctx, wed)).booked == 3
+    with pytest.raises(RescheduleLimitReached):
+        await reschedule_group(ctx, telegram_id=62, group_id=group.id, new_slot_id=tue)
+    with pytest.raises(RescheduleLimitReached):
+        await check_group_reschedulable(ctx, 62, group.id)
+    assert await slot_problems(ctx) == []
+
+
+async def test_a_closure_displaces_the_group_and_it_rebooks_together(ctx, office_id):
+    people = await family(ctx, 66, 3)
+    wed, fri = await slot_of(ctx, office_id, WED), await slot_of(ctx, office_id, FRI)
+    group = await book_group(ctx, telegram_id=66, slot_id=wed, members=choices(people))
+    await close_day(ctx, office_id, WED, "Libur", actor="t")
+    [displaced] = await displaced_groups_of(ctx, 66)
+    assert displaced.id == group.id and displaced.status is GroupStatus.CANCELLED
+    assert displaced.active_members == ()
+    new = await rebook_group(ctx, telegram_id=66, group_id=group.id, new_slot_id=fri)
+    assert new.replaces_id == group.id and new.status is GroupStatus.ACTIVE
+    assert [m.member_id for m in new.members] == [p.id for p in people]
+    assert {m.slot_id for m in new.members} == {fri} and new.reschedule_count == 0
+    assert (await slot_row(ctx, fri)).booked == 3
+    assert await displaced_groups_of(ctx, 66) == []
+    with pytest.raises(AlreadyRebooked):
+        await rebook_group(ctx, telegram_id=66, group_id=group.id, new_slot_id=fri)
+    assert await slot_problems(ctx) == []

@@ -24,12 +24,15 @@ from booking.appointments.codes import new_booking_code
 from booking.appointments.groups import (
     cancel_held,
     close_out,
+    group_view,
     owned_appointment,
+    owned_group,
     settle_group,
 )
 from booking.appointments.priority import check_priority
+from booking.appointments.reads import GROUP, group_views
 from booking.appointments.service import active_on_day, appointment_view
-from booking.appointments.views import AppointmentView
+from booking.appointments.views import AppointmentView, GroupView
 from booking.calendar.schedule import local_now
 from booking.calendar.seats import take_group_seats
 from booking.core.context import Domain
@@ -41,7 +44,7 @@ from booking.core.errors import (
     NotDisplaced,
     SlotNotFound,
 )
-from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, GroupStatus, PriorityReason
 from booking.db.models import Appointment, BookingGroup, Closure, Person, Slot
 from booking.notify.outbox import notify_holder
 from booking.notify.reminders import schedule_reminders
@@ -222,20 +225,102 @@ async def _free_for_rebooking(
             raise AlreadyBooked(appt.id, appt.code)
 
 
+async def _rebook(
+    ctx: Domain, session: AsyncSession, telegram_id: int, old_group: BookingGroup, new_slot_id: int
+) -> tuple[BookingGroup, dict[int, Appointment]]:
+    """Book ``new_slot_id`` for every displaced member of ``old_group`` in the
+    caller's transaction; the new group and, by displaced appointment id, the new
+    appointments."""
+    now = ctx.now()
+    displaced = list(
+        await session.exec(
+            select(Appointment, Person)
+            .join(Person, col(Person.id) == Appointment.person_id)
+            .where(
+                Appointment.group_id == old_group.id,
+                Appointment.status == AppointmentStatus.CANCELLED,
+                Appointment.cancel_reason == DISPLACED,
+            )
+            .order_by(col(Appointment.id))
+        )
+    )
+    await _free_for_rebooking(session, telegram_id, [a.nik_hash for a, _ in displaced], now)
+    slot = await session.get(Slot, new_slot_id)
+    if slot is None:
+        raise SlotNotFound(new_slot_id)
+    priorities = [PriorityReason(a.priority) if a.priority else None for a, _ in displaced]
+    for priority, (_, person) in zip(priorities, displaced, strict=True):
+        if priority is not None:
+            check_priority(priority, person.birth_date, person.sex, slot.day)
+    pools = await take_group_seats(session, new_slot_id, priorities, now + ctx.cutoff)
+    group = BookingGroup(
+        telegram_id=telegram_id,
+        applicant_id=old_group.applicant_id,
+        office_id=slot.office_id,
+        slot_id=new_slot_id,
+        reschedule_count=old_group.reschedule_count,
+        replaces_id=old_group.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(group)
+    await session.flush()
+    assert group.id is not None
+    new_of: dict[int, Appointment] = {}
+    for (was, _), priority, pool in zip(displaced, priorities, pools, strict=True):
+        assert was.id is not None
+        new_of[was.id] = Appointment(
+            code=new_booking_code(),
+            applicant_id=was.applicant_id,
+            group_id=group.id,
+            person_id=was.person_id,
+            office_id=slot.office_id,
+            slot_id=new_slot_id,
+            service=was.service,
+            priority=priority,
+            pool=pool,
+            telegram_id=telegram_id,
+            nik_hash=was.nik_hash,
+            replaces_id=was.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(new_of[was.id])
+    await session.flush()
+    for new in new_of.values():
+        await schedule_reminders(session, ctx.settings, new, now)
+    (was, _), first = displaced[0], next(iter(new_of.values()))
+    record(
+        session,
+        now,
+        actor=f"telegram:{telegram_id}",
+        office_id=slot.office_id,
+        action="rebook_displaced",
+        before={
+            "appointment_id": was.id,
+            "code": was.code,
+            "group_id": old_group.id,
+            "size": len(displaced),
+        },
+        after={
+            "appointment_id": first.id,
+            "code": first.code,
+            "slot_id": new_slot_id,
+            "group_id": group.id,
+            "size": len(new_of),
+        },
+    )
+    return group, new_of
+
+
 async def rebook_displaced(
     ctx: Domain, *, telegram_id: int, appointment_id: int, new_slot_id: int
 ) -> AppointmentView:
-    """Book ``new_slot_id`` for the group of an appointment a closure displaced:
-    every displaced member together, all or nothing (``NotEnoughSeats``).
-
-    The new group keeps each member's service and priority claim and the group's
-    reschedule count (this move does not count); it records the displaced group
-    in ``replaces_id``, and each new appointment the one it replaces. A displaced
-    group can be rebooked once. Returns the new appointment of ``appointment_id``'s
-    person."""
+    """Rebook the group of an appointment a closure displaced (see ``rebook_group``);
+    returns the new appointment of ``appointment_id``'s person. ``NotDisplaced``,
+    ``AlreadyRebooked`` name the appointment."""
 
     async def tx(session: AsyncSession) -> AppointmentView:
-        now = ctx.now()
         old = await owned_appointment(session, telegram_id, appointment_id)
         if old.status != AppointmentStatus.CANCELLED or old.cancel_reason != DISPLACED:
             raise NotDisplaced(appointment_id)
@@ -247,80 +332,42 @@ async def rebook_displaced(
             raise AlreadyRebooked(appointment_id, again.id)
         old_group = await session.get(BookingGroup, old.group_id)
         assert old_group is not None
-        displaced = list(
+        _, new_of = await _rebook(ctx, session, telegram_id, old_group, new_slot_id)
+        return await appointment_view(session, new_of[appointment_id])
+
+    return await ctx.db.transact(tx)
+
+
+async def rebook_group(
+    ctx: Domain, *, telegram_id: int, group_id: int, new_slot_id: int
+) -> GroupView:
+    """Book ``new_slot_id`` for a group a closure displaced: every displaced member
+    together, all or nothing (``NotEnoughSeats``), a move that does not count.
+
+    The new group keeps each member's service and priority claim and the group's
+    reschedule count; it records the displaced group in ``replaces_id``, and each
+    new appointment the one it replaces. A displaced group can be rebooked once
+    (``AlreadyRebooked(group_id, new_group_id)``); ``NotDisplaced(group_id)`` for a
+    group no closure displaced, ``GroupNotFound`` for another account's id."""
+
+    async def tx(session: AsyncSession) -> GroupView:
+        old_group = await owned_group(session, telegram_id, group_id)
+        reasons = set(
             await session.exec(
-                select(Appointment, Person)
-                .join(Person, col(Person.id) == Appointment.person_id)
-                .where(
-                    Appointment.group_id == old.group_id,
-                    Appointment.status == AppointmentStatus.CANCELLED,
-                    Appointment.cancel_reason == DISPLACED,
-                )
-                .order_by(col(Appointment.id))
+                select(Appointment.cancel_reason).where(Appointment.group_id == group_id)
             )
         )
-        await _free_for_rebooking(session, telegram_id, [a.nik_hash for a, _ in displaced], now)
-        slot = await session.get(Slot, new_slot_id)
-        if slot is None:
-            raise SlotNotFound(new_slot_id)
-        priorities = [PriorityReason(a.priority) if a.priority else None for a, _ in displaced]
-        for priority, (_, person) in zip(priorities, displaced, strict=True):
-            if priority is not None:
-                check_priority(priority, person.birth_date, person.sex, slot.day)
-        pools = await take_group_seats(session, new_slot_id, priorities, now + ctx.cutoff)
-        group = BookingGroup(
-            telegram_id=telegram_id,
-            applicant_id=old_group.applicant_id,
-            office_id=slot.office_id,
-            slot_id=new_slot_id,
-            reschedule_count=old_group.reschedule_count,
-            replaces_id=old_group.id,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(group)
-        await session.flush()
+        if old_group.status != GroupStatus.CANCELLED or DISPLACED not in reasons:
+            raise NotDisplaced(group_id)
+        again = (
+            await session.exec(select(BookingGroup).where(BookingGroup.replaces_id == group_id))
+        ).first()
+        if again is not None:
+            assert again.id is not None
+            raise AlreadyRebooked(group_id, again.id)
+        group, _ = await _rebook(ctx, session, telegram_id, old_group, new_slot_id)
         assert group.id is not None
-        new_of: dict[int | None, Appointment] = {}
-        for (was, _), priority, pool in zip(displaced, priorities, pools, strict=True):
-            new = Appointment(
-                code=new_booking_code(),
-                applicant_id=was.applicant_id,
-                group_id=group.id,
-                person_id=was.person_id,
-                office_id=slot.office_id,
-                slot_id=new_slot_id,
-                service=was.service,
-                priority=priority,
-                pool=pool,
-                telegram_id=telegram_id,
-                nik_hash=was.nik_hash,
-                replaces_id=was.id,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(new)
-            new_of[was.id] = new
-        await session.flush()
-        for new in new_of.values():
-            await schedule_reminders(session, ctx.settings, new, now)
-        mine = new_of[old.id]
-        record(
-            session,
-            now,
-            actor=f"telegram:{telegram_id}",
-            office_id=slot.office_id,
-            action="rebook_displaced",
-            before={"appointment_id": old.id, "code": old.code, "group_id": old_group.id},
-            after={
-                "appointment_id": mine.id,
-                "code": mine.code,
-                "slot_id": new_slot_id,
-                "group_id": group.id,
-                "size": len(new_of),
-            },
-        )
-        return await appointment_view(session, mine)
+        return await group_view(session, group.id)
 
     return await ctx.db.transact(tx)
 
@@ -342,3 +389,23 @@ async def displaced_of(ctx: Domain, telegram_id: int) -> list[AppointmentView]:
             )
         )
         return [await appointment_view(session, appt) for appt in rows]
+
+
+async def displaced_groups_of(ctx: Domain, telegram_id: int) -> list[GroupView]:
+    """Groups of this account a closure displaced and not yet rebooked."""
+    rebooked = select(col(BookingGroup.replaces_id)).where(
+        col(BookingGroup.replaces_id).is_not(None)
+    )
+    displaced = select(Appointment.group_id).where(
+        Appointment.telegram_id == telegram_id, Appointment.cancel_reason == DISPLACED
+    )
+    async with ctx.db.engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: group_views(
+                sync.execute,
+                GROUP.c.telegram_id == telegram_id,
+                GROUP.c.status == GroupStatus.CANCELLED.value,
+                GROUP.c.id.in_(displaced),
+                GROUP.c.id.not_in(rebooked),
+            )
+        )
