@@ -44,6 +44,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
+from bench.crowd import holders_of_applicants
 from booking.appointments.codes import new_booking_code
 from booking.appointments.service import book
 from booking.core.clock import FixedClock
@@ -60,8 +61,8 @@ NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 FIRST_DAY = date(2026, 12, 7)
 TELEGRAM_BASE = 7_000_000_000
 TABLES = (
-    "notification, admin_role, audit_log, appointment, slot, quota_override, closure,"
-    " session_rule, applicant, office"
+    "notification, admin_role, audit_log, appointment, booking_group, person, slot,"
+    " quota_override, closure, session_rule, applicant, office"
 )
 
 
@@ -193,6 +194,7 @@ async def seed(db: Database, layout: Layout) -> Seeded:
         ]
         for chunk in chunks(applicants, 2000):
             await conn.execute(insert(Applicant), chunk)
+        await conn.execute(holders_of_applicants())
     return Seeded([int(i) for i in slot_ids if i is not None], int(office_id or 0))
 
 
@@ -334,26 +336,54 @@ async def run_project(url: str, layout: Layout, concurrency: int, data_dir: Path
 # --- the baselines ----------------------------------------------------------------------
 
 UPDATE_SQL = "UPDATE slot SET booked = booked + 1 WHERE id = {p1} AND booked < capacity"
-INSERT_SQL = (
-    "INSERT INTO appointment (code, applicant_id, office_id, slot_id, service, pool, status,"
-    " telegram_id, nik_hash, reschedule_count, created_at, updated_at)"
-    " VALUES ({p1}, {p2}, {p3}, {p4}, 'new', 'regular', 'booked', {p5}, {p6}, 0, {p7}, {p7})"
+GROUP_SQL = (
+    "INSERT INTO booking_group (telegram_id, applicant_id, office_id, slot_id, status,"
+    " reschedule_count, created_at, updated_at)"
+    " VALUES ({p1}, {p2}, {p3}, {p4}, 'active', 0, {p5}, {p5}) RETURNING id"
 )
+INSERT_SQL = (
+    "INSERT INTO appointment (code, applicant_id, group_id, person_id, office_id, slot_id,"
+    " service, pool, status, telegram_id, nik_hash, created_at, updated_at)"
+    " VALUES ({p1}, {p2}, {p8}, {p9}, {p3}, {p4}, 'new', 'regular', 'booked', {p5}, {p6},"
+    " {p7}, {p7})"
+)
+# Each account's applicant and holder person: (telegram_id, applicant id, person id).
+PEOPLE_SQL = (
+    "SELECT a.telegram_id, a.id, p.id FROM applicant a"
+    " JOIN person p ON p.applicant_id = a.id AND p.nik_hash = a.nik_hash"
+)
+MARKS = range(1, 10)
+
+
+def group_values(
+    i: int, slot_id: int, seeded: Seeded, people: dict[int, tuple[int, int]], stamp: object
+) -> tuple[object, ...]:
+    """The GROUP_SQL parameters of attempt ``i``'s group (of one)."""
+    telegram_id = TELEGRAM_BASE + i
+    return (telegram_id, people[telegram_id][0], seeded.office_id, slot_id, stamp)
 
 
 def insert_values(
-    i: int, slot_id: int, seeded: Seeded, applicant_ids: dict[int, int], stamp: object
+    i: int,
+    slot_id: int,
+    seeded: Seeded,
+    people: dict[int, tuple[int, int]],
+    stamp: object,
+    group_id: int,
 ) -> tuple[object, ...]:
     """The INSERT_SQL parameters of attempt ``i``'s appointment."""
     telegram_id = TELEGRAM_BASE + i
+    applicant_id, person_id = people[telegram_id]
     return (
         new_booking_code(),
-        applicant_ids[telegram_id],
+        applicant_id,
         seeded.office_id,
         slot_id,
         telegram_id,
         f"{i:064x}",
         stamp,
+        group_id,
+        person_id,
     )
 
 
@@ -363,9 +393,10 @@ def sqlite_baseline(path: str, layout: Layout, seeded: Seeded, busy_timeout_ms: 
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    marks = {f"p{n}": f"?{n}" for n in range(1, 8)}
+    marks = {f"p{n}": f"?{n}" for n in MARKS}
     update_sql, insert_sql = UPDATE_SQL.format(**marks), INSERT_SQL.format(**marks)
-    applicant_ids = dict(conn.execute("SELECT telegram_id, id FROM applicant").fetchall())
+    group_sql = GROUP_SQL.format(**marks)
+    people = {t: (a, p) for t, a, p in conn.execute(PEOPLE_SQL).fetchall()}
     stamp = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     results: Counter[str] = Counter()
     started = time.perf_counter()
@@ -373,7 +404,9 @@ def sqlite_baseline(path: str, layout: Layout, seeded: Seeded, busy_timeout_ms: 
         slot_id = seeded.slot_ids[slot_index]
         conn.execute("BEGIN IMMEDIATE")
         if conn.execute(update_sql, (slot_id,)).rowcount == 1:
-            conn.execute(insert_sql, insert_values(i, slot_id, seeded, applicant_ids, stamp))
+            values = group_values(i, slot_id, seeded, people, stamp)
+            (group_id,) = conn.execute(group_sql, values).fetchone()
+            conn.execute(insert_sql, insert_values(i, slot_id, seeded, people, stamp, group_id))
             results["booked"] += 1
         else:
             results["full"] += 1
@@ -388,13 +421,14 @@ async def asyncpg_baseline(
 ) -> Outcome:
     import asyncpg  # only needed for PostgreSQL
 
-    marks = {f"p{n}": f"${n}" for n in range(1, 8)}
+    marks = {f"p{n}": f"${n}" for n in MARKS}
     update_sql, insert_sql = UPDATE_SQL.format(**marks), INSERT_SQL.format(**marks)
+    group_sql = GROUP_SQL.format(**marks)
     dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
     pool = await asyncpg.create_pool(dsn, min_size=connections, max_size=connections)
     try:
         async with pool.acquire() as conn:
-            applicant_ids = dict(await conn.fetch("SELECT telegram_id, id FROM applicant"))
+            people = {t: (a, p) for t, a, p in await conn.fetch(PEOPLE_SQL)}
         stamp = NOW.replace(tzinfo=None)
 
         async def attempt(i: int) -> str:
@@ -402,8 +436,11 @@ async def asyncpg_baseline(
             async with pool.acquire() as conn, conn.transaction():
                 if await conn.execute(update_sql, slot_id) != "UPDATE 1":
                     return "full"
+                group_id = await conn.fetchval(
+                    group_sql, *group_values(i, slot_id, seeded, people, stamp)
+                )
                 await conn.execute(
-                    insert_sql, *insert_values(i, slot_id, seeded, applicant_ids, stamp)
+                    insert_sql, *insert_values(i, slot_id, seeded, people, stamp, group_id)
                 )
             return "booked"
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
 
 from booking.core.context import Domain
-from booking.db.models import Applicant
+from booking.db.models import Applicant, Person
 from booking.people.applicants import validate_nik
 from booking.people.nik import mask_nik, nik_hash
 
@@ -40,4 +43,25 @@ async def register_crowd(domain: Domain, telegram_ids: Iterable[int]) -> None:
                     updated_at=now,
                 )
             )
+        await session.flush()
+        await session.exec(holders_of_applicants())
         await session.commit()
+
+
+def holders_of_applicants() -> Any:
+    """INSERT each applicant's own person (the holder of the account), as
+    ``register_applicant`` saves it, for applicants inserted in bulk."""
+    columns = ["applicant_id", "full_name", "nik_hash", "nik_masked", "birth_date", "sex"]
+    return insert(Person).from_select(
+        [*columns, "created_at", "updated_at"],
+        select(
+            Applicant.id,  # type: ignore[arg-type]
+            Applicant.full_name,
+            Applicant.nik_hash,
+            Applicant.nik_masked,
+            Applicant.birth_date,
+            Applicant.sex,
+            Applicant.created_at,
+            Applicant.updated_at,
+        ),
+    )

@@ -41,8 +41,23 @@ from booking.core.errors import (
     SlotNotFound,
     TooLateToChange,
 )
-from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
-from booking.db.models import Applicant, Appointment, AuditLog, QuotaOverride, Slot
+from booking.core.kinds import (
+    ACTIVE_STATUSES,
+    AppointmentStatus,
+    GroupStatus,
+    PriorityReason,
+    QuotaPool,
+    ServiceType,
+)
+from booking.db.models import (
+    Applicant,
+    Appointment,
+    AuditLog,
+    BookingGroup,
+    Person,
+    QuotaOverride,
+    Slot,
+)
 from booking.people.applicants import get_applicant, register_applicant, validate_nik
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant, add_office, make_nik, office_spec
@@ -168,13 +183,30 @@ async def test_one_active_appointment_per_nik(ctx, office_id):
 
 
 async def _insert_appointment(ctx, slot_id: int, telegram_id: int, nik_hash: str, status):
+    """An appointment in a group of its own, written directly."""
     async with ctx.db.writer() as session:
         applicant = (await session.exec(select(Applicant).where(Applicant.telegram_id == 18))).one()
+        person = (
+            await session.exec(select(Person).where(Person.applicant_id == applicant.id))
+        ).one()
         slot = await session.get(Slot, slot_id)
+        group = BookingGroup(
+            telegram_id=telegram_id,
+            applicant_id=applicant.id,
+            office_id=slot.office_id,
+            slot_id=slot_id,
+            status=GroupStatus.ACTIVE if status in ACTIVE_STATUSES else GroupStatus.FINISHED,
+            created_at=ctx.now(),
+            updated_at=ctx.now(),
+        )
+        session.add(group)
+        await session.flush()
         session.add(
             Appointment(
                 code=new_booking_code(),
                 applicant_id=applicant.id,
+                group_id=group.id,
+                person_id=person.id,
                 office_id=slot.office_id,
                 slot_id=slot_id,
                 service=NEW,

@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from booking.appointments.groups import MemberChoice, book_group, cancel_member
 from booking.appointments.service import book, cancel, reschedule
 from booking.calendar.availability import sessions_of
 from booking.core.clock import FixedClock
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.core.errors import InvalidNik, NikReason, NikTaken
-from booking.core.kinds import ServiceType
+from booking.core.kinds import PriorityReason, ServiceType
 from booking.db.engine import create_database
 from booking.db.models import Applicant
 from booking.people.applicants import register_applicant, validate_nik
+from booking.people.members import members_of, save_member
 from booking.people.nik import Sex, age_on, mask_nik, nik_hash, parse_nik
 from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
@@ -132,9 +134,12 @@ def _forbidden(nik: str) -> list[str]:
     return [nik, nik[4:14]]
 
 
+CHILD = make_nik(date(2023, 2, 14), female=True, region="517102", serial=4343)
+
+
 async def _every_cell(url: str) -> list[str]:
     rows = await table_rows(url)
-    assert {"applicant", "appointment", "audit_log", "slot"} <= set(rows)
+    assert {"applicant", "appointment", "audit_log", "slot", "person", "booking_group"} <= set(rows)
     return [str(value) for table in rows.values() for row in table for value in row]
 
 
@@ -157,6 +162,19 @@ async def _use_every_nik_path(ctx: Domain, office_id: int) -> None:
         ctx, telegram_id=502, slot_id=first[0].slot_id, service=ServiceType.RENEWAL
     )
     await cancel(ctx, telegram_id=502, appointment_id=other_appt.id)
+    # A family: the holder of 502 and a child saved by its NIK, booked together.
+    child = await save_member(ctx, telegram_id=502, full_name="Putu Kecil", nik=CHILD)
+    [holder] = [m for m in await members_of(ctx, 502) if m.is_holder]
+    group = await book_group(
+        ctx,
+        telegram_id=502,
+        slot_id=second[0].slot_id,
+        members=[
+            MemberChoice(holder.id, ServiceType.NEW),
+            MemberChoice(child.id, ServiceType.NEW, PriorityReason.CHILD),
+        ],
+    )
+    await cancel_member(ctx, telegram_id=502, appointment_id=group.members[1].id)
 
 
 async def test_plain_nik_is_in_no_table_column(ctx, settings):
@@ -165,7 +183,7 @@ async def test_plain_nik_is_in_no_table_column(ctx, settings):
     cells = await _every_cell(settings.effective_database_url)
     joined = "\n".join(cells)
     assert "5171**********42" in joined  # the masked form is stored: the dump sees rows
-    for nik in (PLAIN, OTHER):
+    for nik in (PLAIN, OTHER, CHILD):
         for secret in _forbidden(nik):
             assert secret not in joined
     url = make_url(settings.effective_database_url)
@@ -176,7 +194,7 @@ async def test_plain_nik_is_in_no_table_column(ctx, settings):
             p.read_bytes() for p in Path(url.database).parent.glob(Path(url.database).name + "*")
         )
         assert b"5171**********42" in raw
-        for nik in (PLAIN, OTHER):
+        for nik in (PLAIN, OTHER, CHILD):
             assert nik.encode() not in raw
 
 
@@ -198,7 +216,7 @@ async def test_plain_nik_is_in_no_log_record(ctx, settings, caplog):
     joined = "\n".join(texts)
     # SQL echo was on: the statements and their parameters were logged.
     assert "INSERT INTO applicant" in joined and "5171**********42" in joined
-    for nik in (PLAIN, OTHER):
+    for nik in (PLAIN, OTHER, CHILD):
         for secret in _forbidden(nik):
             assert secret not in joined
 

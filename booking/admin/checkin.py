@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.appointments.codes import normalize_code
-from booking.appointments.service import _view
+from booking.appointments.service import appointment_view
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
@@ -127,7 +127,7 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
                 "queue_number": number,
             },
         )
-        view = await _view(session, appt)
+        view = await appointment_view(session, appt)
         return CheckInResult(number, applicant.full_name, applicant.nik_masked, view)
 
     return await ctx.db.transact(tx)

@@ -3,15 +3,16 @@
 Closing a date cancels every active appointment on it as ``displaced`` (freeing
 the seats, so slot counters keep equal to the appointments not cancelled) and
 writes one notice per displaced applicant, all in one transaction. A displaced
-applicant may then book a new seat that does not count against their
-reschedule limit: the new appointment carries the old one's reschedule count and
-points at it through ``replaces_id``.
+applicant may then rebook the displaced group together in a new session, a move
+that does not count against its reschedule limit: the new group carries the old
+one's reschedule count and points at it through ``replaces_id`` (and each new
+appointment at the one it replaces).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
@@ -20,11 +21,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
 from booking.appointments.codes import new_booking_code
+from booking.appointments.groups import (
+    cancel_held,
+    close_out,
+    group_view,
+    owned_appointment,
+    owned_group,
+    settle_group,
+)
 from booking.appointments.priority import check_priority
-from booking.appointments.service import _owned, _view, active_on_day, cancel_held, close_out
-from booking.appointments.views import AppointmentView
+from booking.appointments.reads import GROUP, group_views
+from booking.appointments.service import active_on_day, appointment_view
+from booking.appointments.views import AppointmentView, GroupView
 from booking.calendar.schedule import local_now
-from booking.calendar.seats import seat_pools, take_seat
+from booking.calendar.seats import take_group_seats
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
@@ -34,8 +44,8 @@ from booking.core.errors import (
     NotDisplaced,
     SlotNotFound,
 )
-from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason
-from booking.db.models import Applicant, Appointment, Closure, Slot
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, GroupStatus, PriorityReason
+from booking.db.models import Appointment, BookingGroup, Closure, Person, Slot
 from booking.notify.outbox import notify_holder
 from booking.notify.reminders import schedule_reminders
 from booking.offices.lookup import office_by_id
@@ -189,19 +199,129 @@ async def closed_days(ctx: Domain, office_id: int, first: date, last: date) -> l
         return [ClosedDay(c.day, c.reason) for c in rows]
 
 
+async def _free_for_rebooking(
+    session: AsyncSession, telegram_id: int, nik_hashes: list[str], now: datetime
+) -> None:
+    """``AlreadyBooked`` when the account, or one of these NIKs, holds an active
+    appointment still to come; those whose session is over are closed out."""
+    held = await session.exec(
+        select(Appointment, Slot)
+        .join(Slot, col(Slot.id) == Appointment.slot_id)
+        .where(
+            col(Appointment.status).in_(ACTIVE_STATUSES),
+            or_(
+                col(Appointment.telegram_id) == telegram_id,
+                col(Appointment.nik_hash).in_(nik_hashes),
+            ),
+        )
+    )
+    for appt, its_slot in list(held):
+        if its_slot.end_utc <= now:
+            close_out(appt, now)
+            session.add(appt)
+            await settle_group(session, appt.group_id, now)
+        else:
+            assert appt.id is not None
+            raise AlreadyBooked(appt.id, appt.code)
+
+
+async def _rebook(
+    ctx: Domain, session: AsyncSession, telegram_id: int, old_group: BookingGroup, new_slot_id: int
+) -> tuple[BookingGroup, dict[int, Appointment]]:
+    """Book ``new_slot_id`` for every displaced member of ``old_group`` in the
+    caller's transaction; the new group and, by displaced appointment id, the new
+    appointments."""
+    now = ctx.now()
+    displaced = list(
+        await session.exec(
+            select(Appointment, Person)
+            .join(Person, col(Person.id) == Appointment.person_id)
+            .where(
+                Appointment.group_id == old_group.id,
+                Appointment.status == AppointmentStatus.CANCELLED,
+                Appointment.cancel_reason == DISPLACED,
+            )
+            .order_by(col(Appointment.id))
+        )
+    )
+    await _free_for_rebooking(session, telegram_id, [a.nik_hash for a, _ in displaced], now)
+    slot = await session.get(Slot, new_slot_id)
+    if slot is None:
+        raise SlotNotFound(new_slot_id)
+    priorities = [PriorityReason(a.priority) if a.priority else None for a, _ in displaced]
+    for priority, (_, person) in zip(priorities, displaced, strict=True):
+        if priority is not None:
+            check_priority(priority, person.birth_date, person.sex, slot.day)
+    pools = await take_group_seats(session, new_slot_id, priorities, now + ctx.cutoff)
+    group = BookingGroup(
+        telegram_id=telegram_id,
+        applicant_id=old_group.applicant_id,
+        office_id=slot.office_id,
+        slot_id=new_slot_id,
+        reschedule_count=old_group.reschedule_count,
+        replaces_id=old_group.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(group)
+    await session.flush()
+    assert group.id is not None
+    new_of: dict[int, Appointment] = {}
+    for (was, _), priority, pool in zip(displaced, priorities, pools, strict=True):
+        assert was.id is not None
+        new_of[was.id] = Appointment(
+            code=new_booking_code(),
+            applicant_id=was.applicant_id,
+            group_id=group.id,
+            person_id=was.person_id,
+            office_id=slot.office_id,
+            slot_id=new_slot_id,
+            service=was.service,
+            priority=priority,
+            pool=pool,
+            telegram_id=telegram_id,
+            nik_hash=was.nik_hash,
+            replaces_id=was.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(new_of[was.id])
+    await session.flush()
+    for new in new_of.values():
+        await schedule_reminders(session, ctx.settings, new, now)
+    (was, _), first = displaced[0], next(iter(new_of.values()))
+    record(
+        session,
+        now,
+        actor=f"telegram:{telegram_id}",
+        office_id=slot.office_id,
+        action="rebook_displaced",
+        before={
+            "appointment_id": was.id,
+            "code": was.code,
+            "group_id": old_group.id,
+            "size": len(displaced),
+        },
+        after={
+            "appointment_id": first.id,
+            "code": first.code,
+            "slot_id": new_slot_id,
+            "group_id": group.id,
+            "size": len(new_of),
+        },
+    )
+    return group, new_of
+
+
 async def rebook_displaced(
     ctx: Domain, *, telegram_id: int, appointment_id: int, new_slot_id: int
 ) -> AppointmentView:
-    """Book ``new_slot_id`` for an appointment a closure displaced.
-
-    The new appointment keeps the service, the priority claim and the reschedule
-    count of the displaced one (this move does not count), and records it in
-    ``replaces_id``. A displaced appointment can be rebooked once.
-    """
+    """Rebook the group of an appointment a closure displaced (see ``rebook_group``);
+    returns the new appointment of ``appointment_id``'s person. ``NotDisplaced``,
+    ``AlreadyRebooked`` name the appointment."""
 
     async def tx(session: AsyncSession) -> AppointmentView:
-        now = ctx.now()
-        old = await _owned(session, telegram_id, appointment_id)
+        old = await owned_appointment(session, telegram_id, appointment_id)
         if old.status != AppointmentStatus.CANCELLED or old.cancel_reason != DISPLACED:
             raise NotDisplaced(appointment_id)
         again = (
@@ -210,62 +330,44 @@ async def rebook_displaced(
         if again is not None:
             assert again.id is not None
             raise AlreadyRebooked(appointment_id, again.id)
-        applicant = await session.get(Applicant, old.applicant_id)
-        assert applicant is not None and applicant.id is not None
-        held = await session.exec(
-            select(Appointment, Slot)
-            .join(Slot, col(Slot.id) == Appointment.slot_id)
-            .where(
-                col(Appointment.status).in_(ACTIVE_STATUSES),
-                or_(
-                    col(Appointment.telegram_id) == telegram_id,
-                    col(Appointment.nik_hash) == applicant.nik_hash,
-                ),
+        old_group = await session.get(BookingGroup, old.group_id)
+        assert old_group is not None
+        _, new_of = await _rebook(ctx, session, telegram_id, old_group, new_slot_id)
+        return await appointment_view(session, new_of[appointment_id])
+
+    return await ctx.db.transact(tx)
+
+
+async def rebook_group(
+    ctx: Domain, *, telegram_id: int, group_id: int, new_slot_id: int
+) -> GroupView:
+    """Book ``new_slot_id`` for a group a closure displaced: every displaced member
+    together, all or nothing (``NotEnoughSeats``), a move that does not count.
+
+    The new group keeps each member's service and priority claim and the group's
+    reschedule count; it records the displaced group in ``replaces_id``, and each
+    new appointment the one it replaces. A displaced group can be rebooked once
+    (``AlreadyRebooked(group_id, new_group_id)``); ``NotDisplaced(group_id)`` for a
+    group no closure displaced, ``GroupNotFound`` for another account's id."""
+
+    async def tx(session: AsyncSession) -> GroupView:
+        old_group = await owned_group(session, telegram_id, group_id)
+        reasons = set(
+            await session.exec(
+                select(Appointment.cancel_reason).where(Appointment.group_id == group_id)
             )
         )
-        for appt, its_slot in list(held):
-            if its_slot.end_utc <= now:
-                close_out(appt, now)
-                session.add(appt)
-            else:
-                assert appt.id is not None
-                raise AlreadyBooked(appt.id, appt.code)
-        slot = await session.get(Slot, new_slot_id)
-        if slot is None:
-            raise SlotNotFound(new_slot_id)
-        priority = PriorityReason(old.priority) if old.priority else None
-        if priority is not None:
-            check_priority(priority, applicant.birth_date, applicant.sex, slot.day)
-        pool = await take_seat(session, new_slot_id, seat_pools(priority), now + ctx.cutoff)
-        new = Appointment(
-            code=new_booking_code(),
-            applicant_id=applicant.id,
-            office_id=slot.office_id,
-            slot_id=new_slot_id,
-            service=old.service,
-            priority=priority,
-            pool=pool,
-            telegram_id=telegram_id,
-            nik_hash=applicant.nik_hash,
-            reschedule_count=old.reschedule_count,
-            replaces_id=old.id,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(new)
-        await session.flush()
-        await schedule_reminders(session, ctx.settings, new, now)
-        record(
-            session,
-            now,
-            actor=f"telegram:{telegram_id}",
-            office_id=slot.office_id,
-            action="rebook_displaced",
-            before={"appointment_id": old.id, "code": old.code},
-            after={"appointment_id": new.id, "code": new.code, "slot_id": new_slot_id},
-        )
-        view = await _view(session, new)
-        return view
+        if old_group.status != GroupStatus.CANCELLED or DISPLACED not in reasons:
+            raise NotDisplaced(group_id)
+        again = (
+            await session.exec(select(BookingGroup).where(BookingGroup.replaces_id == group_id))
+        ).first()
+        if again is not None:
+            assert again.id is not None
+            raise AlreadyRebooked(group_id, again.id)
+        group, _ = await _rebook(ctx, session, telegram_id, old_group, new_slot_id)
+        assert group.id is not None
+        return await group_view(session, group.id)
 
     return await ctx.db.transact(tx)
 
@@ -286,4 +388,24 @@ async def displaced_of(ctx: Domain, telegram_id: int) -> list[AppointmentView]:
                 .order_by(col(Appointment.id))
             )
         )
-        return [await _view(session, appt) for appt in rows]
+        return [await appointment_view(session, appt) for appt in rows]
+
+
+async def displaced_groups_of(ctx: Domain, telegram_id: int) -> list[GroupView]:
+    """Groups of this account a closure displaced and not yet rebooked."""
+    rebooked = select(col(BookingGroup.replaces_id)).where(
+        col(BookingGroup.replaces_id).is_not(None)
+    )
+    displaced = select(Appointment.group_id).where(
+        Appointment.telegram_id == telegram_id, Appointment.cancel_reason == DISPLACED
+    )
+    async with ctx.db.engine.connect() as conn:
+        return await conn.run_sync(
+            lambda sync: group_views(
+                sync.execute,
+                GROUP.c.telegram_id == telegram_id,
+                GROUP.c.status == GroupStatus.CANCELLED.value,
+                GROUP.c.id.in_(displaced),
+                GROUP.c.id.not_in(rebooked),
+            )
+        )

@@ -1,26 +1,32 @@
-"""The statements of one booking, few and cheap, for ``appointments.book``.
+"""The statements of one booking group, few and cheap, for ``appointments.book``
+and ``appointments.groups.book_group``.
 
 A booking runs as a request of the process's ``WriteBatcher`` (see
 ``booking.db.batching``) in a shared write transaction, its writes inside its own
-savepoint. These are plain functions of a synchronous connection, since a whole
-batch runs in one trip to the database layer; the statements are Core, built once:
+savepoint: one savepoint per group, whatever its size. These are plain functions
+of a synchronous connection, since a whole batch runs in one trip to the database
+layer; the statements are Core, built once:
 
-1. one SELECT of the applicant, their active appointments (by Telegram account or
-   by NIK) and the slot with its office, outside any savepoint. A booking that
-   is refused from it -- an appointment already held, or the slot full in this
-   transaction for every pool the booking may use (by the seat rule's
-   ``is_full``: earlier requests of the batch filled it) -- writes nothing and
-   pays no savepoint;
-2. taking the seat by the seat rule (``booking.calendar.seats.take_seat_in``:
-   the conditional UPDATE of the slot's counter, per pool), which is what decides;
-3. ``INSERT appointment ... RETURNING id``, held to one active appointment per NIK
-   and per account by the partial unique indexes;
+1. one SELECT of the account, its active group, the slot with its office, and
+   each person of the request with the active appointment their NIK holds
+   anywhere, outside any savepoint. A booking that is refused from it -- a
+   group or a member's appointment already held, a member who is not the
+   account's, the slot in this transaction unable to seat the whole group by
+   the seat rule (``group_fits``: earlier requests of the batch filled it) --
+   writes nothing and pays no savepoint;
+2. taking every member's seat by the seat rule
+   (``booking.calendar.seats.take_group_seats_in``: the conditional UPDATE of
+   the slot's counter, per member and pool), which is what decides; when one
+   fails, the savepoint rolls back the others: nobody is booked;
+3. ``INSERT booking_group ... RETURNING id``, held to one active group per
+   account by its partial unique index, then one ``INSERT appointment`` per
+   member, held to one active appointment per NIK and one NIK per group;
 4. its reminders: one INSERT into the outbox for all the bookings of the batch,
    right before the batch commits.
 
 The view returned is built from what these statements read; nothing is fetched
 twice. The rules, their order and the errors are those of the ORM paths of
-``booking.appointments.service`` and ``booking.admin.closures``.
+``booking.appointments.groups`` and ``booking.admin.closures``.
 
 ``slot_full_now`` is a read-only answer for a slot this process has seen full: in
 one SELECT on a reader connection (no write lock) it says whether this booking
@@ -31,22 +37,41 @@ any other case goes to the write path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, literal_column, select, update
+from sqlalchemy import and_, bindparam, case, literal_column, select, update
 from sqlalchemy.engine import Connection
 
 from booking.appointments.codes import new_booking_code
 from booking.appointments.priority import check_priority
-from booking.appointments.views import AppointmentView
-from booking.calendar.seats import is_full, seat_pools, seats_left, take_seat_in
+from booking.appointments.reads import (
+    APPOINTMENT,
+    GROUP,
+    OFFICE,
+    PERSON,
+    SLOT,
+    Read,
+    group_views,
+    prefixed,
+    unprefixed,
+)
+from booking.appointments.views import GroupView
+from booking.calendar.seats import (
+    GroupShape,
+    accepts_bookings,
+    group_fits,
+    no_room,
+    seats_left_by_pool,
+    take_group_seats_in,
+)
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
     ApplicantNotFound,
+    MemberAlreadyBooked,
+    MemberNotFound,
     PriorityNotEligible,
     SlotFull,
     SlotNotFound,
@@ -54,63 +79,67 @@ from booking.core.errors import (
 from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
+    GroupStatus,
     PriorityReason,
     ServiceType,
 )
 from booking.db.batching import RequestTx
-from booking.db.models import Applicant, Appointment, Office, Slot
+from booking.db.models import Applicant, Appointment, BookingGroup, Office, Person, Slot
 from booking.notify.outbox import insert_new
 from booking.notify.reminders import reminder_rows
 
 APPLICANT = Applicant.__table__  # type: ignore[attr-defined]
-APPOINTMENT = Appointment.__table__  # type: ignore[attr-defined]
-SLOT = Slot.__table__  # type: ignore[attr-defined]
-OFFICE = Office.__table__  # type: ignore[attr-defined]
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
-# Runs a read-only statement with optional parameters (``RequestTx.read``,
-# ``Connection.execute``).
-Read = Callable[..., Any]
+
+@dataclass(frozen=True)
+class MemberChoice:
+    """One person of a group to book: a saved person of the account
+    (``booking.people.members``; ``None``: the account's holder), their service and
+    their priority reason, if any."""
+
+    member_id: int | None
+    service: ServiceType
+    priority: PriorityReason | None = None
 
 
 @dataclass(frozen=True)
 class BookingRequest:
     telegram_id: int
     slot_id: int
-    service: ServiceType
-    priority: PriorityReason | None
+    members: tuple[MemberChoice, ...]
+
+    @property
+    def holder_alone(self) -> bool:
+        return len(self.members) == 1 and self.members[0].member_id is None
+
+    @property
+    def priorities(self) -> list[PriorityReason | None]:
+        return [m.priority for m in self.members]
 
 
 @dataclass(frozen=True)
 class _Held:
-    """An active appointment of the applicant, with the end of its session."""
+    """An active appointment or group, with the end of its session."""
 
     id: int
-    code: str
-    status: str
     slot_id: int
-    telegram_id: int
     ends: datetime
+    code: str = ""
+    group_id: int = 0
 
 
 @dataclass(frozen=True)
 class _Situation:
-    """What the first SELECT reads: the applicant, what they hold, the slot."""
+    """What the first SELECT reads: the account, its active group, the slot, and
+    each person of the request (in the request's order) with what their NIK holds."""
 
     applicant: dict[str, Any]
-    held: list[_Held]
+    group: _Held | None
     slot: Slot | None
     office: Office | None
-
-
-def _prefixed(table: Any, prefix: str) -> list[Any]:
-    return [c.label(f"{prefix}{c.name}") for c in table.c]
-
-
-def _unprefixed(row: Row[Any], table: Any, prefix: str) -> dict[str, Any]:
-    mapping = row._mapping
-    return {c.name: mapping[f"{prefix}{c.name}"] for c in table.c}
+    people: list[tuple[Person, _Held | None]]
 
 
 def _active(table: Any) -> Any:
@@ -118,81 +147,93 @@ def _active(table: Any) -> Any:
     return table.c.status.in_([literal_column(f"'{status}'") for status in _ACTIVE])
 
 
-def _held_columns(held: Any, held_slot: Any, prefix: str) -> list[Any]:
-    return [
-        held.c.id.label(f"{prefix}id"),
-        held.c.code.label(f"{prefix}code"),
-        held.c.status.label(f"{prefix}status"),
-        held.c.slot_id.label(f"{prefix}slot_id"),
-        held.c.telegram_id.label(f"{prefix}telegram_id"),
-        held_slot.c.end_utc.label(f"{prefix}ends"),
-    ]
-
-
-def _situation_query() -> Any:
-    """One row: the applicant, the slot and its office, and the active appointment
-    held by the account and the one held by the NIK (at most one each, by the
-    partial unique indexes; often the same, often none)."""
-    by_account, by_nik = APPOINTMENT.alias("by_account"), APPOINTMENT.alias("by_nik")
-    account_slot, nik_slot = SLOT.alias("account_slot"), SLOT.alias("nik_slot")
+def _situation_query(holder: bool) -> Any:
+    """One row per person of the request (one row with no person when none is
+    found): the applicant, the slot and its office, the account's active group,
+    and the active appointment the person's NIK holds (at most one each, by the
+    partial unique indexes)."""
+    group, group_slot = GROUP.alias("held_group"), SLOT.alias("group_slot")
+    held, held_slot = APPOINTMENT.alias("held"), SLOT.alias("held_slot")
+    who = (
+        PERSON.c.nik_hash == APPLICANT.c.nik_hash
+        if holder
+        else PERSON.c.id.in_(bindparam("members", expanding=True))
+    )
     return (
         select(
-            *_prefixed(APPLICANT, "a_"),
-            *_prefixed(SLOT, "s_"),
-            *_prefixed(OFFICE, "o_"),
-            *_held_columns(by_account, account_slot, "t_"),
-            *_held_columns(by_nik, nik_slot, "n_"),
+            *prefixed(APPLICANT, "a_"),
+            *prefixed(SLOT, "s_"),
+            *prefixed(OFFICE, "o_"),
+            *prefixed(PERSON, "p_"),
+            group.c.id.label("g_id"),
+            group.c.slot_id.label("g_slot_id"),
+            group_slot.c.end_utc.label("g_ends"),
+            held.c.id.label("h_id"),
+            held.c.code.label("h_code"),
+            held.c.slot_id.label("h_slot_id"),
+            held.c.group_id.label("h_group_id"),
+            held_slot.c.end_utc.label("h_ends"),
         )
         .select_from(
             APPLICANT.outerjoin(SLOT, SLOT.c.id == bindparam("target_slot"))
             .outerjoin(OFFICE, OFFICE.c.id == SLOT.c.office_id)
             .outerjoin(
-                by_account,
-                and_(_active(by_account), by_account.c.telegram_id == APPLICANT.c.telegram_id),
+                group,
+                and_(
+                    group.c.telegram_id == APPLICANT.c.telegram_id,
+                    group.c.status == literal_column(f"'{GroupStatus.ACTIVE.value}'"),
+                ),
             )
-            .outerjoin(account_slot, account_slot.c.id == by_account.c.slot_id)
-            .outerjoin(by_nik, and_(_active(by_nik), by_nik.c.nik_hash == APPLICANT.c.nik_hash))
-            .outerjoin(nik_slot, nik_slot.c.id == by_nik.c.slot_id)
+            .outerjoin(group_slot, group_slot.c.id == group.c.slot_id)
+            .outerjoin(PERSON, and_(PERSON.c.applicant_id == APPLICANT.c.id, who))
+            .outerjoin(held, and_(_active(held), held.c.nik_hash == PERSON.c.nik_hash))
+            .outerjoin(held_slot, held_slot.c.id == held.c.slot_id)
         )
         .where(APPLICANT.c.telegram_id == bindparam("account"))
     )
 
 
-_SITUATION = _situation_query()
-
-
-def _held(row: Row[Any], prefix: str) -> _Held | None:
-    m = row._mapping
-    if m[f"{prefix}id"] is None:
-        return None
-    return _Held(
-        m[f"{prefix}id"],
-        m[f"{prefix}code"],
-        m[f"{prefix}status"],
-        m[f"{prefix}slot_id"],
-        m[f"{prefix}telegram_id"],
-        m[f"{prefix}ends"],
-    )
+_SITUATION_OF_HOLDER = _situation_query(holder=True)
+_SITUATION_OF_MEMBERS = _situation_query(holder=False)
 
 
 def _situation(read: Read, request: BookingRequest) -> _Situation:
-    params = {"target_slot": request.slot_id, "account": request.telegram_id}
-    row = read(_SITUATION, params).first()
-    if row is None:
+    """What the request meets; ``ApplicantNotFound``, or ``MemberNotFound`` for a
+    member id that is not a person of this account."""
+    params: dict[str, Any] = {"target_slot": request.slot_id, "account": request.telegram_id}
+    if request.holder_alone:
+        rows = read(_SITUATION_OF_HOLDER, params).all()
+    else:
+        params["members"] = [m.member_id for m in request.members]
+        rows = read(_SITUATION_OF_MEMBERS, params).all()
+    if not rows:
         raise ApplicantNotFound(request.telegram_id)
-    held: list[_Held] = []
-    for prefix in ("t_", "n_"):
-        found = _held(row, prefix)
-        if found is not None and all(h.id != found.id for h in held):
-            held.append(found)
-    slot = Slot(**_unprefixed(row, SLOT, "s_")) if row.s_id is not None else None
-    office = Office(**_unprefixed(row, OFFICE, "o_")) if row.o_id is not None else None
-    return _Situation(_unprefixed(row, APPLICANT, "a_"), held, slot, office)
+    first = rows[0]
+    found: dict[int, tuple[Person, _Held | None]] = {}
+    for row in rows:
+        if row.p_id is not None:
+            held = None
+            if row.h_id is not None:
+                held = _Held(row.h_id, row.h_slot_id, row.h_ends, row.h_code, row.h_group_id)
+            found[row.p_id] = (Person(**unprefixed(row, PERSON, "p_")), held)
+    if request.holder_alone:
+        if not found:  # an applicant saved before people were
+            raise ApplicantNotFound(request.telegram_id)
+        people = list(found.values())
+    else:
+        for member in request.members:
+            if member.member_id not in found:
+                raise MemberNotFound(member.member_id or 0)
+        people = [found[m.member_id] for m in request.members if m.member_id is not None]
+    group = _Held(first.g_id, first.g_slot_id, first.g_ends) if first.g_id is not None else None
+    slot = Slot(**unprefixed(first, SLOT, "s_")) if first.s_id is not None else None
+    office = Office(**unprefixed(first, OFFICE, "o_")) if first.o_id is not None else None
+    return _Situation(unprefixed(first, APPLICANT, "a_"), group, slot, office, people)
 
 
 _CLOSE_OUT = (
     update(APPOINTMENT)
-    .where(APPOINTMENT.c.id == bindparam("appointment"))
+    .where(APPOINTMENT.c.group_id == bindparam("group"), _active(APPOINTMENT))
     .values(
         status=case(
             (
@@ -204,97 +245,157 @@ _CLOSE_OUT = (
         updated_at=bindparam("now"),
     )
 )
+_FINISH_GROUP = (
+    update(GROUP)
+    .where(GROUP.c.id == bindparam("group"), GROUP.c.status == GroupStatus.ACTIVE.value)
+    .values(status=GroupStatus.FINISHED.value, updated_at=bindparam("now"))
+)
 
 
-def _close_out(conn: Connection, appointment_id: int, now: datetime) -> None:
-    """An active appointment whose session is over: checked in → served, else no-show."""
-    conn.execute(_CLOSE_OUT, {"appointment": appointment_id, "now": now})
+def close_out_group_in(conn: Connection, group_id: int, now: datetime) -> None:
+    """A group whose session is over: each active member checked in → served,
+    else no-show; the group is finished."""
+    params = {"group": group_id, "now": now}
+    conn.execute(_CLOSE_OUT, params)
+    conn.execute(_FINISH_GROUP, params)
 
 
-def _existing_view(read: Read, appointment_id: int) -> AppointmentView:
-    appt_row = read(select(APPOINTMENT).where(APPOINTMENT.c.id == appointment_id)).one()
-    appt = Appointment(**appt_row._mapping)
-    slot_row = read(select(SLOT).where(SLOT.c.id == appt.slot_id)).one()
-    office_row = read(select(OFFICE).where(OFFICE.c.id == appt.office_id)).one()
-    slot, office = Slot(**slot_row._mapping), Office(**office_row._mapping)
-    return AppointmentView.of(appt, slot, office)
+_ACTIVE_OF_GROUP = (
+    select(APPOINTMENT.c.id, APPOINTMENT.c.code, APPOINTMENT.c.person_id)
+    .where(APPOINTMENT.c.group_id == bindparam("group"), _active(APPOINTMENT))
+    .order_by(APPOINTMENT.c.id)
+)
 
 
+def _check_held(
+    tx: RequestTx, situation: _Situation, request: BookingRequest, now: datetime
+) -> GroupView | None:
+    """The group already held by the account when this request repeats it (a
+    double tap: same slot, same people); ``AlreadyBooked`` for any other active
+    group of the account, ``MemberAlreadyBooked`` for a member's NIK that holds an
+    active appointment anywhere. Groups whose session is over are closed out on
+    the way."""
+    held = situation.group
+    if held is not None:
+        if held.ends <= now:
+            close_out_group_in(tx.conn, held.id, now)
+        else:
+            active = tx.read(_ACTIVE_OF_GROUP, {"group": held.id}).all()
+            people = {person.id for person, _ in situation.people}
+            if held.slot_id == request.slot_id and {a.person_id for a in active} == people:
+                return group_views(tx.read, GROUP.c.id == held.id)[0]
+            raise AlreadyBooked(active[0].id, active[0].code)
+    for person, appt in situation.people:
+        if appt is None:
+            continue
+        if appt.ends <= now:
+            close_out_group_in(tx.conn, appt.group_id, now)
+        else:
+            assert person.id is not None
+            raise MemberAlreadyBooked(appt.id, appt.code, person.id, person.full_name)
+    return None
+
+
+def _check_priorities(request: BookingRequest, situation: _Situation, slot: Slot) -> None:
+    for member, (person, _) in zip(request.members, situation.people, strict=True):
+        if member.priority is not None:
+            try:
+                check_priority(member.priority, person.birth_date, person.sex, slot.day)
+            except PriorityNotEligible as refused:
+                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+
+
+_INSERT_GROUP = GROUP.insert().returning(GROUP.c.id)
 _INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
 
 
-def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentView:
-    """Book inside a batch's transaction (see the module doc). A repeat for the
-    same slot (a double tap) returns the existing appointment; any other active
-    appointment raises ``AlreadyBooked``.
+def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
+    """Book a group inside a batch's transaction (see the module doc). A repeat of
+    the account's active group (same slot, same people: a double tap) returns it;
+    any other active group raises ``AlreadyBooked``.
 
     Reads first, without a savepoint: a refusal decided from what was read (the
-    slot full in this transaction, for every pool this booking may use; an
-    appointment already held) costs no savepoint, which is most of the attempts
-    in a rush on one slot."""
+    slot unable to seat the group in this transaction; a group or appointment
+    already held) costs no savepoint, which is most of the attempts in a rush on
+    one slot."""
     now = ctx.now()
     situation = _situation(tx.read, request)
-    for held in situation.held:
-        if held.ends <= now:
-            _close_out(tx.conn, held.id, now)
-        elif held.slot_id == request.slot_id and held.telegram_id == request.telegram_id:
-            return _existing_view(tx.read, held.id)
-        else:
-            raise AlreadyBooked(held.id, held.code)
-    slot, office, applicant = situation.slot, situation.office, situation.applicant
+    existing = _check_held(tx, situation, request, now)
+    if existing is not None:
+        return existing
+    slot, office = situation.slot, situation.office
     if slot is None or office is None:
         raise SlotNotFound(request.slot_id)
-    if request.priority is not None:
-        check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
-    pools, not_before = seat_pools(request.priority), now + ctx.cutoff
+    _check_priorities(request, situation, slot)
+    shape, not_before = GroupShape.of(request.priorities), now + ctx.cutoff
     try:
-        if is_full(slot.is_open, slot.start_utc, seats_left(slot, pools), not_before):
-            raise SlotFull(request.slot_id)  # as read in this transaction
-        pool = take_seat_in(tx.conn, request.slot_id, pools, not_before)
+        if accepts_bookings(slot.is_open, slot.start_utc, not_before) and not group_fits(
+            seats_left_by_pool(slot), shape
+        ):  # as read in this transaction
+            raise no_room(request.slot_id, seats_left_by_pool(slot), shape)
+        pools = take_group_seats_in(tx.conn, request.slot_id, request.priorities, not_before)
     except SlotFull:
         ctx.db.full_slots.add(request.slot_id)
         raise
-    appt = Appointment(
-        code=new_booking_code(),
+    applicant = situation.applicant
+    group = BookingGroup(
+        telegram_id=request.telegram_id,
         applicant_id=applicant["id"],
         office_id=slot.office_id,
         slot_id=request.slot_id,
-        service=request.service,
-        priority=request.priority,
-        pool=pool,
-        status=AppointmentStatus.BOOKED,
-        telegram_id=request.telegram_id,
-        nik_hash=applicant["nik_hash"],
+        status=GroupStatus.ACTIVE,
         reschedule_count=0,
         created_at=now,
         updated_at=now,
     )
-    values = appt.model_dump(exclude={"id"})
-    appt.id = tx.conn.execute(_INSERT_APPOINTMENT, values).scalar_one()
-    reminders = reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
+    group.id = tx.conn.execute(_INSERT_GROUP, group.model_dump(exclude={"id"})).scalar_one()
+    members: list[tuple[Appointment, Person]] = []
+    reminders: list[dict[str, Any]] = []
+    for member, (person, _), pool in zip(request.members, situation.people, pools, strict=True):
+        assert person.id is not None
+        appt = Appointment(
+            code=new_booking_code(),
+            applicant_id=applicant["id"],
+            group_id=group.id,
+            person_id=person.id,
+            office_id=slot.office_id,
+            slot_id=request.slot_id,
+            service=member.service,
+            priority=member.priority,
+            pool=pool,
+            status=AppointmentStatus.BOOKED,
+            telegram_id=request.telegram_id,
+            nik_hash=person.nik_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        appt.id = tx.conn.execute(_INSERT_APPOINTMENT, appt.model_dump(exclude={"id"})).scalar_one()
+        members.append((appt, person))
+        reminders += reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
     if reminders:
         tx.insert_at_commit(insert_new(tx.connection.dialect.name), reminders)
-    return AppointmentView.of(appt, slot, office)
+    return GroupView.of(group, slot, office, members)
 
 
 def slot_full_now(conn: Connection, ctx: Domain, request: BookingRequest) -> bool:
-    """True when the write path would now answer ``SlotFull``: the applicant exists
-    and holds nothing, the slot is open, bookable and has no seat in any pool this
-    booking may use. False means "ask the write path", never "there is a seat"."""
+    """True when the write path would now answer ``SlotFull``: the account and its
+    people exist and hold nothing, the slot is open, bookable and cannot seat the
+    group. False means "ask the write path", never "there are seats"."""
     try:
         situation = _situation(conn.execute, request)
-    except ApplicantNotFound:
+    except (ApplicantNotFound, MemberNotFound):
         return False
-    slot, applicant = situation.slot, situation.applicant
-    if situation.held or slot is None:
+    slot = situation.slot
+    if situation.group or any(held for _, held in situation.people) or slot is None:
         return False
-    if request.priority is not None:
-        try:
-            check_priority(request.priority, applicant["birth_date"], applicant["sex"], slot.day)
-        except PriorityNotEligible:  # the write path says so
-            return False
-    left = seats_left(slot, seat_pools(request.priority))
-    full = is_full(slot.is_open, slot.start_utc, left, ctx.now() + ctx.cutoff)
+    try:
+        _check_priorities(request, situation, slot)
+    except PriorityNotEligible:  # the write path says so
+        return False
+    not_before = ctx.now() + ctx.cutoff
+    full = accepts_bookings(slot.is_open, slot.start_utc, not_before) and not group_fits(
+        seats_left_by_pool(slot), GroupShape.of(request.priorities)
+    )
     if not full:
         ctx.db.full_slots.discard(request.slot_id)
     return full

@@ -1,6 +1,9 @@
 """What an applicant may book: dates with seats left, and the sessions of a date.
 
-Seats are counted by the seat rule (``booking.calendar.seats``)."""
+Seats are counted by the seat rule (``booking.calendar.seats``). Every answer is
+for a group's ``shape`` (``GroupShape``: how many people, how many of them with a
+priority reason): a date or session is bookable only when the whole group fits.
+Without a shape it is one person, with or without ``priority``."""
 
 from __future__ import annotations
 
@@ -20,9 +23,9 @@ from booking.calendar.schedule import (
     zone_abbrev,
 )
 from booking.calendar.seats import (
+    GroupShape,
     accepts_bookings,
-    is_bookable,
-    seat_pools,
+    group_fits,
     seats_left,
     seats_left_by_pool,
 )
@@ -61,13 +64,32 @@ async def slots_by_day(
     return by_day
 
 
+def _shape(shape: GroupShape | None, priority: bool) -> GroupShape:
+    return shape if shape is not None else GroupShape.single(priority)
+
+
+def _fits(slot: Slot, shape: GroupShape, bookable_from: datetime) -> bool:
+    """The slot accepts bookings and its seats left hold the whole group."""
+    return accepts_bookings(slot.is_open, slot.start_utc, bookable_from) and group_fits(
+        seats_left_by_pool(slot), shape
+    )
+
+
 async def day_availability(
-    ctx: Domain, office_id: int, first: date, last: date, *, priority: bool = False
+    ctx: Domain,
+    office_id: int,
+    first: date,
+    last: date,
+    *,
+    priority: bool = False,
+    shape: GroupShape | None = None,
 ) -> list[DayAvailability]:
     """Status and seats left of every date in ``[first, last]`` (office-local dates).
 
-    ``priority`` counts the priority quota too, for applicants who claim it.
+    A date is open when one of its sessions seats the whole group (``shape``; by
+    default one person, counting the priority quota too with ``priority``).
     """
+    shape = _shape(shape, priority)
     now = ctx.now()
     bookable_from = now + ctx.cutoff
     async with ctx.db.reader() as session:
@@ -99,16 +121,16 @@ async def day_availability(
         else:
             seats = sum(seats_left(s, [QuotaPool.REGULAR]) for s in upcoming)
             prio = sum(seats_left(s, [QuotaPool.PRIORITY]) for s in upcoming)
-            left = sum(seats_left(s, seat_pools(priority)) for s in upcoming)
-            status = DayStatus.OPEN if left > 0 else DayStatus.FULL
+            fits = any(_fits(s, shape, bookable_from) for s in upcoming)
+            status = DayStatus.OPEN if fits else DayStatus.FULL
             result.append(DayAvailability(day, status, seats_left=seats, priority_left=prio))
     return result
 
 
 async def bookable_dates(
-    ctx: Domain, office_id: int, *, priority: bool = False
+    ctx: Domain, office_id: int, *, priority: bool = False, shape: GroupShape | None = None
 ) -> list[DayAvailability]:
-    """Released dates from today on with at least one seat left."""
+    """Released dates from today on where the group (one person by default) fits."""
     async with ctx.db.reader() as session:
         office = await office_by_id(session, office_id)
     now = ctx.now()
@@ -116,23 +138,36 @@ async def bookable_dates(
     today = local_now(now, office.timezone).date()
     if horizon is None or horizon < today:
         return []
-    days = await day_availability(ctx, office_id, today, horizon, priority=priority)
+    days = await day_availability(ctx, office_id, today, horizon, priority=priority, shape=shape)
     return [d for d in days if d.status is DayStatus.OPEN]
 
 
 async def nearest_open_dates(
-    ctx: Domain, office_id: int, around: date, *, limit: int = 3, priority: bool = False
+    ctx: Domain,
+    office_id: int,
+    around: date,
+    *,
+    limit: int = 3,
+    priority: bool = False,
+    shape: GroupShape | None = None,
 ) -> list[DayAvailability]:
     """The open dates closest to ``around``, for a "full — try these" answer."""
-    days = await bookable_dates(ctx, office_id, priority=priority)
+    days = await bookable_dates(ctx, office_id, priority=priority, shape=shape)
     days.sort(key=lambda d: (abs((d.day - around).days), d.day))
     return sorted(days[:limit], key=lambda d: d.day)
 
 
 async def sessions_of(
-    ctx: Domain, office_id: int, day: date, *, priority: bool = False
+    ctx: Domain,
+    office_id: int,
+    day: date,
+    *,
+    priority: bool = False,
+    shape: GroupShape | None = None,
 ) -> list[SessionAvailability]:
-    """The released sessions of ``day`` with seats left; ``bookable`` says if one can be taken."""
+    """The released sessions of ``day`` with seats left; ``bookable`` says if the
+    group (one person by default) fits in one."""
+    shape = _shape(shape, priority)
     bookable_from = ctx.now() + ctx.cutoff
     async with ctx.db.reader() as session:
         office = await office_by_id(session, office_id)
@@ -143,11 +178,11 @@ async def sessions_of(
                 .order_by(col(Slot.start_utc))
             )
         )
-    return [_session(slot, office, bookable_from, priority) for slot in slots]
+    return [_session(slot, office, bookable_from, shape) for slot in slots]
 
 
 def _session(
-    slot: Slot, office: Office, bookable_from: datetime, priority: bool
+    slot: Slot, office: Office, bookable_from: datetime, shape: GroupShape
 ) -> SessionAvailability:
     assert slot.id is not None
     tz = zone(office.timezone)
@@ -161,19 +196,21 @@ def _session(
         capacity=slot.capacity,
         seats_left=left[QuotaPool.REGULAR],
         priority_left=left[QuotaPool.PRIORITY],
-        bookable=is_bookable(slot, seat_pools(priority), bookable_from),
+        bookable=_fits(slot, shape, bookable_from),
+        left=seats_left(left, shape.pools),
         is_open=slot.is_open,
     )
 
 
 async def session_by_id(
-    ctx: Domain, slot_id: int, *, priority: bool = False
+    ctx: Domain, slot_id: int, *, priority: bool = False, shape: GroupShape | None = None
 ) -> tuple[Office, SessionAvailability]:
     """One session and its office, for a summary before booking; ``SlotNotFound`` if unknown."""
+    shape = _shape(shape, priority)
     bookable_from = ctx.now() + ctx.cutoff
     async with ctx.db.reader() as session:
         slot = await session.get(Slot, slot_id)
         if slot is None:
             raise SlotNotFound(slot_id)
         office = await office_by_id(session, slot.office_id)
-    return office, _session(slot, office, bookable_from, priority)
+    return office, _session(slot, office, bookable_from, shape)

@@ -18,11 +18,15 @@ rebooking after a closure, closing a day, quota changes) and every view that
 counts seats (availability, the sold-out recheck, admin views):
 
 - ``seat_pools``: the pools a booking draws from, in order;
+- ``GroupShape``, ``seats_for``, ``group_fits``: how many people of a group draw
+  from which pools, and whether the seats left hold them all (``no_room``: the
+  error when they do not);
 - ``TAKE_SEAT`` / ``FREE_SEAT``: the Core statements, per pool, and
-  ``take_seat_in`` / ``free_seat_in`` that run them with a connection (of a
-  batch), and ``take_seat`` / ``free_seat`` with an ORM session;
+  ``take_group_seats_in`` / ``free_seat_in`` that run them with a connection (of
+  a batch), and ``take_group_seats`` / ``free_seat`` with an ORM session: a
+  whole group's seats (one person is a group of one) or none, and one seat back;
 - ``bookable_condition`` (SQL) and ``accepts_bookings``, ``seats_left``,
-  ``is_bookable``, ``is_full`` (of a loaded slot, or of plain values);
+  ``is_full`` (of a loaded slot, or of plain values);
 - ``fits_taken_seats``: a new capacity still holds the seats taken;
 - ``seats_taken``: both pools' seats taken.
 
@@ -33,6 +37,7 @@ availability, in this layer, counts seats by it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +45,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.core.errors import DayClosed, SessionStarted, SlotFull
+from booking.core.errors import DayClosed, NotEnoughSeats, SessionStarted, SlotFull
 from booking.core.kinds import PriorityReason, QuotaPool
 from booking.db.models import Slot
 
@@ -57,6 +62,56 @@ def seat_pools(priority: PriorityReason | bool | None) -> list[QuotaPool]:
     """A priority applicant (or a view counting the priority quota) takes a
     priority seat, or a regular one when those are gone; anyone else a regular one."""
     return [QuotaPool.PRIORITY, QuotaPool.REGULAR] if priority else [QuotaPool.REGULAR]
+
+
+@dataclass(frozen=True)
+class GroupShape:
+    """How many people of a group draw only from regular seats, and how many may
+    take a priority seat first (then a regular one)."""
+
+    regular: int
+    priority: int
+
+    @classmethod
+    def single(cls, priority: PriorityReason | bool | None = None) -> GroupShape:
+        """One person (with a priority reason, or not)."""
+        return cls(regular=0, priority=1) if priority else cls(regular=1, priority=0)
+
+    @classmethod
+    def of(cls, priorities: Sequence[PriorityReason | None]) -> GroupShape:
+        """The shape of a group whose members have these priority reasons (or None)."""
+        claiming = sum(1 for p in priorities if p)
+        return cls(regular=len(priorities) - claiming, priority=claiming)
+
+    @property
+    def size(self) -> int:
+        return self.regular + self.priority
+
+    @property
+    def pools(self) -> list[QuotaPool]:
+        """Every pool some member of the group may draw from."""
+        return seat_pools(self.priority > 0)
+
+
+def seats_for(shape: GroupShape, left_by_pool: Mapping[QuotaPool, int]) -> dict[QuotaPool, int]:
+    """How many seats of each pool the group takes, by the rule: members with a
+    priority reason take priority seats while there are any, then regular ones;
+    everyone else regular seats. (The greedy order seats a group whenever any
+    order could.) Whether they are there is ``group_fits``."""
+    priority = min(shape.priority, max(left_by_pool[QuotaPool.PRIORITY], 0))
+    return {QuotaPool.PRIORITY: priority, QuotaPool.REGULAR: shape.size - priority}
+
+
+def group_fits(left_by_pool: Mapping[QuotaPool, int], shape: GroupShape) -> bool:
+    """The seats left hold the whole group."""
+    return all(n <= left_by_pool[pool] for pool, n in seats_for(shape, left_by_pool).items())
+
+
+def no_room(slot_id: int, left_by_pool: Mapping[QuotaPool, int], shape: GroupShape) -> SlotFull:
+    """The error for a group the seats left cannot hold: ``SlotFull`` when no seat
+    of its pools is left, else ``NotEnoughSeats`` saying how many are."""
+    left = seats_left(left_by_pool, shape.pools)
+    return NotEnoughSeats(slot_id, left, shape.size) if left > 0 else SlotFull(slot_id)
 
 
 # --- SQL ---------------------------------------------------------------------
@@ -105,7 +160,11 @@ def _free_seat_statement(pool: QuotaPool) -> Any:
 # Parameters: target_slot, not_before (take) / target_slot (free).
 TAKE_SEAT = {pool: _take_seat_statement(pool) for pool in QuotaPool}
 FREE_SEAT = {pool: _free_seat_statement(pool) for pool in QuotaPool}
-_WHY_NOT = select(SLOT.c.is_open, SLOT.c.start_utc).where(SLOT.c.id == bindparam("target_slot"))
+_WHY_NOT = select(
+    SLOT.c.is_open,
+    SLOT.c.start_utc,
+    *(SLOT.c[column] for counter in _COUNTERS.values() for column in counter),
+).where(SLOT.c.id == bindparam("target_slot"))
 
 
 def _refuse(slot_id: int, is_open: bool, start_utc: datetime, not_before: datetime) -> None:
@@ -117,27 +176,50 @@ def _refuse(slot_id: int, is_open: bool, start_utc: datetime, not_before: dateti
     raise SlotFull(slot_id)
 
 
-def take_seat_in(
-    conn: Connection, slot_id: int, pools: Sequence[QuotaPool], not_before: datetime
-) -> QuotaPool:
-    """Take one seat from the first of ``pools`` that has one, with a connection
-    inside a write transaction; or raise why not (``DayClosed``,
-    ``SessionStarted``, ``SlotFull``)."""
+def take_group_seats_in(
+    conn: Connection,
+    slot_id: int,
+    priorities: Sequence[PriorityReason | None],
+    not_before: datetime,
+) -> list[QuotaPool]:
+    """Take a seat for each member of a group (their priority reasons, or None),
+    each from their own pool order, and return each member's pool; or raise why
+    not (``DayClosed``, ``SessionStarted``, ``no_room``: ``SlotFull``, or
+    ``NotEnoughSeats`` with the seats the session has left for this group). Runs in
+    the caller's transaction or savepoint, which must be rolled back when this
+    raises: the seats taken before the one that failed are given back that way, so
+    nobody is booked."""
     params = {"target_slot": slot_id, "not_before": not_before}
-    for pool in pools:
-        if conn.execute(TAKE_SEAT[pool], params).rowcount == 1:
-            return pool
+    taken: list[QuotaPool] = []
+    for priority in priorities:
+        pool = next(
+            (p for p in seat_pools(priority) if conn.execute(TAKE_SEAT[p], params).rowcount == 1),
+            None,
+        )
+        if pool is None:
+            break
+        taken.append(pool)
+    else:
+        return taken
     row = conn.execute(_WHY_NOT, params).one()
-    _refuse(slot_id, row.is_open, row.start_utc, not_before)
-    raise AssertionError("unreachable")
+    if not accepts_bookings(row.is_open, row.start_utc, not_before):
+        _refuse(slot_id, row.is_open, row.start_utc, not_before)
+    left = {
+        pool: row._mapping[capacity] - row._mapping[booked] + taken.count(pool)
+        for pool, (booked, capacity) in _COUNTERS.items()
+    }
+    raise no_room(slot_id, left, GroupShape.of(priorities))
 
 
-async def take_seat(
-    session: AsyncSession, slot_id: int, pools: Sequence[QuotaPool], not_before: datetime
-) -> QuotaPool:
-    """``take_seat_in`` in an ORM session's transaction."""
+async def take_group_seats(
+    session: AsyncSession,
+    slot_id: int,
+    priorities: Sequence[PriorityReason | None],
+    not_before: datetime,
+) -> list[QuotaPool]:
+    """``take_group_seats_in`` in an ORM session's transaction."""
     return await session.run_sync(
-        lambda sync: take_seat_in(sync.connection(), slot_id, pools, not_before)
+        lambda sync: take_group_seats_in(sync.connection(), slot_id, priorities, not_before)
     )
 
 
@@ -171,13 +253,6 @@ def seats_left(left: Slot | Mapping[QuotaPool, int], pools: Sequence[QuotaPool])
     """Seats left in ``pools``, of a loaded slot or of each pool's seats left."""
     by_pool = seats_left_by_pool(left) if isinstance(left, Slot) else left
     return sum(by_pool[pool] for pool in pools)
-
-
-def is_bookable(slot: Slot, pools: Sequence[QuotaPool], not_before: datetime) -> bool:
-    """The loaded slot is bookable for ``pools`` (what ``bookable_condition`` says in SQL)."""
-    return accepts_bookings(slot.is_open, slot.start_utc, not_before) and (
-        seats_left(slot, pools) > 0
-    )
 
 
 def is_full(is_open: bool, start_utc: datetime, left: int, not_before: datetime) -> bool:

@@ -36,5 +36,6 @@ class SessionAvailability:
     capacity: int
     seats_left: int
     priority_left: int
-    bookable: bool
+    bookable: bool  # the whole group asked about fits (one person by default)
+    left: int  # seats left in the pools the group asked about may draw from
     is_open: bool = True  # False: the office closed that date

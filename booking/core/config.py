@@ -30,6 +30,8 @@ class BookingSettings(BaseSettings):
     # the session (0 turns that reminder off).
     reminder_day_before_at: time = time(18, 0)
     reminder_before_minutes: int = Field(default=120, ge=0)
+    # How many people one account may book into one session (a family).
+    max_group_size: int = Field(default=5, ge=1, le=10)
     # Questions one account may hand to an office's staff in 24 hours.
     ticket_daily_limit: int = Field(default=5, ge=0)
 

@@ -37,10 +37,33 @@ class ApplicantNotFound(NotFound):
         super().__init__("applicant", key)
 
 
+class GroupNotFound(NotFound):
+    def __init__(self, key: object) -> None:
+        super().__init__("booking group", key)
+
+
+class MemberNotFound(NotFound):
+    """Not a person saved by this account (a forged or stale member id)."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__("member", member_id)
+        self.member_id = member_id
+
+
 class SlotFull(BookingError):
     def __init__(self, slot_id: int) -> None:
         super().__init__(f"slot {slot_id} is full")
         self.slot_id = slot_id
+
+
+class NotEnoughSeats(SlotFull):
+    """The session cannot seat the whole group: nobody was booked."""
+
+    def __init__(self, slot_id: int, seats_left: int, group_size: int) -> None:
+        super().__init__(slot_id)
+        self.args = (f"slot {slot_id} has {seats_left} seats left for a group of {group_size}",)
+        self.seats_left = seats_left
+        self.group_size = group_size
 
 
 class DayClosed(BookingError):
@@ -66,6 +89,35 @@ class AlreadyBooked(BookingError):
         self.code = code
 
 
+class MemberAlreadyBooked(AlreadyBooked):
+    """A member's NIK holds an active appointment (in any account): nobody was booked."""
+
+    def __init__(self, appointment_id: int, code: str, member_id: int, full_name: str) -> None:
+        super().__init__(appointment_id, code)
+        self.args = (f"member {member_id} already holds appointment {code}",)
+        self.member_id = member_id
+        self.full_name = full_name
+
+
+class GroupTooLarge(BookingError):
+    def __init__(self, max_size: int) -> None:
+        super().__init__(f"a booking group has at most {max_size} people")
+        self.max_size = max_size
+
+
+class EmptyGroup(BookingError):
+    def __init__(self) -> None:
+        super().__init__("a booking group needs at least one person")
+
+
+class DuplicateMember(BookingError):
+    """The same person, or the same NIK, twice in one group."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__(f"member {member_id} is in the group twice")
+        self.member_id = member_id
+
+
 class NikTaken(BookingError):
     """The NIK is registered to another Telegram account."""
 
@@ -74,9 +126,16 @@ class NikTaken(BookingError):
 
 
 class PriorityNotEligible(BookingError):
-    def __init__(self, reason: str) -> None:
+    """The priority reason does not hold for the person (``member_id`` and
+    ``full_name`` name the member of a group; None for a booking of the holder)."""
+
+    def __init__(
+        self, reason: str, member_id: int | None = None, full_name: str | None = None
+    ) -> None:
         super().__init__(f"not eligible for priority service: {reason}")
         self.reason = reason
+        self.member_id = member_id
+        self.full_name = full_name
 
 
 class NotActive(BookingError):

@@ -42,6 +42,14 @@ class AppointmentStatus(StrEnum):
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 
 
+class GroupStatus(StrEnum):
+    """A booking group: the people one account books into one session."""
+
+    ACTIVE = "active"  # at least one member's appointment is active
+    CANCELLED = "cancelled"  # every member cancelled (or displaced by a closure)
+    FINISHED = "finished"  # the session is over: members served or no-show
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

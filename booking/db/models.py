@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from booking.core.kinds import (
     AppointmentStatus,
+    GroupStatus,
     NotificationStatus,
     OfficeKind,
     PriorityReason,
@@ -25,6 +26,7 @@ from booking.core.kinds import (
 from booking.db.types import UTCDateTime
 
 _ACTIVE_SQL = text("status IN ('booked', 'checked_in')")
+_ACTIVE_GROUP_SQL = text("status = 'active'")
 
 
 # --- offices -----------------------------------------------------------------
@@ -146,10 +148,62 @@ class Applicant(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class Person(SQLModel, table=True):
+    """Someone an account books for: the holder (the person with the applicant's
+    own NIK) or a saved family member. Unique per account and NIK."""
+
+    __table_args__ = (UniqueConstraint("applicant_id", "nik_hash", name="uq_person_nik"),)
+    id: int | None = Field(default=None, primary_key=True)
+    applicant_id: int = Field(foreign_key="applicant.id", description="The account")
+    full_name: str = Field(max_length=200)
+    nik_hash: str = Field(max_length=64, description="HMAC-SHA256 keyed by NIK_SECRET")
+    nik_masked: str = Field(max_length=16)
+    birth_date: date
+    sex: str = Field(max_length=1)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BookingGroup(SQLModel, table=True):
+    """The people one account books into one session: one appointment each."""
+
+    __tablename__ = "booking_group"
+    __table_args__ = (
+        # Anti-hoarding: one active group per Telegram account.
+        Index(
+            "uq_booking_group_active_telegram",
+            "telegram_id",
+            unique=True,
+            sqlite_where=_ACTIVE_GROUP_SQL,
+            postgresql_where=_ACTIVE_GROUP_SQL,
+        ),
+        # A displaced group is rebooked at most once.
+        UniqueConstraint("replaces_id", name="uq_booking_group_replaces"),
+        Index("ix_booking_group_slot", "slot_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    office_id: int = Field(foreign_key="office.id")
+    slot_id: int = Field(foreign_key="slot.id")
+    status: GroupStatus = Field(default=GroupStatus.ACTIVE, sa_type=String(16))
+    reschedule_count: int = 0
+    replaces_id: int | None = Field(
+        default=None,
+        foreign_key="booking_group.id",
+        description="The displaced group this one rebooks after a closure",
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Appointment(SQLModel, table=True):
+    """One person's seat in a booking group, with its own code."""
+
     __table_args__ = (
         UniqueConstraint("code", name="uq_appointment_code"),
-        # Anti-hoarding: one active appointment per NIK and per Telegram account.
+        # Anti-hoarding: one active appointment per NIK, across all accounts (one
+        # active group per account: ``booking_group``).
         Index(
             "uq_appointment_active_nik",
             "nik_hash",
@@ -157,13 +211,8 @@ class Appointment(SQLModel, table=True):
             sqlite_where=_ACTIVE_SQL,
             postgresql_where=_ACTIVE_SQL,
         ),
-        Index(
-            "uq_appointment_active_telegram",
-            "telegram_id",
-            unique=True,
-            sqlite_where=_ACTIVE_SQL,
-            postgresql_where=_ACTIVE_SQL,
-        ),
+        # A NIK appears once in a group.
+        UniqueConstraint("group_id", "nik_hash", name="uq_appointment_group_nik"),
         Index("ix_appointment_slot", "slot_id", "status"),
         Index("ix_appointment_applicant", "applicant_id"),
         # Check-in: no two people of a session get the same queue number.
@@ -173,7 +222,9 @@ class Appointment(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=8)
-    applicant_id: int = Field(foreign_key="applicant.id")
+    applicant_id: int = Field(foreign_key="applicant.id", description="The account")
+    group_id: int = Field(foreign_key="booking_group.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
     office_id: int = Field(foreign_key="office.id")
     slot_id: int = Field(foreign_key="slot.id")
     service: ServiceType = Field(sa_type=String(16))
@@ -182,7 +233,6 @@ class Appointment(SQLModel, table=True):
     status: AppointmentStatus = Field(default=AppointmentStatus.BOOKED, sa_type=String(16))
     telegram_id: int = Field(sa_type=BigInteger)
     nik_hash: str = Field(max_length=64)
-    reschedule_count: int = 0
     queue_number: int | None = None
     replaces_id: int | None = Field(
         default=None,

@@ -12,6 +12,7 @@ from booking.core.kinds import ACTIVE_STATUSES
 from booking.db.models import Applicant, Appointment
 from booking.people.names import check_name
 from booking.people.nik import ParsedNik, mask_nik, nik_hash, parse_nik
+from booking.people.persons import upsert_person
 from booking.people.views import ApplicantView
 
 # A birth date is "in the future" only if it is after today in the easternmost zone (WIT).
@@ -44,7 +45,8 @@ async def register_applicant(
 
     The name must pass ``check_name`` (``InvalidName`` otherwise). A NIK belongs
     to one account (``NikTaken`` otherwise); it cannot change while the account
-    holds an active appointment (``AlreadyBooked``).
+    holds an active appointment (``AlreadyBooked``). The holder is also saved as
+    one of the account's people (``booking.people.members``).
     """
     hashed = nik_hash(nik.digits, ctx.nik_key)
     name = check_name(full_name)
@@ -94,6 +96,10 @@ async def register_applicant(
             row.updated_at = now
         session.add(row)
         await session.flush()  # a new row gets its id
+        assert row.id is not None
+        await upsert_person(
+            session, applicant_id=row.id, full_name=name, nik=nik, hashed=hashed, now=now
+        )
         return ApplicantView.of(row)
 
     # A concurrent registration of the same NIK or account may win the race: the
