@@ -42,9 +42,7 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from bot.child_processes import sigint_held, start_child
 
 if TYPE_CHECKING:
-    from booking.appointments.views import GroupView
-
-    from booking.appointments.views import AppointmentView
+    from booking.appointments.views import AppointmentView, GroupView
 
 log = logging.getLogger(__name__)
 

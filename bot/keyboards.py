@@ -16,14 +16,14 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_day_names
+
 from booking.appointments.groups import MemberChoice
 from booking.appointments.views import GroupView
-from booking.people.members import MemberView
-
 from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
 from booking.core.kinds import ServiceType
 from booking.db.models import Office
 from booking.offices.content import Content
+from booking.people.members import MemberView
 from bot import callbacks as cb
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
 from bot.texts import long_date, month_title, time_range

@@ -7,10 +7,8 @@ from datetime import date, datetime
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from booking.appointments.views import GroupView, MemberAppointment
-from booking.people.members import MemberView
 
-from booking.appointments.views import AppointmentView
+from booking.appointments.views import AppointmentView, GroupView, MemberAppointment
 from booking.calendar.views import SessionAvailability
 from booking.core.errors import (
     AlreadyBooked,
@@ -38,6 +36,7 @@ from booking.core.errors import (
 )
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
 from booking.offices.content import Content
+from booking.people.members import MemberView
 from booking.people.names import NAME_MAX, NAME_MIN
 
 TEXT_LIMIT = 4096

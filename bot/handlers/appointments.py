@@ -14,14 +14,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+
+from booking.admin.closures import displaced_groups_of, rebook_group
 from booking.appointments.groups import (
     cancel_group,
     cancel_member,
     groups_of,
     reschedule_group,
 )
-
-from booking.admin.closures import displaced_groups_of, rebook_group
 from booking.appointments.service import appointments_of, get_appointment
 from booking.appointments.views import AppointmentView, GroupView
 from booking.calendar.availability import session_by_id

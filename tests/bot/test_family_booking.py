@@ -11,13 +11,13 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendDocument, SendPhoto
-from booking.appointments.groups import MemberChoice, book_group, groups_of
-from booking.appointments.views import GroupView
-from booking.people.members import members_of, save_member
 
+from booking.appointments.groups import MemberChoice, book_group, groups_of
 from booking.appointments.service import appointments_of
+from booking.appointments.views import GroupView
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
+from booking.people.members import members_of, save_member
 from tests.bot.conftest import SQLITE_ONLY, slot_on
 from tests.bot.flows import (
     add_member,

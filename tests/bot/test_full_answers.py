@@ -14,10 +14,10 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendPhoto
 
 from booking.appointments.service import appointments_of
 from booking.calendar.availability import session_by_id
+from booking.calendar.seats import GroupShape
 from booking.core.context import Domain
 from booking.core.errors import NotFound
 from bot import nearest_dates as nearest_module
-from booking.calendar.seats import GroupShape
 from bot import sold_out as sold_out_module
 from bot.handlers.booking import shared as booking_handlers
 from bot.nearest_dates import NearestDates
@@ -28,7 +28,6 @@ from tests.bot.recording import Chat_, RecordingSession
 from tests.bot.test_bad_input import fill
 from tests.conftest import TOMORROW
 from tests.factories import make_nik
-
 
 ONE = GroupShape.single()  # one person without priority
 

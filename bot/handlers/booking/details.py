@@ -10,9 +10,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
-from booking.appointments.groups import MemberChoice
-from booking.people.members import MemberView, members_of, save_member
 
+from booking.appointments.groups import MemberChoice
 from booking.appointments.priority import check_priority
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
@@ -27,6 +26,7 @@ from booking.core.errors import (
 from booking.core.kinds import PriorityReason, ServiceType
 from booking.offices.content import Content
 from booking.people.applicants import register_applicant, set_phone, validate_nik
+from booking.people.members import MemberView, members_of, save_member
 from booking.people.names import check_name
 from booking.people.views import ApplicantView
 from bot import callbacks as cb

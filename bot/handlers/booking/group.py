@@ -12,15 +12,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from booking.appointments.groups import MemberChoice
-from booking.people.members import MemberView, members_of
 
+from booking.appointments.groups import MemberChoice
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import EmptyGroup
 from booking.core.kinds import PriorityReason, ServiceType
 from booking.db.models import Office
 from booking.offices.content import Content
+from booking.people.members import MemberView, members_of
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states

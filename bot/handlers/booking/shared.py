@@ -12,10 +12,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from booking.appointments.groups import check_group_reschedulable, groups_of
-from booking.appointments.views import GroupView
 
 from booking.admin.closures import displaced_groups_of
+from booking.appointments.groups import check_group_reschedulable, groups_of
+from booking.appointments.views import GroupView
 from booking.calendar.availability import (
     day_availability,
     nearest_open_dates,
