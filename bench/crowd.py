@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from booking.core.context import Domain
 from booking.db.models import Applicant, Person
 from booking.people.applicants import validate_nik
+from booking.people.members import members_of
 from booking.people.nik import mask_nik, nik_hash
 
 
@@ -65,3 +66,12 @@ def holders_of_applicants() -> Any:
             Applicant.updated_at,
         ),
     )
+
+
+async def holders_of(domain: Domain, telegram_ids: Iterable[int]) -> dict[int, int]:
+    """The person id of each account's holder (what a booking of the holder names)."""
+    holders = {}
+    for telegram_id in telegram_ids:
+        [holder] = [m for m in await members_of(domain, telegram_id) if m.is_holder]
+        holders[telegram_id] = holder.id
+    return holders

@@ -188,7 +188,7 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
     from pydantic import SecretStr
     from sqlmodel import col, func, select
 
-    from bench.crowd import register_crowd
+    from bench.crowd import holders_of, register_crowd
     from booking.admin.offices_file import (
         OfficeSpec,
         QuotaSpec,
@@ -196,7 +196,9 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
         SessionSpec,
         load_offices,
     )
+    from booking.appointments.groups import MemberChoice
     from booking.calendar.release import release_slots
+    from booking.core.kinds import ServiceType
     from booking.db.factory import build_domain
     from booking.db.migrate import migrate
     from booking.db.models import Appointment, Slot
@@ -248,22 +250,16 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
             dp = build_dispatcher(settings, domain)
             # What the bot does at start-up: start the render workers, settle the heap.
             await get_ready(dp)
-            data = cb.Confirm(slot=slot_id, service="new", priority="none").pack()
+            holders = await holders_of(domain, range(FIRST_USER_ID, FIRST_USER_ID + applicants))
             updates = []
             for i in range(applicants):
                 user_id = FIRST_USER_ID + i
-                # Where the flow leaves a user at the summary (priority_chosen).
+                # Where the flow leaves a user at the summary: the holder alone, a new passport.
                 state = dp.fsm.get_context(bot, chat_id=user_id, user_id=user_id)
                 await state.set_state(states.Booking.summary)
-                await state.set_data(
-                    {
-                        states.LOCALE: "id",
-                        states.OFFICE: slot.office_id,
-                        states.SERVICE: "new",
-                        states.SLOT: slot_id,
-                        states.PRIORITY: "none",
-                    }
-                )
+                await state.set_data({states.LOCALE: "id", states.OFFICE: slot.office_id})
+                holder = MemberChoice(holders[user_id], ServiceType.NEW)
+                data = cb.Confirm(slot=slot_id, group=cb.group_code([holder])).pack()
                 updates.append(confirm_update(i + 1, user_id, data))
             gc.collect()
             rss_before = peak_rss_mb()

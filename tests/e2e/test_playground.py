@@ -96,7 +96,12 @@ async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
         out = await console.enter(number_of(out, "Book an appointment"))
         out = await console.enter(number_of(out, "^DKI Jakarta$"))
         out = await console.enter(number_of(out, "Jakarta Selatan"))
+        out = await console.enter("Sari Wulandari")
+        out = await console.enter(make_nik(date(1990, 5, 17)))
+        out = await console.enter("/contact")
         out = await console.enter(number_of(out, "^New passport$"))
+        out = await console.enter(number_of(out, "No priority"))
+        out = await console.enter(number_of(out, "^Continue ›$"))
         for _ in range(3):  # the first open day may be in a later month
             days = [(n, t) for n, t in buttons(out) if re.fullmatch(r"\d+ \(\d+\)", t)]
             if days:
@@ -105,10 +110,6 @@ async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
         assert days, out
         out = await console.enter(str(days[0][0]))
         out = await console.enter(number_of(out, r"\d+ left$"))
-        out = await console.enter("Sari Wulandari")
-        out = await console.enter(make_nik(date(1990, 5, 17)))
-        out = await console.enter("/contact")
-        out = await console.enter(number_of(out, "No priority"))
         out = await console.enter(number_of(out, "Confirm booking"))
         assert await console.quit() == 0
         assert console.transcript.endswith("Bye.\n")

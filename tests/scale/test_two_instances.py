@@ -14,8 +14,9 @@ from datetime import date, time, timedelta
 
 from sqlmodel import col, func, select
 
-from bench.crowd import register_crowd
+from bench.crowd import holders_of, register_crowd
 from booking.admin.offices_file import SessionSpec
+from booking.appointments.groups import MemberChoice
 from booking.appointments.service import appointments_of
 from booking.calendar.availability import sessions_of
 from booking.calendar.schedule import local_now
@@ -92,10 +93,12 @@ async def test_a_burst_of_confirms_on_both_instances_books_exactly_the_seats(
     office_id = await add_office(domain, office_spec("SCALEB", daily=seats, sessions=DAILY))
     _, slot_id = await first_bookable(domain, office_id)
     await register_crowd(domain, range(first_user, first_user + crowd))
-    data = cb.Confirm(slot=slot_id, service=ServiceType.NEW, priority="none").pack()
+    holders = await holders_of(domain, range(first_user, first_user + crowd))
 
     queries = []
     for i in range(crowd):
+        holder = MemberChoice(holders[first_user + i], ServiceType.NEW)
+        data = cb.Confirm(slot=slot_id, group=cb.group_code([holder])).pack()
         update = api.press(first_user + i, data, message_id=1)
         queries.append(update["callback_query"]["id"])
     await api.posted()
