@@ -5,7 +5,7 @@ summary, also shown from here."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
@@ -18,7 +18,6 @@ from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import EmptyGroup
 from booking.core.kinds import PriorityReason, ServiceType
-from booking.db.models import Office
 from booking.offices.content import Content
 from booking.people.members import MemberView, members_of
 from bot import callbacks as cb
@@ -34,6 +33,9 @@ from bot.texts import (
     service_name,
     session_line,
 )
+
+if TYPE_CHECKING:
+    from booking.db.models import Office
 
 router = RouterSpec("booking-group", show_refusal=refusal_to_menu)
 
