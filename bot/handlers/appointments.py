@@ -163,24 +163,6 @@ async def ask_cancel(
     )
 
 
-@router.callback_query(cb.Appt.filter(F.action == "cancel_confirmed"))
-async def do_cancel(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
-    group = await cancel_member(
-        domain, telegram_id=query.from_user.id, appointment_id=callback_data.id
-    )
-    [member] = [m for m in group.members if m.id == callback_data.id]
-    callback_answer.text = _("Cancelled.")
-    note = _("Appointment {code} is cancelled.").format(code=member.code)
-    await show_appointments(query, state, domain, locale, note)
-
-
 @router.callback_query(cb.Appt.filter(F.action == "cancel_group"))
 async def ask_cancel_group(
     query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
@@ -193,8 +175,8 @@ async def ask_cancel_group(
     await show(query, text, kb.cancel_confirm_kb(callback_data.id, whole_group=True))
 
 
-@router.callback_query(cb.Appt.filter(F.action == "cancel_group_confirmed"))
-async def do_cancel_group(
+@router.callback_query(cb.Appt.filter(F.action.in_({"cancel_confirmed", "cancel_group_confirmed"})))
+async def do_cancel(
     query: CallbackQuery,
     callback_data: cb.Appt,
     state: FSMContext,
@@ -202,10 +184,16 @@ async def do_cancel_group(
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """Cancel one member, or the whole group of the appointment."""
     uid = query.from_user.id
-    group = await active_group_of(domain, uid, callback_data.id)
-    codes = codes_of(group)
-    await cancel_group(domain, telegram_id=uid, group_id=group.id)
+    if callback_data.action == "cancel_confirmed":
+        group = await cancel_member(domain, telegram_id=uid, appointment_id=callback_data.id)
+        [member] = [m for m in group.members if m.id == callback_data.id]
+        codes = member.code
+    else:
+        group = await active_group_of(domain, uid, callback_data.id)
+        codes = codes_of(group)
+        await cancel_group(domain, telegram_id=uid, group_id=group.id)
     callback_answer.text = _("Cancelled.")
     note = _("Appointment {code} is cancelled.").format(code=codes)
     await show_appointments(query, state, domain, locale, note)

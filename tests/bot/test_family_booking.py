@@ -18,6 +18,7 @@ from booking.appointments.views import GroupView
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, PriorityReason, QuotaPool, ServiceType
 from booking.people.members import members_of, save_member
+from bot import callbacks as cb
 from tests.bot.conftest import SQLITE_ONLY, slot_on
 from tests.bot.flows import (
     add_member,
@@ -38,15 +39,22 @@ HOLDER = make_nik(date(1988, 4, 12), serial=1101)
 WIFE = make_nik(date(1990, 6, 3), female=True, serial=1102)
 CHILD = make_nik(date(2023, 2, 14), serial=1103)  # 3 years old: priority for under-5s
 STALE_EN = "This button is no longer valid."
+NEW = ServiceType.NEW
+
+
+async def holder_at_group_list(chat: Chat_) -> None:
+    """A new applicant in English puts themselves (a new passport) into the group;
+    the group list is shown."""
+    await switch_language(chat, "en")
+    await reach_people(chat)
+    await give_details(chat, HOLDER, "Budi Santoso")
+    await choose_for_person(chat)
 
 
 async def family_at_group_list(chat: Chat_) -> None:
     """A new applicant in English puts the holder, the wife (renewal) and the child
     (priority) into the group; the group list is shown."""
-    await switch_language(chat, "en")
-    await reach_people(chat)
-    await give_details(chat, HOLDER, "Budi Santoso")
-    await choose_for_person(chat)
+    await holder_at_group_list(chat)
     await add_member(chat, "Siti Aminah", WIFE, service="renewal")
     await add_member(chat, "Adi Santoso", CHILD, priority="child")
 
@@ -143,10 +151,7 @@ async def test_a_sixth_member_is_refused(
     ctx: Domain, office: int, dp: Dispatcher, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await switch_language(chat, "en")
-    await reach_people(chat)
-    await give_details(chat, HOLDER)
-    await choose_for_person(chat)
+    await holder_at_group_list(chat)
     add_new = chat.button("gp:new:")
     for i in range(4):
         await add_member(
@@ -178,10 +183,7 @@ async def test_removing_the_last_member_leaves_nothing_to_book(
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await switch_language(chat, "en")
-    await reach_people(chat)
-    await give_details(chat, HOLDER)
-    await choose_for_person(chat)
+    await holder_at_group_list(chat)
     go_on = chat.button("gp:continue:")
     await chat.press("gp:remove:")
     assert "No one is in the group yet" in chat.last_text()
@@ -225,7 +227,9 @@ async def test_forged_taps_naming_another_accounts_group_or_member_are_refused(
     forged = [
         f"gp:add:{their_member.member_id}",
         f"gp:remove:{their_member.member_id}",
-        f"cf:{other_slot}:{_base36(their_member.member_id)}00",
+        cb.Confirm(
+            slot=other_slot, group=cb.group_code([MemberChoice(their_member.member_id, NEW)])
+        ).pack(),
         f"ap:cancel_group:{their_member.id}",
         f"ap:cancel_group_confirmed:{their_member.id}",
         f"ap:cancel_confirmed:{their_member.id}",
@@ -242,15 +246,6 @@ async def test_forged_taps_naming_another_accounts_group_or_member_are_refused(
     assert (after.slot_id, after.reschedule_count) == (theirs.slot_id, 0)
     assert await groups_of(ctx, intruder.user_id) == []
     assert [m.full_name for m in await members_of(ctx, intruder.user_id)] == ["Budi Santoso"]
-
-
-def _base36(n: int) -> str:
-    digits = ""
-    while True:
-        n, d = divmod(n, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[d] + digits
-        if n == 0:
-            return digits
 
 
 @SQLITE_ONLY
@@ -311,10 +306,7 @@ async def test_a_session_without_seats_for_the_whole_group_says_how_many_are_lef
     ctx: Domain, office: int, new_chat: Callable[..., Chat_]
 ) -> None:
     chat = new_chat()
-    await switch_language(chat, "en")
-    await reach_people(chat)
-    await give_details(chat, HOLDER)
-    await choose_for_person(chat)
+    await holder_at_group_list(chat)
     await add_member(chat, "Siti Aminah", WIFE)
     await add_member(chat, "Dewi Santoso", make_nik(date(2012, 8, 8), female=True, serial=1104))
     await to_summary(chat, day=TOMORROW, session="Siang")
