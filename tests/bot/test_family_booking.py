@@ -42,10 +42,10 @@ STALE_EN = "This button is no longer valid."
 NEW = ServiceType.NEW
 
 
-async def holder_at_group_list(chat: Chat_) -> None:
-    """A new applicant in English puts themselves (a new passport) into the group;
+async def holder_at_group_list(chat: Chat_, language: str = "en") -> None:
+    """A new applicant (in English) puts themselves (a new passport) into the group;
     the group list is shown."""
-    await switch_language(chat, "en")
+    await switch_language(chat, language)
     await reach_people(chat)
     await give_details(chat, HOLDER, "Budi Santoso")
     await choose_for_person(chat)
@@ -302,19 +302,45 @@ async def test_a_member_booked_elsewhere_is_named_and_nobody_is_booked(
 
 
 @SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("language", "sessions", "refusal", "nearest"),
+    [
+        (
+            "en",
+            "3 people: each session below still has enough seats.",
+            "Sorry, that session cannot seat all 3 people: it has 2 left.",
+            "The nearest dates with seats left:",
+        ),
+        (
+            "id",
+            "3 orang: sesi di bawah ini masih cukup.",
+            "Maaf, sesi ini tinggal 2 kursi untuk 3 orang.",
+            "Tanggal terdekat yang masih ada kursi:",
+        ),
+    ],
+)
 async def test_a_session_without_seats_for_the_whole_group_says_how_many_are_left(
-    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+    ctx: Domain,
+    office: int,
+    new_chat: Callable[..., Chat_],
+    language: str,
+    sessions: str,
+    refusal: str,
+    nearest: str,
 ) -> None:
     chat = new_chat()
-    await holder_at_group_list(chat)
+    await holder_at_group_list(chat, language)
     await add_member(chat, "Siti Aminah", WIFE)
     await add_member(chat, "Dewi Santoso", make_nik(date(2012, 8, 8), female=True, serial=1104))
-    await to_summary(chat, day=TOMORROW, session="Siang")
+    await chat.press("gp:continue:")
+    await pick_day(chat, TOMORROW)
+    assert sessions in chat.last_text()
+    await chat.press("se:", "Siang")
     await fill(ctx, await slot_on(ctx, office, TOMORROW, "Siang"), 3)  # 2 of 5 left
 
     sent = await chat.press("cf:")
-    assert "Sorry, that session cannot seat all 3 people: it has 2 left." in texts(sent)
-    assert "The nearest dates with seats left:" in texts(sent)
+    assert refusal in texts(sent)
+    assert nearest in texts(sent)
     assert await groups_of(ctx, chat.user_id) == []
 
 
