@@ -4,9 +4,10 @@ nothing, each with their own NIK, service, priority and code (issue 11)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import col, select
 
 from booking.admin.closures import close_day, displaced_groups_of, rebook_group
 from booking.appointments.groups import (
@@ -42,8 +43,17 @@ from booking.core.errors import (
     RescheduleLimitReached,
     SlotFull,
 )
-from booking.core.kinds import GroupStatus, PriorityReason, QuotaPool, ServiceType
+from booking.core.kinds import (
+    GroupStatus,
+    NotificationStatus,
+    PriorityReason,
+    QuotaPool,
+    ServiceType,
+)
+from booking.db.models import Notification
+from booking.notify.outbox import REMINDER_KINDS, REMINDER_SOON, claim_due
 from booking.people.members import MemberView, members_of, save_member
+from bot.notices import Notices
 from tests.conftest import FRI, THU, TUE, WED
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant, add_office, make_nik, office_spec
@@ -373,3 +383,64 @@ async def test_a_closure_displaces_the_group_and_it_rebooks_together(ctx, office
     with pytest.raises(AlreadyRebooked):
         await rebook_group(ctx, telegram_id=66, group_id=group.id, new_slot_id=fri)
     assert await slot_problems(ctx) == []
+
+
+# --- reminders -------------------------------------------------------------------------
+
+
+async def _reminders(ctx) -> list[Notification]:
+    async with ctx.db.reader() as session:
+        found = await session.exec(
+            select(Notification)
+            .where(col(Notification.kind).in_(REMINDER_KINDS))
+            .order_by(col(Notification.id))
+        )
+        return list(found)
+
+
+async def test_one_reminder_per_group_lists_every_member_and_code(ctx, office_id, clock):
+    people = await family(ctx, 70, 3)
+    slot_id = await slot_of(ctx, office_id, TUE)
+    group = await book_group(ctx, telegram_id=70, slot_id=slot_id, members=choices(people))
+    reminders = await _reminders(ctx)
+    assert sorted(n.kind for n in reminders) == sorted(REMINDER_KINDS)  # one of each
+    listed = [[m.full_name, m.code] for m in group.members]
+    assert all(n.args["members"] == listed and n.recipient == 70 for n in reminders)
+    # One member cancels: the reminders stay, listing the others.
+    await cancel_member(ctx, telegram_id=70, appointment_id=group.members[0].id)
+    reminders = await _reminders(ctx)
+    assert {n.status for n in reminders} == {NotificationStatus.PENDING}
+    assert all(n.args["members"] == listed[1:] for n in reminders)
+    assert all(n.appointment_id == group.members[1].id for n in reminders)
+    clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))  # Monday 18:00 WIB: H-1
+    [claimed] = await claim_due(ctx, "sender", 10, 60)
+    text = Notices().render(claimed).text
+    assert "2" in text and all(f"{name}: {code}" in text for name, code in listed[1:])
+    assert listed[0][1] not in text
+    # The last members cancel: so do the reminders still pending.
+    await cancel_group(ctx, telegram_id=70, group_id=group.id)
+    statuses = {n.kind: n.status for n in await _reminders(ctx)}
+    assert statuses[REMINDER_SOON] == NotificationStatus.CANCELLED
+
+
+async def test_a_group_of_one_keeps_the_single_reminder_text(ctx, office_id, clock):
+    await add_applicant(ctx, 71)
+    appt = await book(ctx, telegram_id=71, slot_id=await slot_of(ctx, office_id, TUE), service=NEW)
+    clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
+    [claimed] = await claim_due(ctx, "sender", 10, 60)
+    assert claimed.appointment_id == appt.id
+    text = Notices().render(claimed).text
+    assert appt.code in text and "•" not in text
+
+
+async def test_a_closure_sends_one_notice_per_group_with_every_code(ctx, office_id):
+    people = await family(ctx, 72, 2)
+    wed = await slot_of(ctx, office_id, WED)
+    group = await book_group(ctx, telegram_id=72, slot_id=wed, members=choices(people))
+    result = await close_day(ctx, office_id, WED, "Banjir", actor="t")
+    assert sorted(result.displaced) == sorted(m.id for m in group.members)
+    assert result.notified == 1
+    async with ctx.db.reader() as session:
+        [notice] = await session.exec(select(Notification).where(Notification.kind == "closure"))
+    assert notice.recipient == 72
+    assert notice.args["codes"] == [m.code for m in group.members]
