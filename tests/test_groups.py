@@ -4,12 +4,16 @@ nothing, each with their own NIK, service, priority and code (issue 11)."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import col, select
 
+from booking.admin.checkin import check_in, close_out_day
 from booking.admin.closures import close_day, displaced_groups_of, rebook_group
+from booking.admin.daylist import day_list, export_day_csv
 from booking.appointments.groups import (
     MemberChoice,
     active_group,
@@ -27,6 +31,7 @@ from booking.calendar.seats import GroupShape, group_fits, seats_for
 from booking.calendar.views import DayStatus
 from booking.core.errors import (
     AlreadyBooked,
+    AlreadyCheckedIn,
     AlreadyRebooked,
     ApplicantNotFound,
     AppointmentNotFound,
@@ -444,3 +449,47 @@ async def test_a_closure_sends_one_notice_per_group_with_every_code(ctx, office_
         [notice] = await session.exec(select(Notification).where(Notification.kind == "closure"))
     assert notice.recipient == 72
     assert notice.args["codes"] == [m.code for m in group.members]
+
+
+# --- at the office -------------------------------------------------------------------------
+
+
+async def test_the_day_list_shows_a_family_together_and_checks_it_in_consecutively(
+    ctx, office_id, clock
+):
+    slot_id = await slot_of(ctx, office_id, TUE)
+    await add_applicant(ctx, 73, serial=73, name="Zaenal Abidin")
+    alone = await book(ctx, telegram_id=73, slot_id=slot_id, service=NEW)
+    people = await family(ctx, 74, 3, first_serial=500)
+    group = await book_group(ctx, telegram_id=74, slot_id=slot_id, members=choices(people))
+    listing = await day_list(ctx, office_id, TUE, page_size=50)
+    # The family (by its holder's name, Budi) comes before Zaenal, its members together.
+    assert [e.code for e in listing.entries] == [*(m.code for m in group.members), alone.code]
+    assert [e.group_size for e in listing.entries] == [3, 3, 3, 1]
+    assert {e.account_name for e in listing.entries[:3]} == {"Budi Santoso"}
+    assert [e.full_name for e in listing.entries[:3]] == [p.full_name for p in people]
+    clock.set(datetime(2026, 12, 1, 0, 30, tzinfo=UTC))  # Tuesday 07:30 WIB
+    await check_in(ctx, office_id, alone.code, actor="t")
+    # One member's code checks the family in: consecutive numbers, that member first.
+    result = await check_in(ctx, office_id, group.members[2].code, actor="t")
+    assert result.queue_number == 2 and result.full_name == people[2].full_name
+    assert [(m.code, m.queue_number) for m in result.members] == [
+        (group.members[2].code, 2),
+        (group.members[0].code, 3),
+        (group.members[1].code, 4),
+    ]
+    with pytest.raises(AlreadyCheckedIn) as caught:
+        await check_in(ctx, office_id, group.members[0].code, actor="t")
+    assert caught.value.queue_number == 3
+    listing = await day_list(ctx, office_id, TUE, page_size=50)
+    assert [e.queue_number for e in listing.entries] == [1, 2, 3, 4]
+    text = await export_day_csv(ctx, office_id, TUE)
+    [header, *lines] = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[-1] == "group"
+    assert [line[5] for line in lines] == [e.code for e in listing.entries]
+    assert [line[-1] for line in lines] == [str(e.group_id) for e in listing.entries]
+    assert [line[-1] for line in lines[1:]] == [str(group.id)] * 3
+    # The day over, closing out finishes the groups.
+    await close_out_day(ctx, datetime(2026, 12, 1, 17, 30, tzinfo=UTC))
+    assert (await get_group(ctx, 74, group.id)).status is GroupStatus.FINISHED
+    assert await active_group(ctx, 73) is None

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from functools import partial
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import exists, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -193,6 +194,24 @@ async def settle_group(session: AsyncSession, group_id: int, now: datetime) -> N
     group.status = GroupStatus.FINISHED if statuses & done else GroupStatus.CANCELLED
     group.updated_at = now
     session.add(group)
+
+
+async def finish_groups(session: AsyncSession, slot_ids: Any, now: datetime) -> None:
+    """Groups of these slots (ids, or a subquery of them) with no active member left
+    are finished: their sessions are over (no-shows marked, days closed out)."""
+    still_active = exists().where(
+        col(Appointment.group_id) == col(BookingGroup.id),
+        col(Appointment.status).in_(ACTIVE_STATUSES),
+    )
+    await session.exec(
+        update(BookingGroup)
+        .where(
+            col(BookingGroup.slot_id).in_(slot_ids),
+            col(BookingGroup.status) == GroupStatus.ACTIVE.value,
+            ~still_active,
+        )
+        .values(status=GroupStatus.FINISHED.value, updated_at=now)
+    )
 
 
 async def cancel_held(
