@@ -46,6 +46,7 @@ from sqlmodel import col
 
 from bench.crowd import holders_of_applicants
 from booking.appointments.codes import new_booking_code
+from booking.appointments.groups import MemberChoice, book_group
 from booking.appointments.service import book
 from booking.core.clock import FixedClock
 from booking.core.config import BookingSettings
@@ -54,9 +55,12 @@ from booking.core.errors import SlotFull
 from booking.core.kinds import ServiceType
 from booking.db.engine import Database, create_database
 from booking.db.migrate import migrate
-from booking.db.models import Applicant, Appointment, Notification, Office, Slot
+from booking.db.models import Applicant, Appointment, Notification, Office, Person, Slot
 
 TARGET_RATIO = 0.05
+# (g), people in groups: at most this fraction below (a)'s ratio to the same baseline.
+TARGET_GROUP_SPREAD = 0.2
+NEW = ServiceType.NEW
 NOW = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 FIRST_DAY = date(2026, 12, 7)
 TELEGRAM_BASE = 7_000_000_000
@@ -104,6 +108,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="postgresql+asyncpg://... to run on PostgreSQL (its tables are emptied);"
         " default: a SQLite file in a temp dir",
     )
+    parser.add_argument(
+        "--group-size",
+        type=positive,
+        default=None,
+        help="also run (g): --attempts people booked in groups of this size (booking groups"
+        " of one account each, over --slots slots)",
+    )
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
 
 
@@ -112,14 +123,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class Layout:
-    """Who books which slot: applicant ``i`` books ``slot_of[i]``."""
+    """Who books which slot: account ``i`` books ``slot_of[i]``, for a group of
+    ``group_size`` people (the holder and ``group_size - 1`` saved members)."""
 
     capacities: list[int]
     slot_of: list[int]  # index into capacities, per attempt
+    group_size: int = 1
 
 
 def all_succeed(attempts: int, slots: int, seats: int) -> Layout:
     return Layout([seats] * slots, [i % slots for i in range(attempts)])
+
+
+def in_groups(people: int, slots: int, size: int) -> Layout:
+    """``people // size`` groups spread over ``slots`` slots, each with room for all
+    the groups it gets: every booking succeeds."""
+    groups = people // size
+    seats = math.ceil(groups / slots) * size
+    return Layout([seats] * slots, [i % slots for i in range(groups)], size)
 
 
 def contended(attempts: int, seats: int) -> Layout:
@@ -195,7 +216,40 @@ async def seed(db: Database, layout: Layout) -> Seeded:
         for chunk in chunks(applicants, 2000):
             await conn.execute(insert(Applicant), chunk)
         await conn.execute(holders_of_applicants())
+        ids = (await conn.execute(select(col(Applicant.id)).order_by(col(Applicant.id)))).scalars()
+        members = [
+            {
+                "applicant_id": applicant_id,
+                "full_name": f"Anggota {k}",
+                "nik_hash": f"{k:02x}{i:062x}",
+                "nik_masked": "3171********0000",
+                "birth_date": date(2015, 1, 1),
+                "sex": "F",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for i, applicant_id in enumerate(ids)
+            for k in range(1, layout.group_size)
+        ]
+        for chunk in chunks(members, 2000):
+            await conn.execute(insert(Person), chunk)
     return Seeded([int(i) for i in slot_ids if i is not None], int(office_id or 0))
+
+
+async def people_of(db: Database) -> dict[int, list[int]]:
+    """Each account's people (holder first, then its members), by Telegram id."""
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(
+            select(col(Applicant.telegram_id), col(Person.id))
+            .join(Person, col(Person.applicant_id) == col(Applicant.id))
+            .order_by(col(Applicant.telegram_id), col(Person.nik_hash) != col(Applicant.nik_hash))
+            .order_by(col(Person.id))
+        )
+        people: dict[int, list[int]] = {}
+        for telegram_id, person_id in rows:
+            assert person_id is not None
+            people.setdefault(telegram_id, []).append(person_id)
+        return people
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -269,10 +323,12 @@ class Outcome:
     results: Counter[str] = field(default_factory=Counter)
     check: Check | None = None
     batches: int = 0
+    group_size: int = 1  # people each attempt books
 
     @property
     def successes(self) -> int:
-        return self.results["booked"]
+        """People booked."""
+        return self.results["booked"] * self.group_size
 
     @property
     def per_s(self) -> float:
@@ -310,15 +366,18 @@ async def run_project(url: str, layout: Layout, concurrency: int, data_dir: Path
             nik_secret=SecretStr("bench"),
         )
         domain = Domain(db=db, clock=FixedClock(NOW), settings=settings, nik_key=b"bench")
+        people = await people_of(db) if layout.group_size > 1 else {}
 
         async def attempt(i: int) -> str:
+            telegram_id, slot_id = TELEGRAM_BASE + i, seeded.slot_ids[layout.slot_of[i]]
             try:
-                await book(
-                    domain,
-                    telegram_id=TELEGRAM_BASE + i,
-                    slot_id=seeded.slot_ids[layout.slot_of[i]],
-                    service=ServiceType.NEW,
-                )
+                if layout.group_size == 1:
+                    await book(domain, telegram_id=telegram_id, slot_id=slot_id, service=NEW)
+                else:
+                    members = [MemberChoice(p, NEW) for p in people[telegram_id]]
+                    await book_group(
+                        domain, telegram_id=telegram_id, slot_id=slot_id, members=members
+                    )
             except SlotFull:
                 return "full"
             except Exception as exc:  # noqa: BLE001 (counted and reported)
@@ -326,7 +385,13 @@ async def run_project(url: str, layout: Layout, concurrency: int, data_dir: Path
             return "booked"
 
         seconds, results = await run_tasks(len(layout.slot_of), concurrency, attempt)
-        outcome = Outcome(seconds, len(layout.slot_of), results, batches=db.batcher.batches)
+        outcome = Outcome(
+            seconds,
+            len(layout.slot_of),
+            results,
+            batches=db.batcher.batches,
+            group_size=layout.group_size,
+        )
         outcome.check = await check(db)
         return outcome
     finally:
@@ -495,10 +560,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "a": all_succeed(args.attempts, args.slots, seats),
         "b": contended(args.attempts, args.contended_seats),
     }
+    if args.group_size:
+        runs["g"] = in_groups(args.attempts, args.slots, args.group_size)
     outcomes: dict[str, Outcome] = {}
     with tempfile.TemporaryDirectory(prefix="tanpa-bench-") as tmp:
         for name, layout in runs.items():
-            for side in ("project", "baseline"):
+            # (g) is measured against (a)'s baseline: the same people, booked one by one.
+            for side in ("project",) if name == "g" else ("project", "baseline"):
                 url = args.database_url or f"sqlite+aiosqlite:///{tmp}/{name}-{side}.db"
                 if side == "project":
                     outcome = await run_project(url, layout, args.concurrency, Path(tmp))
@@ -520,7 +588,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(row("(a) baseline", a0))
     print(row(f"(b) project, {args.contended_seats} seats", b))
     print(row("(b) baseline", b0))
-    errors = {k: v for o in (a, b) for k, v in o.results.items() if k not in ("booked", "full")}
+    g = outcomes.get("g-project")
+    if g is not None:
+        print(row(f"(g) project, groups of {args.group_size}", g))
+    projects = [o for k, o in outcomes.items() if k.endswith("project")]
+    errors = {k: v for o in projects for k, v in o.results.items() if k not in ("booked", "full")}
     checks = [o.check for o in outcomes.values()]
     overbooked = sum(c.overbooked for c in checks if c is not None)
     invariants_ok = all(o.check is not None and o.check.ok(o.successes) for o in outcomes.values())
@@ -550,6 +622,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "invariants_ok": invariants_ok,
         "target_ratio_all_succeed": TARGET_RATIO,
     }
+    if g is not None:
+        summary |= {
+            "group_size": args.group_size,
+            "people_booked": g.successes,
+            "people_booked_per_s": round(g.bookings_per_s, 1),
+            "groups_per_s": round(g.bookings_per_s / args.group_size, 1),
+            "ratio_group": round(ratio(g.bookings_per_s, a0.bookings_per_s), 4),
+            "transactions_group": g.batches,
+            "reminders_queued_group": g.check.reminders if g.check else 0,
+            "target_group_spread": TARGET_GROUP_SPREAD,
+        }
+        print(
+            f"ratio (g) people/s in groups of {args.group_size}: {summary['ratio_group']}"
+            f" (target: at least {1 - TARGET_GROUP_SPREAD:.0%} of (a)'s"
+            f" {summary['ratio_all_succeed']})"
+        )
     print(
         f"ratio (a) bookings/s: {summary['ratio_all_succeed']} (target >= {TARGET_RATIO});"
         f" ratio (b) attempts/s: {summary['ratio_contended']};"
@@ -571,4 +659,7 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     ok = summary["invariants_ok"] and not summary["errors"]
     ok = ok and summary["booked_contended"] == min(args.contended_seats, args.attempts)
+    if args.group_size:
+        groups = args.attempts // args.group_size
+        ok = ok and summary["people_booked"] == groups * args.group_size
     return 0 if ok else 1

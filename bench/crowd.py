@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlmodel import col
 
 from booking.core.context import Domain
 from booking.db.models import Applicant, Person
@@ -52,19 +53,18 @@ async def register_crowd(domain: Domain, telegram_ids: Iterable[int]) -> None:
 def holders_of_applicants() -> Any:
     """INSERT each applicant's own person (the holder of the account), as
     ``register_applicant`` saves it, for applicants inserted in bulk."""
-    columns = ["applicant_id", "full_name", "nik_hash", "nik_masked", "birth_date", "sex"]
+    copied = [
+        "full_name",
+        "nik_hash",
+        "nik_masked",
+        "birth_date",
+        "sex",
+        "created_at",
+        "updated_at",
+    ]
     return insert(Person).from_select(
-        [*columns, "created_at", "updated_at"],
-        select(
-            Applicant.id,  # type: ignore[arg-type]
-            Applicant.full_name,
-            Applicant.nik_hash,
-            Applicant.nik_masked,
-            Applicant.birth_date,
-            Applicant.sex,
-            Applicant.created_at,
-            Applicant.updated_at,
-        ),
+        ["applicant_id", *copied],
+        select(col(Applicant.id), *(col(getattr(Applicant, name)) for name in copied)),
     )
 
 

@@ -45,12 +45,31 @@ SOON = N_(
     "{office}\n{address}\n"
     "Booking code: {code}. Please arrive 30 minutes early."
 )
+# A family's reminder (a booking group of several people): one message to the
+# account, every member's name and booking code listed.
+GROUP_DAY_BEFORE = N_(
+    "⏰ Reminder: the passport appointment for {count} people is on {date} at {time} {zone}.\n"
+    "{office}\n{address}\n"
+    "Booking codes:\n{members}\n"
+    "Please arrive 30 minutes early and bring everyone's documents."
+)
+GROUP_SOON = N_(
+    "⏰ The passport appointment for {count} people starts at {time} {zone} ({date}).\n"
+    "{office}\n{address}\n"
+    "Booking codes:\n{members}\n"
+    "Please arrive 30 minutes early."
+)
 ANNOUNCEMENT = N_(
     "📢 Announcement from {office} for your appointment on {date} ({code}):\n\n{text}"
 )
 CLOSURE = N_(
     "❗ {office} is closed on {date}: {reason}.\n"
     "Your appointment {code} has been cancelled. Please choose a new date; "
+    "this change does not count against your reschedule limit."
+)
+GROUP_CLOSURE = N_(
+    "❗ {office} is closed on {date}: {reason}.\n"
+    "The appointments {codes} have been cancelled. Please choose a new date for all of you; "
     "this change does not count against your reschedule limit."
 )
 
@@ -102,17 +121,25 @@ def local_start(args: dict[str, Any]) -> tuple[datetime, str]:
     return start.astimezone(zone(tz_name)), zone_abbrev(tz_name, start)
 
 
-def _reminder(message: str) -> Renderer:
+def _reminder(message: str, group_message: str) -> Renderer:
+    """A reminder: ``message`` for one person, ``group_message`` listing every
+    member (``args["members"]``: name and code) when the group has several."""
+
     def render(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
         start, zone_name = local_start(args)
-        text = t(message).format(
-            date=long_date(start.date(), locale),
-            time=f"{start:%H:%M}",
-            zone=zone_name,
-            office=args["office"],
-            address=args["address"],
-            code=args["code"],
-        )
+        members = args.get("members") or []
+        fields = {
+            "date": long_date(start.date(), locale),
+            "time": f"{start:%H:%M}",
+            "zone": zone_name,
+            "office": args["office"],
+            "address": args["address"],
+        }
+        if len(members) > 1:
+            listed = "\n".join(f"• {name}: {code}" for name, code in members)
+            text = t(group_message).format(count=len(members), members=listed, **fields)
+        else:
+            text = t(message).format(code=args["code"], **fields)
         return Rendered(text)
 
     return render
@@ -133,13 +160,15 @@ def _announcement(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
 def _closure(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     """The closure notice (``bot.notice_buttons`` adds its "new date" button)."""
     day = date.fromisoformat(args["day"])
-    text = t(CLOSURE).format(
-        office=args["office_name"],
-        date=long_date(day, locale),
-        reason=args["reason"],
-        code=args["code"],
-    )
-    return Rendered(text)
+    fields = {
+        "office": args["office_name"],
+        "date": long_date(day, locale),
+        "reason": args["reason"],
+    }
+    codes = args.get("codes") or []
+    if len(codes) > 1:  # a booking group: one notice for all its members
+        return Rendered(t(GROUP_CLOSURE).format(codes=", ".join(codes), **fields))
+    return Rendered(t(CLOSURE).format(code=args["code"], **fields))
 
 
 def _to_staff(message: str) -> Renderer:
@@ -178,8 +207,8 @@ class Notices:
         self.i18n = i18n if i18n is not None else build_i18n(default_locale)
         self.default_locale = self.i18n.default_locale
         self.renderers: dict[str, Renderer] = {
-            REMINDER_DAY_BEFORE: _reminder(DAY_BEFORE),
-            REMINDER_SOON: _reminder(SOON),
+            REMINDER_DAY_BEFORE: _reminder(DAY_BEFORE, GROUP_DAY_BEFORE),
+            REMINDER_SOON: _reminder(SOON, GROUP_SOON),
             "office_announcement": _announcement,
             "closure_displaced": _closure,
             "text": _plain,

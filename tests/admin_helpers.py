@@ -20,6 +20,7 @@ from booking.db.models import (
     Closure,
     Notification,
     Office,
+    Person,
     QuotaOverride,
     SessionRule,
     Slot,
@@ -30,12 +31,19 @@ from tests.factories import add_applicant
 async def rename_applicant(ctx: Domain, telegram_id: int, name: str) -> None:
     """Store any name for an applicant, even one ``check_name`` refuses ("Pemohon 101",
     "=1+2"): rows written before the rule hold such names, and staff screens and
-    files must still show them safely."""
+    files must still show them safely. The holder's person row (what staff screens
+    show for each appointment) gets the name too, as ``register_applicant`` does."""
     async with ctx.db.writer() as session:
         query = select(Applicant).where(Applicant.telegram_id == telegram_id)
         row = (await session.exec(query)).one()
         row.full_name = name
         session.add(row)
+        holder = select(Person).where(
+            Person.applicant_id == row.id, Person.nik_hash == row.nik_hash
+        )
+        person = (await session.exec(holder)).one()
+        person.full_name = name
+        session.add(person)
         await session.commit()
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from booking.core.context import Domain
-from booking.core.kinds import AppointmentStatus, QuotaPool
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, QuotaPool
 from booking.db.engine import create_database
-from booking.db.models import Appointment, Slot
+from booking.db.models import Appointment, BookingGroup, Slot
 from tests.conftest import reset_postgres
 
 
@@ -47,9 +47,20 @@ async def fresh_database(backend: str, template: Path, directory: Path, name: st
 
 
 async def slot_problems(ctx: Domain) -> list[str]:
-    """Every slot whose counters break a quota invariant, described; empty when sound."""
+    """Every slot whose counters break a quota invariant, and every active
+    appointment outside its booking group's session (a split group), described;
+    empty when sound."""
     problems = []
     async with ctx.db.reader() as session:
+        split = await session.exec(
+            select(Appointment.id, Appointment.group_id)
+            .join(BookingGroup, col(BookingGroup.id) == Appointment.group_id)
+            .where(
+                col(Appointment.status).in_(ACTIVE_STATUSES),
+                col(Appointment.slot_id) != col(BookingGroup.slot_id),
+            )
+        )
+        problems += [f"appointment {a} is outside its group {g}'s session" for a, g in split]
         slots = list(await session.exec(select(Slot)))
         counts: dict[tuple[int, str], int] = {}
         rows = await session.exec(

@@ -39,6 +39,20 @@ def test_a_small_run_reports_every_figure_and_sound_invariants(backend, capsys):
     assert any(line.startswith("(a) baseline") for line in lines)
 
 
+def test_a_group_run_books_every_group_whole(backend, capsys):
+    args = ["booking-engine", "--attempts", "60", "--slots", "3", "--contended-seats", "7"]
+    args += ["--concurrency", "8", "--group-size", "4", "--json"]
+    if backend == "postgresql":
+        args += ["--database-url", need_postgres()]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"group_size", "people_booked_per_s", "ratio_group", "overbooked"} <= summary.keys()
+    assert summary["group_size"] == 4 and summary["people_booked"] == 60
+    assert summary["reminders_queued_group"] == 2 * 15  # once per group
+    assert summary["overbooked"] == 0 and summary["invariants_ok"] is True
+    assert summary["people_booked_per_s"] > 0 and summary["ratio_group"] > 0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
+from bench.crowd import make_nik as crowd_nik
 from bench.crowd import register_crowd as add_applicants
 from booking.admin.quotas import set_daily_quota
+from booking.appointments.groups import groups_of
 from booking.appointments.service import book, cancel, reschedule
 from booking.appointments.views import AppointmentView
 from booking.calendar.availability import sessions_of
@@ -30,6 +32,7 @@ from booking.core.errors import (
 from booking.core.kinds import AppointmentStatus, ServiceType
 from booking.db.models import Applicant, Appointment, Slot
 from booking.people.applicants import register_applicant, validate_nik
+from booking.people.members import members_of, save_member
 from tests.conftest import TUE
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
@@ -80,12 +83,9 @@ async def test_200_coroutines_race_for_10_seats(ctx):
     assert await slot_problems(ctx) == []
 
 
-async def test_processes_race_for_10_seats(ctx, settings):
-    slot_id = await ten_seat_slot(ctx)
-    processes, per_process = 4, 10
-    users = [20_000 + i for i in range(processes * per_process)]
-    await add_applicants(ctx, users)
-    url = settings.effective_database_url
+async def race_in_processes(url: str, slot_id: int, per_process: list[list[str]]) -> list[dict]:
+    """Run a ``tests.race_worker`` per list of accounts, start them together, and
+    return what each printed."""
     workers = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -93,13 +93,13 @@ async def test_processes_race_for_10_seats(ctx, settings):
             "tests.race_worker",
             url,
             str(slot_id),
-            *map(str, users[p * per_process : (p + 1) * per_process]),
+            *accounts,
             cwd=ROOT,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        for p in range(processes)
+        for accounts in per_process
     ]
     try:
         for worker in workers:  # every process connected before any books
@@ -117,6 +117,23 @@ async def test_processes_race_for_10_seats(ctx, settings):
     for worker, (out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err.decode()
         results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return results
+
+
+async def test_processes_race_for_10_seats(ctx, settings):
+    slot_id = await ten_seat_slot(ctx)
+    processes, per_process = 4, 10
+    users = [20_000 + i for i in range(processes * per_process)]
+    await add_applicants(ctx, users)
+    url = settings.effective_database_url
+    results = await race_in_processes(
+        url,
+        slot_id,
+        [
+            [str(u) for u in users[p * per_process : (p + 1) * per_process]]
+            for p in range(processes)
+        ],
+    )
     assert [r["other"] for r in results] == [[]] * processes
     won = [i for r in results for i in r["won"]]
     assert len(won) == SEATS and len(set(won)) == SEATS
@@ -242,3 +259,53 @@ async def test_one_nik_registered_from_two_accounts_at_once(ctx):
     async with ctx.db.reader() as session:
         count = (await session.exec(select(func.count()).select_from(Applicant))).one()
     assert count == 1
+
+
+async def saved_families(
+    ctx: Domain, accounts: list[int], sizes: list[int]
+) -> dict[int, list[int]]:
+    """Each account with ``size - 1`` family members saved besides its holder: the
+    member ids of each account's group, the holder first."""
+    await add_applicants(ctx, accounts)
+    families = {}
+    for account, size in zip(accounts, sizes, strict=True):
+        [holder] = await members_of(ctx, account)
+        ids = [holder.id]
+        for k in range(1, size):
+            nik = crowd_nik(account + 100_000 * k)  # distinct from every holder's
+            saved = await save_member(ctx, telegram_id=account, full_name="Anggota", nik=nik)
+            ids.append(saved.id)
+        families[account] = ids
+    return families
+
+
+async def test_processes_race_50_groups_for_60_seats_never_splitting_one(ctx, settings):
+    office_id = await add_office(ctx, office_spec(daily=60))
+    [session] = await sessions_of(ctx, office_id, TUE)
+    accounts = [40_000 + i for i in range(50)]
+    sizes = [1 + i % 5 for i in range(50)]  # 150 people for 60 seats
+    families = await saved_families(ctx, accounts, sizes)
+    specs = [f"{a}={','.join(map(str, families[a]))}" for a in accounts]
+    processes = 4
+    results = await race_in_processes(
+        settings.effective_database_url,
+        session.slot_id,
+        [specs[p::processes] for p in range(processes)],
+    )
+    assert [r["other"] for r in results] == [[]] * processes
+    won = [g for r in results for g in r["won"]]
+    assert len(won) + sum(r["full"] for r in results) == 50
+    groups = {g.id: g for a in accounts for g in await groups_of(ctx, a)}
+    assert set(groups) == set(won)  # a refused group left nothing behind
+    for group in groups.values():  # and a booked one is whole
+        assert [m.member_id for m in group.members] == families[group.telegram_id]
+    seated = sum(g.size for g in groups.values())
+    assert seated <= 60
+    assert await booked_rows(ctx, session.slot_id) == (seated, seated)
+    # Every group still waiting is larger than the seats left: the race seated greedily.
+    left = 60 - seated
+    refused = [
+        len(families[a]) for a in accounts if not any(g.telegram_id == a for g in groups.values())
+    ]
+    assert all(size > left for size in refused)
+    assert await slot_problems(ctx) == []

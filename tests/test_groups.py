@@ -4,11 +4,16 @@ nothing, each with their own NIK, service, priority and code (issue 11)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+import csv
+import io
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import col, select
 
+from booking.admin.checkin import check_in, close_out_day
 from booking.admin.closures import close_day, displaced_groups_of, rebook_group
+from booking.admin.daylist import day_list, export_day_csv
 from booking.appointments.groups import (
     MemberChoice,
     active_group,
@@ -26,6 +31,7 @@ from booking.calendar.seats import GroupShape, group_fits, seats_for
 from booking.calendar.views import DayStatus
 from booking.core.errors import (
     AlreadyBooked,
+    AlreadyCheckedIn,
     AlreadyRebooked,
     ApplicantNotFound,
     AppointmentNotFound,
@@ -42,8 +48,17 @@ from booking.core.errors import (
     RescheduleLimitReached,
     SlotFull,
 )
-from booking.core.kinds import GroupStatus, PriorityReason, QuotaPool, ServiceType
+from booking.core.kinds import (
+    GroupStatus,
+    NotificationStatus,
+    PriorityReason,
+    QuotaPool,
+    ServiceType,
+)
+from booking.db.models import Notification
+from booking.notify.outbox import REMINDER_KINDS, REMINDER_SOON, claim_due
 from booking.people.members import MemberView, members_of, save_member
+from bot.notices import Notices
 from tests.conftest import FRI, THU, TUE, WED
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant, add_office, make_nik, office_spec
@@ -373,3 +388,108 @@ async def test_a_closure_displaces_the_group_and_it_rebooks_together(ctx, office
     with pytest.raises(AlreadyRebooked):
         await rebook_group(ctx, telegram_id=66, group_id=group.id, new_slot_id=fri)
     assert await slot_problems(ctx) == []
+
+
+# --- reminders -------------------------------------------------------------------------
+
+
+async def _reminders(ctx) -> list[Notification]:
+    async with ctx.db.reader() as session:
+        found = await session.exec(
+            select(Notification)
+            .where(col(Notification.kind).in_(REMINDER_KINDS))
+            .order_by(col(Notification.id))
+        )
+        return list(found)
+
+
+async def test_one_reminder_per_group_lists_every_member_and_code(ctx, office_id, clock):
+    people = await family(ctx, 70, 3)
+    slot_id = await slot_of(ctx, office_id, TUE)
+    group = await book_group(ctx, telegram_id=70, slot_id=slot_id, members=choices(people))
+    reminders = await _reminders(ctx)
+    assert sorted(n.kind for n in reminders) == sorted(REMINDER_KINDS)  # one of each
+    listed = [[m.full_name, m.code] for m in group.members]
+    assert all(n.args["members"] == listed and n.recipient == 70 for n in reminders)
+    # One member cancels: the reminders stay, listing the others.
+    await cancel_member(ctx, telegram_id=70, appointment_id=group.members[0].id)
+    reminders = await _reminders(ctx)
+    assert {n.status for n in reminders} == {NotificationStatus.PENDING}
+    assert all(n.args["members"] == listed[1:] for n in reminders)
+    assert all(n.appointment_id == group.members[1].id for n in reminders)
+    clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))  # Monday 18:00 WIB: H-1
+    [claimed] = await claim_due(ctx, "sender", 10, 60)
+    text = Notices().render(claimed).text
+    assert "2" in text and all(f"{name}: {code}" in text for name, code in listed[1:])
+    assert listed[0][1] not in text
+    # The last members cancel: so do the reminders still pending.
+    await cancel_group(ctx, telegram_id=70, group_id=group.id)
+    statuses = {n.kind: n.status for n in await _reminders(ctx)}
+    assert statuses[REMINDER_SOON] == NotificationStatus.CANCELLED
+
+
+async def test_a_group_of_one_keeps_the_single_reminder_text(ctx, office_id, clock):
+    await add_applicant(ctx, 71)
+    appt = await book(ctx, telegram_id=71, slot_id=await slot_of(ctx, office_id, TUE), service=NEW)
+    clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
+    [claimed] = await claim_due(ctx, "sender", 10, 60)
+    assert claimed.appointment_id == appt.id
+    text = Notices().render(claimed).text
+    assert appt.code in text and "•" not in text
+
+
+async def test_a_closure_sends_one_notice_per_group_with_every_code(ctx, office_id):
+    people = await family(ctx, 72, 2)
+    wed = await slot_of(ctx, office_id, WED)
+    group = await book_group(ctx, telegram_id=72, slot_id=wed, members=choices(people))
+    result = await close_day(ctx, office_id, WED, "Banjir", actor="t")
+    assert sorted(result.displaced) == sorted(m.id for m in group.members)
+    assert result.notified == 1
+    async with ctx.db.reader() as session:
+        [notice] = await session.exec(select(Notification).where(Notification.kind == "closure"))
+    assert notice.recipient == 72
+    assert notice.args["codes"] == [m.code for m in group.members]
+
+
+# --- at the office -------------------------------------------------------------------------
+
+
+async def test_the_day_list_shows_a_family_together_and_checks_it_in_consecutively(
+    ctx, office_id, clock
+):
+    slot_id = await slot_of(ctx, office_id, TUE)
+    await add_applicant(ctx, 73, serial=73, name="Zaenal Abidin")
+    alone = await book(ctx, telegram_id=73, slot_id=slot_id, service=NEW)
+    people = await family(ctx, 74, 3, first_serial=500)
+    group = await book_group(ctx, telegram_id=74, slot_id=slot_id, members=choices(people))
+    listing = await day_list(ctx, office_id, TUE, page_size=50)
+    # The family (by its holder's name, Budi) comes before Zaenal, its members together.
+    assert [e.code for e in listing.entries] == [*(m.code for m in group.members), alone.code]
+    assert [e.group_size for e in listing.entries] == [3, 3, 3, 1]
+    assert {e.account_name for e in listing.entries[:3]} == {"Budi Santoso"}
+    assert [e.full_name for e in listing.entries[:3]] == [p.full_name for p in people]
+    clock.set(datetime(2026, 12, 1, 0, 30, tzinfo=UTC))  # Tuesday 07:30 WIB
+    await check_in(ctx, office_id, alone.code, actor="t")
+    # One member's code checks the family in: consecutive numbers, that member first.
+    result = await check_in(ctx, office_id, group.members[2].code, actor="t")
+    assert result.queue_number == 2 and result.full_name == people[2].full_name
+    assert [(m.code, m.queue_number) for m in result.members] == [
+        (group.members[2].code, 2),
+        (group.members[0].code, 3),
+        (group.members[1].code, 4),
+    ]
+    with pytest.raises(AlreadyCheckedIn) as caught:
+        await check_in(ctx, office_id, group.members[0].code, actor="t")
+    assert caught.value.queue_number == 3
+    listing = await day_list(ctx, office_id, TUE, page_size=50)
+    assert [e.queue_number for e in listing.entries] == [1, 2, 3, 4]
+    text = await export_day_csv(ctx, office_id, TUE)
+    [header, *lines] = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[-1] == "group"
+    assert [line[5] for line in lines] == [e.code for e in listing.entries]
+    assert [line[-1] for line in lines] == [str(e.group_id) for e in listing.entries]
+    assert [line[-1] for line in lines[1:]] == [str(group.id)] * 3
+    # The day over, closing out finishes the groups.
+    await close_out_day(ctx, datetime(2026, 12, 1, 17, 30, tzinfo=UTC))
+    assert (await get_group(ctx, 74, group.id)).status is GroupStatus.FINISHED
+    assert await active_group(ctx, 73) is None

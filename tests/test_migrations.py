@@ -122,6 +122,15 @@ _ROWS_BEFORE_GROUPS = [
 ]
 
 
+async def _migrate_with_rows(db: Any) -> None:
+    """Migrate an empty database to just before 0003, fill it, migrate to the newest."""
+    await _migrate_to(db, BEFORE_GROUPS)
+    async with db.engine.begin() as conn:
+        for statement in _ROWS_BEFORE_GROUPS:
+            await conn.execute(text(statement))
+    await migrate(db)
+
+
 async def _rows(db: Any, sql: str) -> list[tuple[Any, ...]]:
     async with db.engine.connect() as conn:
         return [tuple(row) for row in await conn.execute(text(sql))]
@@ -133,11 +142,7 @@ async def test_the_groups_migration_turns_every_appointment_into_a_group_of_one(
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
     try:
-        await _migrate_to(db, BEFORE_GROUPS)
-        async with db.engine.begin() as conn:
-            for statement in _ROWS_BEFORE_GROUPS:
-                await conn.execute(text(statement))
-        await migrate(db)
+        await _migrate_with_rows(db)
         async with db.engine.connect() as conn:
             assert await conn.run_sync(differences) == []
         assert await _rows(
@@ -209,11 +214,7 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
         command.downgrade(cfg, BEFORE_GROUPS)
 
     try:
-        await _migrate_to(db, BEFORE_GROUPS)
-        async with db.engine.begin() as conn:
-            for statement in _ROWS_BEFORE_GROUPS:
-                await conn.execute(text(statement))
-        await migrate(db)
+        await _migrate_with_rows(db)
         async with db.engine.begin() as conn:
             await conn.run_sync(downgrade)
         assert await _rows(

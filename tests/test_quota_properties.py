@@ -101,14 +101,22 @@ async def run_sequence(
 
 
 async def accounts_with_two_active(ctx: Domain) -> list[int]:
+    """Accounts holding two active booking groups (a group holds one appointment per
+    member), or a NIK held by two active appointments: both empty when sound."""
     async with ctx.db.reader() as session:
-        rows = await session.exec(
+        accounts = await session.exec(
             select(Appointment.telegram_id)
             .where(col(Appointment.status).in_(ACTIVE_STATUSES))
             .group_by(Appointment.telegram_id)
+            .having(func.count(func.distinct(Appointment.group_id)) > 1)
+        )
+        niks = await session.exec(
+            select(func.min(Appointment.telegram_id))
+            .where(col(Appointment.status).in_(ACTIVE_STATUSES))
+            .group_by(Appointment.nik_hash)
             .having(func.count() > 1)
         )
-        return list(rows)
+        return [*accounts, *niks]
 
 
 async def latest_appointment(ctx: Domain, telegram_id: int) -> int | None:

@@ -1,9 +1,12 @@
-"""Property test of the seat rule: every path that moves a seat -- book, cancel,
-reschedule, close a day, reopen it, rebook after the closure, change the office
-default quota or a date's override, and time passing -- in random order, on
-SQLite and PostgreSQL. After every step each slot's ``booked`` equals its regular
-appointments that are not cancelled, ``priority_booked`` its priority ones, and
-both stay within capacity; no account holds two active appointments.
+"""Property test of the seat rule: every path that moves a seat -- book alone or
+as a family group, cancel, reschedule, close a day, reopen it, rebook after the
+closure, change the office default quota or a date's override, and time passing
+-- in random order, on SQLite and PostgreSQL. After every step each slot's
+``booked`` equals its regular appointments that are not cancelled,
+``priority_booked`` its priority ones, and both stay within capacity; no account
+holds two active groups, no NIK two active appointments, and no group is split
+over two sessions. Accounts 0 and 1 save the same children, so their groups
+compete for the same NIKs.
 
 Each example gets a fresh database. ``SEAT_PROPERTY_EXAMPLES`` sets how many
 examples to run (40).
@@ -14,17 +17,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from datetime import date
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from booking.admin.closures import close_day, displaced_of, rebook_displaced, reopen_day
 from booking.admin.quotas import set_office_quota, set_quota_override
+from booking.appointments.groups import MemberChoice, book_group
 from booking.core.clock import FixedClock
 from booking.core.context import Domain
-from booking.core.kinds import PriorityReason
+from booking.core.kinds import PriorityReason, ServiceType
 from booking.offices.lookup import get_office_by_code
+from booking.people.members import members_of, save_member
 from tests.db_helpers import fresh_database
+from tests.factories import make_nik
 from tests.test_quota_properties import DAYS as ALL_DAYS
 from tests.test_quota_properties import SESSIONS, run_sequence
 from tests.test_quota_properties import apply as apply_booking_step
@@ -38,9 +45,14 @@ user = st.integers(0, USERS - 1)
 slot = st.integers(0, SLOTS - 1)
 day = st.integers(0, len(DAYS) - 1)
 booking = st.tuples(st.just("book"), user, slot, st.sampled_from([None, PriorityReason.DISABLED]))
+# A group: the holder and 1 or 2 children, the first child with a priority claim or not.
+group = st.tuples(
+    st.just("group"), user, slot, st.integers(1, 2), st.sampled_from([None, PriorityReason.CHILD])
+)
 step = st.one_of(
     booking,
     booking,  # bookings twice as often: the other steps need appointments to move
+    group,
     st.tuples(st.just("cancel"), user),
     st.tuples(st.just("reschedule"), user, slot),
     st.tuples(st.just("close"), day),
@@ -53,13 +65,30 @@ step = st.one_of(
 example_number = itertools.count()
 
 
+def child_nik(u: int, k: int) -> str:
+    """Child ``k`` of account ``u``: accounts 0 and 1 share their children."""
+    family = 0 if u < 2 else u
+    return make_nik(date(2023, 1 + k, 10), serial=500 + 10 * family + k)
+
+
 async def apply(ctx: Domain, clock: FixedClock, slot_ids: list[int], op: tuple) -> None:
     """The closure and quota steps here; book, cancel, reschedule and advance as
     in the quota property test."""
     office_id = (await get_office_by_code(ctx, "TEST")).id
     assert office_id is not None
     kind = op[0]
-    if kind == "close":
+    if kind == "group":
+        _, u, s, children, priority = op
+        [holder] = [m for m in await members_of(ctx, 1000 + u) if m.is_holder]
+        members = [MemberChoice(holder.id, ServiceType.NEW)]
+        for k in range(children):
+            child = await save_member(
+                ctx, telegram_id=1000 + u, full_name="Anak", nik=child_nik(u, k)
+            )
+            members.append(MemberChoice(child.id, ServiceType.NEW, priority if k == 0 else None))
+        group = await book_group(ctx, telegram_id=1000 + u, slot_id=slot_ids[s], members=members)
+        event(f"group of {group.size}")
+    elif kind == "close":
         await close_day(ctx, office_id, DAYS[op[1]], "banjir", actor="test")
     elif kind == "reopen":
         await reopen_day(ctx, office_id, DAYS[op[1]], actor="test")

@@ -4,6 +4,13 @@ A check-in gives the next queue number of the appointment's session. The slot
 row is locked first (PostgreSQL ``FOR UPDATE``; SQLite write transactions are
 serialized by ``BEGIN IMMEDIATE``), and a unique index on
 ``(slot_id, queue_number)`` backs it up, so two people never share a number.
+
+A family comes to the counter together: checking in one member's code checks in
+every member of its booking group still booked, at once, each with their own
+queue number, consecutive (the member whose code was given first, then the
+others in booking order); the others' codes then answer ``AlreadyCheckedIn``
+with their numbers. Marking no-shows and closing out finish the booking groups
+left with nobody active.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.appointments.codes import normalize_code
+from booking.appointments.groups import finish_groups
 from booking.appointments.service import appointment_view
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
@@ -32,24 +40,65 @@ from booking.core.errors import (
     WrongDay,
 )
 from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus
-from booking.db.models import Applicant, Appointment, Office, Slot
+from booking.db.models import Appointment, Office, Person, Slot
 from booking.offices.lookup import office_by_id
 
 
 @dataclass(frozen=True)
+class CheckedIn:
+    """One person checked in: their code, name, masked NIK and queue number."""
+
+    code: str
+    full_name: str
+    nik_masked: str
+    queue_number: int
+
+
+@dataclass(frozen=True)
 class CheckInResult:
+    """The person whose code was given (``queue_number``, ``full_name``,
+    ``nik_masked``, ``appointment``), and ``members``: everyone this check-in
+    numbered, that person first, then the rest of the group in booking order."""
+
     queue_number: int
     full_name: str
     nik_masked: str
     appointment: AppointmentView
+    members: tuple[CheckedIn, ...]
 
 
 async def _lock_slot(session: AsyncSession, slot_id: int) -> Slot:
     return (await session.exec(select(Slot).where(Slot.id == slot_id).with_for_update())).one()
 
 
+async def _check_in_one(
+    session: AsyncSession, appt: Appointment, number: int, now: datetime
+) -> CheckedIn:
+    """Check in a booked appointment as ``number`` (its session's row locked)."""
+    result = await session.exec(
+        update(Appointment)
+        .where(
+            col(Appointment.id) == appt.id,
+            col(Appointment.status) == AppointmentStatus.BOOKED.value,
+        )
+        .values(
+            status=AppointmentStatus.CHECKED_IN.value,
+            queue_number=number,
+            checked_in_at=now,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:
+        raise AssertionError("appointment changed under a row lock")
+    await session.refresh(appt)
+    person = await session.get(Person, appt.person_id)
+    assert person is not None
+    return CheckedIn(appt.code, person.full_name, person.nik_masked, number)
+
+
 async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> CheckInResult:
-    """Check in the holder of booking ``code`` at ``office_id`` today.
+    """Check in the person of booking ``code`` at ``office_id`` today, with the
+    rest of their booking group still booked (see the module doc).
 
     Distinct errors: ``UnknownBookingCode`` (not a code, or no such appointment),
     ``OtherOfficeCode``, ``AppointmentCancelled``, ``AlreadyCheckedIn`` (with the
@@ -95,40 +144,35 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
                 )
             )
         ).one()
-        number = (last or 0) + 1
-        result = await session.exec(
-            update(Appointment)
-            .where(
-                col(Appointment.id) == appt.id,
+        others = await session.exec(
+            select(Appointment).where(
+                Appointment.group_id == appt.group_id,
+                col(Appointment.id) != appt.id,
                 col(Appointment.status) == AppointmentStatus.BOOKED.value,
             )
-            .values(
-                status=AppointmentStatus.CHECKED_IN.value,
-                queue_number=number,
-                checked_in_at=now,
-                updated_at=now,
+        )
+        together = [appt, *sorted(others, key=lambda a: a.id or 0)]
+        checked: list[CheckedIn] = []
+        for number, member in enumerate(together, start=(last or 0) + 1):
+            checked.append(await _check_in_one(session, member, number, now))
+            record(
+                session,
+                now,
+                actor=actor,
+                office_id=office_id,
+                action="check_in",
+                before={"code": member.code, "status": AppointmentStatus.BOOKED.value},
+                after={
+                    "code": member.code,
+                    "status": AppointmentStatus.CHECKED_IN.value,
+                    "queue_number": number,
+                },
             )
-        )
-        if result.rowcount != 1:
-            raise AssertionError("appointment changed under a row lock")
-        await session.refresh(appt)
-        applicant = await session.get(Applicant, appt.applicant_id)
-        assert applicant is not None
-        record(
-            session,
-            now,
-            actor=actor,
-            office_id=office_id,
-            action="check_in",
-            before={"code": normalized, "status": status.value},
-            after={
-                "code": normalized,
-                "status": AppointmentStatus.CHECKED_IN.value,
-                "queue_number": number,
-            },
-        )
+        first = checked[0]
         view = await appointment_view(session, appt)
-        return CheckInResult(number, applicant.full_name, applicant.nik_masked, view)
+        return CheckInResult(
+            first.queue_number, first.full_name, first.nik_masked, view, tuple(checked)
+        )
 
     return await ctx.db.transact(tx)
 
@@ -182,6 +226,7 @@ async def mark_no_shows(
             .values(status=AppointmentStatus.NO_SHOW.value, updated_at=now)
         )
         marked = result.rowcount
+        await finish_groups(session, ended, now)
         record(
             session,
             now,
@@ -245,6 +290,7 @@ async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datet
                 .values(status=new.value, updated_at=now)
             )
             changed[new.value] = result.rowcount
+        await finish_groups(session, earlier, now)
         count = sum(changed.values())
         if count:
             record(

@@ -2,7 +2,8 @@
 
 Closing a date cancels every active appointment on it as ``displaced`` (freeing
 the seats, so slot counters keep equal to the appointments not cancelled) and
-writes one notice per displaced applicant, all in one transaction. A displaced
+writes one notice per displaced group (to the account that booked it, listing
+its codes), all in one transaction. A displaced
 applicant may then rebook the displaced group together in a new session, a move
 that does not count against its reschedule limit: the new group carries the old
 one's reschedule count and points at it through ``replaces_id`` (and each new
@@ -108,19 +109,29 @@ async def close_day(
         rows = await active_on_day(session, office_id, day, ending_after=now)
         displaced = [appt.id for appt, _ in rows if appt.id is not None]
         notified = 0
+        by_group: dict[int, list[Appointment]] = {}
+        languages: dict[int | None, str] = {}
         for appt, applicant in rows:
-            assert appt.id is not None
-            await cancel_held(session, appt, now, DISPLACED)
+            await cancel_held(session, ctx.settings, appt, now, DISPLACED)
+            by_group.setdefault(appt.group_id, []).append(appt)
+            languages[appt.id] = applicant.language
+        for members in by_group.values():  # one notice per group, to its account
+            first = members[0]
+            assert first.id is not None
             notified += await notify_holder(
                 session,
-                appt,
-                applicant.language,
+                first,
+                languages[first.id],
                 office,
                 day,
                 kind="closure",
                 template=CLOSURE_TEMPLATE,
-                args={"reason": reason, "appointment_id": appt.id},
-                dedupe_key=f"appointment:{appt.id}:closure",
+                args={
+                    "reason": reason,
+                    "appointment_id": first.id,
+                    "codes": [appt.code for appt in members],
+                },
+                dedupe_key=f"appointment:{first.id}:closure",
                 now=now,
             )
         record(
@@ -286,9 +297,7 @@ async def _rebook(
             updated_at=now,
         )
         session.add(new_of[was.id])
-    await session.flush()
-    for new in new_of.values():
-        await schedule_reminders(session, ctx.settings, new, now)
+    await schedule_reminders(session, ctx.settings, group.id, now)
     (was, _), first = displaced[0], next(iter(new_of.values()))
     record(
         session,

@@ -1,6 +1,9 @@
 """The day list of an office: its sessions with seats, and who is coming.
 
-``export_day_csv`` gives the same list as a CSV document for a spreadsheet.
+One line per person; the members of a booking group (a family booked by one
+account) come together, under the account's holder, each line with the group's
+id and size. ``export_day_csv`` gives the same list as a CSV document for a
+spreadsheet, with a ``group`` column.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
-from booking.db.models import Applicant, Appointment, Closure, Office, Slot
+from booking.db.models import Applicant, Appointment, Closure, Office, Person, Slot
 from booking.offices.lookup import office_by_id
 
 PAGE_SIZE = 10
@@ -49,6 +53,9 @@ class DayListEntry:
     session_label: str
     start: datetime  # office-local, aware
     cancel_reason: str | None
+    group_id: int
+    group_size: int  # people the group was booked for (one: booked alone)
+    account_name: str  # the holder of the account that booked the group
 
 
 @dataclass(frozen=True)
@@ -100,24 +107,33 @@ async def _day(
             )
         )
         query = (
-            select(Appointment, Applicant, Slot)
+            select(Appointment, Person, Applicant, Slot)
             .join(Slot, col(Slot.id) == Appointment.slot_id)
+            .join(Person, col(Person.id) == Appointment.person_id)
             .join(Applicant, col(Applicant.id) == Appointment.applicant_id)
             .where(Slot.office_id == office_id, Slot.day == day)
         )
         if not include_cancelled:
             query = query.where(Appointment.status != AppointmentStatus.CANCELLED)
         rows = list(await session.exec(query))
+        sizes = dict(
+            (group_id, int(size))
+            for group_id, size in await session.exec(
+                select(Appointment.group_id, func.count())
+                .where(col(Appointment.group_id).in_({a.group_id for a, *_ in rows}))
+                .group_by(col(Appointment.group_id))
+            )
+        )
     tz = zone(office.timezone)
     entries = []
-    for appt, applicant, slot in rows:
+    for appt, person, applicant, slot in rows:
         assert appt.id is not None and slot.id is not None
         entries.append(
             DayListEntry(
                 appointment_id=appt.id,
                 code=appt.code,
-                full_name=applicant.full_name,
-                nik_masked=applicant.nik_masked,
+                full_name=person.full_name,
+                nik_masked=person.nik_masked,
                 service=ServiceType(appt.service),
                 priority=PriorityReason(appt.priority) if appt.priority else None,
                 status=AppointmentStatus(appt.status),
@@ -126,20 +142,37 @@ async def _day(
                 session_label=slot.label,
                 start=slot.start_utc.astimezone(tz),
                 cancel_reason=appt.cancel_reason,
+                group_id=appt.group_id,
+                group_size=sizes[appt.group_id],
+                account_name=applicant.full_name,
             )
         )
-    # By session; checked-in people in queue order first, then the rest by name.
-    entries.sort(
-        key=lambda e: (
-            e.start,
-            e.queue_number is None,
-            e.queue_number or 0,
-            e.full_name.casefold(),
-            e.code,
-        )
+    return (
+        office,
+        closure.reason if closure else None,
+        [_session_line(s, office) for s in slots],
+        _in_order(entries),
     )
-    sessions = [_session_line(s, office) for s in slots]
-    return office, closure.reason if closure else None, sessions, entries
+
+
+def _in_order(entries: list[DayListEntry]) -> list[DayListEntry]:
+    """By session; groups that checked in, in queue order first, then the rest by
+    the account's name; inside a group, checked-in members in queue order, then
+    the rest in booking order."""
+    groups: dict[int, list[DayListEntry]] = {}
+    for e in entries:
+        groups.setdefault(e.group_id, []).append(e)
+
+    def member_key(e: DayListEntry) -> tuple[bool, int, int]:
+        return (e.queue_number is None, e.queue_number or 0, e.appointment_id)
+
+    def group_key(members: list[DayListEntry]) -> tuple[datetime, bool, int, str, str]:
+        first = min(members, key=member_key)
+        name = first.account_name if len(members) > 1 else first.full_name
+        return (first.start, *member_key(first)[:2], name.casefold(), first.code)
+
+    ordered = sorted(groups.values(), key=group_key)
+    return [e for members in ordered for e in sorted(members, key=member_key)]
 
 
 async def day_list(
@@ -186,6 +219,7 @@ CSV_HEADER = [
     "service",
     "priority",
     "status",
+    "group",
 ]
 # A cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -227,6 +261,7 @@ async def export_day_csv(
                 e.service.value,
                 e.priority.value if e.priority else "",
                 e.status.value,
+                e.group_id,
             ]
         )
     return out.getvalue()

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from functools import partial
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import exists, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +30,7 @@ from booking.appointments.views import GroupView
 from booking.appointments.writes import BookingRequest, MemberChoice, book_in, slot_full_now
 from booking.calendar.schedule import local_now
 from booking.calendar.seats import free_seat, take_group_seats
+from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.core.errors import (
     AppointmentNotFound,
@@ -53,7 +55,7 @@ from booking.core.kinds import (
 )
 from booking.db.models import Appointment, BookingGroup, Office, Person, Slot
 from booking.db.transactions import retrying
-from booking.notify.reminders import cancel_reminders, retime_reminders
+from booking.notify.reminders import sync_reminders
 
 __all__ = [
     "MemberChoice",
@@ -194,18 +196,42 @@ async def settle_group(session: AsyncSession, group_id: int, now: datetime) -> N
     session.add(group)
 
 
-async def cancel_held(session: AsyncSession, appt: Appointment, now: datetime, reason: str) -> None:
+async def finish_groups(session: AsyncSession, slot_ids: Any, now: datetime) -> None:
+    """Groups of these slots (ids, or a subquery of them) with no active member left
+    are finished: their sessions are over (no-shows marked, days closed out)."""
+    still_active = exists().where(
+        col(Appointment.group_id) == col(BookingGroup.id),
+        col(Appointment.status).in_(ACTIVE_STATUSES),
+    )
+    await session.exec(
+        update(BookingGroup)
+        .where(
+            col(BookingGroup.slot_id).in_(slot_ids),
+            col(BookingGroup.status) == GroupStatus.ACTIVE.value,
+            ~still_active,
+        )
+        .values(status=GroupStatus.FINISHED.value, updated_at=now)
+    )
+
+
+async def cancel_held(
+    session: AsyncSession,
+    settings: BookingSettings,
+    appt: Appointment,
+    now: datetime,
+    reason: str,
+) -> None:
     """Cancel an active appointment in the caller's transaction: its seat is freed,
-    its pending reminders are cancelled, and its group settled."""
-    assert appt.id is not None
+    its group settled and the group's reminders kept in step (cancelled with its
+    last member)."""
     await free_seat(session, appt.slot_id, QuotaPool(appt.pool))
     appt.status = AppointmentStatus.CANCELLED
     appt.cancelled_at = now
     appt.updated_at = now
     appt.cancel_reason = reason
     session.add(appt)
-    await cancel_reminders(session, appt.id)
     await settle_group(session, appt.group_id, now)
+    await sync_reminders(session, settings, appt.group_id, now)
 
 
 async def owned_appointment(
@@ -248,7 +274,7 @@ async def _active_members(
 
 
 async def cancel_appointment(
-    session: AsyncSession, appt: Appointment, now: datetime, reason: str
+    ctx: Domain, session: AsyncSession, appt: Appointment, reason: str
 ) -> None:
     """Cancel one booked appointment before its session starts (``NotActive``,
     ``TooLateToChange`` otherwise)."""
@@ -257,9 +283,10 @@ async def cancel_appointment(
         raise NotActive(appt.id, appt.status)
     slot = await session.get(Slot, appt.slot_id)
     assert slot is not None
+    now = ctx.now()
     if slot.start_utc <= now:
         raise TooLateToChange(appt.id)
-    await cancel_held(session, appt, now, reason)
+    await cancel_held(session, ctx.settings, appt, now, reason)
 
 
 async def cancel_member(
@@ -271,7 +298,7 @@ async def cancel_member(
 
     async def tx(session: AsyncSession) -> GroupView:
         appt = await owned_appointment(session, telegram_id, appointment_id, lock=True)
-        await cancel_appointment(session, appt, ctx.now(), reason)
+        await cancel_appointment(ctx, session, appt, reason)
         return await group_view(session, appt.group_id)
 
     return await ctx.db.transact(tx)
@@ -285,7 +312,6 @@ async def cancel_group(
     ``TooLateToChange`` once the session started."""
 
     async def tx(session: AsyncSession) -> GroupView:
-        now = ctx.now()
         group = await owned_group(session, telegram_id, group_id, lock=True)
         members = [
             m
@@ -295,7 +321,7 @@ async def cancel_group(
         if group.status != GroupStatus.ACTIVE or not members:
             raise NotActive(group_id, group.status)
         for appt in members:
-            await cancel_appointment(session, appt, now, reason)
+            await cancel_appointment(ctx, session, appt, reason)
         return await group_view(session, group_id)
 
     return await ctx.db.transact(tx)
@@ -382,8 +408,7 @@ async def move_group(
     group.reschedule_count += int(counts)
     group.updated_at = now
     session.add(group)
-    for appt in members:
-        await retime_reminders(session, ctx.settings, appt, now)
+    await sync_reminders(session, ctx.settings, group.id, now)
 
 
 async def reschedule_group(

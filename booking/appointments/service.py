@@ -78,7 +78,7 @@ async def cancel(
 
     async def tx(session: AsyncSession) -> AppointmentView:
         appt = await owned_appointment(session, telegram_id, appointment_id, lock=True)
-        await cancel_appointment(session, appt, ctx.now(), reason)
+        await cancel_appointment(ctx, session, appt, reason)
         return await appointment_view(session, appt)
 
     return await ctx.db.transact(tx)

@@ -57,12 +57,32 @@ class AppointmentView:
         return cls(**_appointment_fields(appt, group, slot, office))
 
 
+def _session_fields(slot: Slot, office: Office) -> dict[str, Any]:
+    """The fields of a view that say where and when: the office and the session."""
+    assert office.id is not None and slot.id is not None
+    tz = zone(office.timezone)
+    return {
+        "slot_id": slot.id,
+        "office_id": office.id,
+        "office_code": office.code,
+        "office_name": office.name,
+        "office_address": office.address,
+        "timezone": office.timezone,
+        "zone": zone_abbrev(office.timezone, slot.start_utc),
+        "day": slot.day,
+        "label": slot.label,
+        "start": slot.start_utc.astimezone(tz),
+        "end": slot.end_utc.astimezone(tz),
+        "start_utc": slot.start_utc,
+    }
+
+
 def _appointment_fields(
     appt: Appointment, group: BookingGroup, slot: Slot, office: Office
 ) -> dict[str, Any]:
-    assert appt.id is not None and office.id is not None and slot.id is not None
-    tz = zone(office.timezone)
+    assert appt.id is not None
     return dict(
+        **_session_fields(slot, office),
         id=appt.id,
         code=appt.code,
         status=AppointmentStatus(appt.status),
@@ -72,18 +92,6 @@ def _appointment_fields(
         reschedule_count=group.reschedule_count,
         queue_number=appt.queue_number,
         telegram_id=appt.telegram_id,
-        slot_id=slot.id,
-        office_id=office.id,
-        office_code=office.code,
-        office_name=office.name,
-        office_address=office.address,
-        timezone=office.timezone,
-        zone=zone_abbrev(office.timezone, slot.start_utc),
-        day=slot.day,
-        label=slot.label,
-        start=slot.start_utc.astimezone(tz),
-        end=slot.end_utc.astimezone(tz),
-        start_utc=slot.start_utc,
         created_at=appt.created_at,
         cancel_reason=appt.cancel_reason,
     )
@@ -157,24 +165,12 @@ class GroupView:
         office: Office,
         members: Sequence[tuple[Appointment, Person]],
     ) -> GroupView:
-        assert group.id is not None and slot.id is not None and office.id is not None
-        tz = zone(office.timezone)
+        assert group.id is not None
         return cls(
+            **_session_fields(slot, office),
             id=group.id,
             status=GroupStatus(group.status),
             telegram_id=group.telegram_id,
-            office_id=office.id,
-            office_code=office.code,
-            office_name=office.name,
-            office_address=office.address,
-            timezone=office.timezone,
-            zone=zone_abbrev(office.timezone, slot.start_utc),
-            slot_id=slot.id,
-            day=slot.day,
-            label=slot.label,
-            start=slot.start_utc.astimezone(tz),
-            end=slot.end_utc.astimezone(tz),
-            start_utc=slot.start_utc,
             reschedule_count=group.reschedule_count,
             replaces_id=group.replaces_id,
             members=tuple(

@@ -21,8 +21,8 @@ layer; the statements are Core, built once:
 3. ``INSERT booking_group ... RETURNING id``, held to one active group per
    account by its partial unique index, then one ``INSERT appointment`` per
    member, held to one active appointment per NIK and one NIK per group;
-4. its reminders: one INSERT into the outbox for all the bookings of the batch,
-   right before the batch commits.
+4. its reminders (once per group, listing the members): one INSERT into the
+   outbox for all the bookings of the batch, right before the batch commits.
 
 The view returned is built from what these statements read; nothing is fetched
 twice. The rules, their order and the errors are those of the ORM paths of
@@ -350,7 +350,6 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
     )
     group.id = tx.conn.execute(_INSERT_GROUP, group.model_dump(exclude={"id"})).scalar_one()
     members: list[tuple[Appointment, Person]] = []
-    reminders: list[dict[str, Any]] = []
     for member, (person, _), pool in zip(request.members, situation.people, pools, strict=True):
         assert person.id is not None
         appt = Appointment(
@@ -371,7 +370,9 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
         )
         appt.id = tx.conn.execute(_INSERT_APPOINTMENT, appt.model_dump(exclude={"id"})).scalar_one()
         members.append((appt, person))
-        reminders += reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
+    named = [(appt, person.full_name) for appt, person in members]
+    language = applicant["language"]
+    reminders = reminder_rows(ctx.settings, group.id, named, slot, office, language, now)
     if reminders:
         tx.insert_at_commit(insert_new(tx.connection.dialect.name), reminders)
     return GroupView.of(group, slot, office, members)

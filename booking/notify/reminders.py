@@ -1,34 +1,47 @@
-"""The reminder policy: when an appointment's reminders are due, what they say,
-and keeping them in step with the appointment.
+"""The reminder policy: when a booking group's reminders are due, what they say,
+and keeping them in step with the group.
 
-Two reminders per appointment: the day before at ``reminder_day_before_at``
-office-local time, and ``reminder_before_minutes`` before the session starts
-(``reminder_times``). They are outbox rows (``booking.notify.outbox``) written in
-the caller's transaction: queued with a booking (``reminder_rows`` for the
-batched path, ``schedule_reminders`` in an ORM session), cancelled with it
-(``cancel_reminders``), and re-timed after a reschedule (``retime_reminders``).
-A reminder whose time has already passed is not queued.
+Two reminders per group, to the account that booked it (not one per member): the
+day before at ``reminder_day_before_at`` office-local time, and
+``reminder_before_minutes`` before the session starts (``reminder_times``). Each
+lists every booked member's name and booking code. They are outbox rows
+(``booking.notify.outbox``) written in the caller's transaction: queued with a
+booking (``reminder_rows`` for the batched path, ``schedule_reminders`` in an ORM
+session), and kept in step after any change (``sync_reminders``: a member
+cancelled, the group moved; the last member cancelled cancels them). A reminder
+whose time has already passed is not queued.
+
+A row points at one booked member's appointment (the first), so the outbox's
+claim skips it once nobody of the group is booked; ``sync_reminders`` points it
+at another member when that one cancels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.calendar.schedule import to_utc
 from booking.core.config import BookingSettings
-from booking.core.kinds import NotificationStatus
-from booking.db.models import Applicant, Appointment, Notification, Office, Slot
+from booking.core.kinds import AppointmentStatus, NotificationStatus
+from booking.db.models import (
+    Applicant,
+    Appointment,
+    BookingGroup,
+    Notification,
+    Office,
+    Person,
+    Slot,
+)
 from booking.notify.outbox import (
     REMINDER_DAY_BEFORE,
     REMINDER_KINDS,
     REMINDER_SOON,
     NewNotice,
-    dedupe_key,
     enqueue,
     insert_new,
     outbox_row,
@@ -36,8 +49,8 @@ from booking.notify.outbox import (
 
 
 def reminder_times(settings: BookingSettings, slot: Slot, office: Office) -> dict[str, datetime]:
-    """When each reminder of an appointment in ``slot`` is due (UTC): the day before
-    at ``reminder_day_before_at`` office-local time, and ``reminder_before_minutes``
+    """When each reminder of a group in ``slot`` is due (UTC): the day before at
+    ``reminder_day_before_at`` office-local time, and ``reminder_before_minutes``
     before the session starts."""
     times = {
         REMINDER_DAY_BEFORE: to_utc(
@@ -49,10 +62,20 @@ def reminder_times(settings: BookingSettings, slot: Slot, office: Office) -> dic
     return times
 
 
-def reminder_args(appt: Appointment, slot: Slot, office: Office) -> dict[str, Any]:
-    """What a reminder text needs; times are rendered in ``timezone`` when sent."""
+# A booked member of a group: the appointment and the member's name.
+Member = tuple[Appointment, str]
+
+
+def reminder_key(group_id: int, kind: str) -> str:
+    return f"group:{group_id}:{kind}"
+
+
+def reminder_args(members: Sequence[Member], slot: Slot, office: Office) -> dict[str, Any]:
+    """What a reminder text needs; times are rendered in ``timezone`` when sent.
+    ``code`` is the first member's; ``members`` lists each name and code."""
     return {
-        "code": appt.code,
+        "code": members[0][0].code,
+        "members": [[name, appt.code] for appt, name in members],
         "office": office.name,
         "address": office.address,
         "timezone": office.timezone,
@@ -61,48 +84,27 @@ def reminder_args(appt: Appointment, slot: Slot, office: Office) -> dict[str, An
     }
 
 
-async def _reminder_context(
-    session: AsyncSession, appt: Appointment
-) -> tuple[Slot, Office, Applicant]:
-    slot = await session.get(Slot, appt.slot_id)
-    office = await session.get(Office, appt.office_id)
-    applicant = await session.get(Applicant, appt.applicant_id)
-    assert slot is not None and office is not None and applicant is not None
-    return slot, office, applicant
-
-
-async def schedule_reminders(
-    session: AsyncSession, settings: BookingSettings, appt: Appointment, now: datetime
-) -> list[str]:
-    """Queue the reminders of a new booking; one whose time has already passed is
-    not queued (nobody gets "tomorrow" on the same day). Returns the kinds queued."""
-    slot, office, applicant = await _reminder_context(session, appt)
-    rows = reminder_rows(settings, appt, slot, office, applicant.language, now)
-    if rows:
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        await session.exec(insert_new(dialect).values(rows))
-    return [row["kind"] for row in rows]
-
-
 def reminder_rows(
     settings: BookingSettings,
-    appt: Appointment,
+    group_id: int,
+    members: Sequence[Member],
     slot: Slot,
     office: Office,
     language: str,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """The outbox rows of a new booking's reminders, leaving out any whose time
-    has already passed."""
+    """The outbox rows of a new group's reminders (``members``: booked, in order),
+    leaving out any whose time has already passed."""
     return [
-        outbox_row(**_reminder(appt, slot, office, language, kind, due, now))
+        outbox_row(**_reminder(group_id, members, slot, office, language, kind, due, now))
         for kind, due in reminder_times(settings, slot, office).items()
         if due > now
     ]
 
 
 def _reminder(
-    appt: Appointment,
+    group_id: int,
+    members: Sequence[Member],
     slot: Slot,
     office: Office,
     language: str,
@@ -110,84 +112,122 @@ def _reminder(
     due: datetime,
     now: datetime,
 ) -> NewNotice:
-    """The reminder ``kind`` of an appointment, due at ``due``."""
-    assert appt.id is not None
+    """The reminder ``kind`` of a group, due at ``due``."""
+    first = members[0][0]
     return NewNotice(
-        recipient=appt.telegram_id,
+        recipient=first.telegram_id,
         kind=kind,
         template=kind,
-        dedupe_key=dedupe_key(appt.id, kind),
+        dedupe_key=reminder_key(group_id, kind),
         due_at=due,
         now=now,
-        args=reminder_args(appt, slot, office),
+        args=reminder_args(members, slot, office),
         language=language,
-        appointment_id=appt.id,
+        appointment_id=first.id,
         office_id=office.id,
         expires_at=slot.start_utc,
     )
 
 
-async def cancel_reminders(session: AsyncSession, appointment_id: int) -> int:
-    """Cancel the pending reminders of an appointment (other notices about it, such
-    as a closure notice, still go out). Returns how many were cancelled."""
-    result = await session.exec(
-        update(Notification)
+async def _booked_members(session: AsyncSession, group_id: int) -> list[Member]:
+    await session.flush()
+    rows = await session.exec(
+        select(Appointment, Person.full_name)
+        .join(Person, col(Person.id) == Appointment.person_id)
         .where(
-            col(Notification.appointment_id) == appointment_id,
-            col(Notification.kind).in_(REMINDER_KINDS),
-            col(Notification.status) == NotificationStatus.PENDING.value,
+            Appointment.group_id == group_id,
+            col(Appointment.status) == AppointmentStatus.BOOKED.value,
         )
-        .values(
-            status=NotificationStatus.CANCELLED.value,
-            lease_owner=None,
-            lease_until=None,
-        )
+        .order_by(col(Appointment.id))
     )
-    return int(result.rowcount)
+    return [(appt, name) for appt, name in rows]
 
 
-async def retime_reminders(
-    session: AsyncSession, settings: BookingSettings, appt: Appointment, now: datetime
+async def _group_context(
+    session: AsyncSession, group_id: int
+) -> tuple[BookingGroup, Slot, Office, Applicant]:
+    group = await session.get(BookingGroup, group_id)
+    assert group is not None
+    slot = await session.get(Slot, group.slot_id)
+    office = await session.get(Office, group.office_id)
+    applicant = await session.get(Applicant, group.applicant_id)
+    assert slot is not None and office is not None and applicant is not None
+    return group, slot, office, applicant
+
+
+async def schedule_reminders(
+    session: AsyncSession, settings: BookingSettings, group_id: int, now: datetime
 ) -> list[str]:
-    """After a reschedule: each reminder is due again for the new session (a row
-    already sent for the old session is reused for the new one); a reminder whose
-    new time has already passed is cancelled. Returns the kinds now pending."""
-    assert appt.id is not None
-    slot, office, applicant = await _reminder_context(session, appt)
-    times = reminder_times(settings, slot, office)
+    """Queue the reminders of a new group; one whose time has already passed is
+    not queued (nobody gets "tomorrow" on the same day). Returns the kinds queued."""
+    _, slot, office, applicant = await _group_context(session, group_id)
+    members = await _booked_members(session, group_id)
+    rows = reminder_rows(settings, group_id, members, slot, office, applicant.language, now)
+    if rows:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        await session.exec(insert_new(dialect).values(rows))
+    return [row["kind"] for row in rows]
+
+
+async def sync_reminders(
+    session: AsyncSession, settings: BookingSettings, group_id: int, now: datetime
+) -> list[str]:
+    """Bring the group's reminders in step with it, in the caller's transaction:
+    with no member booked any more, the pending ones are cancelled; otherwise each
+    lists the booked members and is due for the group's session (a row already
+    sent is queued again only when its time changed: after a move; one whose new
+    time has passed is cancelled). Returns the kinds now pending."""
+    members = await _booked_members(session, group_id)
+    ids = select(Appointment.id).where(Appointment.group_id == group_id)
+    rows = {
+        row.kind: row
+        for row in await session.exec(
+            select(Notification)
+            .where(
+                col(Notification.appointment_id).in_(ids),
+                col(Notification.kind).in_(REMINDER_KINDS),
+            )
+            .order_by(col(Notification.id))
+        )
+    }
+    times: dict[str, datetime] = {}
+    if members:
+        _, slot, office, applicant = await _group_context(session, group_id)
+        times = reminder_times(settings, slot, office)
     pending = []
     for kind in REMINDER_KINDS:
-        key = dedupe_key(appt.id, kind)
-        row = (
-            await session.exec(select(Notification).where(Notification.dedupe_key == key))
-        ).first()
-        due = times.get(kind)
+        row, due = rows.get(kind), times.get(kind)
         if due is None or due <= now:
             if row is not None and row.status == NotificationStatus.PENDING:
-                row.status = NotificationStatus.CANCELLED
-                row.lease_owner = None
-                row.lease_until = None
+                _clear_lease(row, NotificationStatus.CANCELLED)
                 session.add(row)
             continue
         pending.append(kind)
+        notice = _reminder(group_id, members, slot, office, applicant.language, kind, due, now)
         if row is None:
-            await enqueue(
-                session, **_reminder(appt, slot, office, applicant.language, kind, due, now)
-            )
+            await enqueue(session, **notice)
             continue
-        # Clearing the lease makes a sender that holds the old row unable to mark it.
-        row.recipient = appt.telegram_id
+        if row.status != NotificationStatus.PENDING and row.due_at == due:
+            pending.pop()  # already sent (or skipped) for this very session
+            continue
+        row.recipient = notice["recipient"]
+        row.appointment_id = notice.get("appointment_id")
         row.office_id = office.id
-        row.args = reminder_args(appt, slot, office)
+        row.args = notice.get("args")
         row.language = applicant.language
         row.due_at = due
         row.expires_at = slot.start_utc
-        row.status = NotificationStatus.PENDING
         row.attempts = 0
-        row.lease_owner = None
-        row.lease_until = None
         row.sent_at = None
         row.late = False
         row.last_error = None
+        # Clearing the lease makes a sender that holds the old row unable to mark it.
+        _clear_lease(row, NotificationStatus.PENDING)
         session.add(row)
     return pending
+
+
+def _clear_lease(row: Notification, status: NotificationStatus) -> None:
+    row.status = status
+    row.lease_owner = None
+    row.lease_until = None

@@ -11,8 +11,8 @@ from booking.core.errors import AlreadyBooked, NikTaken
 from booking.core.kinds import ACTIVE_STATUSES
 from booking.db.models import Applicant, Appointment
 from booking.people.names import check_name
-from booking.people.nik import ParsedNik, mask_nik, nik_hash, parse_nik
-from booking.people.persons import upsert_person
+from booking.people.nik import ParsedNik, nik_hash, parse_nik
+from booking.people.persons import nik_fields, upsert_person
 from booking.people.views import ApplicantView
 
 # A birth date is "in the future" only if it is after today in the easternmost zone (WIT).
@@ -65,10 +65,7 @@ async def register_applicant(
                 full_name=name,
                 language=language,
                 phone=phone,
-                nik_hash=hashed,
-                nik_masked=mask_nik(nik.digits),
-                birth_date=nik.birth_date,
-                sex=nik.sex.value,
+                **nik_fields(nik, hashed),
                 created_at=now,
                 updated_at=now,
             )
@@ -85,10 +82,8 @@ async def register_applicant(
                 if active is not None:
                     assert active.id is not None
                     raise AlreadyBooked(active.id, active.code)
-            row.nik_hash = hashed
-            row.nik_masked = mask_nik(nik.digits)
-            row.birth_date = nik.birth_date
-            row.sex = nik.sex.value
+            for field, value in nik_fields(nik, hashed).items():
+                setattr(row, field, value)
             row.full_name = name
             row.language = language
             if phone is not None:

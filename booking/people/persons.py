@@ -4,12 +4,23 @@ member) is an upsert by the account and the NIK's keyed hash."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.db.models import Person
 from booking.people.nik import ParsedNik, mask_nik
+
+
+def nik_fields(nik: ParsedNik, hashed: str) -> dict[str, Any]:
+    """What a row keeps of a NIK: its keyed hash, masked form, birth date and sex."""
+    return {
+        "nik_hash": hashed,
+        "nik_masked": mask_nik(nik.digits),
+        "birth_date": nik.birth_date,
+        "sex": nik.sex.value,
+    }
 
 
 async def upsert_person(
@@ -32,10 +43,7 @@ async def upsert_person(
         row = Person(
             applicant_id=applicant_id,
             full_name=full_name,
-            nik_hash=hashed,
-            nik_masked=mask_nik(nik.digits),
-            birth_date=nik.birth_date,
-            sex=nik.sex.value,
+            **nik_fields(nik, hashed),
             created_at=now,
             updated_at=now,
         )

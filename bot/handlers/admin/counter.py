@@ -60,6 +60,13 @@ async def check_in_code(
             nik=result.nik_masked,
             service=service_name(admin.content, v.service, admin.locale),
         )
+        + "".join(
+            "\n"
+            + _("👪 With the family: {code} · {name} · queue number {number}").format(
+                code=m.code, name=m.full_name, number=m.queue_number
+            )
+            for m in result.members[1:]
+        )
     )
 
 

@@ -262,8 +262,18 @@ def day_list_text(d: DayList, content: Content, locale: str, page_size: int) -> 
             )
         )
         first = d.page * page_size
-        lines += [entry_line(first + i + 1, e, content, locale) for i, e in enumerate(d.entries)]
+        previous_group = None
+        for i, e in enumerate(d.entries):
+            if e.group_size > 1 and e.group_id != previous_group:
+                lines.append(group_line(e))
+            previous_group = e.group_id
+            lines.append(entry_line(first + i + 1, e, content, locale))
     return clip("\n".join(lines))
+
+
+def group_line(e: DayListEntry) -> str:
+    """The heading of a booking group's lines: the account's holder and the size."""
+    return _("👪 Family of {name}: {size} people").format(name=e.account_name, size=e.group_size)
 
 
 def percent(rate: float) -> str:
