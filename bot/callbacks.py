@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Annotated, Literal, NamedTuple
 
 from aiogram.filters.callback_data import CallbackData
-from booking.appointments.groups import MemberChoice
 from pydantic import BaseModel, Field, field_validator
 
+from booking.appointments.groups import MemberChoice
 from booking.appointments.views import MemberAppointment
 from booking.calendar.seats import GroupShape
 from booking.core.kinds import PriorityReason, ServiceType
@@ -100,10 +100,6 @@ class CalendarChoice(BaseModel):
     mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
 
-    @property
-    def target(self) -> Target:
-        return Target(self.mode, self.appt, self.people)
-
 
 class Month(CalendarChoice, CallbackData, prefix="mo"):
     """Show a month of the calendar. ``appt`` is 0 for a new booking."""
@@ -124,9 +120,10 @@ class Session(CallbackData, prefix="se"):
     mode: Mode
     appt: int = Field(ge=0, le=MAX_ID)
 
-    @property
-    def target(self) -> Target:
-        return Target(self.mode, self.appt, self.people)
+
+def target_of(choice: CalendarChoice | Session) -> Target:
+    """What a calendar or session button chooses for."""
+    return Target(choice.mode, choice.appt, choice.people)
 
 
 class Saved(CallbackData, prefix="sd"):

@@ -46,7 +46,7 @@ async def month_chosen(
 ) -> None:
     d = callback_data
     await moving(domain, query.from_user.id, d.mode, d.appt)
-    shown = await show_calendar(query, domain, locale, d.office, d.target, d.year, d.month)
+    shown = await show_calendar(query, domain, locale, d.office, cb.target_of(d), d.year, d.month)
     if not shown:
         # A calendar from an earlier month, or a forged month: show this month.
         callback_answer.text = _("That month cannot be booked.")
@@ -55,7 +55,7 @@ async def month_chosen(
             domain,
             locale,
             d.office,
-            d.target,
+            cb.target_of(d),
             note=_("That month cannot be booked. Here is the current calendar."),
         )
 
@@ -90,7 +90,7 @@ async def day_chosen(
         day = date(d.year, d.month, d.day)
     except ValueError:
         raise SlotNotFound((d.office, d.year, d.month, d.day)) from None
-    target = d.target
+    target = cb.target_of(d)
     await moving(domain, query.from_user.id, d.mode, d.appt)
     await get_office(domain, d.office)
     [avail] = await day_availability(domain, d.office, day, day, shape=target.shape)
@@ -119,7 +119,7 @@ async def session_chosen(
 ) -> None:
     if callback_data.appt != 0:
         raise AppointmentNotFound(callback_data.appt)
-    target = callback_data.target
+    target = cb.target_of(callback_data)
     office, session = await session_by_id(domain, callback_data.slot, shape=target.shape)
     assert office.id is not None
     if not (await state.get_data()).get(states.MEMBERS):

@@ -16,8 +16,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
-from booking.appointments.groups import active_group, book_group
 
+from booking.appointments.groups import active_group, book_group
 from booking.calendar.availability import session_by_id
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain

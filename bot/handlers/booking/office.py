@@ -8,8 +8,8 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from booking.appointments.groups import active_group
 
+from booking.appointments.groups import active_group
 from booking.core.context import Domain
 from booking.core.errors import AlreadyBooked
 from booking.offices.lookup import list_provinces
