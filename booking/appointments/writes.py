@@ -59,6 +59,7 @@ from booking.core.kinds import (
 )
 from booking.db.batching import RequestTx
 from booking.db.models import Applicant, Appointment, Office, Slot
+from booking.notify.confirmations import confirmation_rows
 from booking.notify.outbox import insert_new
 from booking.notify.reminders import reminder_rows
 
@@ -272,6 +273,7 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> AppointmentV
     values = appt.model_dump(exclude={"id"})
     appt.id = tx.conn.execute(_INSERT_APPOINTMENT, values).scalar_one()
     reminders = reminder_rows(ctx.settings, appt, slot, office, applicant["language"], now)
+    reminders += confirmation_rows(ctx.settings, appt, office, applicant["language"], now)
     if reminders:
         tx.insert_at_commit(insert_new(tx.connection.dialect.name), reminders)
     return AppointmentView.of(appt, slot, office)

@@ -37,10 +37,9 @@ from booking.offices.content import Content
 from booking.offices.lookup import get_office, list_offices, list_provinces
 from bot import callbacks as cb
 from bot import keyboards as kb
-from bot.attachments import BookingFiles
-from bot.files import FileSender
+from bot.files import Confirmation, FileSender
 from bot.handlers.common import Event, show, show_main_menu
-from bot.texts import confirmation, domain_error
+from bot.texts import domain_error
 
 if TYPE_CHECKING:
     from booking.db.models import Office
@@ -226,18 +225,16 @@ async def send_confirmation(
     domain: Domain,
     files: FileSender,
 ) -> None:
-    """The confirmation text; a QR code of the booking code and an .ics file follow."""
-    await bot.send_message(chat_id, confirmation(view, content, locale), reply_markup=kb.home_kb())
-    title = _("Passport appointment {code}").format(code=view.code)
-    description = _("{office}, {address}. Arrive 30 minutes early.").format(
-        office=view.office_name, address=view.office_address
-    )
+    """The confirmation text, then a QR code of the booking code and an .ics file
+    (sent in the background; what cannot be sent, the outbox delivers)."""
+    parts = Confirmation.of(view, content, locale, domain)
     files.send(
         bot,
         chat_id,
-        BookingFiles.of(view, title=title, description=description, stamp=domain.now()),
-        photo_caption=_("Booking code {code}: show this QR code at the counter.").format(
-            code=view.code
-        ),
-        document_caption=_("Add the appointment to your calendar."),
+        parts.files,
+        text=parts.text,
+        reply_markup=kb.home_kb(),
+        photo_caption=parts.photo_caption,
+        document_caption=parts.document_caption,
+        appointment_id=view.id,
     )
