@@ -143,6 +143,11 @@ class BotApiEmulator:
         self.blocked_chats: set[int] = set()
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.listeners: list[Listener] = []
+        # Methods whose requests hang unanswered until ``unstall`` (then fail 502):
+        # a bot killed meanwhile never learns whether they arrived.
+        self.stalled: set[str] = set()
+        self.stalled_requests = 0
+        self._unstalled = asyncio.Event()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -319,6 +324,16 @@ class BotApiEmulator:
                 return call.params | {"message_id": message_id}
         return None
 
+    def stall(self, method: str) -> None:
+        """Leave every request of ``method`` unanswered until ``unstall``."""
+        self.stalled.add(method.lower())
+        self._unstalled.clear()
+
+    def unstall(self) -> None:
+        """Answer the stalled requests with 502 (not delivered); stall no more."""
+        self.stalled.clear()
+        self._unstalled.set()
+
     def fail_next(self, method: str, status: int, *, times: int = 1, retry_after: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` answer ``status``."""
         self.faults[method.lower()].append(Fault(status, retry_after, times))
@@ -385,6 +400,12 @@ class BotApiEmulator:
             self.last_poll = params
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         chat_id = call.chat_id
+        if method in self.stalled:
+            self.stalled_requests += 1
+            await self._unstalled.wait()
+            call.status = 502
+            self.calls.append(call)
+            return self._error(502, "Bad Gateway")
         fault = self._fault(method, chat_id)
         if fault is None and method in LIMITED_METHODS:
             if not self.limiter.admit(chat_id, call.at):
