@@ -16,6 +16,7 @@ SCENARIOS = {
     "reminders": "bench.reminders",
     "booking-engine": "bench.booking_engine",
     "flash-crowd": "bench.flash_crowd",
+    "release-rush": "bench.release_rush",
     "questions": "bench.questions",
 }
 

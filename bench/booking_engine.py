@@ -56,6 +56,7 @@ from booking.core.kinds import ServiceType
 from booking.db.engine import Database, create_database
 from booking.db.migrate import migrate
 from booking.db.models import Applicant, Appointment, Notification, Office, Person, Slot
+from booking.notify.outbox import REMINDER_KINDS
 
 TARGET_RATIO = 0.05
 # (g), people in groups: at most this fraction below (a)'s ratio to the same baseline.
@@ -303,7 +304,11 @@ async def check(db: Database) -> Check:
         ).all()
         total = (await conn.execute(select(func.count()).select_from(Appointment))).scalar_one()
         reminders = (
-            await conn.execute(select(func.count()).select_from(Notification))
+            await conn.execute(
+                select(func.count())
+                .select_from(Notification)
+                .where(col(Notification.kind).in_(REMINDER_KINDS))
+            )
         ).scalar_one()
     overbooked = sum(
         max(0, booked - cap) + max(0, pbooked - pcap) + max(0, n - cap - pcap)

@@ -31,6 +31,7 @@ from booking.jobs import release_loop
 from bot import sender
 from bot.config import TELEGRAM_API, BotSettings
 from bot.factory import build_dispatcher, get_ready, set_commands, settle
+from bot.session import install_limits
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def build_bot(settings: BotSettings) -> Bot:
     session = None
     if settings.telegram_api_url.rstrip("/") != TELEGRAM_API:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(settings.bot_token.get_secret_value().strip(), session=session)
+    bot = Bot(settings.bot_token.get_secret_value().strip(), session=session)
+    install_limits(bot, settings)
+    return bot
 
 
 async def prepare_database(domain: Domain) -> None:

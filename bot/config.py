@@ -37,9 +37,12 @@ class BotSettings(BookingSettings):
     # Per-user throttle: a token bucket of `throttle_burst` updates refilled at `throttle_rate`/s.
     throttle_rate: float = 1.0
     throttle_burst: int = 5
-    # Reminder sender: Telegram's limits are ~30 messages/s overall and ~1/s per chat.
+    # Telegram's limits, kept by every call the bot makes (``bot.session``): ~30
+    # messages/s overall and ~1/s per chat with short bursts; shared by every
+    # instance through REDIS_URL when it is set.
     send_rate_per_s: float = Field(default=30.0, gt=0)
     send_rate_per_chat_per_s: float = Field(default=1.0, gt=0)
+    send_burst_per_chat: int = Field(default=2, ge=1)
     run_sender: bool = True
     # A message that fails (other than 429/403) is retried after send_retry_base_s,
     # doubling each time; after send_max_attempts it is marked failed.

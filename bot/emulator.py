@@ -23,6 +23,12 @@ from aiohttp import web
 SEND_METHODS = frozenset(
     {"sendmessage", "sendphoto", "senddocument", "sendlocation", "sendvenue", "sendcontact"}
 )
+EDIT_METHODS = frozenset(
+    {"editmessagetext", "editmessagereplymarkup", "editmessagecaption", "editmessagemedia"}
+)
+# What the rate limits count: Telegram counts an edit like a message; callback
+# answers are not limited.
+LIMITED_METHODS = SEND_METHODS | EDIT_METHODS
 BOT_USER = {
     "id": 7000000001,
     "is_bot": True,
@@ -63,13 +69,29 @@ class Fault:
 
 class RateLimiter:
     """Sliding one-second windows: ``global_per_s`` sends overall and
-    ``per_chat_per_s`` sends to one chat."""
+    ``per_chat_per_s`` sends to one chat; or, with ``per_chat_burst``, a token
+    bucket per chat of that many sends, refilled at ``per_chat_per_s``."""
 
-    def __init__(self, global_per_s: float | None, per_chat_per_s: float | None) -> None:
+    def __init__(
+        self,
+        global_per_s: float | None,
+        per_chat_per_s: float | None,
+        per_chat_burst: int | None = None,
+    ) -> None:
         self.global_per_s = global_per_s
         self.per_chat_per_s = per_chat_per_s
+        self.per_chat_burst = per_chat_burst
         self._all: deque[float] = deque()
         self._chats: dict[int, deque[float]] = defaultdict(deque)
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat: (tokens, at)
+
+    def _bucket_admits(self, chat_id: int, rate: float, burst: int, now: float) -> bool:
+        tokens, at = self._buckets.get(chat_id, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - at) * rate)
+        if tokens < 1.0:
+            return False
+        self._buckets[chat_id] = (tokens - 1.0, now)
+        return True
 
     def admit(self, chat_id: int | None, now: float) -> bool:
         window = 1.0
@@ -77,7 +99,10 @@ class RateLimiter:
             self._all.popleft()
         if self.global_per_s is not None and len(self._all) >= self.global_per_s:
             return False
-        if chat_id is not None and self.per_chat_per_s is not None:
+        if chat_id is not None and self.per_chat_per_s is not None and self.per_chat_burst:
+            if not self._bucket_admits(chat_id, self.per_chat_per_s, self.per_chat_burst, now):
+                return False
+        elif chat_id is not None and self.per_chat_per_s is not None:
             chat = self._chats[chat_id]
             while chat and now - chat[0] >= window:
                 chat.popleft()
@@ -106,17 +131,23 @@ class BotApiEmulator:
         port: int = 0,
         global_per_s: float | None = None,
         per_chat_per_s: float | None = None,
+        per_chat_burst: int | None = None,
         retry_after: int = 1,
     ) -> None:
         self.host = host
         self.port = port
         self.calls: list[ApiCall] = []
-        self.limiter = RateLimiter(global_per_s, per_chat_per_s)
+        self.limiter = RateLimiter(global_per_s, per_chat_per_s, per_chat_burst)
         self.retry_after = retry_after
         self.retry_after_sent = 0
         self.blocked_chats: set[int] = set()
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.listeners: list[Listener] = []
+        # Methods whose requests hang unanswered until ``unstall`` (then fail 502):
+        # a bot killed meanwhile never learns whether they arrived.
+        self.stalled: set[str] = set()
+        self.stalled_requests = 0
+        self._unstalled = asyncio.Event()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -293,6 +324,16 @@ class BotApiEmulator:
                 return call.params | {"message_id": message_id}
         return None
 
+    def stall(self, method: str) -> None:
+        """Leave every request of ``method`` unanswered until ``unstall``."""
+        self.stalled.add(method.lower())
+        self._unstalled.clear()
+
+    def unstall(self) -> None:
+        """Answer the stalled requests with 502 (not delivered); stall no more."""
+        self.stalled.clear()
+        self._unstalled.set()
+
     def fail_next(self, method: str, status: int, *, times: int = 1, retry_after: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` answer ``status``."""
         self.faults[method.lower()].append(Fault(status, retry_after, times))
@@ -359,8 +400,14 @@ class BotApiEmulator:
             self.last_poll = params
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
         chat_id = call.chat_id
+        if method in self.stalled:
+            self.stalled_requests += 1
+            await self._unstalled.wait()
+            call.status = 502
+            self.calls.append(call)
+            return self._error(502, "Bad Gateway")
         fault = self._fault(method, chat_id)
-        if fault is None and method in SEND_METHODS:
+        if fault is None and method in LIMITED_METHODS:
             if not self.limiter.admit(chat_id, call.at):
                 fault = Fault(429, self.retry_after)
         if fault is not None:

@@ -87,7 +87,7 @@ def build_dispatcher(
     dp["questions"] = QuestionRanker(load_knowledge(settings.content_file))
     dp["nearest_dates"] = NearestDates()
     dp["sold_out_sessions"] = SoldOutSessions()
-    dp["files"] = FileSender(Renderer(settings.render_workers))
+    dp["files"] = FileSender(Renderer(settings.render_workers), domain)
     # The throttle runs first (after the FSM context is known), before any database work.
     dp.update.outer_middleware(
         ThrottleMiddleware(settings.throttle_rate, settings.throttle_burst, i18n, default_locale)

@@ -38,6 +38,7 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 
 from booking.core.context import Domain
 from booking.core.kinds import NotificationStatus
+from booking.notify.confirmations import CONFIRMATION_KINDS
 from booking.notify.outbox import (
     ClaimedNotification,
     RetryPolicy,
@@ -47,7 +48,10 @@ from booking.notify.outbox import (
     mark_unreachable,
     release,
 )
+from booking.offices.content import Content, load_content
+from bot.attachments import Renderer
 from bot.config import BotSettings
+from bot.files import FileSender
 from bot.notices import Notices
 
 log = logging.getLogger(__name__)
@@ -59,7 +63,9 @@ class SenderConfig:
     rate_per_s: float = 30.0
     rate_per_chat_per_s: float = 1.0
     # Each window is treated as (1 + safety) seconds long: headroom for jitter.
+    # A chat's sends are sparse, so its margin is wider at no cost in throughput.
     safety: float = 0.05
+    chat_safety: float = 0.2
     batch_size: int = 60
     lease_seconds: float = 60.0
     poll_interval_s: float = 1.0
@@ -101,9 +107,11 @@ class _Spacing:
 class Pacer:
     """When the next message may go, overall and to each chat; and 429 pauses."""
 
-    def __init__(self, rate_per_s: float, per_chat_per_s: float, safety: float) -> None:
+    def __init__(
+        self, rate_per_s: float, per_chat_per_s: float, safety: float, chat_safety: float
+    ) -> None:
         self.overall = _Spacing(rate_per_s, safety)
-        self.per_chat = _Spacing(per_chat_per_s, safety)
+        self.per_chat = _Spacing(per_chat_per_s, chat_safety)
         self.next_any = 0.0
         self.next_chat: dict[int, float] = {}
         self.paused_until = 0.0
@@ -142,16 +150,18 @@ class NotificationSender:
         config: SenderConfig | None = None,
         *,
         notices: Notices | None = None,
+        confirmations: tuple[FileSender, Content] | None = None,
         owner: str | None = None,
     ) -> None:
         self.bot = bot
         self.domain = domain
         self.config = config or SenderConfig()
         self.notices = notices or Notices()
+        # Sends the rows of bookings' confirmations (text, QR code, .ics).
+        self.confirmations = confirmations
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.pacer = Pacer(
-            self.config.rate_per_s, self.config.rate_per_chat_per_s, self.config.safety
-        )
+        cfg = self.config
+        self.pacer = Pacer(cfg.rate_per_s, cfg.rate_per_chat_per_s, cfg.safety, cfg.chat_safety)
         self.stats = SenderStats()
         self._buffer: list[tuple[float, ClaimedNotification]] = []
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -224,6 +234,7 @@ class NotificationSender:
                     want,
                     cfg.lease_seconds,
                     max_attempts=cfg.retry.max_attempts,
+                    per_recipient=True,
                 )
                 failures = 0
             except Exception:
@@ -331,15 +342,22 @@ class NotificationSender:
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
+    async def _send(self, row: ClaimedNotification) -> None:
+        if row.kind in CONFIRMATION_KINDS and self.confirmations is not None:
+            files, content = self.confirmations
+            await files.deliver(self.bot, row, content, self.notices)
+            return
+        rendered = self.notices.render(row)
+        await self.bot.send_message(
+            chat_id=row.recipient,
+            text=rendered.text,
+            reply_markup=rendered.reply_markup,
+            parse_mode=None,
+        )
+
     async def _deliver(self, row: ClaimedNotification) -> None:
         try:
-            rendered = self.notices.render(row)
-            await self.bot.send_message(
-                chat_id=row.recipient,
-                text=rendered.text,
-                reply_markup=rendered.reply_markup,
-                parse_mode=None,
-            )
+            await self._send(row)
         except TelegramRetryAfter as exc:
             self.stats.retry_after += 1
             self.pacer.pause(exc.retry_after, time.monotonic())
@@ -362,7 +380,10 @@ class NotificationSender:
                 self.stats.retried += 1
         else:
             self.stats.sent += 1
-            if not await self._record(mark_sent(self.domain, row.id, self.owner)):
+            sent = mark_sent(
+                self.domain, row.id, self.owner, chat_gap_s=self.pacer.per_chat.interval
+            )
+            if not await self._record(sent):
                 self.stats.lost_lease += 1
                 log.warning("notification %s was sent but its lease had passed", row.id)
 
@@ -386,13 +407,22 @@ def build_notices(settings: BotSettings) -> Notices:
     return add_notice_buttons(Notices(build_i18n(settings.default_locale), settings.default_locale))
 
 
+def build_sender(bot: Bot, domain: Domain, settings: BotSettings) -> NotificationSender:
+    """The sender of the bot's settings; it renders bookings' files in its own process."""
+    return NotificationSender(
+        bot,
+        domain,
+        SenderConfig.from_settings(settings),
+        notices=build_notices(settings),
+        confirmations=(FileSender(Renderer(0), domain), load_content(settings.content_file)),
+    )
+
+
 async def start_sender(
     bot: Bot, domain: Domain, settings: BotSettings
 ) -> Callable[[], Awaitable[None]]:
     """Start a sender in this process; returns the coroutine function that stops it."""
-    sender = NotificationSender(
-        bot, domain, SenderConfig.from_settings(settings), notices=build_notices(settings)
-    )
+    sender = build_sender(bot, domain, settings)
     sender.start()
     log.info("notification sender %s started", sender.owner)
     return sender.stop

@@ -1,7 +1,8 @@
 """``python -m bot worker``: only the notification sender, for deployments that run
 it apart from the update handling. Set ``RUN_SENDER=false`` on the bot processes
-then; or keep it on and give each sender a share of ``SEND_RATE_PER_S`` (several
-senders never send the same row, but each keeps the rate limits on its own)."""
+then, or keep it on: several senders never send the same row, never send to one
+chat within a second (``booking.notify.outbox.claim_due``), and share Telegram's
+limits through ``REDIS_URL`` (``bot.session``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from booking.core.clock import Clock
 from booking.db.factory import build_domain
 from bot.app import build_bot, prepare_database
 from bot.config import BotSettings
-from bot.sender import NotificationSender, SenderConfig, build_notices
+from bot.sender import build_sender
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,7 @@ async def run_worker(
             loop.add_signal_handler(sig, stop.set)
     try:
         await prepare_database(domain)
-        sender = NotificationSender(
-            bot, domain, SenderConfig.from_settings(settings), notices=build_notices(settings)
-        )
+        sender = build_sender(bot, domain, settings)
         sender.start()
         log.info("notification worker %s running", sender.owner)
         await stop.wait()

@@ -38,12 +38,16 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bench.recording import BOT_ID, TOKEN, RecordingSession
+
+if TYPE_CHECKING:
+    from booking.core.context import Domain
+    from booking.db.models import Slot
 
 TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_RSS_RATIO = 2.0
@@ -184,11 +188,12 @@ def unanswered(session: RecordingSession, updates: list[Update]) -> int:
 # --- the project side --------------------------------------------------------------------
 
 
-async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[str, Any]:
-    from pydantic import SecretStr
-    from sqlmodel import col, func, select
+async def open_rush(domain: Domain, applicants: int, capacity: int) -> Slot:
+    """An office with one daily session of ``capacity`` seats, and ``applicants``
+    registered applicants; returns the first released session after tomorrow."""
+    from sqlmodel import col, select
 
-    from bench.crowd import holders_of, register_crowd
+    from bench.crowd import register_crowd
     from booking.admin.offices_file import (
         OfficeSpec,
         QuotaSpec,
@@ -196,14 +201,72 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
         SessionSpec,
         load_offices,
     )
-    from booking.appointments.groups import MemberChoice
     from booking.calendar.release import release_slots
+    from booking.db.models import Slot
+
+    spec = OfficeSpec(
+        code="FLASH",
+        name="Kantor Imigrasi Flash",
+        address="Jl. Contoh No. 1",
+        city="Jakarta Pusat",
+        province="DKI Jakarta",
+        timezone="Asia/Jakarta",
+        quota=QuotaSpec(daily=capacity),
+        release=ReleaseSpec(window_days=14, rule="FREQ=DAILY;BYHOUR=0;BYMINUTE=0"),
+        sessions=[SessionSpec(label="Pagi", start="08:00", end="12:00", rule="FREQ=DAILY")],
+    )
+    await load_offices(domain, [spec], actor="bench")
+    await release_slots(domain, "FLASH")
+    async with domain.db.reader() as session:
+        slot = (
+            await session.exec(
+                select(Slot)
+                .where(
+                    col(Slot.start_utc) > domain.now() + timedelta(days=1),
+                    col(Slot.is_open).is_(True),
+                    Slot.capacity == capacity,
+                )
+                .order_by(col(Slot.start_utc))
+            )
+        ).first()
+    assert slot is not None and slot.id is not None, "no released date with seats"
+    await register_crowd(domain, range(FIRST_USER_ID, FIRST_USER_ID + applicants))
+    return slot
+
+
+async def at_the_summary(
+    dp: Dispatcher, bot: Bot, domain: Domain, slot: Slot, numbers: range
+) -> list[Update]:
+    """Applicant ``FIRST_USER_ID + i`` for each ``i`` in ``numbers``, standing at the
+    summary (FSM state and data as the flow leaves them: the holder alone, a new
+    passport), and their confirm taps."""
+    from bench.crowd import holders_of
+    from booking.appointments.groups import MemberChoice
     from booking.core.kinds import ServiceType
+    from bot import callbacks as cb
+    from bot import states
+
+    assert slot.id is not None
+    users = [FIRST_USER_ID + i for i in numbers]
+    holders = await holders_of(domain, users)
+    updates = []
+    for i, user_id in zip(numbers, users, strict=True):
+        state = dp.fsm.get_context(bot, chat_id=user_id, user_id=user_id)
+        await state.set_state(states.Booking.summary)
+        await state.set_data({states.LOCALE: "id", states.OFFICE: slot.office_id})
+        holder = MemberChoice(holders[user_id], ServiceType.NEW)
+        data = cb.Confirm(slot=slot.id, group=cb.group_code([holder])).pack()
+        updates.append(confirm_update(i + 1, user_id, data))
+    return updates
+
+
+async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[str, Any]:
+    from pydantic import SecretStr
+    from sqlmodel import func, select
+
     from booking.db.factory import build_domain
     from booking.db.migrate import migrate
     from booking.db.models import Appointment, Slot
-    from bot import callbacks as cb
-    from bot import states
     from bot.config import BotSettings
     from bot.factory import build_dispatcher, get_ready, settle
 
@@ -217,50 +280,13 @@ async def run_project(applicants: int, capacity: int, concurrency: int) -> dict[
         domain = build_domain(settings)
         try:
             await migrate(domain.db)
-            spec = OfficeSpec(
-                code="FLASH",
-                name="Kantor Imigrasi Flash",
-                address="Jl. Contoh No. 1",
-                city="Jakarta Pusat",
-                province="DKI Jakarta",
-                timezone="Asia/Jakarta",
-                quota=QuotaSpec(daily=capacity),
-                release=ReleaseSpec(window_days=14, rule="FREQ=DAILY;BYHOUR=0;BYMINUTE=0"),
-                sessions=[SessionSpec(label="Pagi", start="08:00", end="12:00", rule="FREQ=DAILY")],
-            )
-            await load_offices(domain, [spec], actor="bench")
-            await release_slots(domain, "FLASH")
-            async with domain.db.reader() as session:
-                slot = (
-                    await session.exec(
-                        select(Slot)
-                        .where(
-                            col(Slot.start_utc) > domain.now() + timedelta(days=1),
-                            col(Slot.is_open).is_(True),
-                            Slot.capacity == capacity,
-                        )
-                        .order_by(col(Slot.start_utc))
-                    )
-                ).first()
-            assert slot is not None and slot.id is not None, "no released date with seats"
+            slot = await open_rush(domain, applicants, capacity)
             slot_id = slot.id
-            await register_crowd(domain, range(FIRST_USER_ID, FIRST_USER_ID + applicants))
-
             bot = Bot(TOKEN, session=RecordingSession(keep=False))
             dp = build_dispatcher(settings, domain)
             # What the bot does at start-up: start the render workers, settle the heap.
             await get_ready(dp)
-            holders = await holders_of(domain, range(FIRST_USER_ID, FIRST_USER_ID + applicants))
-            updates = []
-            for i in range(applicants):
-                user_id = FIRST_USER_ID + i
-                # Where the flow leaves a user at the summary: the holder alone, a new passport.
-                state = dp.fsm.get_context(bot, chat_id=user_id, user_id=user_id)
-                await state.set_state(states.Booking.summary)
-                await state.set_data({states.LOCALE: "id", states.OFFICE: slot.office_id})
-                holder = MemberChoice(holders[user_id], ServiceType.NEW)
-                data = cb.Confirm(slot=slot_id, group=cb.group_code([holder])).pack()
-                updates.append(confirm_update(i + 1, user_id, data))
+            updates = await at_the_summary(dp, bot, domain, slot, range(applicants))
             gc.collect()
             rss_before = peak_rss_mb()
             timings = await feed_as_polling(dp, bot, updates, concurrency, partial(settle, dp))

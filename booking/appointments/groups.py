@@ -156,6 +156,14 @@ async def active_group(ctx: Domain, telegram_id: int) -> GroupView | None:
     return found[0] if found else None
 
 
+async def group_of_appointment(ctx: Domain, telegram_id: int, appointment_id: int) -> GroupView:
+    """The group of one of this account's appointments (``AppointmentNotFound`` for
+    another account's)."""
+    async with ctx.db.reader() as session:
+        appt = await owned_appointment(session, telegram_id, appointment_id)
+        return await group_view(session, appt.group_id)
+
+
 async def group_view(session: AsyncSession, group_id: int) -> GroupView:
     """A group as it stands in the session's transaction (pending changes flushed)."""
     await session.flush()

@@ -85,6 +85,7 @@ from booking.core.kinds import (
 )
 from booking.db.batching import RequestTx
 from booking.db.models import Applicant, Appointment, BookingGroup, Office, Person, Slot
+from booking.notify.confirmations import confirmation_rows
 from booking.notify.outbox import insert_new
 from booking.notify.reminders import reminder_rows
 
@@ -373,6 +374,8 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
     named = [(appt, person.full_name) for appt, person in members]
     language = applicant["language"]
     reminders = reminder_rows(ctx.settings, group.id, named, slot, office, language, now)
+    appointments = [appt for appt, _ in members]
+    reminders += confirmation_rows(ctx.settings, appointments, office, language, now)
     if reminders:
         tx.insert_at_commit(insert_new(tx.connection.dialect.name), reminders)
     return GroupView.of(group, slot, office, members)

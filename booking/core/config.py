@@ -32,6 +32,12 @@ class BookingSettings(BaseSettings):
     reminder_before_minutes: int = Field(default=120, ge=0)
     # How many people one account may book into one session (a family).
     max_group_size: int = Field(default=5, ge=1, le=10)
+    # A booking's confirmation (text, QR code, .ics) is written to the outbox with
+    # it, and left to the bot's handler this long; then (a crash, a stuck send) the
+    # outbox sender delivers it. False: the handler alone sends it (nothing durable;
+    # the domain's own tests, which count outbox rows, run so).
+    confirmations_in_outbox: bool = True
+    confirmation_handoff_s: float = Field(default=120.0, gt=0)
     # Questions one account may hand to an office's staff in 24 hours.
     ticket_daily_limit: int = Field(default=5, ge=0)
 

@@ -290,6 +290,8 @@ class Notification(SQLModel, table=True):
         UniqueConstraint("dedupe_key", name="uq_notification_dedupe"),
         Index("ix_notification_due", "status", "due_at"),
         Index("ix_notification_appointment", "appointment_id"),
+        # Per-recipient claims: is another row to this chat held, or just sent?
+        Index("ix_notification_recipient", "recipient", "lease_until"),
     )
     id: int | None = Field(default=None, primary_key=True)
     recipient: int = Field(sa_type=BigInteger, description="Telegram chat id")

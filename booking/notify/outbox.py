@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import and_, case, exists, or_, update
+from sqlalchemy import and_, case, exists, or_, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -154,6 +155,8 @@ def outbox_row(**notice: Unpack[NewNotice]) -> dict[str, Any]:
         "due_at": notice["due_at"],
         "expires_at": notice.get("expires_at"),
         "status": NotificationStatus.PENDING.value,
+        "lease_owner": None,
+        "lease_until": None,
         "attempts": 0,
         "late": False,
         "created_at": notice["now"],
@@ -201,6 +204,17 @@ def _unlocked_ids(*conditions: Any) -> Any:
     )
 
 
+def _recipient_busy(now: datetime) -> Any:
+    """Another row to the same recipient is being sent, or was sent too recently
+    (``mark_sent`` keeps a sent row's ``lease_until`` for the chat's gap)."""
+    other = aliased(Notification)
+    return exists().where(
+        col(other.recipient) == col(Notification.recipient),
+        col(other.id) != col(Notification.id),
+        col(other.lease_until) > now,
+    )
+
+
 async def claim_due(
     ctx: Domain,
     owner: str,
@@ -208,6 +222,7 @@ async def claim_due(
     lease_seconds: float,
     *,
     max_attempts: int | None = None,
+    per_recipient: bool = False,
 ) -> list[ClaimedNotification]:
     """Atomically take up to ``limit`` due rows for ``owner`` for ``lease_seconds``.
 
@@ -216,6 +231,9 @@ async def claim_due(
     (past ``expires_at``: the appointment has begun) are recorded as skipped, and
     rows that already had ``max_attempts`` delivery attempts as failed. A row
     claimed more than ``LATE_AFTER`` after its due time is marked late.
+    ``per_recipient`` leaves the rows of a recipient another row of which is held
+    or was just sent (``mark_sent``'s ``chat_gap_s``): two senders then never send
+    to one chat within that gap, with or without a shared rate limiter.
     PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the writer's ``BEGIN IMMEDIATE``.
     """
 
@@ -264,7 +282,7 @@ async def claim_due(
             )
         chosen = (
             select(Notification.id)
-            .where(_due(now))
+            .where(_due(now), ~_recipient_busy(now) if per_recipient else true())
             .order_by(col(Notification.due_at), col(Notification.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -344,17 +362,21 @@ def _error_text(error: str | None) -> str | None:
     return error[:_ERROR_MAX] if error else None
 
 
-async def mark_sent(ctx: Domain, notification_id: int, owner: str) -> bool:
+async def mark_sent(
+    ctx: Domain, notification_id: int, owner: str, *, chat_gap_s: float = 0.0
+) -> bool:
     """Telegram accepted the message. False when ``owner`` no longer holds the row
-    (it was re-timed, or reclaimed after the lease expired)."""
+    (it was re-timed, or reclaimed after the lease expired). ``chat_gap_s`` keeps
+    the recipient busy for ``claim_due(per_recipient=True)`` that long."""
+    now = ctx.now()
     done = await _finish(
         ctx,
         [notification_id],
         owner,
         status=NotificationStatus.SENT.value,
-        sent_at=ctx.now(),
+        sent_at=now,
         lease_owner=None,
-        lease_until=None,
+        lease_until=now + timedelta(seconds=chat_gap_s) if chat_gap_s else None,
         last_error=None,
     )
     return done == 1

@@ -21,8 +21,9 @@ from aiogram.methods import SendDocument, SendPhoto
 from bench.recording import TOKEN, RecordingSession
 from booking.appointments.views import AppointmentView
 from booking.core.kinds import AppointmentStatus, QuotaPool, ServiceType
+from booking.notify.confirmations import CALENDAR, CONFIRMATION, QR_CODE
 from bot.attachments import BookingFiles, Renderer, qr_png, render
-from bot.files import FileSender
+from bot.files import Confirmation, FileSender
 
 
 def view(tz: str, zone: str) -> AppointmentView:
@@ -170,6 +171,12 @@ async def test_without_workers_the_files_are_rendered_in_the_bot_process() -> No
     assert not multiprocessing.active_children()
 
 
+def files_only(code: str) -> Confirmation:
+    """A confirmation of one member's files, without its text."""
+    parts = ((1, CONFIRMATION), (1, QR_CODE), (1, CALENDAR))
+    return Confirmation(None, files_of(code), ("QR",), "ics", parts)
+
+
 async def test_files_that_cannot_be_sent_are_logged_not_raised(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -177,13 +184,13 @@ async def test_files_that_cannot_be_sent_are_logged_not_raised(
     session.refuse.add("sendPhoto")
     bot = Bot(TOKEN, session=session)
     sender = FileSender(Renderer(0))
-    sender.send(bot, 42, files_of("TA7K2M9Q"), photo_captions=["QR"], document_caption="ics")
+    sender.send(bot, 42, files_only("TA7K2M9Q"))
     await sender.drain()
     assert "could not send the files of booking TA7K2M9Q" in caplog.text
     assert [r.__api_method__ for r in session.requests] == ["sendPhoto"]  # the .ics waits
 
     session.refuse.clear()
-    sender.send(bot, 42, files_of("TA7K2M9R"), photo_captions=["QR"], document_caption="ics")
+    sender.send(bot, 42, files_only("TA7K2M9R"))
     await sender.drain()
     photo, document = session.requests[1:]
     assert isinstance(photo, SendPhoto) and isinstance(document, SendDocument)

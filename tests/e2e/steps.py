@@ -44,13 +44,24 @@ async def choose_day(chat: Chat, office_id: int, day: date, appt: int = 0) -> No
 async def book_through_chat(chat: Chat, domain: Domain, office_id: int, day: date = DAY) -> str:
     """A first-time user books ``day`` (the office's only session) from /start to the
     confirmation; returns the code."""
+    slot_id = await reach_the_summary(chat, domain, office_id, day)
+    await chat.tap(cb.Confirm, method_is("sendDocument"), slot=slot_id)
+    (view,) = await appointments_of(domain, chat.user_id)
+    return view.code
+
+
+async def reach_the_summary(
+    chat: Chat, domain: Domain, office_id: int, day: date = DAY, nik: str = NIK
+) -> int:
+    """A first-time user goes from /start to the summary of ``day`` (the office's
+    only session); returns the slot, for the confirm button."""
     await chat.send("/start", expect=has_button("lg:"))
     await chat.tap(cb.Lang, has_button("mn:"), code="en")
     await chat.tap(cb.Menu, has_button("pv:"), action="book")
     await chat.press("pv:", text="DKI Jakarta", expect=has_button("of:"))
     await chat.tap(cb.OfficePick, office=office_id)
     await chat.send(NAME)
-    await chat.send(NIK, expect=asks_for_contact)
+    await chat.send(nik, expect=asks_for_contact)
     await chat.share_contact("+6281234567890", expect=has_button("sv:"))
     await chat.tap(cb.Service, has_button("pr:"), service=NEW)
     await chat.tap(cb.Priority, has_button("gp:"), reason="none")
@@ -58,9 +69,7 @@ async def book_through_chat(chat: Chat, domain: Domain, office_id: int, day: dat
     await choose_day(chat, office_id, day)
     slot_id, _ = await slot_on(domain, office_id, day)
     await chat.tap(cb.Session, has_button("cf:"), slot=slot_id, appt=0)
-    await chat.tap(cb.Confirm, method_is("sendDocument"), slot=slot_id)
-    (view,) = await appointments_of(domain, chat.user_id)
-    return view.code
+    return slot_id
 
 
 async def open_my_appointments(chat: Chat, domain: Domain) -> AppointmentView:

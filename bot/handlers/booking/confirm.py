@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
@@ -172,10 +171,7 @@ async def confirm(
         return
     await reset_flow(state)
     callback_answer.text = _("Booked: {code}").format(code=codes)[:200]
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_reply_markup(reply_markup=None)
-        except TelegramAPIError:
-            pass
+    # The summary keeps its keyboard: removing it would cost a message in a rush,
+    # and a second tap answers "already confirmed".
     await send_confirmation(bot, uid, group, content, locale, domain, files)
     log.info("group %s booked", group.id)

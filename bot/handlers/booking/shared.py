@@ -36,10 +36,9 @@ from booking.offices.content import Content
 from booking.offices.lookup import get_office, list_offices, list_provinces
 from bot import callbacks as cb
 from bot import keyboards as kb
-from bot.attachments import BookingFiles
-from bot.files import FileSender
+from bot.files import Confirmation, FileSender
 from bot.handlers.common import Event, show, show_main_menu
-from bot.texts import confirmation, domain_error, long_date
+from bot.texts import domain_error, long_date
 
 if TYPE_CHECKING:
     from booking.db.models import Office
@@ -237,27 +236,8 @@ async def send_confirmation(
     domain: Domain,
     files: FileSender,
 ) -> None:
-    """The confirmation text; a QR code per member and an .ics file follow."""
-    text = confirmation(group, content, locale)
-    await bot.send_message(chat_id, text, reply_markup=kb.home_kb())
-    members = group.active_members
-    codes = ", ".join(m.code for m in members)
-    title = _("Passport appointment {code}").format(code=codes)
-    description = _("{office}, {address}. Arrive 30 minutes early.").format(
-        office=group.office_name, address=group.office_address
-    )
+    """The confirmation text, then a QR code per member and an .ics file (sent in
+    the background; what cannot be sent, the outbox delivers)."""
     files.send(
-        bot,
-        chat_id,
-        BookingFiles.of(group, title=title, description=description, stamp=domain.now()),
-        photo_captions=[qr_caption(m.code, m.full_name, len(members)) for m in members],
-        document_caption=_("Add the appointment to your calendar."),
-    )
-
-
-def qr_caption(code: str, name: str, size: int) -> str:
-    if size == 1:
-        return _("Booking code {code}: show this QR code at the counter.").format(code=code)
-    return _("{name}, booking code {code}: {name} shows this QR code at the counter.").format(
-        name=name, code=code
+        bot, chat_id, Confirmation.of(group, content, locale, domain), reply_markup=kb.home_kb()
     )

@@ -1,0 +1,117 @@
+"""Must-arrive messages of a booking: its confirmation text, a QR code per member
+and its calendar file, as outbox rows (one message each). A group's text and
+calendar file belong to its first member's appointment, each QR code to its own
+member's.
+
+The rows are written in the booking's own transaction (``confirmation_rows``), so
+a booking that commits is confirmed even if the process dies a moment later. They
+are written already leased to the bot's handler (owner ``HANDLER``) for
+``confirmation_handoff_s``: the handler sends them at once and records them sent
+(``mark_handled``), or hands back what it could not send (``hand_back``), which
+the outbox sender then delivers. If the process stops before either, the lease
+expires and the sender delivers them: at least once, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from booking.core.config import BookingSettings
+from booking.core.context import Domain
+from booking.core.kinds import NotificationStatus
+from booking.db.models import Appointment, Notification, Office
+from booking.notify.outbox import dedupe_key, outbox_row
+
+CONFIRMATION = "booking_confirmation"  # the text with every member's booking code
+QR_CODE = "booking_qr"  # the QR code of one member's booking code
+CALENDAR = "booking_calendar"  # the group's .ics
+CONFIRMATION_KINDS = (CONFIRMATION, QR_CODE, CALENDAR)
+HANDLER = "handler"  # the lease owner while the bot's handler sends the rows itself
+
+
+# One message of a confirmation: the appointment it belongs to, and its kind.
+Part = tuple[int, str]
+
+
+def confirmation_parts(appointment_ids: Sequence[int]) -> list[Part]:
+    """The messages of a group's confirmation, in the order they are sent: the
+    text, a QR code per member, the calendar file (``appointment_ids``: the
+    members', first member first)."""
+    lead = appointment_ids[0]
+    return [(lead, CONFIRMATION), *((a, QR_CODE) for a in appointment_ids), (lead, CALENDAR)]
+
+
+def confirmation_rows(
+    settings: BookingSettings,
+    members: Sequence[Appointment],
+    office: Office,
+    language: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The outbox rows of a new group's confirmation (``members``: its
+    appointments, first member first), leased to the handler (none when
+    ``confirmations_in_outbox`` is off)."""
+    if not settings.confirmations_in_outbox:
+        return []
+    lease = {
+        "lease_owner": HANDLER,
+        "lease_until": now + timedelta(seconds=settings.confirmation_handoff_s),
+    }
+    first = members[0]
+    ids = [m.id for m in members if m.id is not None]
+    return [
+        outbox_row(
+            recipient=first.telegram_id,
+            kind=kind,
+            template=kind,
+            dedupe_key=dedupe_key(appointment_id, kind),
+            due_at=now,
+            now=now,
+            language=language,
+            appointment_id=appointment_id,
+            office_id=office.id,
+        )
+        | lease
+        for appointment_id, kind in confirmation_parts(ids)
+    ]
+
+
+async def _settle(ctx: Domain, parts: Sequence[Part], **values: Any) -> int:
+    if not parts:
+        return 0
+    which = or_(
+        *(
+            and_(col(Notification.appointment_id) == appointment_id, col(Notification.kind) == kind)
+            for appointment_id, kind in parts
+        )
+    )
+
+    async def tx(session: AsyncSession) -> int:
+        result = await session.exec(
+            update(Notification)
+            .where(
+                which,
+                col(Notification.lease_owner) == HANDLER,
+                col(Notification.status) == NotificationStatus.PENDING.value,
+            )
+            .values(lease_owner=None, lease_until=None, **values)
+        )
+        return int(result.rowcount)
+
+    return await ctx.db.transact(tx)
+
+
+async def mark_handled(ctx: Domain, parts: Sequence[Part]) -> int:
+    """The handler sent these confirmation messages; returns how many it still held."""
+    return await _settle(ctx, parts, status=NotificationStatus.SENT.value, sent_at=ctx.now())
+
+
+async def hand_back(ctx: Domain, parts: Sequence[Part], error: str) -> int:
+    """The handler could not send these: the outbox sender delivers them now."""
+    return await _settle(ctx, parts, last_error=error[:500])
