@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from aiogram.utils.i18n import gettext as _
@@ -34,11 +35,20 @@ from booking.offices.content import Content
 from booking.people.names import NAME_MAX, NAME_MIN
 
 TEXT_LIMIT = 4096
+# The office class that leads an immigration office's official name ("Kantor
+# Imigrasi Kelas I Non TPI Jakarta Selatan"); the place that follows tells offices apart.
+OFFICE_CLASS = re.compile(r"^Kantor Imigrasi(?: Kelas I{1,3})?(?: Khusus)?(?: Non)?(?: TPI)? ")
 
 
 def clip(text: str) -> str:
     """Keep a text within Telegram's 4096-character limit."""
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def office_place(name: str) -> str:
+    """An office's short name for buttons: its official name without the office
+    class ("Jakarta Selatan"); the office page shows the whole name."""
+    return OFFICE_CLASS.sub("", name).strip() or name
 
 
 def long_date(day: date, locale: str) -> str:
@@ -125,12 +135,15 @@ NIK_REASONS = {
     NikReason.LENGTH: lambda: _("A NIK has exactly 16 digits."),
     NikReason.ALL_ZEROS: lambda: _("A NIK cannot be all zeros."),
     NikReason.REGION: lambda: _(
-        "The first 6 digits (province, regency and district code) do not exist."
+        "The region code in the first 6 digits (province, regency and district code) "
+        "is not known. Please check them."
     ),
     NikReason.BIRTH_DATE: lambda: _(
-        "Digits 7–12 are not a valid birth date (DDMMYY, women add 40 to the day)."
+        "Digits 7 to 12 are not a valid birth date. Please check them."
     ),
-    NikReason.FUTURE_BIRTH_DATE: lambda: _("Digits 7–12 give a birth date in the future."),
+    NikReason.FUTURE_BIRTH_DATE: lambda: _(
+        "Digits 7 to 12 give a birth date in the future. Please check them."
+    ),
 }
 
 

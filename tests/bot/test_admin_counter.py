@@ -124,7 +124,7 @@ async def test_no_shows_after_the_session_ends(
     clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # 15:30 WIB
     await chat.tap(f"aac:noshow:{office}")
     sent = await chat.press("ans:", "Siang")
-    assert "✅ 1 appointment(s) marked as no-show." in texts(sent)
+    assert "✅ 1 appointment marked as no-show." in texts(sent)
     assert (await get_appointment(ctx, 880000532, absent.id)).status is AppointmentStatus.NO_SHOW
     assert (await get_appointment(ctx, 880000531, came.id)).status is AppointmentStatus.CHECKED_IN
 

@@ -148,7 +148,7 @@ async def test_calendar_from_last_month(
     ctx: Domain, office: int, clock: FixedClock, english_chat: Chat_
 ) -> None:
     await reach_calendar(english_chat)
-    old_day = english_chat.button("dy:", "30 (")  # 30 November, open now
+    old_day = english_chat.button("dy:", "30")  # 30 November (today), open now
     old_prev = f"mo:{office}:new:book:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 

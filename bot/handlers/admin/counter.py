@@ -12,6 +12,7 @@ from aiogram import F, flags
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from booking.admin.checkin import check_in, mark_no_shows
 from booking.admin.daylist import day_list
@@ -121,6 +122,8 @@ async def show_no_shows(
         )
     if not listed.sessions:
         lines.append(_("No sessions today."))
+    if ended:
+        lines.append(_("Tap an ended session to mark those not checked in as no-shows."))
     lines.append("")
     lines.append(_("Appointments of past days are closed out automatically at the end of the day."))
     text = "\n".join(lines)
@@ -135,5 +138,9 @@ async def mark(
     result = await mark_no_shows(
         admin.domain, office.id, slot_id=callback_data.slot, actor=admin.actor
     )
-    text = _("✅ {n} appointment(s) marked as no-show.").format(n=result.marked)
+    text = ngettext(
+        "✅ {n} appointment marked as no-show.",
+        "✅ {n} appointments marked as no-show.",
+        result.marked,
+    ).format(n=result.marked)
     await show_no_shows(query, admin, office, text)

@@ -9,6 +9,7 @@ from aiogram import F, flags
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from booking.admin.announcements import announce
 from booking.admin.closures import MAX_REASON, close_day, closed_days, reopen_day
@@ -79,10 +80,14 @@ async def close_reason(message: Message, admin: AdminContext, office: OfficeView
     await admin.state.update_data({ADMIN_REASON: reason})
     await admin.state.set_state(AdminInput.close_confirm)
     await message.answer(
-        _(
+        ngettext(
             "Close {office} on {day} because: {reason}\n\n"
-            "{n} appointment(s) will be cancelled. Each applicant is told the reason "
-            "and gets a button to choose a new date (it does not count as a reschedule)."
+            "{n} appointment will be cancelled. Its applicant is told the reason "
+            "and gets a button to choose a new date (it does not count as a reschedule).",
+            "Close {office} on {day} because: {reason}\n\n"
+            "{n} appointments will be cancelled. Each applicant is told the reason "
+            "and gets a button to choose a new date (it does not count as a reschedule).",
+            listed.total,
         ).format(
             office=office.code, day=day_text(day, admin.locale), reason=reason, n=listed.total
         ),
@@ -118,9 +123,20 @@ async def close(
     result = await close_day(
         admin.domain, office.id, day, stored.get(ADMIN_REASON, ""), actor=admin.actor
     )
-    text = _(
-        "✅ {day} is closed. {n} appointment(s) cancelled; {m} applicant(s) will be notified."
-    ).format(day=day_text(day, admin.locale), n=len(result.displaced), m=result.notified)
+    cancelled = len(result.displaced)
+    text = " ".join(
+        (
+            _("✅ {day} is closed.").format(day=day_text(day, admin.locale)),
+            ngettext("{n} appointment cancelled;", "{n} appointments cancelled;", cancelled).format(
+                n=cancelled
+            ),
+            ngettext(
+                "{m} applicant will be notified.",
+                "{m} applicants will be notified.",
+                result.notified,
+            ).format(m=result.notified),
+        )
+    )
     await show_closures(query, admin, office, text)
 
 
@@ -204,9 +220,11 @@ async def announce_date(message: Message, admin: AdminContext, office: OfficeVie
     await admin.state.update_data({ADMIN_DAY: day.isoformat()})
     await admin.state.set_state(AdminInput.announce_text)
     await message.answer(
-        _("{n} appointment(s) on {day}. Type the announcement (at most 3500 characters).").format(
-            n=listed.total, day=day_text(day, admin.locale)
-        ),
+        ngettext(
+            "{n} appointment on {day}. Type the announcement (at most 3500 characters).",
+            "{n} appointments on {day}. Type the announcement (at most 3500 characters).",
+            listed.total,
+        ).format(n=listed.total, day=day_text(day, admin.locale)),
         reply_markup=kb.back_kb(office.id),
     )
 
@@ -216,9 +234,11 @@ async def announce_text(message: Message, admin: AdminContext, office: OfficeVie
     day = date.fromisoformat((await admin.state.get_data())[ADMIN_DAY])
     result = await announce(admin.domain, office.id, day, message.text or "", actor=admin.actor)
     await admin.leave_prompt()
-    text = _("✅ The announcement is queued for {n} applicant(s) booked on {day}.").format(
-        n=result.queued, day=day_text(day, admin.locale)
-    )
+    text = ngettext(
+        "✅ The announcement is queued for {n} applicant booked on {day}.",
+        "✅ The announcement is queued for {n} applicants booked on {day}.",
+        result.queued,
+    ).format(n=result.queued, day=day_text(day, admin.locale))
     if result.queued < result.recipients:
         text += "\n" + _("{n} of them had already received this announcement.").format(
             n=result.recipients - result.queued

@@ -161,7 +161,7 @@ async def confirm(
     if view.id in held_before:
         callback_answer.text = _("Already booked: {code}").format(code=view.code)
         text = _("This booking is already confirmed: {code}").format(code=view.code)
-        await show(query, text, kb.home_kb(), edit=False)
+        await show(query, text, kb.record_kb(), edit=False)
         return
     await reset_flow(state)
     callback_answer.text = _("Booked: {code}").format(code=view.code)

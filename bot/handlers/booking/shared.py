@@ -103,10 +103,15 @@ async def show_calendar(
     days = await day_availability(
         domain, office_id, start, date.fromordinal(end.toordinal() - 1), priority=priority
     )
-    header = _("{office}\nChoose a date. The number in brackets is the seats left.").format(
+    current = None
+    if target.mode == "reschedule":
+        assert event.from_user is not None
+        current = (await get_appointment(domain, event.from_user.id, target.appt)).day
+    header = _("{office}\nChoose a date; tap it to see its sessions and seats left.").format(
         office=office.name
     )
-    text = "\n\n".join(x for x in (note, header, kb.calendar_legend()) if x)
+    legend = kb.calendar_legend(moving=current is not None)
+    text = "\n\n".join(x for x in (note, header, legend) if x)
     markup = kb.calendar_kb(
         office_id,
         service,
@@ -115,6 +120,8 @@ async def show_calendar(
         month,
         days,
         locale,
+        today=today,
+        current=current,
         has_prev=(year, month) > first,
         has_next=(year, month) < last,
     )
@@ -227,7 +234,9 @@ async def send_confirmation(
     files: FileSender,
 ) -> None:
     """The confirmation text; a QR code of the booking code and an .ics file follow."""
-    await bot.send_message(chat_id, confirmation(view, content, locale), reply_markup=kb.home_kb())
+    await bot.send_message(
+        chat_id, confirmation(view, content, locale), reply_markup=kb.record_kb()
+    )
     title = _("Passport appointment {code}").format(code=view.code)
     description = _("{office}, {address}. Arrive 30 minutes early.").format(
         office=view.office_name, address=view.office_address
