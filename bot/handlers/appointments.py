@@ -136,7 +136,10 @@ async def do_cancel(
 ) -> None:
     view = await cancel(domain, telegram_id=query.from_user.id, appointment_id=callback_data.id)
     callback_answer.text = _("Cancelled.")
-    note = _("Appointment {code} is cancelled.").format(code=view.code)
+    note = _(
+        "Appointment {code} is cancelled. If you added it to your calendar, "
+        "delete the event there too."
+    ).format(code=view.code)
     await show_appointments(query, state, domain, locale, note)
 
 

@@ -98,7 +98,8 @@ async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
         out = await console.enter(number_of(out, "Jakarta Selatan"))
         out = await console.enter(number_of(out, "^New passport$"))
         for _ in range(3):  # the first open day may be in a later month
-            days = [(n, t) for n, t in buttons(out) if re.fullmatch(r"\d+ \(\d+\)", t)]
+            # A date with seats: its number alone, or marked today (•) or few left (🔸).
+            days = [(n, t) for n, t in buttons(out) if re.fullmatch(r"\d+[•🔸]?", t)]
             if days:
                 break
             out = await console.enter(number_of(out, "^›$"))
