@@ -205,6 +205,10 @@ async def test_announcement_goes_once_to_everyone_booked_that_day(
     sent = await chat.send("2026-12-01")
     assert "2 appointments on Tue, 1 Dec 2026" in texts(sent)
     sent = await chat.send("Bawa map biru.")
+    # A preview and "Send?" first: nothing is queued until the admin says so.
+    assert "Bawa map biru." in texts(sent) and "Send this to the 2 applicants" in texts(sent)
+    assert await notices(ctx, ANNOUNCEMENT_TEMPLATE) == []
+    sent = await chat.press("ady:announce_yes:")
     assert "✅ The announcement is queued for 2 applicants" in texts(sent)
     rows = await notices(ctx, ANNOUNCEMENT_TEMPLATE)
     assert sorted(n.recipient for n in rows) == [880000401, 880000402]
@@ -212,8 +216,9 @@ async def test_announcement_goes_once_to_everyone_booked_that_day(
 
     # The same announcement again is not sent twice.
     await chat.tap(f"aac:announce:{office}")
-    await chat.send("2026-12-01")
-    sent = await chat.send("Bawa map biru.")
+    await chat.send("1/12/2026")  # day first, as written in Indonesia
+    await chat.send("Bawa map biru.")
+    sent = await chat.press("ady:announce_yes:")
     assert "queued for 0 applicants" in texts(sent)
     assert "2 of them had already received this announcement." in texts(sent)
     assert len(await notices(ctx, ANNOUNCEMENT_TEMPLATE)) == 2

@@ -32,7 +32,7 @@ ALL = 100_000
 
 def checkin_prompt_text(office: OfficeView) -> str:
     return _(
-        "✅ Check-in at {office}. Type a booking code (e.g. K7M2QX). "
+        "✅ Check-in at {office}. Type a booking code (e.g. K7M2QX9T). "
         "You can type one code after another; /cancel ends it."
     ).format(office=office.code)
 

@@ -4,14 +4,16 @@ export, and announcements to everyone booked on a date."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from aiogram import F, flags
+from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from booking.admin.announcements import announce
+from booking.admin.announcements import MAX_ANNOUNCEMENT, announce
 from booking.admin.closures import MAX_REASON, close_day, closed_days, reopen_day
 from booking.admin.daylist import day_list, export_day_csv
 from booking.admin.input import check_not_past, check_text, parse_date
@@ -28,6 +30,21 @@ router = RouterSpec("admin-days")
 
 LIST_PAGE = 10
 CLOSURES_AHEAD = timedelta(days=366)
+
+
+async def asked(
+    admin: AdminContext, prompt: State, office: OfficeView, day: date
+) -> dict[str, Any] | None:
+    """The FSM data of the confirmation this chat was asked for (``prompt``, about
+    ``day`` at ``office``), or None for a tap on any other confirmation button."""
+    stored = await admin.state.get_data()
+    if (
+        await admin.state.get_state() != prompt.state
+        or stored.get(ADMIN_DAY) != day.isoformat()
+        or stored.get(ADMIN_OFFICE) != office.id
+    ):
+        return None
+    return stored
 
 
 # --- closing and reopening -------------------------------------------------------------
@@ -52,7 +69,9 @@ async def closures_screen(query: CallbackQuery, admin: AdminContext, office: Off
 
 @router.callback_query(acb.AdminAct.filter(F.action == "close_ask"))
 async def close_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
-    text = _("Which date should {office} close? Type it as YYYY-MM-DD.").format(office=office.code)
+    text = _("Which date should {office} close? Type it, e.g. 3/12/2026.").format(
+        office=office.code
+    )
     await admin.ask(query, AdminInput.close_date, office, text, kb.back_kb(office.id))
 
 
@@ -96,6 +115,7 @@ async def close_reason(message: Message, admin: AdminContext, office: OfficeView
 
 
 @router.message(AdminInput.close_confirm, TYPED)
+@router.message(AdminInput.announce_confirm, TYPED)
 async def close_confirm_typed(message: Message) -> None:
     """The confirmation is a button."""
     await message.answer(_("Please use the buttons above, or send /cancel to stop."))
@@ -111,12 +131,8 @@ async def close(
 ) -> None:
     """The confirmation of the closure this chat was asked to confirm, and no other."""
     day = callback_data.calendar_day
-    stored = await admin.state.get_data()
-    if (
-        await admin.state.get_state() != AdminInput.close_confirm.state
-        or stored.get(ADMIN_DAY) != day.isoformat()
-        or stored.get(ADMIN_OFFICE) != office.id
-    ):
+    stored = await asked(admin, AdminInput.close_confirm, office, day)
+    if stored is None:
         await refuse(query, callback_answer)
         return
     await admin.leave_prompt()  # refused or done, it is not confirmed twice
@@ -157,7 +173,7 @@ async def reopen(
 
 @router.callback_query(acb.AdminAct.filter(F.action == "list"))
 async def list_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
-    text = _("Which date? Tap one, or type any date as YYYY-MM-DD.")
+    text = _("Which date? Tap one, or type any date, e.g. 3/12/2026.")
     await admin.ask(
         query, AdminInput.list_date, office, text, kb.pick_day_kb(office.id, admin.today(office))
     )
@@ -208,7 +224,8 @@ async def send_csv(
 @router.callback_query(acb.AdminAct.filter(F.action == "announce"))
 async def announce_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
     text = _(
-        "Everyone booked at {office} on a date gets the announcement. Type the date (YYYY-MM-DD)."
+        "Everyone booked at {office} on a date gets the announcement. Type the date, "
+        "e.g. 3/12/2026."
     ).format(office=office.code)
     await admin.ask(query, AdminInput.announce_date, office, text, kb.back_kb(office.id))
 
@@ -231,9 +248,41 @@ async def announce_date(message: Message, admin: AdminContext, office: OfficeVie
 
 @router.message(AdminInput.announce_text, TYPED)
 async def announce_text(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    """The announcement as the applicants will read it, and "Send?"."""
+    text = check_text("announcement", message.text or "", MAX_ANNOUNCEMENT)
     day = date.fromisoformat((await admin.state.get_data())[ADMIN_DAY])
-    result = await announce(admin.domain, office.id, day, message.text or "", actor=admin.actor)
-    await admin.leave_prompt()
+    listed = await day_list(admin.domain, office.id, day)
+    await admin.state.update_data({ADMIN_REASON: text})
+    await admin.state.set_state(AdminInput.announce_confirm)
+    preview = ngettext(
+        "Send this to the {n} applicant booked on {day}?",
+        "Send this to the {n} applicants booked on {day}?",
+        listed.total,
+    ).format(n=listed.total, day=day_text(day, admin.locale))
+    await message.answer(
+        "\n\n".join((_("Preview:"), text, preview)),
+        reply_markup=kb.announce_confirm_kb(office.id, day),
+    )
+
+
+@router.callback_query(acb.AdminDay.filter(F.action == "announce_yes"))
+async def announce_confirmed(
+    query: CallbackQuery,
+    callback_data: acb.AdminDay,
+    callback_answer: CallbackAnswer,
+    admin: AdminContext,
+    office: OfficeView,
+) -> None:
+    """The announcement this chat previewed, and no other."""
+    day = callback_data.calendar_day
+    stored = await asked(admin, AdminInput.announce_confirm, office, day)
+    if stored is None:
+        await refuse(query, callback_answer)
+        return
+    await admin.leave_prompt()  # sent or refused, it is not sent twice
+    result = await announce(
+        admin.domain, office.id, day, stored.get(ADMIN_REASON, ""), actor=admin.actor
+    )
     text = ngettext(
         "✅ The announcement is queued for {n} applicant booked on {day}.",
         "✅ The announcement is queued for {n} applicants booked on {day}.",
@@ -243,4 +292,4 @@ async def announce_text(message: Message, admin: AdminContext, office: OfficeVie
         text += "\n" + _("{n} of them had already received this announcement.").format(
             n=result.recipients - result.queued
         )
-    await message.answer(text, reply_markup=kb.back_kb(office.id))
+    await show(query, text, kb.back_kb(office.id))

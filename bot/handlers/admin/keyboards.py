@@ -108,6 +108,15 @@ def closures_kb(office_id: int, closed: Sequence[ClosedDay]) -> InlineKeyboardMa
     return b.as_markup()
 
 
+def announce_confirm_kb(office_id: int, day: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [day_button(_("📣 Yes, send it"), "announce_yes", office_id, day)],
+            [back_button(office_id)],
+        ]
+    )
+
+
 def close_confirm_kb(office_id: int, day: date) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -83,9 +83,9 @@ def admin_error(exc: BookingError, locale: str) -> str:
             "The quota cannot go below what is booked."
         ).format(booked=exc.booked, day=day_text(exc.day, locale))
     if isinstance(exc, InvalidDate):
-        return _("“{value}” is not a date. Please type it as YYYY-MM-DD, e.g. 2026-12-01.").format(
-            value=shown(exc.value)
-        )
+        return _(
+            "“{value}” is not a date. Please type it like 3/12/2026, 3-12-2026 or 2026-12-03."
+        ).format(value=shown(exc.value))
     if isinstance(exc, DateInPast):
         return _("{day} is in the past (today is {today}).").format(
             day=day_text(exc.day, locale), today=day_text(exc.today, locale)
