@@ -184,6 +184,18 @@ def _office_fields(spec: OfficeSpec) -> dict[str, Any]:
     }
 
 
+RuleKey = tuple[str, time, time, str, int]
+
+
+async def _rules_of(session: AsyncSession, office_id: int) -> list[RuleKey]:
+    rows = await session.exec(select(SessionRule).where(SessionRule.office_id == office_id))
+    return sorted((r.label, r.start, r.end, r.rule, r.share) for r in rows)
+
+
+def _rules_in(spec: OfficeSpec) -> list[RuleKey]:
+    return sorted((s.label, s.start, s.end, s.rule, s.share) for s in spec.sessions)
+
+
 async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> tuple[int, int]:
     """Insert or update the offices in one transaction; returns (created, updated).
 
@@ -207,6 +219,7 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
             session.add(office)
             await session.flush()
             assert office.id is not None
+            rules_before = await _rules_of(session, office.id)
             await session.exec(delete(SessionRule).where(col(SessionRule.office_id) == office.id))
             for s in spec.sessions:
                 session.add(
@@ -219,14 +232,18 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
                         share=s.share,
                     )
                 )
+            was = json.loads(json.dumps(before, default=str)) if before else None
+            now = json.loads(json.dumps(fields, default=str))
+            if was == now and rules_before == _rules_in(spec):
+                continue  # loaded again unchanged (as the playground does at every start)
             record(
                 session,
                 ctx.now(),
                 actor=actor,
                 office_id=office.id,
                 action="load_office",
-                before=json.loads(json.dumps(before, default=str)) if before else None,
-                after=json.loads(json.dumps(fields, default=str)),
+                before=was,
+                after=now,
             )
         return created, updated
 

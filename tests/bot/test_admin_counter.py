@@ -179,14 +179,14 @@ async def test_audit_log_in_the_office_time(
     log = texts(sent)
     assert "🧾 Latest changes at Kantor Imigrasi OTHR (OTHR)" in log
     assert (
-        f"2026-11-30 08:00 WITA · telegram:{ADMIN_B} · set_default_quota: daily=4 → daily=7"
+        f"2026-11-30 08:00 WITA · The daily quota changed from 4 to 7 (by admin {ADMIN_B})"
     ) in log
     [entry] = await audit_log(ctx, office_b, 1)
     assert entry.action == "set_default_quota" and entry.after == {"daily": 7, "priority": 0}
     # Office TEST's log shows nothing of OTHR's change.
     chat_a: Chat_ = await admin_chat(ADMIN_A)
     sent = await chat_a.tap(f"aac:audit:{office}")
-    assert "set_default_quota" not in texts(sent) and "07:00 WIB" in texts(sent)
+    assert "daily quota" not in texts(sent) and "07:00 WIB" in texts(sent)
 
 
 NOT_UNDERSTOOD = "I did not understand that"

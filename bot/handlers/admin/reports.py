@@ -104,4 +104,4 @@ async def chart(query: CallbackQuery, admin: AdminContext, office: OfficeView) -
 async def audit(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
     await admin.leave_prompt()
     entries = await audit_log(admin.domain, office.id, AUDIT_ROWS)
-    await show(query, audit_text(office, entries), kb.back_kb(office.id))
+    await show(query, audit_text(office, entries, admin.locale), kb.back_kb(office.id))
