@@ -168,6 +168,16 @@ async def test_capacity_chart_is_a_png(
     assert photo.caption and "next 14 days: 1 of" in photo.caption
 
 
+async def test_the_chart_caption_counts_only_days_with_sessions(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    chat = await at_screen(admin_chat, office, "stats")
+    sent = await chat.press(f"aac:chart:{office}")
+    [photo] = [r for r in sent if isinstance(r, SendPhoto)]
+    # 30 November to 13 December: 10 weekdays with sessions of 12 seats, 4 weekend days.
+    assert photo.caption and "0 of 120 seats, on the 10 days with sessions" in photo.caption
+
+
 @SQLITE_ONLY
 async def test_audit_log_in_the_office_time(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
