@@ -199,7 +199,8 @@ class Renderer:
         pool = self._executor()
         if pool is None:
             return
-        warm_up = BookingFiles("START", "", "", "", *(3 * [datetime(2026, 1, 1, tzinfo=UTC)]))
+        moment = datetime(2026, 1, 1, tzinfo=UTC)
+        warm_up = BookingFiles("START", "", "", "", start=moment, end=moment, stamp=moment)
         try:
             await asyncio.gather(
                 *(self._submit(pool, render, warm_up) for _ in range(self.workers))

@@ -136,3 +136,44 @@ def test_one_booking_through_standard_input(tmp_path: Path) -> None:
     assert "Traceback" not in transcript
     # The NIK shows once, where the user typed it; the bot only ever shows it masked.
     assert transcript.count(make_nik(date(1990, 5, 17))) == 1
+
+
+async def admin_in_playground(tmp_path: Path) -> str:
+    """Play as an admin of JAKSEL and set its daily quota to a typed 90."""
+    environ = bot_environment(tmp_path / "data")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--console",
+        "--admin",
+        "jaksel",  # office codes are case-insensitive
+        cwd=tmp_path,
+        env=environ,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    console = Console(process)
+    try:
+        out = await console.ready()
+        assert "You play Telegram user 100001." in out
+        assert "You are an admin of JAKSEL: send /admin." in out
+        await console.enter(number_of(out, "^English$"))
+        out = await console.enter("/admin")
+        out = await console.enter(number_of(out, "Quotas"))
+        out = await console.enter(number_of(out, "^Daily quota$"))
+        out = await console.enter("90")  # typed input: a quota, not button 90
+        assert "The daily quota is now 90." in out, out
+        out = await console.enter("#1")  # an explicit button press
+        assert await console.quit() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return console.transcript
+
+
+def test_the_admin_side_with_a_typed_number(tmp_path: Path) -> None:
+    transcript = asyncio.run(admin_in_playground(tmp_path))
+    assert "Traceback" not in transcript
