@@ -51,6 +51,18 @@ def office_place(name: str) -> str:
     return OFFICE_CLASS.sub("", name).strip() or name
 
 
+def ordinal(n: str, locale: str) -> str:
+    """ "ke-3" in Indonesian, "3rd" in English."""
+    if locale != "en":
+        return f"ke-{n}"
+    suffix = (
+        "th"
+        if n[-2:] in ("11", "12", "13")
+        else {"1": "st", "2": "nd", "3": "rd"}.get(n[-1:], "th")
+    )
+    return n + suffix
+
+
 def long_date(day: date, locale: str) -> str:
     return format_date(day, "EEEE, d MMMM y", locale=locale)
 

@@ -10,6 +10,8 @@ from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from booking.calendar.views import DayAvailability, DayStatus
+from bot.handlers.offices import days_of_rule, has_weekend_sessions
+from bot.i18n import build_i18n
 from bot.keyboards import day_label, fit, label_width
 from tests.bot.conftest import check_phone_width
 from tests.bot.languages import LocaleRecordingSession, check_no_english, english_in
@@ -90,3 +92,16 @@ def test_a_date_shows_its_number_and_one_mark() -> None:
     assert label(9, DayStatus.OPEN, seats=3, current=9) == "9📌"
     open_today = DayAvailability(today, DayStatus.OPEN, seats_left=3)
     assert day_label(open_today, today=today) == "30•"
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [("id", "Sabtu ke-1 dan ke-3 setiap bulan"), ("en", "the 1st and 3rd Saturday of each month")],
+)
+def test_weekday_rules_read_as_people_say_them(locale: str, said: str) -> None:
+    i18n = build_i18n()
+    with i18n.context(), i18n.use_locale(locale):
+        assert days_of_rule("FREQ=MONTHLY;BYDAY=1SA,3SA", locale) == said
+        assert days_of_rule("FREQ=WEEKLY;BYDAY=MO,TU", "en") == "Mon, Tue"
+    assert has_weekend_sessions(["FREQ=WEEKLY;BYDAY=MO", "FREQ=MONTHLY;BYDAY=1SA,3SA"])
+    assert not has_weekend_sessions(["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"])
