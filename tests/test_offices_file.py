@@ -19,7 +19,7 @@ from booking.admin.offices_file import (
     read_offices_file,
 )
 from booking.cli.main import SAMPLE_OFFICES, main
-from booking.offices.lookup import list_offices, office_sessions
+from booking.offices.lookup import get_office_by_code, list_offices, office_sessions
 from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
 
@@ -280,3 +280,16 @@ async def test_load_offices_command_loads_and_reloads(ctx, settings, tmp_path, m
     second = await table_rows(url)
     assert len(second["office"]) == len(first["office"]) == n
     assert len(second["session_rule"]) == len(first["session_rule"])
+
+
+async def test_office_codes_are_case_insensitive(ctx):
+    await load_offices(ctx, parse_offices(yaml.safe_dump({"offices": [office()]})), actor="t")
+    [row] = await list_offices(ctx)
+    assert (await get_office_by_code(ctx, f" {row.code.lower()} ")).id == row.id
+
+
+def test_a_field_error_has_no_pydantic_prefix():
+    bad = office(timezone="Mars/Olympus")
+    with pytest.raises(OfficesFileError) as refused:
+        parse_offices(yaml.safe_dump({"offices": [bad]}))
+    assert "Value error" not in str(refused.value)

@@ -148,7 +148,8 @@ def parse_offices(text: str, *, name: str = "offices file") -> list[OfficeSpec]:
             specs.append(OfficeSpec.model_validate(raw))
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(f"office {label}: {_where(err['loc'])}: {err['msg']}")
+                message = str(err["msg"]).removeprefix("Value error, ")
+                problems.append(f"office {label}: {_where(err['loc'])}: {message}")
     codes = [s.code for s in specs]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
         problems.append(f"office {code}: code: appears more than once")
