@@ -398,6 +398,21 @@ async def test_throttle_slows_a_flood_before_any_database_work(
     assert "/book" in other.last_text()
 
 
+@SQLITE_ONLY
+async def test_a_flood_in_a_group_gets_no_reply_there(
+    ctx: Domain, settings: BookingSettings, office: int, bot: Bot, session: RecordingSession
+) -> None:
+    dp = build_dispatcher(make_bot_settings(settings, throttle_rate=0.001, throttle_burst=3), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=525252, language_code="en")
+    group = Chat(id=-1001234567890, type="supergroup", title="Warga")
+    for n in range(12):
+        message = Message(
+            message_id=n + 1, date=datetime.now(UTC), chat=group, from_user=chat.user, text="halo"
+        )
+        await chat.feed(Update(update_id=900000 + n, message=message))
+    assert [r for r in session.requests if getattr(r, "chat_id", None) == group.id] == []
+
+
 class Exploding:
     def __getattr__(self, name: str) -> Any:
         raise AssertionError(f"database used while throttled: {name}")
