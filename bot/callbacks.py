@@ -137,7 +137,7 @@ class Rebook(CallbackData, prefix="rb"):
 
 
 class Info(CallbackData, prefix="in"):
-    topic: Literal["requirements", "fees", "faq"]
+    topic: Literal["requirements", "fees", "faq", "payment"]
     service: ServiceType | None = None
 
 

@@ -88,8 +88,8 @@ def home_kb() -> InlineKeyboardMarkup:
 
 def record_kb() -> InlineKeyboardMarkup:
     """Under a record the applicant needs later (a confirmation: its code, address
-    and documents): the menu never replaces it."""
-    return InlineKeyboardMarkup(inline_keyboard=[[home_button(keep=True)]])
+    and documents): how to pay, and the menu; neither replaces it."""
+    return InlineKeyboardMarkup(inline_keyboard=[[payment_button()], [home_button(keep=True)]])
 
 
 def restart_kb() -> InlineKeyboardMarkup:
@@ -465,9 +465,16 @@ def info_kb(content: Content, locale: str) -> InlineKeyboardMarkup:
             )
         )  # noqa: E501
     b.row(_button(_("💰 Fees (PNBP)"), cb.Info(topic="fees")))
+    b.row(payment_button())
     b.row(_button(_("❔ FAQ"), cb.Info(topic="faq")))
     b.row(home_button())
     return b.as_markup()
+
+
+def payment_button() -> InlineKeyboardButton:
+    """How to pay the fee: under the info menu, the summary and the confirmation
+    (the answer comes as a new message, so a record stays)."""
+    return _button(_("💳 How to pay"), cb.Info(topic="payment"))
 
 
 def back_to_info_kb() -> InlineKeyboardMarkup:
