@@ -74,20 +74,25 @@ class Console:
         return await asyncio.wait_for(self.process.wait(), STEP_S)
 
 
-async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
-    """Drive one booking; returns (output after confirming, whole transcript)."""
-    environ = bot_environment(tmp_path / "data")
-    process = await asyncio.create_subprocess_exec(
+async def start_playground(tmp_path: Path, *options: str) -> asyncio.subprocess.Process:
+    """``python -m bot --console`` with ``options``, reading and writing pipes."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "--console",
+        *options,
         cwd=tmp_path,  # no .env here
-        env=environ,
+        env=bot_environment(tmp_path / "data"),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
+    """Drive one booking; returns (output after confirming, whole transcript)."""
+    process = await start_playground(tmp_path)
     console = Console(process)
     try:
         out = await console.ready()
@@ -140,20 +145,7 @@ def test_one_booking_through_standard_input(tmp_path: Path) -> None:
 
 async def admin_in_playground(tmp_path: Path) -> str:
     """Play as an admin of JAKSEL and set its daily quota to a typed 90."""
-    environ = bot_environment(tmp_path / "data")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--console",
-        "--admin",
-        "jaksel",  # office codes are case-insensitive
-        cwd=tmp_path,
-        env=environ,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await start_playground(tmp_path, "--admin", "jaksel")  # any case
     console = Console(process)
     try:
         out = await console.ready()

@@ -4,7 +4,6 @@ export, and announcements to everyone booked on a date."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from aiogram import F, flags
 from aiogram.fsm.state import State
@@ -32,19 +31,27 @@ LIST_PAGE = 10
 CLOSURES_AHEAD = timedelta(days=366)
 
 
-async def asked(
-    admin: AdminContext, prompt: State, office: OfficeView, day: date
-) -> dict[str, Any] | None:
-    """The FSM data of the confirmation this chat was asked for (``prompt``, about
-    ``day`` at ``office``), or None for a tap on any other confirmation button."""
+async def confirmed(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    admin: AdminContext,
+    prompt: State,
+    office: OfficeView,
+    day: date,
+) -> str | None:
+    """The text (a closure's reason, an announcement) of the confirmation this chat
+    was asked for (``prompt``, about ``day`` at ``office``); any other tap is
+    refused (None). Either way it cannot be confirmed twice."""
     stored = await admin.state.get_data()
     if (
         await admin.state.get_state() != prompt.state
         or stored.get(ADMIN_DAY) != day.isoformat()
         or stored.get(ADMIN_OFFICE) != office.id
     ):
+        await refuse(query, callback_answer)
         return None
-    return stored
+    await admin.leave_prompt()
+    return str(stored.get(ADMIN_REASON, ""))
 
 
 # --- closing and reopening -------------------------------------------------------------
@@ -131,14 +138,10 @@ async def close(
 ) -> None:
     """The confirmation of the closure this chat was asked to confirm, and no other."""
     day = callback_data.calendar_day
-    stored = await asked(admin, AdminInput.close_confirm, office, day)
-    if stored is None:
-        await refuse(query, callback_answer)
+    reason = await confirmed(query, callback_answer, admin, AdminInput.close_confirm, office, day)
+    if reason is None:
         return
-    await admin.leave_prompt()  # refused or done, it is not confirmed twice
-    result = await close_day(
-        admin.domain, office.id, day, stored.get(ADMIN_REASON, ""), actor=admin.actor
-    )
+    result = await close_day(admin.domain, office.id, day, reason, actor=admin.actor)
     cancelled = len(result.displaced)
     text = " ".join(
         (
@@ -275,14 +278,12 @@ async def announce_confirmed(
 ) -> None:
     """The announcement this chat previewed, and no other."""
     day = callback_data.calendar_day
-    stored = await asked(admin, AdminInput.announce_confirm, office, day)
-    if stored is None:
-        await refuse(query, callback_answer)
-        return
-    await admin.leave_prompt()  # sent or refused, it is not sent twice
-    result = await announce(
-        admin.domain, office.id, day, stored.get(ADMIN_REASON, ""), actor=admin.actor
+    announcement = await confirmed(
+        query, callback_answer, admin, AdminInput.announce_confirm, office, day
     )
+    if announcement is None:
+        return
+    result = await announce(admin.domain, office.id, day, announcement, actor=admin.actor)
     text = ngettext(
         "✅ The announcement is queued for {n} applicant booked on {day}.",
         "✅ The announcement is queued for {n} applicants booked on {day}.",
