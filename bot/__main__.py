@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--console", action="store_true", help="try the bot in this terminal: no token needed"
     )
+    parser.add_argument(
+        "--admin",
+        metavar="OFFICE",
+        help="with --console: play as an admin of OFFICE (e.g. JAKSEL), to try /admin",
+    )
     return parser
 
 
@@ -87,7 +92,7 @@ async def run(args: argparse.Namespace, settings: BotSettings) -> None:
     if args.console:
         from bot.console import run_console
 
-        await run_console(settings)
+        await run_console(settings, admin_of=args.admin)
     elif args.command == "worker":
         from bot.worker import run_worker
 

@@ -65,6 +65,9 @@ class BookingFiles:
     start: datetime  # aware, in the office's zone
     end: datetime
     stamp: datetime
+    # The event's revision: a rescheduled appointment keeps its UID (its code) with
+    # a higher SEQUENCE, so calendar apps move the event instead of adding another.
+    sequence: int = 0
 
     @classmethod
     def of(
@@ -86,6 +89,7 @@ class BookingFiles:
             start=v.start,
             end=v.end,
             stamp=stamp,
+            sequence=v.reschedule_count,
         )
 
 
@@ -99,24 +103,42 @@ def qr_png(code: str) -> bytes:
 def event_ics(f: BookingFiles) -> bytes:
     """An RFC 5545 calendar with one event in the office's time zone (with its
     VTIMEZONE) and an alarm an hour before, so the applicant arrives early."""
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    event = _event(f, f.sequence)
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f.title)
+    alarm.add("trigger", timedelta(hours=-1))
+    event.add_component(alarm)
+    return _calendar("PUBLISH", event)
+
+
+def cancellation_ics(f: BookingFiles) -> bytes:
+    """The calendar file that removes the event of a cancelled appointment:
+    METHOD:CANCEL, the same UID, STATUS:CANCELLED and a higher SEQUENCE."""
+    event = _event(f, f.sequence + 1)
+    event.add("status", "CANCELLED")
+    return _calendar("CANCEL", event)
+
+
+def _event(f: BookingFiles, sequence: int) -> Event:
     event = Event()
     event.add("uid", f"{f.uid}@tanpa-antre")
+    event.add("sequence", sequence)
     event.add("dtstamp", f.stamp)
     event.add("dtstart", f.start)
     event.add("dtend", f.end)
     event.add("summary", f.title)
     event.add("location", f.location)
     event.add("description", f.description)
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", f.title)
-    alarm.add("trigger", timedelta(hours=-1))
-    event.add_component(alarm)
+    return event
+
+
+def _calendar(method: str, event: Event) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
     cal.add_component(event)
     for tzid in sorted(cal.get_missing_tzids()):
         vtimezone = _vtimezone(tzid)

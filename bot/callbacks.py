@@ -30,7 +30,10 @@ class Lang(CallbackData, prefix="lg"):
 
 
 class Menu(CallbackData, prefix="mn"):
-    action: Literal["home", "book", "mine", "info", "offices", "help", "lang"]
+    # "home" shows the menu in place of the tapped message; "keep" in a new message,
+    # under a record (a confirmation) that must stay in the chat.
+    # "stay": go on with the booking after /start asked whether to leave it.
+    action: Literal["home", "keep", "stay", "book", "mine", "info", "offices", "help", "lang"]
 
 
 class Province(CallbackData, prefix="pv"):
@@ -243,7 +246,7 @@ class Rebook(CallbackData, prefix="rb"):
 
 
 class Info(CallbackData, prefix="in"):
-    topic: Literal["requirements", "fees", "faq"]
+    topic: Literal["requirements", "fees", "faq", "payment"]
     service: ServiceType | None = None
 
 

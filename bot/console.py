@@ -6,7 +6,10 @@ database, loads the sample offices and releases their slots.
 
 - The bot's messages are printed with their buttons numbered ``[1] Text``.
 - A typed line is sent as a message; a bare number (up to three digits) presses
-  that button of the latest message that has buttons.
+  that button of the latest message that has buttons, except while the bot waits
+  for typed input (a quota, a name): then it is sent as text. ``#2`` always
+  presses button 2.
+- ``--admin OFFICE`` makes the playground user an admin of that office (``/admin``).
 - ``/contact`` shares a phone number (``/contact +6281234567890``, or a sample one).
 - ``/quit``, end of input (Ctrl-D) or Ctrl-C exits.
 - Photos and documents are saved under ``DATA_DIR/playground/``; their paths are printed.
@@ -35,10 +38,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from aiogram import Dispatcher
+from aiogram.fsm.storage.base import StorageKey
 from pydantic import SecretStr
 from sqlmodel import select
 
 from booking.admin.offices_file import load_offices, read_offices_file
+from booking.admin.roles import add_admin
 from booking.calendar.release import release_slots
 from booking.cli.main import SAMPLE_OFFICES
 from booking.core.context import Domain
@@ -47,8 +52,11 @@ from bot.app import close_app, create_app, poll, stop_polling
 from bot.config import BotSettings
 from bot.emulator import ApiCall, BotApiEmulator
 from bot.factory import settle
+from bot.handlers.admin.states import AdminInput
+from bot.states import Booking
 
 PLAYGROUND_TOKEN = "1000000001:playground-token-not-for-telegram"  # noqa: S105
+PLAYGROUND_BOT_ID = int(PLAYGROUND_TOKEN.split(":")[0])
 USER_ID = 100001
 SAMPLE_PHONE = "+6281234567890"
 PROMPT = "\n> "
@@ -63,8 +71,15 @@ PLAYGROUND_THROTTLE_BURST = 100
 
 HELP = (
     "Type a message and press Enter. A number presses a button of the latest message"
-    " with buttons.\n/contact shares a phone number, /quit exits."
+    " with buttons; while the bot waits for typed input (a quota, a name) a number is"
+    " sent as text, and #2 presses button 2.\n/contact shares a phone number, /quit exits."
 )
+# The steps at which the bot waits for typed input: a bare number there is text.
+CONFIRMING = {AdminInput.close_confirm.state, AdminInput.announce_confirm.state}
+TYPING_STATES = {s.state for s in AdminInput.__states__} - CONFIRMING | {
+    Booking.name.state,
+    Booking.nik.state,
+}
 
 
 @dataclass
@@ -296,11 +311,24 @@ class Playground:
             phone = text.removeprefix("/contact").strip() or SAMPLE_PHONE
             await self.step(self.api.share_contact(USER_ID, phone))
             return True
-        if text.isdigit() and len(text) <= BUTTON_DIGITS and self.transcript.current is not None:
+        if re.fullmatch(r"#[0-9]+", text) and self.transcript.current is not None:
+            await self.press(int(text[1:]))
+            return True
+        if (
+            text.isdigit()
+            and len(text) <= BUTTON_DIGITS
+            and self.transcript.current is not None
+            and not await self.waiting_for_text()
+        ):
             await self.press(int(text))
             return True
         await self.step(self.api.send_text(USER_ID, text))
         return True
+
+    async def waiting_for_text(self) -> bool:
+        """Whether the bot waits for the user to type something (its FSM step)."""
+        key = StorageKey(bot_id=PLAYGROUND_BOT_ID, chat_id=USER_ID, user_id=USER_ID)
+        return await self.dp.storage.get_state(key) in TYPING_STATES
 
     async def press(self, number: int) -> None:
         buttons = self.transcript.current
@@ -322,8 +350,18 @@ class Playground:
             await self.step(self.api.send_text(USER_ID, button.text))
 
 
+async def make_admin(domain: Domain, office: str) -> str:
+    """Make the playground user an admin of ``office``; the banner's line about it."""
+    role = await add_admin(domain, USER_ID, office.upper(), actor="playground")
+    return f"You are an admin of {role.office_code}: send /admin."
+
+
 async def run_console(
-    settings: BotSettings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+    settings: BotSettings,
+    *,
+    admin_of: str | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
 ) -> None:
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -345,6 +383,14 @@ async def run_console(
             transcript = Transcript(out, files_dir)
             api.listeners.append(transcript.on_call)
             transcript.say(f"Tanpa Antre playground: {prepared}.")
+            transcript.say(f"You play Telegram user {USER_ID}.")
+            if admin_of:
+                transcript.say(await make_admin(app.domain, admin_of))
+            else:
+                transcript.say(
+                    "To try the admin side: python -m bot --console --admin JAKSEL "
+                    f"(or python -m booking add-admin --telegram-id {USER_ID} --office JAKSEL)."
+                )
             transcript.say(f"Files the bot sends are saved in {files_dir.resolve()}")
             transcript.say(HELP)
             # Updates are handled one at a time, so the next line waits for the last answer.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -26,28 +27,81 @@ from booking.offices.content import Content
 from booking.people.members import MemberView
 from bot import callbacks as cb
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
-from bot.texts import long_date, month_title, time_range
+from bot.texts import long_date, month_title, office_place, time_range
 
 OFFICES_PER_PAGE = 8
+# A phone about 360 pixels wide shows about 32 characters across a keyboard; a
+# row of n buttons gives each about 32 // n before Telegram cuts the label.
+ROW_CHARACTERS = 32
 
+
+def label_width(text: str) -> int:
+    """How many characters wide ``text`` shows on a button: an emoji (or another
+    wide character) counts 2, a variation selector or joiner 0."""
+    width = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Cf") or 0xFE00 <= ord(ch) <= 0xFE0F:
+            continue
+        wide = unicodedata.east_asian_width(ch) in ("W", "F") or unicodedata.category(ch) == "So"
+        width += 2 if wide else 1
+    return width
+
+
+def label_limit(buttons_in_row: int) -> int:
+    """The longest label a button may have in a row of ``buttons_in_row``."""
+    return ROW_CHARACTERS // buttons_in_row
+
+
+def fit(text: str, buttons_in_row: int = 1) -> str:
+    """``text``, cut with "…" when it is too wide for a button in such a row (for
+    names from the data, which can be of any length)."""
+    limit = label_limit(buttons_in_row)
+    while label_width(text) > limit:
+        text = text[: -2 if text.endswith("…") else -1].rstrip() + "…"
+    return text
+
+
+# A date's button is its number plus at most one mark, so that seven fit a row.
 DAY_MARKS = {
     DayStatus.FULL: "✖",
     DayStatus.CLOSED: "⛔",
     DayStatus.HOLIDAY: "🎌",
     DayStatus.NOT_RELEASED: "🔒",
 }
+CURRENT_MARK = "📌"  # the date of the appointment being rescheduled
+TODAY_MARK = "•"
+FEW_MARK = "🔸"
+FEW_SEATS = 5  # an open date with this many seats left or fewer is marked "few left"
 
 
 def _button(text: str, data: cb.CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def home_button() -> InlineKeyboardButton:
-    return _button(_("🏠 Main menu"), cb.Menu(action="home"))
+def home_button(*, keep: bool = False) -> InlineKeyboardButton:
+    """The way to the main menu; with ``keep`` the menu comes as a new message and
+    the tapped one stays as it is."""
+    return _button(_("🏠 Main menu"), cb.Menu(action="keep" if keep else "home"))
 
 
 def home_kb() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
+
+
+def record_kb() -> InlineKeyboardMarkup:
+    """Under a record the applicant needs later (a confirmation: its code, address
+    and documents): how to pay, and the menu; neither replaces it."""
+    return InlineKeyboardMarkup(inline_keyboard=[[payment_button()], [home_button(keep=True)]])
+
+
+def restart_kb() -> InlineKeyboardMarkup:
+    """/start during a booking: leave it for the menu, or go on with it."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("🔄 Yes, start again"), cb.Menu(action="home"))],
+            [_button(_("↩️ No, continue my booking"), cb.Menu(action="stay"))],
+        ]
+    )
 
 
 def language_kb() -> InlineKeyboardMarkup:
@@ -74,7 +128,7 @@ def main_menu_kb() -> InlineKeyboardMarkup:
 def provinces_kb(provinces: Sequence[str], purpose: cb.Purpose) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for i, name in enumerate(provinces):
-        b.row(_button(name, cb.Province(purpose=purpose, index=i)))
+        b.row(_button(fit(name), cb.Province(purpose=purpose, index=i)))
     b.row(home_button())
     return b.as_markup()
 
@@ -91,7 +145,8 @@ def offices_kb(
     first = page * OFFICES_PER_PAGE
     for office in offices[first : first + OFFICES_PER_PAGE]:
         assert office.id is not None
-        b.row(_button(office.name[:60], cb.OfficePick(purpose=purpose, office=office.id)))
+        label = fit(office_place(office.name))
+        b.row(_button(label, cb.OfficePick(purpose=purpose, office=office.id)))
     pages = page_count(len(offices))
     nav = []
     if page > 0:
@@ -115,19 +170,32 @@ def services_kb(content: Content, locale: str) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
-def day_label(d: DayAvailability) -> str:
-    if d.status is DayStatus.OPEN:
-        return f"{d.day.day} ({d.seats_left})"
+def day_label(d: DayAvailability, *, today: date, current: date | None = None) -> str:
+    """The date's number and one mark, the first that applies: the appointment
+    being moved, not bookable (full, closed, holiday, not open yet), today, few
+    seats left. The counts are on the session screen."""
+    number = str(d.day.day)
+    if d.day == current:
+        return number + CURRENT_MARK
     if d.status in DAY_MARKS:
-        return f"{d.day.day}{DAY_MARKS[d.status]}"
-    return "·"  # past, or no service that day
+        return number + DAY_MARKS[d.status]
+    if d.status is not DayStatus.OPEN:
+        return "·"  # past, or no service that day
+    if d.day == today:
+        return number + TODAY_MARK
+    if d.seats_left <= FEW_SEATS:
+        return number + FEW_MARK
+    return number
 
 
-def calendar_legend() -> str:
-    return _(
-        "17 (12): 12 seats left · ✖ full · ⛔ closed · 🎌 holiday · "
-        "🔒 not released yet · “·” past or no service"
+def calendar_legend(*, moving: bool = False) -> str:
+    legend = _(
+        "🔸 few seats left · ✖ full · ⛔ closed · 🎌 holiday · 🔒 not open yet · "
+        "• today · “·” past or no service"
     )
+    if moving:
+        legend = _("📌 your current appointment") + " · " + legend
+    return legend
 
 
 def calendar_kb(
@@ -138,10 +206,13 @@ def calendar_kb(
     days: Sequence[DayAvailability],
     locale: str,
     *,
+    today: date,
+    current: date | None = None,
     has_prev: bool,
     has_next: bool,
 ) -> InlineKeyboardMarkup:
-    """A month: title with previous/next, weekday header, and one button per date."""
+    """A month: the title, the weekday header, one button per date (``day_label``),
+    then previous/next month."""
     by_day = {d.day: d for d in days}
     rows: list[list[InlineKeyboardButton]] = []
 
@@ -161,13 +232,8 @@ def calendar_kb(
     prev_y, prev_m = (year - 1, 12) if month == 1 else (year, month - 1)
     next_y, next_m = (year + 1, 1) if month == 12 else (year, month + 1)
     noop = cb.Noop(what="header")
-    rows.append(
-        [
-            month_button("‹", prev_y, prev_m) if has_prev else _button(" ", noop),
-            _button(month_title(year, month, locale), noop),
-            month_button("›", next_y, next_m) if has_next else _button(" ", noop),
-        ]
-    )
+    # The title has a row of its own: beside the arrows it would be cut on a phone.
+    rows.append([_button(month_title(year, month, locale), noop)])
     names = get_day_names("short", locale=locale)
     rows.append([_button(names[i], noop) for i in range(7)])
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
@@ -190,10 +256,30 @@ def calendar_kb(
                 month=month,
                 day=day.day,
             )
-            row.append(_button(day_label(avail), data))
+            row.append(_button(day_label(avail, today=today, current=current), data))
         rows.append(row)
+    nav = []
+    if has_prev:
+        nav.append(month_button("‹", prev_y, prev_m))
+    if has_next:
+        nav.append(month_button("›", next_y, next_m))
+    if nav:
+        rows.append(nav)
     rows.append([home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def session_label(s: SessionAvailability) -> str:
+    """The session's label, time and seats left; shorter forms when a long label
+    would not fit a phone (the start time tells a day's sessions apart)."""
+    seats = _("{seats} left").format(seats=s.seats_left)
+    hours = f"{s.start:%H:%M}–{s.end:%H:%M}"
+    forms = (
+        f"{s.label} {time_range(s.start, s.end, s.zone)} · {seats}",
+        f"{s.label} {hours} · {seats}",
+        f"{hours} · {seats}",
+    )
+    return next((f for f in forms if label_width(f) <= ROW_CHARACTERS), forms[-1])
 
 
 def sessions_kb(
@@ -205,17 +291,10 @@ def sessions_kb(
     b = InlineKeyboardBuilder()
     for s in sessions:
         if s.bookable:
-            text = _("{label} {time} · {seats} left").format(
-                label=s.label, time=time_range(s.start, s.end, s.zone), seats=s.seats_left
+            data = cb.Session(
+                slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
             )
-            b.row(
-                _button(
-                    text,
-                    cb.Session(
-                        slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
-                    ),
-                )
-            )
+            b.row(_button(session_label(s), data))
     back = cb.Month(
         office=office_id,
         people=target.people,
@@ -319,11 +398,6 @@ def summary_kb(slot_id: int, members: Sequence[MemberChoice]) -> InlineKeyboardM
     )
 
 
-def short_name(name: str) -> str:
-    """A person's name on a button beside another one."""
-    return name if len(name) <= 14 else name[:13] + "…"
-
-
 def group_kb(
     members: Sequence[MemberView], saved: Sequence[MemberView], room: int
 ) -> InlineKeyboardMarkup:
@@ -333,10 +407,10 @@ def group_kb(
     if room > 0:
         b.row(_button(_("➕ Add a family member"), cb.Group(action="new", member=0)))
         for m in saved[:room]:
-            text = _("➕ {name}").format(name=short_name(m.full_name))
+            text = fit(_("➕ {name}").format(name=m.full_name))
             b.row(_button(text, cb.Group(action="add", member=m.id)))
     for m in members:
-        text = _("✖ Remove {name}").format(name=short_name(m.full_name))
+        text = fit(_("✖ Remove {name}").format(name=m.full_name))
         b.row(_button(text, cb.Group(action="remove", member=m.id)))
     if members:
         b.row(_button(_("Continue ›"), cb.Group(action="continue", member=0)))
@@ -348,7 +422,8 @@ def appointments_kb(
     active: Sequence[GroupView], displaced: Sequence[GroupView] = ()
 ) -> InlineKeyboardMarkup:
     """Under "My appointments": per group its members' QR codes and cancel buttons,
-    and moving or cancelling the whole group. A group of one keeps one row."""
+    and moving or cancelling the whole group. A group of one keeps its QR code, its
+    move and its cancel."""
     b = InlineKeyboardBuilder()
     for g in displaced:
         b.row(rebook_button(g.members[0].id, g.members[0].code))
@@ -357,9 +432,9 @@ def appointments_kb(
         first = members[0].id
         if len(members) == 1:
             b.row(
-                _button(
-                    _("QR {code}").format(code=members[0].code), cb.Appt(action="qr", id=first)
-                ),
+                _button(_("QR {code}").format(code=members[0].code), cb.Appt(action="qr", id=first))
+            )
+            b.row(
                 _button(_("Reschedule"), cb.Appt(action="reschedule", id=first)),
                 _button(_("Cancel"), cb.Appt(action="cancel", id=first)),
             )
@@ -368,14 +443,12 @@ def appointments_kb(
             b.row(
                 _button(_("QR {code}").format(code=m.code), cb.Appt(action="qr", id=m.id)),
                 _button(
-                    _("✖ {name}").format(name=short_name(m.full_name)),
+                    fit(_("✖ {name}").format(name=m.full_name), 2),
                     cb.Appt(action="cancel", id=m.id),
                 ),
             )
-        b.row(
-            _button(_("Reschedule all"), cb.Appt(action="reschedule", id=first)),
-            _button(_("Cancel all"), cb.Appt(action="cancel_group", id=first)),
-        )
+        b.row(_button(_("Reschedule all"), cb.Appt(action="reschedule", id=first)))
+        b.row(_button(_("Cancel all"), cb.Appt(action="cancel_group", id=first)))
     b.row(home_button())
     return b.as_markup()
 
@@ -423,14 +496,21 @@ def info_kb(content: Content, locale: str) -> InlineKeyboardMarkup:
         name = content.services[service].name.get(locale)
         b.row(
             _button(
-                _("Requirements: {service}").format(service=name),
+                _("📋 {service}").format(service=name),
                 cb.Info(topic="requirements", service=service),
             )
         )  # noqa: E501
     b.row(_button(_("💰 Fees (PNBP)"), cb.Info(topic="fees")))
+    b.row(payment_button())
     b.row(_button(_("❔ FAQ"), cb.Info(topic="faq")))
     b.row(home_button())
     return b.as_markup()
+
+
+def payment_button() -> InlineKeyboardButton:
+    """How to pay the fee: under the info menu, the summary and the confirmation
+    (the answer comes as a new message, so a record stays)."""
+    return _button(_("💳 How to pay"), cb.Info(topic="payment"))
 
 
 def back_to_info_kb() -> InlineKeyboardMarkup:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
@@ -40,7 +41,8 @@ class ThrottleMiddleware(BaseMiddleware):
     Each update takes one token; tokens refill at ``rate`` per second up to
     ``burst``. An update finding the bucket empty is dropped: a callback query is
     still answered (so no button keeps spinning), and the first dropped message of
-    a flood gets one "slow down" reply.
+    a flood gets one "slow down" reply, in a private chat only: the bot sends
+    nothing to a group it does not serve.
     """
 
     MAX_USERS = 50_000
@@ -95,7 +97,11 @@ class ThrottleMiddleware(BaseMiddleware):
         try:
             if event.callback_query is not None:
                 await bot.answer_callback_query(event.callback_query.id, text=text)
-            elif event.message is not None and not bucket.warned:
+            elif (
+                event.message is not None
+                and event.message.chat.type == ChatType.PRIVATE
+                and not bucket.warned
+            ):
                 bucket.warned = True
                 await bot.send_message(event.message.chat.id, text)
         except TelegramAPIError:

@@ -57,10 +57,8 @@ def ask_staff_button(question_id: int) -> InlineKeyboardButton:
 def answer_kb(question_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                _button(_("👍 That answers it"), Feedback(question=question_id, helpful="y")),
-                _button(_("👎 It does not"), Feedback(question=question_id, helpful="n")),
-            ],
+            [_button(_("👍 That answers it"), Feedback(question=question_id, helpful="y"))],
+            [_button(_("👎 It does not"), Feedback(question=question_id, helpful="n"))],
             [ask_staff_button(question_id)],
         ]
     )

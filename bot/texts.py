@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from aiogram.utils.i18n import gettext as _
@@ -40,11 +41,32 @@ from booking.people.members import MemberView
 from booking.people.names import NAME_MAX, NAME_MIN
 
 TEXT_LIMIT = 4096
+# The office class that leads an immigration office's official name ("Kantor
+# Imigrasi Kelas I Non TPI Jakarta Selatan"); the place that follows tells offices apart.
+OFFICE_CLASS = re.compile(r"^Kantor Imigrasi(?: Kelas I{1,3})?(?: Khusus)?(?: Non)?(?: TPI)? ")
 
 
 def clip(text: str) -> str:
     """Keep a text within Telegram's 4096-character limit."""
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def office_place(name: str) -> str:
+    """An office's short name for buttons: its official name without the office
+    class ("Jakarta Selatan"); the office page shows the whole name."""
+    return OFFICE_CLASS.sub("", name).strip() or name
+
+
+def ordinal(n: str, locale: str) -> str:
+    """ "ke-3" in Indonesian, "3rd" in English."""
+    if locale != "en":
+        return f"ke-{n}"
+    suffix = (
+        "th"
+        if n[-2:] in ("11", "12", "13")
+        else {"1": "st", "2": "nd", "3": "rd"}.get(n[-1:], "th")
+    )
+    return n + suffix
 
 
 def long_date(day: date, locale: str) -> str:
@@ -202,12 +224,15 @@ NIK_REASONS = {
     NikReason.LENGTH: lambda: _("A NIK has exactly 16 digits."),
     NikReason.ALL_ZEROS: lambda: _("A NIK cannot be all zeros."),
     NikReason.REGION: lambda: _(
-        "The first 6 digits (province, regency and district code) do not exist."
+        "The region code in the first 6 digits (province, regency and district code) "
+        "is not known. Please check them."
     ),
     NikReason.BIRTH_DATE: lambda: _(
-        "Digits 7–12 are not a valid birth date (DDMMYY, women add 40 to the day)."
+        "Digits 7 to 12 are not a valid birth date. Please check them."
     ),
-    NikReason.FUTURE_BIRTH_DATE: lambda: _("Digits 7–12 give a birth date in the future."),
+    NikReason.FUTURE_BIRTH_DATE: lambda: _(
+        "Digits 7 to 12 give a birth date in the future. Please check them."
+    ),
 }
 
 

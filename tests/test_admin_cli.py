@@ -127,7 +127,7 @@ async def test_add_and_remove_admin(ctx, settings, office_today):
     )
     assert_clear_error(
         run_cli(settings, "remove-admin", "--telegram-id", "77", "--office", "TEST-2"),
-        "77 is not a admin of TEST-2",
+        "77 is not an admin of TEST-2",
     )
     assert await snapshot(ctx) == before
 

@@ -117,14 +117,17 @@ def test_parse_quota_accepts(text, value):
     assert parse_quota(text) == value
 
 
-@pytest.mark.parametrize("text", ["2026-13-01", "2026-02-30", "tomorrow", "", "01/12/2026"])
+@pytest.mark.parametrize(
+    "text", ["2026-13-01", "2026-02-30", "tomorrow", "", "31/02/2026", "1/12/26", "12/2026"]
+)
 def test_parse_date_refuses(text):
     with pytest.raises(InvalidDate):
         parse_date(text)
 
 
-def test_parse_date_accepts():
-    assert parse_date(" 2026-12-01 ") == TUE
+@pytest.mark.parametrize("text", [" 2026-12-01 ", "1/12/2026", "01-12-2026", "1.12.2026"])
+def test_parse_date_accepts(text):
+    assert parse_date(text) == TUE  # day first, as dates are written in Indonesia
 
 
 async def test_past_date_changes_nothing(ctx):

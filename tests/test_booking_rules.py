@@ -471,6 +471,9 @@ async def test_booking_codes_are_8_unambiguous_characters_and_unique(ctx):
         assert not set(code) & set("01OIL")
         assert normalize_code(code.lower()[:4] + " " + code[4:]) == code
     assert normalize_code("0OIL1234") is None
+    # Typed at the counter as printed or read aloud: with spaces or dashes.
+    assert normalize_code(" k7m2-qx9t ") == normalize_code("K7M2 QX9T") == "K7M2QX9T"
+    assert normalize_code("K7M2-QX9") is None
 
 
 # --- quota changes ------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ async def test_reminders_arrive_in_each_language_in_the_office_zone(ctx, clock, 
         assert f"08:00 {zone_name}" in text
         assert "Kantor Imigrasi K" + zone_name in text
         if language == "id":
-            assert "Selasa, 1 Desember 2026" in text and "Kode booking" in text
+            assert "Selasa, 1 Desember 2026" in text and "Kode jadwal" in text
         else:
             assert "Tuesday, 1 December 2026" in text and "Booking code" in text
     assert {n.status for n in await rows(ctx)} == {

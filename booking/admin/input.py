@@ -33,12 +33,21 @@ def parse_quota(text: str | int) -> int:
     return check_quota(int(re.sub(r"[.,_ ]", "", cleaned)))
 
 
+# Day, month, year as people in Indonesia write them: 3/12/2026, 3-12-2026, 3.12.2026.
+_DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+
+
 def parse_date(text: str | date) -> date:
-    """A date in ISO form, YYYY-MM-DD."""
+    """A date as YYYY-MM-DD, or day first: 3/12/2026 or 3-12-2026 (3 December)."""
     if isinstance(text, date):
         return text
+    cleaned = (text or "").strip()
     try:
-        return date.fromisoformat((text or "").strip())
+        dmy = _DAY_MONTH_YEAR.fullmatch(cleaned)
+        if dmy:
+            day, month, year = (int(g) for g in dmy.groups())
+            return date(year, month, day)
+        return date.fromisoformat(cleaned)
     except ValueError:
         raise InvalidDate(text) from None
 

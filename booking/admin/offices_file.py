@@ -148,7 +148,8 @@ def parse_offices(text: str, *, name: str = "offices file") -> list[OfficeSpec]:
             specs.append(OfficeSpec.model_validate(raw))
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(f"office {label}: {_where(err['loc'])}: {err['msg']}")
+                message = str(err["msg"]).removeprefix("Value error, ")
+                problems.append(f"office {label}: {_where(err['loc'])}: {message}")
     codes = [s.code for s in specs]
     for code in sorted({c for c in codes if codes.count(c) > 1}):
         problems.append(f"office {code}: code: appears more than once")
@@ -184,6 +185,18 @@ def _office_fields(spec: OfficeSpec) -> dict[str, Any]:
     }
 
 
+RuleKey = tuple[str, time, time, str, int]
+
+
+async def _rules_of(session: AsyncSession, office_id: int) -> list[RuleKey]:
+    rows = await session.exec(select(SessionRule).where(SessionRule.office_id == office_id))
+    return sorted((r.label, r.start, r.end, r.rule, r.share) for r in rows)
+
+
+def _rules_in(spec: OfficeSpec) -> list[RuleKey]:
+    return sorted((s.label, s.start, s.end, s.rule, s.share) for s in spec.sessions)
+
+
 async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> tuple[int, int]:
     """Insert or update the offices in one transaction; returns (created, updated).
 
@@ -207,6 +220,7 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
             session.add(office)
             await session.flush()
             assert office.id is not None
+            rules_before = await _rules_of(session, office.id)
             await session.exec(delete(SessionRule).where(col(SessionRule.office_id) == office.id))
             for s in spec.sessions:
                 session.add(
@@ -219,14 +233,18 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
                         share=s.share,
                     )
                 )
+            was = json.loads(json.dumps(before, default=str)) if before else None
+            now = json.loads(json.dumps(fields, default=str))
+            if was == now and rules_before == _rules_in(spec):
+                continue  # loaded again unchanged (as the playground does at every start)
             record(
                 session,
                 ctx.now(),
                 actor=actor,
                 office_id=office.id,
                 action="load_office",
-                before=json.loads(json.dumps(before, default=str)) if before else None,
-                after=json.loads(json.dumps(fields, default=str)),
+                before=was,
+                after=now,
             )
         return created, updated
 

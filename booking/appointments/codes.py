@@ -14,8 +14,9 @@ def new_booking_code() -> str:
 
 
 def normalize_code(raw: str) -> str | None:
-    """Upper-case a typed code and drop spaces; None when it cannot be a code."""
-    code = "".join((raw or "").split()).upper()
+    """Upper-case a typed code and drop spaces and dashes ("k7m2 qx9t", "K7M2-QX9T");
+    None when it cannot be a code."""
+    code = "".join((raw or "").replace("-", " ").split()).upper()
     if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
         return None
     return code

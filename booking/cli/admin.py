@@ -8,6 +8,7 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 from booking.admin.checkin import check_in, mark_no_shows
 from booking.admin.closures import close_day, reopen_day
@@ -145,7 +146,7 @@ def _office_and_date(p: argparse.ArgumentParser, date_help: str = "YYYY-MM-DD") 
     p.add_argument("date", type=iso_date, metavar="DATE", help=date_help)
 
 
-def add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_admin_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser(
         "add-admin",
         help="appoint a super-admin or an office admin",
@@ -215,8 +216,8 @@ def explain_admin(exc: BaseException) -> str | None:
     if isinstance(exc, InvalidTelegramId):
         return f"{exc.value!r} is not a Telegram user id"
     if isinstance(exc, AdminRoleNotFound):
-        where = "super-admin" if exc.office_code is None else f"admin of {exc.office_code}"
-        return f"{exc.telegram_id} is not a {where}"
+        where = "a super-admin" if exc.office_code is None else f"an admin of {exc.office_code}"
+        return f"{exc.telegram_id} is not {where}"
     if isinstance(exc, DayAlreadyClosed):
         return f"already closed on {exc.day}"
     if isinstance(exc, DayNotClosed):

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -93,7 +94,8 @@ async def cmd_availability(ctx: Domain, args: argparse.Namespace) -> None:
     for d in days:
         extra = f" {d.seats_left} seats left" if d.status.value in ("open", "full") else ""
         note = f" ({d.note})" if d.note else ""
-        print(f"  {d.day:%a %Y-%m-%d}  {d.status.value}{extra}{note}")
+        status = d.status.value.replace("_", " ")  # "no service", "not released"
+        print(f"  {d.day:%a %Y-%m-%d}  {status}{extra}{note}")
         if d.status.value == "open" and args.sessions:
             for s in await sessions_of(ctx, office.id, d.day):
                 print(
@@ -140,8 +142,16 @@ COMMANDS = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors in one line, as the README promises; the usage is on --help.
+    (Sub-command parsers are made of the same class.)"""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m booking",
         description="Tanpa Antre booking administration. Settings come from the "
         "environment or .env (DATABASE_URL, NIK_SECRET, DATA_DIR).",

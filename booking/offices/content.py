@@ -53,6 +53,7 @@ class Content(BaseModel):
     fees_source: Localized
     faq: list[FaqEntry]
     hours_note: Localized
+    payment: Localized | None = None  # how to pay the PNBP fee
 
     @field_validator("services")
     @classmethod

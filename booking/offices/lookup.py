@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.context import Domain
@@ -11,7 +11,9 @@ from booking.db.models import Office, SessionRule
 
 
 async def office_by_code(session: AsyncSession, code: str) -> Office:
-    office = (await session.exec(select(Office).where(Office.code == code))).first()
+    """The office of ``code``, whatever its case ("jaksel" is JAKSEL)."""
+    wanted = func.upper(col(Office.code)) == code.strip().upper()
+    office = (await session.exec(select(Office).where(wanted))).first()
     if office is None:
         raise OfficeNotFound(code)
     return office

@@ -195,7 +195,10 @@ async def do_cancel(
         codes = codes_of(group)
         await cancel_group(domain, telegram_id=uid, group_id=group.id)
     callback_answer.text = _("Cancelled.")
-    note = _("Appointment {code} is cancelled.").format(code=codes)
+    note = _(
+        "Appointment {code} is cancelled. If you added it to your calendar, "
+        "delete the event there too."
+    ).format(code=codes)
     await show_appointments(query, state, domain, locale, note)
 
 

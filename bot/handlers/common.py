@@ -66,13 +66,17 @@ def main_menu_text() -> str:
     return _("What would you like to do?")
 
 
-async def show_main_menu(event: Event, state: FSMContext, prefix: str | None = None) -> None:
+async def show_main_menu(
+    event: Event, state: FSMContext, prefix: str | None = None, *, edit: bool = True
+) -> None:
+    """Leave any flow and show the menu: in place of the tapped message, or with
+    ``edit=False`` in a new one."""
     if await state.get_state() == states.Booking.phone.state:
         # Take away the contact-sharing keyboard of the step being left.
         await show(event, _("Cancelled."), ReplyKeyboardRemove(), edit=False)
     await reset_flow(state)
     text = main_menu_text() if prefix is None else f"{prefix}\n\n{main_menu_text()}"
-    await show(event, text, main_menu_kb())
+    await show(event, text, main_menu_kb(), edit=edit)
 
 
 def user_id(event: Event) -> int:

@@ -47,12 +47,27 @@ async def requirements(
     await show(query, text, kb.back_to_info_kb())
 
 
-@router.callback_query(cb.Info.filter(F.topic == "fees"))
-async def fees(query: CallbackQuery, content: Content, locale: str) -> None:
+def fee_lines(content: Content, locale: str) -> list[str]:
+    """Each passport (ordinary or electronic, 5 or 10 years) and its fee."""
     lines = [_("Passport fees (PNBP):")]
     lines += [f"• {fee.label.get(locale)}: {rupiah(fee.amount, locale)}" for fee in content.fees]
-    lines += ["", content.fees_source.get(locale)]
+    return lines
+
+
+@router.callback_query(cb.Info.filter(F.topic == "fees"))
+async def fees(query: CallbackQuery, content: Content, locale: str) -> None:
+    lines = [*fee_lines(content, locale), "", content.fees_source.get(locale)]
     await show(query, "\n".join(lines), kb.back_to_info_kb())
+
+
+@router.callback_query(cb.Info.filter(F.topic == "payment"))
+async def payment(query: CallbackQuery, content: Content, locale: str) -> None:
+    """The fees and how to pay them, as a new message: it may be asked from under
+    a summary or a confirmation, which must stay in the chat."""
+    lines = fee_lines(content, locale)
+    if content.payment is not None:
+        lines += ["", content.payment.get(locale)]
+    await show(query, "\n".join(lines), kb.back_to_info_kb(), edit=False)
 
 
 @router.callback_query(cb.Info.filter(F.topic == "faq"))

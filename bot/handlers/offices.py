@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_day_names
+from babel.lists import format_list
 
 from booking.calendar.schedule import zone_abbrev
 from booking.core.context import Domain
@@ -19,6 +20,7 @@ from bot import callbacks as cb
 from bot import keyboards as kb
 from bot.handlers.booking.shared import open_office, province_offices
 from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
+from bot.texts import ordinal
 
 router = RouterSpec("offices")
 
@@ -27,18 +29,36 @@ _BYDAY = re.compile(r"BYDAY=([^;]+)")
 
 
 def days_of_rule(rule: str, locale: str) -> str:
-    """The weekdays of a session's RRULE, e.g. "Mon, Tue"; "1SA,3SA" keeps its ordinals."""
+    """The weekdays of a session's RRULE as people say them: "Mon, Tue", and
+    "1SA,3SA" as "the 1st and 3rd Saturday of each month"."""
     match = _BYDAY.search(rule)
     if not match:
         return ""
-    names = get_day_names("abbreviated", locale=locale)
-    parts = []
+    short = get_day_names("abbreviated", locale=locale)
+    wide = get_day_names("wide", locale=locale)
+    plain: list[str] = []
+    ordinals: dict[int, list[str]] = {}
     for token in match.group(1).split(","):
-        ordinal, code = token[:-2], token[-2:]
-        if code in WEEKDAYS:
-            name = names[WEEKDAYS.index(code)]
-            parts.append(f"{name} ({ordinal})" if ordinal else name)
+        number, code = token[:-2], token[-2:]
+        if code not in WEEKDAYS:
+            continue
+        day = WEEKDAYS.index(code)
+        if number:
+            ordinals.setdefault(day, []).append(number.lstrip("+"))
+        else:
+            plain.append(short[day])
+    parts = plain + [
+        _("the {ordinals} {weekday} of each month").format(
+            weekday=wide[day],
+            ordinals=format_list([ordinal(n, locale) for n in numbers], locale=locale),
+        )
+        for day, numbers in ordinals.items()
+    ]
     return ", ".join(parts)
+
+
+def has_weekend_sessions(rules: list[str]) -> bool:
+    return any(re.search(r"BYDAY=[^;]*(SA|SU)", rule) for rule in rules)
 
 
 @router.message(Command("offices"))
@@ -76,10 +96,15 @@ async def office_details(
     if office.phone:
         lines.append(_("Phone: {phone}").format(phone=office.phone))
     lines += ["", _("Sessions:")]
-    for rule in await office_sessions(domain, callback_data.office):
+    rules = await office_sessions(domain, callback_data.office)
+    for rule in rules:
         days = days_of_rule(rule.rule, locale)
         lines.append(f"• {rule.label}: {rule.start:%H:%M}–{rule.end:%H:%M} {zone} · {days}")
-    lines += ["", content.hours_note.get(locale)]
+    if has_weekend_sessions([r.rule for r in rules]):
+        # The fixed note speaks of working days: it would contradict a Saturday service.
+        lines += ["", _("Counters open at the session times above, except national holidays.")]
+    else:
+        lines += ["", content.hours_note.get(locale)]
     await show(query, "\n".join(lines), kb.home_kb())
     if office.latitude is not None and office.longitude is not None:
         await bot.send_location(

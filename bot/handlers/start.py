@@ -16,9 +16,11 @@ from bot import callbacks as cb
 from bot import states
 from bot.handlers.booking.group import group_limit
 from bot.handlers.common import Event, RouterSpec, show, show_main_menu
-from bot.keyboards import home_kb, language_kb
+from bot.keyboards import home_kb, language_kb, restart_kb
 
 router = RouterSpec("start")
+# The booking steps whose progress /start would throw away (the province list has none).
+BOOKING_PROGRESS = {s.state for s in states.Booking.__states__} - {states.Booking.province.state}
 
 
 def language_prompt() -> str:
@@ -28,7 +30,7 @@ def language_prompt() -> str:
 
 def help_text(domain: Domain) -> str:
     return _(
-        "Tanpa Antre books passport appointments at immigration offices.\n\n"
+        "Tanpa Antre helps you book passport appointments at immigration offices.\n\n"
         "/book: book an appointment, for yourself and your family\n"
         "/my: my appointments (show QR code, reschedule, cancel)\n"
         "/info: requirements, fees (PNBP) and FAQ\n"
@@ -45,6 +47,15 @@ def help_text(domain: Domain) -> str:
 @router.message(CommandStart())
 async def start(message: Message, state: FSMContext, applicant: ApplicantView | None) -> None:
     data = await state.get_data()
+    if await state.get_state() in BOOKING_PROGRESS:
+        await message.answer(
+            _(
+                "You are in the middle of a booking. Start again from the main menu? "
+                "What you have chosen so far will be lost."
+            ),
+            reply_markup=restart_kb(),
+        )
+        return
     if applicant is None and not data.get(states.LOCALE):
         await state.set_state(states.Choosing.language)
         await message.answer(
@@ -91,3 +102,15 @@ async def help_(event: Event, domain: Domain) -> None:
 @router.callback_query(cb.Menu.filter(F.action == "home"))
 async def menu(event: Event, state: FSMContext) -> None:
     await show_main_menu(event, state)
+
+
+@router.callback_query(cb.Menu.filter(F.action == "stay"))
+async def stay_in_booking(query: CallbackQuery) -> None:
+    """/start was a slip: the booking goes on at the step it was at."""
+    await show(query, _("Good: go on with the step above."))
+
+
+@router.callback_query(cb.Menu.filter(F.action == "keep"))
+async def menu_below(query: CallbackQuery, state: FSMContext) -> None:
+    """The menu under a record, as a new message: the record stays in the chat."""
+    await show_main_menu(query, state, edit=False)

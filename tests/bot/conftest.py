@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from pydantic import SecretStr
 
 from booking.appointments.service import book
@@ -24,7 +24,10 @@ from booking.core.context import Domain
 from booking.core.kinds import ServiceType
 from bot.config import BotSettings
 from bot.factory import build_dispatcher
+from bot.keyboards import label_limit, label_width
+from bot.notices import Notices, Rendered
 from tests.bot.flows import choose_language
+from tests.bot.languages import LocaleRecordingSession, check_no_english
 from tests.bot.recording import TOKEN, Chat_, RecordingSession
 from tests.conftest import TEST_NIK_SECRET, TOMORROW
 from tests.factories import add_applicant, add_office, office_spec, two_sessions
@@ -59,7 +62,7 @@ def dp(bot_settings: BotSettings, ctx: Domain) -> Dispatcher:
 
 @pytest.fixture
 async def bot() -> AsyncIterator[Bot]:
-    bot = Bot(TOKEN, session=RecordingSession())
+    bot = Bot(TOKEN, session=LocaleRecordingSession())
     yield bot
     await bot.session.close()
 
@@ -122,9 +125,28 @@ def chat_in(office: int, new_chat: Callable[..., Chat_]) -> ChatIn:
     return start
 
 
+def check_phone_width(markup: object) -> None:
+    """Every button of an inline or reply keyboard fits a phone: in a row of n
+    buttons no label is wider than 32 // n (an emoji counts 2)."""
+    if isinstance(markup, InlineKeyboardMarkup):
+        rows: list[list[Any]] = [list(row) for row in markup.inline_keyboard]
+    elif isinstance(markup, ReplyKeyboardMarkup):
+        rows = [list(row) for row in markup.keyboard]
+    else:
+        return
+    for row in rows:
+        for button in row:
+            text = button if isinstance(button, str) else button.text
+            limit = label_limit(len(row))
+            assert label_width(text) <= limit, (
+                f"button {text!r} is {label_width(text)} wide; a row of {len(row)} allows {limit}"
+            )
+
+
 def check_telegram_limits(session: RecordingSession) -> None:
     """Every text ≤ 4096 characters (captions ≤ 1024, callback answers ≤ 200),
-    every callback_data ≤ 64 bytes, every callback query answered exactly once."""
+    every callback_data ≤ 64 bytes, every button label fits a phone
+    (``check_phone_width``), every callback query answered exactly once."""
     for request in session.requests:
         limits = {"text": 4096, "caption": 1024}
         if isinstance(request, AnswerCallbackQuery):
@@ -134,6 +156,7 @@ def check_telegram_limits(session: RecordingSession) -> None:
             if isinstance(value, str):
                 assert len(value) <= limit, f"{request.__api_method__} {field} too long"
         markup = getattr(request, "reply_markup", None)
+        check_phone_width(markup)
         if isinstance(markup, InlineKeyboardMarkup):
             for row in markup.inline_keyboard:
                 for button in row:
@@ -151,6 +174,25 @@ def telegram_limits(session: RecordingSession) -> Iterator[None]:
     """Checked after every dispatcher test, over everything it recorded."""
     yield
     check_telegram_limits(session)
+
+
+@pytest.fixture(autouse=True)
+def no_english_in_indonesian(
+    session: RecordingSession, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Checked after every dispatcher test: nothing shown in Indonesian holds an
+    English catalogue string (``tests.bot.languages``)."""
+    assert isinstance(session, LocaleRecordingSession)
+    render = Notices.render
+
+    def recording_render(self: Notices, notification: Any) -> Rendered:
+        rendered = render(self, notification)
+        session.rendered[rendered.text] = self.locale_of(notification.language)
+        return rendered
+
+    monkeypatch.setattr(Notices, "render", recording_render)
+    yield
+    check_no_english(session)
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, name: str, *modules: ModuleType) -> list[int]:

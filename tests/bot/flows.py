@@ -7,8 +7,11 @@ from typing import Any
 
 from aiogram.types import ReplyKeyboardMarkup
 
+from bot.keyboards import CURRENT_MARK, DAY_MARKS
 from tests.bot.recording import Chat_
 from tests.factories import make_nik
+
+UNBOOKABLE = (*DAY_MARKS.values(), CURRENT_MARK)
 
 
 async def choose_language(chat: Chat_, code: str = "id") -> None:
@@ -17,10 +20,10 @@ async def choose_language(chat: Chat_, code: str = "id") -> None:
 
 
 async def pick_open_day(chat: Chat_) -> list[Any]:
-    """Press the first date showing seats left, moving to later months as needed."""
+    """Press the first date with seats left, moving to later months as needed."""
     for _ in range(3):
         for text, data in chat.last_keyboard():
-            if data.startswith("dy:") and "(" in text:
+            if data.startswith("dy:") and not any(m in text for m in UNBOOKABLE):
                 return await chat.tap(data)
         await chat.press("mo:", "›")
     raise AssertionError("no open date in the calendar")

@@ -124,7 +124,7 @@ async def test_no_shows_after_the_session_ends(
     clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # 15:30 WIB
     await chat.tap(f"aac:noshow:{office}")
     sent = await chat.press("ans:", "Siang")
-    assert "✅ 1 appointment(s) marked as no-show." in texts(sent)
+    assert "✅ 1 appointment marked as no-show." in texts(sent)
     assert (await get_appointment(ctx, 880000532, absent.id)).status is AppointmentStatus.NO_SHOW
     assert (await get_appointment(ctx, 880000531, came.id)).status is AppointmentStatus.CHECKED_IN
 
@@ -168,6 +168,16 @@ async def test_capacity_chart_is_a_png(
     assert photo.caption and "next 14 days: 1 of" in photo.caption
 
 
+async def test_the_chart_caption_counts_only_days_with_sessions(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    chat = await at_screen(admin_chat, office, "stats")
+    sent = await chat.press(f"aac:chart:{office}")
+    [photo] = [r for r in sent if isinstance(r, SendPhoto)]
+    # 30 November to 13 December: 10 weekdays with sessions of 12 seats, 4 weekend days.
+    assert photo.caption and "0 of 120 seats, on the 10 days with sessions" in photo.caption
+
+
 @SQLITE_ONLY
 async def test_audit_log_in_the_office_time(
     ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
@@ -179,14 +189,14 @@ async def test_audit_log_in_the_office_time(
     log = texts(sent)
     assert "🧾 Latest changes at Kantor Imigrasi OTHR (OTHR)" in log
     assert (
-        f"2026-11-30 08:00 WITA · telegram:{ADMIN_B} · set_default_quota: daily=4 → daily=7"
+        f"2026-11-30 08:00 WITA · The daily quota changed from 4 to 7 (by admin {ADMIN_B})"
     ) in log
     [entry] = await audit_log(ctx, office_b, 1)
     assert entry.action == "set_default_quota" and entry.after == {"daily": 7, "priority": 0}
     # Office TEST's log shows nothing of OTHR's change.
     chat_a: Chat_ = await admin_chat(ADMIN_A)
     sent = await chat_a.tap(f"aac:audit:{office}")
-    assert "set_default_quota" not in texts(sent) and "07:00 WIB" in texts(sent)
+    assert "daily quota" not in texts(sent) and "07:00 WIB" in texts(sent)
 
 
 NOT_UNDERSTOOD = "I did not understand that"

@@ -70,12 +70,12 @@ async def test_closure_notifies_exactly_the_displaced_who_rebook_freely(
     await chat.send("2026-12-01")
     assert "Why is Tue, 1 Dec 2026 closed" in chat.last_text()
     sent = await chat.send("Listrik padam")
-    assert "2 appointment(s) will be cancelled" in texts(sent)
+    assert "2 appointments will be cancelled" in texts(sent)
     sent = await chat.send("yes")  # the confirmation is a button
     assert "Please use the buttons above, or send /cancel to stop." in texts(sent)
     assert await closed_days(ctx, office, TOMORROW, TOMORROW) == []  # not before confirming
     sent = await chat.tap(day_data("close_yes", office, TOMORROW))
-    assert "✅ Tue, 1 Dec 2026 is closed. 2 appointment(s) cancelled" in texts(sent)
+    assert "✅ Tue, 1 Dec 2026 is closed. 2 appointments cancelled" in texts(sent)
     assert [c.reason for c in await closed_days(ctx, office, TOMORROW, TOMORROW)] == [
         "Listrik padam"
     ]
@@ -127,7 +127,7 @@ async def test_closing_a_closed_day_a_past_day_or_no_day_changes_nothing(
     sent = await chat.send("x" * 201)
     assert "Please type a text of 1 to 200 characters." in texts(sent)
     sent = await chat.send("Acara kantor")
-    assert "0 appointment(s) will be cancelled" in texts(sent)
+    assert "0 appointments will be cancelled" in texts(sent)
 
 
 @SQLITE_ONLY
@@ -203,17 +203,22 @@ async def test_announcement_goes_once_to_everyone_booked_that_day(
     sent = await chat.send("2026-11-01")
     assert "is in the past" in texts(sent)
     sent = await chat.send("2026-12-01")
-    assert "2 appointment(s) on Tue, 1 Dec 2026" in texts(sent)
+    assert "2 appointments on Tue, 1 Dec 2026" in texts(sent)
     sent = await chat.send("Bawa map biru.")
-    assert "✅ The announcement is queued for 2 applicant(s)" in texts(sent)
+    # A preview and "Send?" first: nothing is queued until the admin says so.
+    assert "Bawa map biru." in texts(sent) and "Send this to the 2 applicants" in texts(sent)
+    assert await notices(ctx, ANNOUNCEMENT_TEMPLATE) == []
+    sent = await chat.press("ady:announce_yes:")
+    assert "✅ The announcement is queued for 2 applicants" in texts(sent)
     rows = await notices(ctx, ANNOUNCEMENT_TEMPLATE)
     assert sorted(n.recipient for n in rows) == [880000401, 880000402]
     assert all(n.args and n.args["text"] == "Bawa map biru." for n in rows)
 
     # The same announcement again is not sent twice.
     await chat.tap(f"aac:announce:{office}")
-    await chat.send("2026-12-01")
-    sent = await chat.send("Bawa map biru.")
-    assert "queued for 0 applicant(s)" in texts(sent)
+    await chat.send("1/12/2026")  # day first, as written in Indonesia
+    await chat.send("Bawa map biru.")
+    sent = await chat.press("ady:announce_yes:")
+    assert "queued for 0 applicants" in texts(sent)
     assert "2 of them had already received this announcement." in texts(sent)
     assert len(await notices(ctx, ANNOUNCEMENT_TEMPLATE)) == 2

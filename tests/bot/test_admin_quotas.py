@@ -81,7 +81,7 @@ async def test_lowering_below_booked_is_refused_with_the_count(
     assert (await quota_settings(ctx, office)).overrides == []
     assert await audit_count(ctx, office) == before
     sent = await chat.send("2026-12-01 6")
-    assert "✅ Quota 6 set for 1 date(s)." in texts(sent)
+    assert "✅ Quota 6 set for 1 date." in texts(sent)
     assert (await quota_settings(ctx, office)).overrides == [QuotaOverrideView(TOMORROW, 6, 2)]
 
 
@@ -91,14 +91,14 @@ async def test_quota_for_a_range_and_back_to_default(
 ) -> None:
     chat = await at_prompt(admin_chat, office, "q_override")
     sent = await chat.send("2026-12-02 2026-12-04 6")
-    assert "✅ Quota 6 set for 3 date(s)." in texts(sent)
+    assert "✅ Quota 6 set for 3 dates." in texts(sent)
     days = [o.day for o in (await quota_settings(ctx, office)).overrides]
     assert days == [date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)]
     assert "Wed, 2 Dec 2026: 6 + 2" in texts(sent)
 
     await chat.press(f"aac:q_clear:{office}")
     sent = await chat.send("2026-12-03..2026-12-04")
-    assert "✅ 2 date(s) returned to the default quota." in texts(sent)
+    assert "✅ 2 dates returned to the default quota." in texts(sent)
     days = [o.day for o in (await quota_settings(ctx, office)).overrides]
     assert days == [date(2026, 12, 2)]
 
@@ -112,8 +112,8 @@ async def test_quota_for_a_range_and_back_to_default(
             "The range ends (Wed, 2 Dec 2026) before it starts (Fri, 4 Dec 2026).",
         ),
         ("2026-11-29 5", "Sun, 29 Nov 2026 is in the past (today is Mon, 30 Nov 2026)."),
-        ("2026-13-01 5", "“2026-13-01” is not a date. Please type it as YYYY-MM-DD"),
-        ("01/12/2026 5", "“01/12/2026” is not a date."),
+        ("2026-13-01 5", "“2026-13-01” is not a date. Please type it like 3/12/2026"),
+        ("31/02/2026 5", "“31/02/2026” is not a date."),
         ("2026-12-01 -3", "A quota is a whole number from 0 to 100,000"),
         ("2026-12-01 200000", "A quota is a whole number from 0 to 100,000"),
         ("2026-12-01 2027-12-31 5", "A range may cover at most 366 days."),
@@ -228,9 +228,9 @@ async def test_the_quota_prompt_of_dates_stays_open_until_left(
     """Dates one after another, each applied; leaving closes the prompt."""
     chat = await at_prompt(admin_chat, office, "q_override")
     sent = await chat.send("2026-12-02 6")
-    assert "✅ Quota 6 set for 1 date(s)." in texts(sent)
+    assert "✅ Quota 6 set for 1 date." in texts(sent)
     sent = await chat.send("2026-12-03 2026-12-04 7")
-    assert "✅ Quota 7 set for 2 date(s)." in texts(sent)
+    assert "✅ Quota 7 set for 2 dates." in texts(sent)
     overrides = (await quota_settings(ctx, office)).overrides
     assert [(o.day, o.regular) for o in overrides] == [
         (date(2026, 12, 2), 6),
@@ -256,9 +256,9 @@ async def test_the_prompt_of_dates_back_to_the_default_stays_open(
     await chat.send("2026-12-02 2026-12-04 6")
     await chat.press(f"aac:q_clear:{office}")
     sent = await chat.send("2026-12-02")
-    assert "✅ 1 date(s) returned to the default quota." in texts(sent)
+    assert "✅ 1 date returned to the default quota." in texts(sent)
     sent = await chat.send("2026-12-04")
-    assert "✅ 1 date(s) returned to the default quota." in texts(sent)
+    assert "✅ 1 date returned to the default quota." in texts(sent)
     assert [o.day for o in (await quota_settings(ctx, office)).overrides] == [date(2026, 12, 3)]
 
 

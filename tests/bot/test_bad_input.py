@@ -145,7 +145,7 @@ async def test_calendar_from_last_month(
     ctx: Domain, office: int, clock: FixedClock, english_chat: Chat_
 ) -> None:
     await reach_calendar(english_chat)
-    old_day = english_chat.button("dy:", "30 (")  # 30 November, open now
+    old_day = english_chat.button("dy:", "30")  # 30 November (today), open now
     old_prev = f"mo:{office}:1+0:book:0:2026:11"
     clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))  # two days later
 
@@ -397,6 +397,21 @@ async def test_throttle_slows_a_flood_before_any_database_work(
     other = Chat_(dp=dp, bot=bot, user_id=434343)
     await other.send("/help")
     assert "/book" in other.last_text()
+
+
+@SQLITE_ONLY
+async def test_a_flood_in_a_group_gets_no_reply_there(
+    ctx: Domain, settings: BookingSettings, office: int, bot: Bot, session: RecordingSession
+) -> None:
+    dp = build_dispatcher(make_bot_settings(settings, throttle_rate=0.001, throttle_burst=3), ctx)
+    chat = Chat_(dp=dp, bot=bot, user_id=525252, language_code="en")
+    group = Chat(id=-1001234567890, type="supergroup", title="Warga")
+    for n in range(12):
+        message = Message(
+            message_id=n + 1, date=datetime.now(UTC), chat=group, from_user=chat.user, text="halo"
+        )
+        await chat.feed(Update(update_id=900000 + n, message=message))
+    assert [r for r in session.requests if getattr(r, "chat_id", None) == group.id] == []
 
 
 class Exploding:

@@ -32,7 +32,7 @@ NIK = make_nik(date(1990, 5, 17), serial=4321)
 @pytest.mark.parametrize(
     ("language", "expect"),
     [
-        ("id", ["Kode booking", "datang 30 menit lebih awal", "WIB"]),
+        ("id", ["Kode jadwal", "datang 30 menit lebih awal", "WIB"]),
         ("en", ["Booking code", "arrive 30 minutes early", "WIB"]),
     ],
 )

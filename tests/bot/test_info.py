@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from aiogram import Bot
-from aiogram.methods import SendLocation
+from aiogram.methods import SendLocation, SendMessage
 
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
@@ -126,3 +126,15 @@ async def test_overlong_content_is_clipped_to_telegrams_limit(
     await chat.tap("in:faq:")
     text = chat.last_text()
     assert len(text) == 4096 and text.endswith("…")
+
+
+async def test_how_to_pay_comes_from_the_content_file_as_a_new_message(
+    ctx: Domain, office: int, new_chat: Callable[..., Chat_]
+) -> None:
+    chat = new_chat()
+    await choose_language(chat, "id")
+    await chat.tap("mn:info")
+    sent = await chat.press("in:payment")
+    [message] = [r for r in sent if isinstance(r, SendMessage)]  # never an edit
+    for said in ("kode billing", "SIMPONI", "dalam 2 jam", "tidak dikembalikan", "Rp950.000"):
+        assert said in message.text, said

@@ -64,16 +64,16 @@ async def test_calendar_marks_every_kind_of_day(
 
     chat = new_chat()
     buttons = await open_calendar(chat, "en")
-    assert buttons[1][0] == "November 2026"
-    assert [t for t, _ in buttons[3:10]] == ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
-    assert labels(chat) == {30: "30 (5)"}  # only today's afternoon is left this month
+    assert buttons[0][0] == "November 2026"
+    assert [t for t, _ in buttons[1:8]] == ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+    assert labels(chat) == {30: "30•"}  # only today's afternoon is left this month
     assert ("·", "no:past") in buttons  # 1 to 29 November
     await chat.press("mo:", "›")
     december = labels(chat)
-    assert december[1] == "1 (10)"
+    assert december[1] == "1"
     assert december[2] == "2✖"  # full
     assert december[3] == "3⛔"  # closed by the office
-    assert december[4] == "4 (9)"
+    assert december[4] == "4"  # 9 left: not yet "few"
     assert december[15] == "15🔒"  # not released yet (14 days ahead)
     assert december[25] == "25🎌"  # Christmas, a national holiday
     assert 6 not in december  # a Sunday: no service
@@ -91,6 +91,6 @@ async def test_indonesian_calendar_header(
 ) -> None:
     chat = new_chat()
     buttons = await open_calendar(chat, "id")
-    assert buttons[1][0] == "November 2026"
-    assert [t for t, _ in buttons[3:10]] == ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
-    assert "sisa 12 kursi" in chat.last_text()
+    assert buttons[0][0] == "November 2026"
+    assert [t for t, _ in buttons[1:8]] == ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]
+    assert "🔸 sisa sedikit" in chat.last_text()

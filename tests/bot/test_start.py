@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import SendMessage, SetMyCommands
+from aiogram.methods import EditMessageText, SendMessage, SetMyCommands
 from aiogram.types import ReplyKeyboardRemove
 
 from booking.core.context import Domain
@@ -16,7 +16,7 @@ from booking.people.applicants import get_applicant, set_language
 from bot import middlewares
 from bot.factory import set_commands
 from tests.bot.conftest import SQLITE_ONLY, count_calls
-from tests.bot.flows import reach_people
+from tests.bot.flows import book_new, reach_people, reach_session
 from tests.bot.recording import Chat_, RecordingSession
 from tests.factories import add_applicant, make_nik
 
@@ -55,7 +55,7 @@ async def test_default_language_is_indonesian(ctx: Domain, new_chat: Callable[..
     await chat.press("lg:id")
     assert "Apa yang ingin Anda lakukan?" in chat.last_text()
     await chat.send("/help")
-    assert "Tanpa Antre memesan jadwal" in chat.last_text()
+    assert "Tanpa Antre membantu Anda memesan jadwal" in chat.last_text()
 
 
 @SQLITE_ONLY
@@ -133,3 +133,45 @@ async def test_a_saved_language_is_read_once_then_kept_in_the_chat_state(
     await chat.tap("mn:home")
     assert "What would you like to do?" in chat.last_text()
     assert reads == [1]  # from then on, from the chat's FSM data
+
+
+@SQLITE_ONLY
+async def test_start_during_a_booking_asks_before_leaving_it(
+    ctx: Domain, new_chat: Callable[..., Chat_], office: int
+) -> None:
+    chat = new_chat()
+    await chat.send("/start")
+    await chat.press("lg:id")
+    await reach_session(chat)
+    sessions = chat.last_keyboard()
+    await chat.send("/start")
+    assert "Anda sedang memesan jadwal" in chat.last_text()
+    assert [d for _, d in chat.last_keyboard()] == ["mn:home", "mn:stay"]
+
+    await chat.press("mn:stay")  # a slip: the booking goes on where it was
+    assert "langkah di atas" in chat.last_text()
+    session = next(d for _, d in sessions if d.startswith("se:"))
+    await chat.tap(session)
+    assert "Periksa kembali jadwal Anda" in chat.last_text()  # the summary follows
+
+    await chat.send("/start")
+    await chat.press("mn:home")  # yes: the menu, and the booking is left
+    assert "Apa yang ingin Anda lakukan?" in chat.last_text()
+    await chat.send("/start")
+    assert "Anda sedang memesan jadwal" not in chat.last_text()
+
+
+@SQLITE_ONLY
+async def test_the_menu_under_a_confirmation_comes_as_a_new_message(
+    ctx: Domain, new_chat: Callable[..., Chat_], office: int
+) -> None:
+    chat = new_chat()
+    await book_new(chat, make_nik(date(1990, 5, 17), serial=4322), language="en")
+    [confirmation] = [
+        r for r in chat.sent_to_me() if isinstance(r, SendMessage) and "Booking code" in r.text
+    ]
+    home = chat.button("mn:", "Main menu")
+    sent = await chat.tap(home, message_id=77)
+    assert not any(isinstance(r, EditMessageText) for r in sent)  # the record stays
+    [menu] = [r for r in sent if isinstance(r, SendMessage)]
+    assert "What would you like to do?" in menu.text

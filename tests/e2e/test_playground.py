@@ -74,20 +74,25 @@ class Console:
         return await asyncio.wait_for(self.process.wait(), STEP_S)
 
 
-async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
-    """Drive one booking; returns (output after confirming, whole transcript)."""
-    environ = bot_environment(tmp_path / "data")
-    process = await asyncio.create_subprocess_exec(
+async def start_playground(tmp_path: Path, *options: str) -> asyncio.subprocess.Process:
+    """``python -m bot --console`` with ``options``, reading and writing pipes."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "--console",
+        *options,
         cwd=tmp_path,  # no .env here
-        env=environ,
+        env=bot_environment(tmp_path / "data"),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
+    """Drive one booking; returns (output after confirming, whole transcript)."""
+    process = await start_playground(tmp_path)
     console = Console(process)
     try:
         out = await console.ready()
@@ -103,7 +108,8 @@ async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
         out = await console.enter(number_of(out, "No priority"))
         out = await console.enter(number_of(out, "^Continue ›$"))
         for _ in range(3):  # the first open day may be in a later month
-            days = [(n, t) for n, t in buttons(out) if re.fullmatch(r"\d+ \(\d+\)", t)]
+            # A date with seats: its number alone, or marked today (•) or few left (🔸).
+            days = [(n, t) for n, t in buttons(out) if re.fullmatch(r"\d+[•🔸]?", t)]
             if days:
                 break
             out = await console.enter(number_of(out, "^›$"))
@@ -136,3 +142,31 @@ def test_one_booking_through_standard_input(tmp_path: Path) -> None:
     assert "Traceback" not in transcript
     # The NIK shows once, where the user typed it; the bot only ever shows it masked.
     assert transcript.count(make_nik(date(1990, 5, 17))) == 1
+
+
+async def admin_in_playground(tmp_path: Path) -> str:
+    """Play as an admin of JAKSEL and set its daily quota to a typed 90."""
+    process = await start_playground(tmp_path, "--admin", "jaksel")  # any case
+    console = Console(process)
+    try:
+        out = await console.ready()
+        assert "You play Telegram user 100001." in out
+        assert "You are an admin of JAKSEL: send /admin." in out
+        await console.enter(number_of(out, "^English$"))
+        out = await console.enter("/admin")
+        out = await console.enter(number_of(out, "Quotas"))
+        out = await console.enter(number_of(out, "^Daily quota$"))
+        out = await console.enter("90")  # typed input: a quota, not button 90
+        assert "The daily quota is now 90." in out, out
+        out = await console.enter("#1")  # an explicit button press
+        assert await console.quit() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return console.transcript
+
+
+def test_the_admin_side_with_a_typed_number(tmp_path: Path) -> None:
+    transcript = asyncio.run(admin_in_playground(tmp_path))
+    assert "Traceback" not in transcript

@@ -61,7 +61,7 @@ class AdminAct(CallbackData, prefix="aac"):
     office: RowId
 
 
-DayAction = Literal["list", "csv", "reopen", "close_yes"]
+DayAction = Literal["list", "csv", "reopen", "close_yes", "announce_yes"]
 
 
 class AdminDay(CallbackData, prefix="ady"):

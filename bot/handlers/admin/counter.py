@@ -12,6 +12,7 @@ from aiogram import F, flags
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from booking.admin.checkin import check_in, mark_no_shows
 from booking.admin.daylist import day_list
@@ -31,7 +32,7 @@ ALL = 100_000
 
 def checkin_prompt_text(office: OfficeView) -> str:
     return _(
-        "✅ Check-in at {office}. Type a booking code (e.g. K7M2QX). "
+        "✅ Check-in at {office}. Type a booking code (e.g. K7M2QX9T). "
         "You can type one code after another; /cancel ends it."
     ).format(office=office.code)
 
@@ -128,6 +129,8 @@ async def show_no_shows(
         )
     if not listed.sessions:
         lines.append(_("No sessions today."))
+    if ended:
+        lines.append(_("Tap an ended session to mark those not checked in as no-shows."))
     lines.append("")
     lines.append(_("Appointments of past days are closed out automatically at the end of the day."))
     text = "\n".join(lines)
@@ -142,5 +145,9 @@ async def mark(
     result = await mark_no_shows(
         admin.domain, office.id, slot_id=callback_data.slot, actor=admin.actor
     )
-    text = _("✅ {n} appointment(s) marked as no-show.").format(n=result.marked)
+    text = ngettext(
+        "✅ {n} appointment marked as no-show.",
+        "✅ {n} appointments marked as no-show.",
+        result.marked,
+    ).format(n=result.marked)
     await show_no_shows(query, admin, office, text)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from aiogram import F, flags
+from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
-from booking.admin.announcements import announce
+from booking.admin.announcements import MAX_ANNOUNCEMENT, announce
 from booking.admin.closures import MAX_REASON, close_day, closed_days, reopen_day
 from booking.admin.daylist import day_list, export_day_csv
 from booking.admin.input import check_not_past, check_text, parse_date
@@ -27,6 +29,29 @@ router = RouterSpec("admin-days")
 
 LIST_PAGE = 10
 CLOSURES_AHEAD = timedelta(days=366)
+
+
+async def confirmed(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    admin: AdminContext,
+    prompt: State,
+    office: OfficeView,
+    day: date,
+) -> str | None:
+    """The text (a closure's reason, an announcement) of the confirmation this chat
+    was asked for (``prompt``, about ``day`` at ``office``); any other tap is
+    refused (None). Either way it cannot be confirmed twice."""
+    stored = await admin.state.get_data()
+    if (
+        await admin.state.get_state() != prompt.state
+        or stored.get(ADMIN_DAY) != day.isoformat()
+        or stored.get(ADMIN_OFFICE) != office.id
+    ):
+        await refuse(query, callback_answer)
+        return None
+    await admin.leave_prompt()
+    return str(stored.get(ADMIN_REASON, ""))
 
 
 # --- closing and reopening -------------------------------------------------------------
@@ -51,7 +76,9 @@ async def closures_screen(query: CallbackQuery, admin: AdminContext, office: Off
 
 @router.callback_query(acb.AdminAct.filter(F.action == "close_ask"))
 async def close_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
-    text = _("Which date should {office} close? Type it as YYYY-MM-DD.").format(office=office.code)
+    text = _("Which date should {office} close? Type it, e.g. 3/12/2026.").format(
+        office=office.code
+    )
     await admin.ask(query, AdminInput.close_date, office, text, kb.back_kb(office.id))
 
 
@@ -79,10 +106,14 @@ async def close_reason(message: Message, admin: AdminContext, office: OfficeView
     await admin.state.update_data({ADMIN_REASON: reason})
     await admin.state.set_state(AdminInput.close_confirm)
     await message.answer(
-        _(
+        ngettext(
             "Close {office} on {day} because: {reason}\n\n"
-            "{n} appointment(s) will be cancelled. Each applicant is told the reason "
-            "and gets a button to choose a new date (it does not count as a reschedule)."
+            "{n} appointment will be cancelled. Its applicant is told the reason "
+            "and gets a button to choose a new date (it does not count as a reschedule).",
+            "Close {office} on {day} because: {reason}\n\n"
+            "{n} appointments will be cancelled. Each applicant is told the reason "
+            "and gets a button to choose a new date (it does not count as a reschedule).",
+            listed.total,
         ).format(
             office=office.code, day=day_text(day, admin.locale), reason=reason, n=listed.total
         ),
@@ -91,6 +122,7 @@ async def close_reason(message: Message, admin: AdminContext, office: OfficeView
 
 
 @router.message(AdminInput.close_confirm, TYPED)
+@router.message(AdminInput.announce_confirm, TYPED)
 async def close_confirm_typed(message: Message) -> None:
     """The confirmation is a button."""
     await message.answer(_("Please use the buttons above, or send /cancel to stop."))
@@ -106,21 +138,24 @@ async def close(
 ) -> None:
     """The confirmation of the closure this chat was asked to confirm, and no other."""
     day = callback_data.calendar_day
-    stored = await admin.state.get_data()
-    if (
-        await admin.state.get_state() != AdminInput.close_confirm.state
-        or stored.get(ADMIN_DAY) != day.isoformat()
-        or stored.get(ADMIN_OFFICE) != office.id
-    ):
-        await refuse(query, callback_answer)
+    reason = await confirmed(query, callback_answer, admin, AdminInput.close_confirm, office, day)
+    if reason is None:
         return
-    await admin.leave_prompt()  # refused or done, it is not confirmed twice
-    result = await close_day(
-        admin.domain, office.id, day, stored.get(ADMIN_REASON, ""), actor=admin.actor
+    result = await close_day(admin.domain, office.id, day, reason, actor=admin.actor)
+    cancelled = len(result.displaced)
+    text = " ".join(
+        (
+            _("✅ {day} is closed.").format(day=day_text(day, admin.locale)),
+            ngettext("{n} appointment cancelled;", "{n} appointments cancelled;", cancelled).format(
+                n=cancelled
+            ),
+            ngettext(
+                "{m} applicant will be notified.",
+                "{m} applicants will be notified.",
+                result.notified,
+            ).format(m=result.notified),
+        )
     )
-    text = _(
-        "✅ {day} is closed. {n} appointment(s) cancelled; {m} applicant(s) will be notified."
-    ).format(day=day_text(day, admin.locale), n=len(result.displaced), m=result.notified)
     await show_closures(query, admin, office, text)
 
 
@@ -141,7 +176,7 @@ async def reopen(
 
 @router.callback_query(acb.AdminAct.filter(F.action == "list"))
 async def list_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
-    text = _("Which date? Tap one, or type any date as YYYY-MM-DD.")
+    text = _("Which date? Tap one, or type any date, e.g. 3/12/2026.")
     await admin.ask(
         query, AdminInput.list_date, office, text, kb.pick_day_kb(office.id, admin.today(office))
     )
@@ -192,7 +227,8 @@ async def send_csv(
 @router.callback_query(acb.AdminAct.filter(F.action == "announce"))
 async def announce_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
     text = _(
-        "Everyone booked at {office} on a date gets the announcement. Type the date (YYYY-MM-DD)."
+        "Everyone booked at {office} on a date gets the announcement. Type the date, "
+        "e.g. 3/12/2026."
     ).format(office=office.code)
     await admin.ask(query, AdminInput.announce_date, office, text, kb.back_kb(office.id))
 
@@ -204,23 +240,57 @@ async def announce_date(message: Message, admin: AdminContext, office: OfficeVie
     await admin.state.update_data({ADMIN_DAY: day.isoformat()})
     await admin.state.set_state(AdminInput.announce_text)
     await message.answer(
-        _("{n} appointment(s) on {day}. Type the announcement (at most 3500 characters).").format(
-            n=listed.total, day=day_text(day, admin.locale)
-        ),
+        ngettext(
+            "{n} appointment on {day}. Type the announcement (at most 3500 characters).",
+            "{n} appointments on {day}. Type the announcement (at most 3500 characters).",
+            listed.total,
+        ).format(n=listed.total, day=day_text(day, admin.locale)),
         reply_markup=kb.back_kb(office.id),
     )
 
 
 @router.message(AdminInput.announce_text, TYPED)
 async def announce_text(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    """The announcement as the applicants will read it, and "Send?"."""
+    text = check_text("announcement", message.text or "", MAX_ANNOUNCEMENT)
     day = date.fromisoformat((await admin.state.get_data())[ADMIN_DAY])
-    result = await announce(admin.domain, office.id, day, message.text or "", actor=admin.actor)
-    await admin.leave_prompt()
-    text = _("✅ The announcement is queued for {n} applicant(s) booked on {day}.").format(
-        n=result.queued, day=day_text(day, admin.locale)
+    listed = await day_list(admin.domain, office.id, day)
+    await admin.state.update_data({ADMIN_REASON: text})
+    await admin.state.set_state(AdminInput.announce_confirm)
+    preview = ngettext(
+        "Send this to the {n} applicant booked on {day}?",
+        "Send this to the {n} applicants booked on {day}?",
+        listed.total,
+    ).format(n=listed.total, day=day_text(day, admin.locale))
+    await message.answer(
+        "\n\n".join((_("Preview:"), text, preview)),
+        reply_markup=kb.announce_confirm_kb(office.id, day),
     )
+
+
+@router.callback_query(acb.AdminDay.filter(F.action == "announce_yes"))
+async def announce_confirmed(
+    query: CallbackQuery,
+    callback_data: acb.AdminDay,
+    callback_answer: CallbackAnswer,
+    admin: AdminContext,
+    office: OfficeView,
+) -> None:
+    """The announcement this chat previewed, and no other."""
+    day = callback_data.calendar_day
+    announcement = await confirmed(
+        query, callback_answer, admin, AdminInput.announce_confirm, office, day
+    )
+    if announcement is None:
+        return
+    result = await announce(admin.domain, office.id, day, announcement, actor=admin.actor)
+    text = ngettext(
+        "✅ The announcement is queued for {n} applicant booked on {day}.",
+        "✅ The announcement is queued for {n} applicants booked on {day}.",
+        result.queued,
+    ).format(n=result.queued, day=day_text(day, admin.locale))
     if result.queued < result.recipients:
         text += "\n" + _("{n} of them had already received this announcement.").format(
             n=result.recipients - result.queued
         )
-    await message.answer(text, reply_markup=kb.back_kb(office.id))
+    await show(query, text, kb.back_kb(office.id))

@@ -15,7 +15,8 @@ from booking.admin.roles import AdminRoleView
 from booking.offices.views import OfficeView
 from bot.callbacks import CallbackData
 from bot.handlers.admin import callbacks as acb
-from bot.texts import time_range
+from bot.keyboards import fit
+from bot.texts import office_place
 
 OFFICES_PER_PAGE = 8
 
@@ -46,7 +47,7 @@ def offices_kb(offices: Sequence[OfficeView], page: int) -> InlineKeyboardMarkup
     b = InlineKeyboardBuilder()
     first = page * OFFICES_PER_PAGE
     for office in offices[first : first + OFFICES_PER_PAGE]:
-        b.row(act(f"{office.code} · {office.name}"[:60], "menu", office.id))
+        b.row(act(fit(f"{office.code} · {office_place(office.name)}"), "menu", office.id))
     pages = max(1, -(-len(offices) // OFFICES_PER_PAGE))
     nav = []
     if page > 0:
@@ -107,6 +108,15 @@ def closures_kb(office_id: int, closed: Sequence[ClosedDay]) -> InlineKeyboardMa
     return b.as_markup()
 
 
+def announce_confirm_kb(office_id: int, day: date) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [day_button(_("📣 Yes, send it"), "announce_yes", office_id, day)],
+            [back_button(office_id)],
+        ]
+    )
+
+
 def close_confirm_kb(office_id: int, day: date) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -154,8 +164,8 @@ def no_shows_kb(office_id: int, ended: Sequence[tuple[SessionLine, int]]) -> Inl
     for s, waiting in ended:
         b.row(
             _button(
-                _("Mark {n} no-shows: {label} {time}").format(
-                    n=waiting, label=s.label, time=time_range(s.start, s.end, s.zone)
+                _("🚫 {label} {time} ({n})").format(
+                    label=s.label, time=f"{s.start:%H:%M}", n=waiting
                 ),
                 acb.AdminNoShow(office=office_id, slot=s.slot_id),
             )

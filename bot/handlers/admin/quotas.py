@@ -14,6 +14,7 @@ from aiogram import F
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from booking.admin.input import parse_quota
 from booking.admin.quotas import (
@@ -170,7 +171,9 @@ async def override(message: Message, admin: AdminContext, office: OfficeView) ->
         await message.answer(PROMPTS["q_override"][1]())
         return
     count = await set_quota_override(admin.domain, office.id, first, last, value, actor=admin.actor)
-    text = _("✅ Quota {n} set for {days} date(s).").format(n=value, days=count)
+    text = ngettext(
+        "✅ Quota {n} set for {days} date.", "✅ Quota {n} set for {days} dates.", count
+    ).format(n=value, days=count)
     await show_quotas(message, admin, office, prefix=text)
 
 
@@ -183,5 +186,9 @@ async def clear(message: Message, admin: AdminContext, office: OfficeView) -> No
         await message.answer(PROMPTS["q_clear"][1]())
         return
     count = await clear_quota_override(admin.domain, office.id, first, last, actor=admin.actor)
-    text = _("✅ {days} date(s) returned to the default quota.").format(days=count)
+    text = ngettext(
+        "✅ {days} date returned to the default quota.",
+        "✅ {days} dates returned to the default quota.",
+        count,
+    ).format(days=count)
     await show_quotas(message, admin, office, prefix=text)

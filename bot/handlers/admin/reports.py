@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from aiogram import F, flags
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from booking.admin.audit import audit_log
 from booking.admin.stats import capacity_series, stats
 from booking.calendar.schedule import zone
 from booking.offices.views import OfficeView
 from booking.questions.stats import question_stats
-from bot.charts import capacity_chart_png
+from bot.charts import ChartWords, capacity_chart_png
 from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb
 from bot.handlers.admin.context import AdminContext
@@ -87,15 +88,27 @@ async def chart(query: CallbackQuery, admin: AdminContext, office: OfficeView) -
     assert query.bot is not None
     series = await capacity_series(admin.domain, office.id, admin.today(office), CHART_DAYS)
     title = f"{office.code}: {series[0].day} – {series[-1].day}"
-    png = await asyncio.to_thread(capacity_chart_png, series, title)
-    booked = sum(d.booked for d in series)
-    capacity = sum(d.capacity for d in series)
+    words = ChartWords(
+        capacity=_("capacity"),
+        booked=_("booked"),
+        closed=_("closed"),
+        no_service=_("no service"),
+        seats=_("seats"),
+    )
+    png = await asyncio.to_thread(capacity_chart_png, series, title, words)
+    with_sessions = [d for d in series if d.capacity]
+    booked = sum(d.booked for d in with_sessions)
+    capacity = sum(d.capacity for d in with_sessions)
     await query.bot.send_photo(
         admin.user_id,
         BufferedInputFile(png, filename=f"{office.code}-capacity.png"),
-        caption=_(
-            "Booked against capacity, next {days} days: {booked} of {capacity} seats."
-        ).format(days=CHART_DAYS, booked=booked, capacity=capacity),
+        caption=ngettext(
+            "Booked against capacity, next {days} days: {booked} of {capacity} seats, "
+            "on the {open} day with sessions.",
+            "Booked against capacity, next {days} days: {booked} of {capacity} seats, "
+            "on the {open} days with sessions.",
+            len(with_sessions),
+        ).format(days=CHART_DAYS, booked=booked, capacity=capacity, open=len(with_sessions)),
         reply_markup=kb.stats_kb(office.id),
     )
 
@@ -104,4 +117,4 @@ async def chart(query: CallbackQuery, admin: AdminContext, office: OfficeView) -
 async def audit(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
     await admin.leave_prompt()
     entries = await audit_log(admin.domain, office.id, AUDIT_ROWS)
-    await show(query, audit_text(office, entries), kb.back_kb(office.id))
+    await show(query, audit_text(office, entries, admin.locale), kb.back_kb(office.id))

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State, StatesGroup
 
 ADMIN_OFFICE = "admin_office"
 ADMIN_DAY = "admin_day"  # ISO date
-ADMIN_REASON = "admin_reason"
+ADMIN_REASON = "admin_reason"  # a closure's reason, or an announcement's text
 
 # Text that is not a command: a command typed at a prompt stays a command.
 TYPED = F.text & ~F.text.startswith("/")
@@ -35,5 +35,6 @@ class AdminInput(StatesGroup):
     stats_range = State()
     announce_date = State()
     announce_text = State()
+    announce_confirm = State()
     appoint = State()
     staff_chat = State()

@@ -83,9 +83,9 @@ def admin_error(exc: BookingError, locale: str) -> str:
             "The quota cannot go below what is booked."
         ).format(booked=exc.booked, day=day_text(exc.day, locale))
     if isinstance(exc, InvalidDate):
-        return _("“{value}” is not a date. Please type it as YYYY-MM-DD, e.g. 2026-12-01.").format(
-            value=shown(exc.value)
-        )
+        return _(
+            "“{value}” is not a date. Please type it like 3/12/2026, 3-12-2026 or 2026-12-03."
+        ).format(value=shown(exc.value))
     if isinstance(exc, DateInPast):
         return _("{day} is in the past (today is {today}).").format(
             day=day_text(exc.day, locale), today=day_text(exc.today, locale)
@@ -310,11 +310,10 @@ def _values(values: dict[str, Any] | None) -> str:
 
 
 AUDIT_LINE = 300
+Values = dict[str, Any]
 
 
-def _changed(
-    before: dict[str, Any] | None, after: dict[str, Any] | None
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def _changed(before: Values | None, after: Values | None) -> tuple[Values | None, Values | None]:
     """Only the fields that changed (and the date they concern), when both sides exist."""
     if not before or not after:
         return before, after
@@ -325,16 +324,96 @@ def _changed(
     )
 
 
-def audit_line(entry: AuditEntry, office: OfficeView) -> str:
+def _field_name(key: str) -> str:
+    names = {
+        "daily": _("the daily quota"),
+        "priority": _("the priority quota"),
+        "window_days": _("the release window (days)"),
+        "rule": _("the release time"),
+        "chat_id": _("the staff chat"),
+    }
+    return names.get(key, key)
+
+
+def _changes(before: Values, after: Values) -> str:
+    return "; ".join(
+        _("{what} changed from {old} to {new}").format(
+            what=_field_name(k), old=shown(before.get(k, "–")), new=shown(after.get(k, "–"))
+        )
+        for k in after
+        if k != "day"
+    )
+
+
+def _audit_day(values: Values, locale: str) -> str:
+    raw = str(values.get("day") or values.get("before_day") or "")
+    try:
+        return day_text(date.fromisoformat(raw), locale)
+    except ValueError:
+        return raw
+
+
+def audit_sentence(entry: AuditEntry, locale: str) -> str:
+    """What an audited change did, as a sentence in the admin's language (the raw
+    fields for an action this list does not know)."""
+    before, after = _changed(entry.before, entry.after)
+    b, a = before or {}, after or {}
+    day = _audit_day(a or b, locale)
+    sentences = {
+        "set_default_quota": lambda: _changes(b, a),
+        "set_release_policy": lambda: _changes(b, a),
+        "set_staff_chat": lambda: _changes(b, a),
+        "set_quota": lambda: _(
+            "quota of {day} set to {regular} regular + {priority} priority"
+        ).format(day=day, regular=a.get("regular"), priority=a.get("priority")),
+        "clear_quota": lambda: _("quota of {day} back to the default").format(day=day),
+        "set_session_shares": lambda: _("session shares set to {shares}").format(
+            shares=", ".join(f"{k}={v}" for k, v in a.items())
+        ),
+        "close_day": lambda: _("{day} closed: {reason}").format(day=day, reason=a.get("reason")),
+        "reopen_day": lambda: _("{day} reopened").format(day=day),
+        "announce": lambda: _("announcement for {day} sent to {n} applicants").format(
+            day=day, n=a.get("queued")
+        ),
+        "check_in": lambda: _("{code} checked in, queue number {number}").format(
+            code=a.get("code"), number=a.get("queue_number")
+        ),
+        "mark_no_shows": lambda: _("no-shows marked: {n}").format(n=a.get("marked")),
+        "close_out_day": lambda: _("appointments before {day} closed out").format(day=day),
+        "add_admin": lambda: _("{user} made an admin").format(user=a.get("telegram_id")),
+        "remove_admin": lambda: _("{user} is no longer an admin").format(user=b.get("telegram_id")),
+        "load_office": lambda: _("office data loaded from the offices file"),
+        "rebook_displaced": lambda: _("{old} rebooked as {new} after a closure").format(
+            old=b.get("code"), new=a.get("code")
+        ),
+    }
+    sentence = sentences.get(entry.action)
+    if sentence is None:
+        return f"{entry.action}: {_values(before)} → {_values(after)}"
+    text = sentence()
+    return text[:1].upper() + text[1:]
+
+
+def audit_actor(actor: str) -> str:
+    kind, _sep, who = actor.partition(":")
+    if kind == "telegram":
+        return _("by admin {user}").format(user=who)
+    if kind == "cli":
+        return _("from the command line")
+    if kind == "system":
+        return _("automatically")
+    return _("by {actor}").format(actor=actor)
+
+
+def audit_line(entry: AuditEntry, office: OfficeView, locale: str) -> str:
     local: datetime = entry.at.astimezone(zone(office.timezone))
     when = f"{local:%Y-%m-%d %H:%M} {zone_abbrev(office.timezone, entry.at)}"
-    before, after = _changed(entry.before, entry.after)
-    line = f"{when} · {entry.actor} · {entry.action}: {_values(before)} → {_values(after)}"
+    line = f"{when} · {audit_sentence(entry, locale)} ({audit_actor(entry.actor)})"
     return line if len(line) <= AUDIT_LINE else line[: AUDIT_LINE - 1] + "…"
 
 
-def audit_text(office: OfficeView, entries: list[AuditEntry]) -> str:
+def audit_text(office: OfficeView, entries: list[AuditEntry], locale: str) -> str:
     title = _("🧾 Latest changes at {office}").format(office=office_title(office))
     if not entries:
         return title + "\n\n" + _("No changes recorded yet.")
-    return clip(title + "\n\n" + "\n".join(audit_line(e, office) for e in entries))
+    return clip(title + "\n\n" + "\n".join(audit_line(e, office, locale) for e in entries))

@@ -167,7 +167,7 @@ async def confirm(
     if held_before is not None and held_before.id == group.id:
         callback_answer.text = _("Already booked: {code}").format(code=codes)[:200]
         text = _("This booking is already confirmed: {code}").format(code=codes)
-        await show(query, text, kb.home_kb(), edit=False)
+        await show(query, text, kb.record_kb(), edit=False)
         return
     await reset_flow(state)
     callback_answer.text = _("Booked: {code}").format(code=codes)[:200]

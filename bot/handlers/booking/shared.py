@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from booking.admin.closures import displaced_groups_of
 from booking.appointments.groups import check_group_reschedulable, groups_of
+from booking.appointments.service import get_appointment
 from booking.appointments.views import GroupView
 from booking.calendar.availability import (
     day_availability,
@@ -99,13 +100,18 @@ async def show_calendar(
     end = date(*_add_months(year, month, 1), 1).replace(day=1)
     last_day = date.fromordinal(end.toordinal() - 1)
     days = await day_availability(domain, office_id, start, last_day, shape=target.shape)
-    header = _("{office}\nChoose a date. The number in brackets is the seats left.").format(
+    current = None
+    if target.mode == "reschedule":
+        assert event.from_user is not None
+        current = (await get_appointment(domain, event.from_user.id, target.appt)).day
+    header = _("{office}\nChoose a date; tap it to see its sessions and seats left.").format(
         office=office.name
     )
     size = target.shape.size
     if size > 1:
         header += "\n" + _("Only dates with seats for all {n} people can be chosen.").format(n=size)
-    text = "\n\n".join(x for x in (note, header, kb.calendar_legend()) if x)
+    legend = kb.calendar_legend(moving=current is not None)
+    text = "\n\n".join(x for x in (note, header, legend) if x)
     markup = kb.calendar_kb(
         office_id,
         target,
@@ -113,6 +119,8 @@ async def show_calendar(
         month,
         days,
         locale,
+        today=today,
+        current=current,
         has_prev=(year, month) > first,
         has_next=(year, month) < last,
     )
@@ -239,5 +247,5 @@ async def send_confirmation(
     """The confirmation text, then a QR code per member and an .ics file (sent in
     the background; what cannot be sent, the outbox delivers)."""
     files.send(
-        bot, chat_id, Confirmation.of(group, content, locale, domain), reply_markup=kb.home_kb()
+        bot, chat_id, Confirmation.of(group, content, locale, domain), reply_markup=kb.record_kb()
     )
