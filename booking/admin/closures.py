@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.admin.input import check_not_past, check_text
-from booking.appointments.codes import new_booking_code
 from booking.appointments.groups import (
     cancel_held,
     close_out,
@@ -34,6 +33,7 @@ from booking.appointments.priority import check_priority
 from booking.appointments.reads import GROUP, group_views
 from booking.appointments.service import active_on_day, appointment_view
 from booking.appointments.views import AppointmentView, GroupView
+from booking.appointments.writes import member_appointment
 from booking.calendar.schedule import local_now
 from booking.calendar.seats import take_group_seats
 from booking.core.context import Domain
@@ -45,7 +45,13 @@ from booking.core.errors import (
     NotDisplaced,
     SlotNotFound,
 )
-from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, GroupStatus, PriorityReason
+from booking.core.kinds import (
+    ACTIVE_STATUSES,
+    AppointmentStatus,
+    GroupStatus,
+    PriorityReason,
+    ServiceType,
+)
 from booking.db.models import Appointment, BookingGroup, Closure, Person, Slot
 from booking.notify.outbox import notify_holder
 from booking.notify.reminders import schedule_reminders
@@ -280,21 +286,15 @@ async def _rebook(
     new_of: dict[int, Appointment] = {}
     for (was, _), priority, pool in zip(displaced, priorities, pools, strict=True):
         assert was.id is not None
-        new_of[was.id] = Appointment(
-            code=new_booking_code(),
-            applicant_id=was.applicant_id,
-            group_id=group.id,
-            person_id=was.person_id,
-            office_id=slot.office_id,
-            slot_id=new_slot_id,
-            service=was.service,
-            priority=priority,
-            pool=pool,
-            telegram_id=telegram_id,
-            nik_hash=was.nik_hash,
-            replaces_id=was.id,
-            created_at=now,
-            updated_at=now,
+        new_of[was.id] = member_appointment(
+            group,
+            was.person_id,
+            was.nik_hash,
+            ServiceType(was.service),
+            priority,
+            pool,
+            now,
+            was.id,
         )
         session.add(new_of[was.id])
     await schedule_reminders(session, ctx.settings, group.id, now)

@@ -21,16 +21,9 @@ from booking.db.models import Appointment, BookingGroup, Office, Person, Slot
 
 
 @dataclass(frozen=True)
-class AppointmentView:
-    id: int
-    code: str
-    status: AppointmentStatus
-    service: ServiceType
-    priority: PriorityReason | None
-    pool: QuotaPool
-    reschedule_count: int
-    queue_number: int | None
-    telegram_id: int
+class SessionPlace:
+    """Where and when, in a view: the office and the session."""
+
     slot_id: int
     office_id: int
     office_code: str
@@ -43,6 +36,19 @@ class AppointmentView:
     start: datetime  # office-local, aware
     end: datetime
     start_utc: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentView(SessionPlace):
+    id: int
+    code: str
+    status: AppointmentStatus
+    service: ServiceType
+    priority: PriorityReason | None
+    pool: QuotaPool
+    reschedule_count: int
+    queue_number: int | None
+    telegram_id: int
     created_at: datetime
     cancel_reason: str | None
 
@@ -125,25 +131,13 @@ class MemberAppointment(AppointmentView):
 
 
 @dataclass(frozen=True)
-class GroupView:
+class GroupView(SessionPlace):
     """A booking group: one account, one session, one appointment per member
     (``members`` in booking order, cancelled ones included)."""
 
     id: int
     status: GroupStatus
     telegram_id: int
-    office_id: int
-    office_code: str
-    office_name: str
-    office_address: str
-    timezone: str
-    zone: str
-    slot_id: int
-    day: date
-    label: str
-    start: datetime  # office-local, aware
-    end: datetime
-    start_utc: datetime
     reschedule_count: int
     replaces_id: int | None
     members: tuple[MemberAppointment, ...]

@@ -81,6 +81,7 @@ from booking.core.kinds import (
     AppointmentStatus,
     GroupStatus,
     PriorityReason,
+    QuotaPool,
     ServiceType,
 )
 from booking.db.batching import RequestTx
@@ -306,6 +307,37 @@ def _check_priorities(request: BookingRequest, situation: _Situation, slot: Slot
                 raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
 
 
+def member_appointment(
+    group: BookingGroup,
+    person_id: int,
+    nik_hash: str,
+    service: ServiceType,
+    priority: PriorityReason | None,
+    pool: QuotaPool,
+    now: datetime,
+    replaces_id: int | None = None,
+) -> Appointment:
+    """A new booked appointment of a person in ``group`` (inserted, it has its seat)."""
+    assert group.id is not None
+    return Appointment(
+        code=new_booking_code(),
+        applicant_id=group.applicant_id,
+        group_id=group.id,
+        person_id=person_id,
+        office_id=group.office_id,
+        slot_id=group.slot_id,
+        service=service,
+        priority=priority,
+        pool=pool,
+        status=AppointmentStatus.BOOKED,
+        telegram_id=group.telegram_id,
+        nik_hash=nik_hash,
+        replaces_id=replaces_id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 _INSERT_GROUP = GROUP.insert().returning(GROUP.c.id)
 _INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
 
@@ -353,21 +385,8 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
     members: list[tuple[Appointment, Person]] = []
     for member, (person, _), pool in zip(request.members, situation.people, pools, strict=True):
         assert person.id is not None
-        appt = Appointment(
-            code=new_booking_code(),
-            applicant_id=applicant["id"],
-            group_id=group.id,
-            person_id=person.id,
-            office_id=slot.office_id,
-            slot_id=request.slot_id,
-            service=member.service,
-            priority=member.priority,
-            pool=pool,
-            status=AppointmentStatus.BOOKED,
-            telegram_id=request.telegram_id,
-            nik_hash=person.nik_hash,
-            created_at=now,
-            updated_at=now,
+        appt = member_appointment(
+            group, person.id, person.nik_hash, member.service, member.priority, pool, now
         )
         appt.id = tx.conn.execute(_INSERT_APPOINTMENT, appt.model_dump(exclude={"id"})).scalar_one()
         members.append((appt, person))
