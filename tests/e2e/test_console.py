@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import StorageKey
+
 from booking.core.context import Domain
 from booking.offices.lookup import list_offices
 from bot.config import BotSettings
 from bot.console import (
+    PLAYGROUND_BOT_ID,
     SAMPLE_PHONE,
     USER_ID,
     Playground,
@@ -18,6 +22,7 @@ from bot.console import (
     safe_filename,
 )
 from bot.emulator import ApiCall, BotApiEmulator
+from bot.handlers.admin.states import AdminInput
 from tests.factories import add_office, office_spec
 
 
@@ -91,7 +96,8 @@ class RecordingPlayground(Playground):
     """Records the updates a line produces instead of waiting for a bot."""
 
     def __init__(self, transcript: Transcript) -> None:
-        super().__init__(BotApiEmulator(), transcript, polling=None, dp=None)  # type: ignore[arg-type]
+        # A dispatcher only for its FSM storage: the playground reads the user's step.
+        super().__init__(BotApiEmulator(), transcript, polling=None, dp=Dispatcher())  # type: ignore[arg-type]
         self.updates: list[dict] = []
 
     async def step(self, update: dict) -> None:
@@ -130,6 +136,20 @@ async def test_what_a_typed_line_does(tmp_path: Path) -> None:
     assert play.updates[-1]["message"]["contact"]["user_id"] == USER_ID
 
     assert not await play.handle("/quit")
+
+
+async def test_a_number_typed_at_a_typed_prompt_is_text(tmp_path: Path) -> None:
+    t, _out = transcript(tmp_path)
+    play = RecordingPlayground(t)
+    show(t, "sendMessage", 5, text="Quota?", reply_markup=inline([("‹ Admin menu", "aac:menu:1")]))
+    key = StorageKey(bot_id=PLAYGROUND_BOT_ID, chat_id=USER_ID, user_id=USER_ID)
+    await play.dp.storage.set_state(key, AdminInput.daily)
+    assert await play.handle("90")
+    assert play.updates[-1]["message"]["text"] == "90"  # a quota, not button 90
+    assert await play.handle("1")
+    assert play.updates[-1]["message"]["text"] == "1"
+    assert await play.handle("#1")  # an explicit press
+    assert play.updates[-1]["callback_query"]["data"] == "aac:menu:1"
 
 
 async def test_playground_loads_samples_into_an_empty_configured_database(ctx: Domain) -> None:

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import ngettext
 
 from booking.admin.announcements import MAX_ANNOUNCEMENT, announce
 from booking.admin.closures import MAX_REASON, close_day, closed_days, reopen_day
-from booking.admin.daylist import day_list, export_day_csv
+from booking.admin.daylist import DayList, day_list, export_day_csv
 from booking.admin.input import check_not_past, check_text, parse_date
 from booking.core.errors import DayAlreadyClosed
 from booking.offices.views import OfficeView
@@ -29,6 +29,18 @@ router = RouterSpec("admin-days")
 
 LIST_PAGE = 10
 CLOSURES_AHEAD = timedelta(days=366)
+
+
+async def keep_for_confirmation(
+    admin: AdminContext, office: OfficeView, text: str, confirm: State
+) -> tuple[date, DayList]:
+    """Keep ``text`` (a closure's reason, an announcement) for the step ``confirm``;
+    returns the date it is about and the day list of that date."""
+    day = date.fromisoformat((await admin.state.get_data())[ADMIN_DAY])
+    listed = await day_list(admin.domain, office.id, day)
+    await admin.state.update_data({ADMIN_REASON: text})
+    await admin.state.set_state(confirm)
+    return day, listed
 
 
 async def confirmed(
@@ -101,10 +113,7 @@ async def close_date(message: Message, admin: AdminContext, office: OfficeView) 
 @router.message(AdminInput.close_reason, TYPED)
 async def close_reason(message: Message, admin: AdminContext, office: OfficeView) -> None:
     reason = check_text("reason", message.text or "", MAX_REASON)
-    day = date.fromisoformat((await admin.state.get_data())[ADMIN_DAY])
-    listed = await day_list(admin.domain, office.id, day)
-    await admin.state.update_data({ADMIN_REASON: reason})
-    await admin.state.set_state(AdminInput.close_confirm)
+    day, listed = await keep_for_confirmation(admin, office, reason, AdminInput.close_confirm)
     await message.answer(
         ngettext(
             "Close {office} on {day} because: {reason}\n\n"
@@ -253,10 +262,7 @@ async def announce_date(message: Message, admin: AdminContext, office: OfficeVie
 async def announce_text(message: Message, admin: AdminContext, office: OfficeView) -> None:
     """The announcement as the applicants will read it, and "Send?"."""
     text = check_text("announcement", message.text or "", MAX_ANNOUNCEMENT)
-    day = date.fromisoformat((await admin.state.get_data())[ADMIN_DAY])
-    listed = await day_list(admin.domain, office.id, day)
-    await admin.state.update_data({ADMIN_REASON: text})
-    await admin.state.set_state(AdminInput.announce_confirm)
+    day, listed = await keep_for_confirmation(admin, office, text, AdminInput.announce_confirm)
     preview = ngettext(
         "Send this to the {n} applicant booked on {day}?",
         "Send this to the {n} applicants booked on {day}?",
