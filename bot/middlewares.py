@@ -3,7 +3,6 @@ every callback query."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -161,53 +160,26 @@ class ApplicantMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
-# A callback query whose handler is still running this long is answered at once.
-ANSWER_WITHIN_S = 2.0
-
-
 class AnswerCallbacks(CallbackAnswerMiddleware):
     """aiogram's ``CallbackAnswerMiddleware``: every callback query is answered once,
     after its handler. Handlers set ``callback_answer.text`` (or ``show_alert``) for a
     toast instead of answering themselves.
 
-    Three things differ. A handler that fails leaves the answer to the dispatcher's
+    Two things differ. A handler that fails leaves the answer to the dispatcher's
     error handlers (``bot.errors``), which know what to say ("no longer valid", or
-    nothing). An answer Telegram refuses (the query is too old) is only logged:
-    nothing is left spinning. And a handler still running after ``answer_within_s``
-    (its messages waiting for Telegram's limits) has its query answered then, so
-    callback answers never wait behind a backlog of messages.
+    nothing). And an answer Telegram refuses (the query is too old) is only logged:
+    nothing is left spinning.
     """
-
-    def __init__(self, answer_within_s: float = ANSWER_WITHIN_S) -> None:
-        super().__init__()
-        self.answer_within_s = answer_within_s
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async def answered_unless_failed(event: TelegramObject, data: dict[str, Any]) -> Any:
-            work = asyncio.ensure_future(handler(event, data))
             try:
-                await self._answer_if_slow(work, event, data["callback_answer"])
-                return await work
+                return await handler(event, data)
             except Exception:
-                if not data["callback_answer"].disabled:
-                    data["callback_answer"].disable()
+                data["callback_answer"].disable()
                 raise
-            finally:
-                work.cancel()
 
         return await super().__call__(answered_unless_failed, event, data)
-
-    async def _answer_if_slow(
-        self, work: asyncio.Future[Any], event: TelegramObject, callback_answer: CallbackAnswer
-    ) -> None:
-        """A handler still running after ``answer_within_s`` (its messages wait for
-        Telegram's limits in a rush) has its query answered now, without a toast:
-        Telegram expects the answer within seconds."""
-        await asyncio.wait({work}, timeout=self.answer_within_s)
-        if work.done() or callback_answer.disabled or not isinstance(event, CallbackQuery):
-            return
-        await self.answer(event, CallbackAnswer(answered=False))
-        callback_answer.disable()
 
     async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:  # type: ignore[override]
         try:

@@ -17,7 +17,6 @@ from bench.reminders import max_in_window, max_per_chat_in_window
 from bot.emulator import BotApiEmulator
 from bot.session import Limits, LocalBudget, SharedBudget, TelegramLimits
 from tests.sender_helpers import bot_for, delivered
-from tests.waiting import wait_until
 
 
 def limited_bot(api: BotApiEmulator, limits: Limits, budget: object | None = None) -> Bot:
@@ -145,33 +144,3 @@ async def test_two_instances_with_redis_never_exceed_the_shared_limit_together()
     assert max_in_window([c.at for c in calls]) <= limit
     assert max_per_chat_in_window(calls) <= 2
     assert elapsed > 80 / limit - 1.5  # they shared the budget rather than doubling it
-
-
-async def test_a_query_whose_handler_waits_on_messages_is_answered_meanwhile():
-    from aiogram import Dispatcher
-
-    from bench.flash_crowd import confirm_update
-    from bench.recording import TOKEN as RECORDING_TOKEN
-    from bench.recording import RecordingSession
-    from bot.middlewares import AnswerCallbacks
-
-    released = asyncio.Event()
-    session = RecordingSession()
-    bot = Bot(RECORDING_TOKEN, session=session)
-    dp = Dispatcher()
-    dp.callback_query.outer_middleware(AnswerCallbacks(answer_within_s=0.1))
-
-    @dp.callback_query()
-    async def slow(query: object, callback_answer: object) -> None:
-        await released.wait()  # its messages wait for the send budget
-        callback_answer.text = "too late for a toast"  # type: ignore[attr-defined]
-
-    handling = asyncio.ensure_future(dp.feed_update(bot, confirm_update(1, 42, "cf:1:new:none")))
-    try:
-        await wait_until(lambda: session.answered["fc1"] == 1, 5, what="the early answer")
-        assert not handling.done()
-    finally:
-        released.set()
-        await handling
-        await bot.session.close()
-    assert session.answered["fc1"] == 1  # answered once: not again after the handler
