@@ -22,6 +22,7 @@ from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
 from booking.calendar.schedule import zone, zone_abbrev
+from booking.notify.confirmations import CANCELLATION
 from booking.notify.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
 from booking.questions import tickets
 from bot.i18n import LANGUAGE_NAMES, build_i18n, normalize_language
@@ -82,6 +83,9 @@ TICKET_TO_STAFF = N_(
 TICKET_FOLLOW_UP = N_(
     "🎫 Ticket #{ticket} · {office}\n{name} answered back:\n\n{text}\n\n"
     "Reply to this message to answer."
+)
+CANCELLED = N_(
+    "Appointment {code} is cancelled. If you added it to your calendar, delete the event there too."
 )
 TICKET_REPLY = N_("💬 {office} answered your question (ticket #{ticket}):\n\n{text}")
 TICKET_CLOSED = N_(
@@ -196,6 +200,10 @@ def _ticket_closed(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(t(TICKET_CLOSED).format(office=args["office"], ticket=args["ticket"]))
 
 
+def _cancelled(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    return Rendered(t(CANCELLED).format(code=", ".join(args["codes"])))
+
+
 def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(str(args["text"]))
 
@@ -212,6 +220,7 @@ class Notices:
             "office_announcement": _announcement,
             "closure_displaced": _closure,
             "text": _plain,
+            CANCELLATION: _cancelled,
             tickets.TO_STAFF: _to_staff(TICKET_TO_STAFF),
             tickets.FOLLOW_UP: _to_staff(TICKET_FOLLOW_UP),
             tickets.STAFF_REPLY: _ticket_reply,

@@ -53,6 +53,7 @@ from booking.core.kinds import (
     ServiceType,
 )
 from booking.db.models import Appointment, BookingGroup, Closure, Person, Slot
+from booking.notify.confirmations import queue_confirmation
 from booking.notify.outbox import notify_holder
 from booking.notify.reminders import schedule_reminders
 from booking.offices.lookup import office_by_id
@@ -376,6 +377,7 @@ async def rebook_group(
             raise AlreadyRebooked(group_id, again.id)
         group, _ = await _rebook(ctx, session, telegram_id, old_group, new_slot_id)
         assert group.id is not None
+        await queue_confirmation(session, ctx.settings, group.id, ctx.now())
         return await group_view(session, group.id)
 
     return await ctx.db.transact(tx)

@@ -55,6 +55,7 @@ from booking.core.kinds import (
 )
 from booking.db.models import Appointment, BookingGroup, Office, Person, Slot
 from booking.db.transactions import retrying
+from booking.notify.confirmations import queue_cancellation, queue_confirmation
 from booking.notify.reminders import sync_reminders
 
 __all__ = [
@@ -307,6 +308,7 @@ async def cancel_member(
     async def tx(session: AsyncSession) -> GroupView:
         appt = await owned_appointment(session, telegram_id, appointment_id, lock=True)
         await cancel_appointment(ctx, session, appt, reason)
+        await queue_cancellation(session, ctx.settings, [appt], ctx.now())
         return await group_view(session, appt.group_id)
 
     return await ctx.db.transact(tx)
@@ -330,6 +332,7 @@ async def cancel_group(
             raise NotActive(group_id, group.status)
         for appt in members:
             await cancel_appointment(ctx, session, appt, reason)
+        await queue_cancellation(session, ctx.settings, members, ctx.now())
         return await group_view(session, group_id)
 
     return await ctx.db.transact(tx)
@@ -428,7 +431,9 @@ async def reschedule_group(
 
     async def tx(session: AsyncSession) -> GroupView:
         group = await owned_group(session, telegram_id, group_id, lock=True)
-        await move_group(ctx, session, group, new_slot_id, ctx.now())
+        now = ctx.now()
+        await move_group(ctx, session, group, new_slot_id, now)
+        await queue_confirmation(session, ctx.settings, group_id, now)
         return await group_view(session, group_id)
 
     return await ctx.db.transact(tx)

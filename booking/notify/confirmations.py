@@ -20,14 +20,16 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
-from booking.core.kinds import NotificationStatus
+from booking.core.kinds import AppointmentStatus, NotificationStatus
 from booking.db.batching import RequestTx
-from booking.db.models import Appointment, Notification, Office
+from booking.db.models import Applicant, Appointment, BookingGroup, Notification, Office
 from booking.db.transactions import retrying
-from booking.notify.outbox import dedupe_key, outbox_row
+from booking.notify.outbox import dedupe_key, insert_new, outbox_row
 
 NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
 
@@ -35,6 +37,7 @@ CONFIRMATION = "booking_confirmation"  # the text with every member's booking co
 QR_CODE = "booking_qr"  # the QR code of one member's booking code
 CALENDAR = "booking_calendar"  # the group's .ics
 CONFIRMATION_KINDS = (CONFIRMATION, QR_CODE, CALENDAR)
+CANCELLATION = "booking_cancelled"  # "Jadwal … dibatalkan", after the applicant cancelled
 HANDLER = "handler"  # the lease owner while the bot's handler sends the rows itself
 
 
@@ -56,16 +59,16 @@ def confirmation_rows(
     office: Office,
     language: str,
     now: datetime,
+    *,
+    revision: str | None = None,
 ) -> list[dict[str, Any]]:
     """The outbox rows of a new group's confirmation (``members``: its
     appointments, first member first), leased to the handler (none when
-    ``confirmations_in_outbox`` is off)."""
+    ``confirmations_in_outbox`` is off). ``revision`` tells the confirmation of a
+    moved group from the group's earlier ones."""
     if not settings.confirmations_in_outbox:
         return []
-    lease = {
-        "lease_owner": HANDLER,
-        "lease_until": now + timedelta(seconds=settings.confirmation_handoff_s),
-    }
+    lease = _handler_lease(settings, now)
     first = members[0]
     ids = [m.id for m in members if m.id is not None]
     return [
@@ -73,7 +76,8 @@ def confirmation_rows(
             recipient=first.telegram_id,
             kind=kind,
             template=kind,
-            dedupe_key=dedupe_key(appointment_id, kind),
+            dedupe_key=dedupe_key(appointment_id, kind)
+            + (f":{revision}" if revision is not None else ""),
             due_at=now,
             now=now,
             language=language,
@@ -83,6 +87,79 @@ def confirmation_rows(
         | lease
         for appointment_id, kind in confirmation_parts(ids)
     ]
+
+
+async def queue_confirmation(
+    session: AsyncSession, settings: BookingSettings, group_id: int, now: datetime
+) -> None:
+    """Queue the confirmation of a group that moved to another session (a
+    reschedule, or the rebooking after a closure), in the caller's transaction:
+    its booked members' rows, leased to the handler as a booking's are."""
+    group = await session.get(BookingGroup, group_id)
+    assert group is not None
+    office = await session.get(Office, group.office_id)
+    applicant = await session.get(Applicant, group.applicant_id)
+    assert office is not None and applicant is not None
+    await session.flush()
+    members = list(
+        await session.exec(
+            select(Appointment)
+            .where(
+                Appointment.group_id == group_id,
+                col(Appointment.status) == AppointmentStatus.BOOKED,
+            )
+            .order_by(col(Appointment.id))
+        )
+    )
+    revision = f"moved:{now.strftime('%Y%m%dT%H%M%S%f')}"
+    rows = confirmation_rows(settings, members, office, applicant.language, now, revision=revision)
+    await _insert(session, rows)
+
+
+async def queue_cancellation(
+    session: AsyncSession,
+    settings: BookingSettings,
+    cancelled: Sequence[Appointment],
+    now: datetime,
+) -> None:
+    """Queue, in the caller's transaction, the message confirming that the
+    applicant cancelled ``cancelled`` (one member, or the group's booked members,
+    first by id first), leased to the handler: it shows the message with the
+    appointments and records it shown; if it cannot, the sender sends it."""
+    if not settings.confirmations_in_outbox or not cancelled:
+        return
+    first = cancelled[0]
+    assert first.id is not None
+    group = await session.get(BookingGroup, first.group_id)
+    assert group is not None
+    applicant = await session.get(Applicant, group.applicant_id)
+    assert applicant is not None
+    row = outbox_row(
+        recipient=first.telegram_id,
+        kind=CANCELLATION,
+        template=CANCELLATION,
+        dedupe_key=dedupe_key(first.id, CANCELLATION),
+        due_at=now,
+        now=now,
+        args={"codes": [a.code for a in cancelled]},
+        language=applicant.language,
+        appointment_id=first.id,
+        office_id=first.office_id,
+    )
+    await _insert(session, [row | _handler_lease(settings, now)])
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn = await session.connection()
+        await conn.execute(insert_new(conn.dialect.name), rows)
+
+
+def _handler_lease(settings: BookingSettings, now: datetime) -> dict[str, Any]:
+    return {
+        "lease_owner": HANDLER,
+        "lease_until": now + timedelta(seconds=settings.confirmation_handoff_s),
+    }
 
 
 def _settle_in(tx: RequestTx, parts: Sequence[Part], values: dict[str, Any]) -> int:

@@ -33,6 +33,8 @@ from booking.core.errors import (
     SessionStarted,
     SlotFull,
 )
+from booking.core.kinds import AppointmentStatus
+from booking.notify.confirmations import CANCELLATION, mark_handled
 from booking.offices.content import Content
 from bot import callbacks as cb
 from bot import keyboards as kb
@@ -49,6 +51,7 @@ from bot.handlers.booking.shared import (
     show_calendar,
 )
 from bot.handlers.common import Event, RouterSpec, reset_flow, show
+from bot.notices import CANCELLED
 from bot.texts import (
     appointment_line,
     domain_error,
@@ -189,17 +192,16 @@ async def do_cancel(
     if callback_data.action == "cancel_confirmed":
         group = await cancel_member(domain, telegram_id=uid, appointment_id=callback_data.id)
         [member] = [m for m in group.members if m.id == callback_data.id]
-        codes = member.code
+        first, codes = member.id, member.code
     else:
         group = await active_group_of(domain, uid, callback_data.id)
-        codes = codes_of(group)
+        booked = [m for m in group.active_members if m.status == AppointmentStatus.BOOKED]
+        first, codes = min(m.id for m in booked), codes_of(group)
         await cancel_group(domain, telegram_id=uid, group_id=group.id)
     callback_answer.text = _("Cancelled.")
-    note = _(
-        "Appointment {code} is cancelled. If you added it to your calendar, "
-        "delete the event there too."
-    ).format(code=codes)
-    await show_appointments(query, state, domain, locale, note)
+    await show_appointments(query, state, domain, locale, _(CANCELLED).format(code=codes))
+    # Shown: the outbox need not send the cancellation (it does if this never runs).
+    await mark_handled(domain, [(first, CANCELLATION)])
 
 
 @router.callback_query(cb.Appt.filter(F.action.in_({"reschedule", "rebook"})))
