@@ -60,11 +60,19 @@ def build_storage(settings: BotSettings) -> BaseStorage:
     return MemoryStorage()
 
 
+# How long a user's lock in Redis outlives its holder. Longer than a handler may
+# wait for the send budget in a rush (5,000 confirmations at 30 messages a second
+# is about 200 s): a lock that lapsed under its handler fails the update when it is
+# released, after the handler's answer, and the query is answered twice. After a
+# crash, that user's next update waits at most this long.
+ISOLATION_LOCK_S = 300
+
+
 def build_isolation(storage: BaseStorage) -> BaseEventIsolation:
     """Updates of one user are handled one at a time (a double tap waits for the first)."""
     create = getattr(storage, "create_isolation", None)
     if create is not None:  # RedisStorage: a lock shared by every bot process
-        isolation: BaseEventIsolation = create()
+        isolation: BaseEventIsolation = create(lock_kwargs={"timeout": ISOLATION_LOCK_S})
         return isolation
     return SimpleEventIsolation()
 
