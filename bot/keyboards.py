@@ -467,25 +467,18 @@ def appointments_kb(
     return b.as_markup()
 
 
-def cancel_confirm_kb(appointment_id: int, *, whole_group: bool = False) -> InlineKeyboardMarkup:
+def cancel_confirm_kb(
+    appointment_id: int, *, whole_group: bool = False, renew: bool = False
+) -> InlineKeyboardMarkup:
+    """Yes or no to cancelling one member, the ``whole_group``, or the whole group
+    to book again (``renew``)."""
     action: cb.ApptAction = "cancel_group_confirmed" if whole_group else "cancel_confirmed"
+    label = _("Yes, cancel it")
+    if renew:
+        action, label = "renew_confirmed", _("Yes, cancel and book again")
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"), cb.Appt(action=action, id=appointment_id))],
-            [_button(_("No, keep it"), cb.Menu(action="mine"))],
-        ]
-    )
-
-
-def renew_confirm_kb(appointment_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(
-                    _("Yes, cancel and book again"),
-                    cb.Appt(action="renew_confirmed", id=appointment_id),
-                )
-            ],
+            [_button(label, cb.Appt(action=action, id=appointment_id))],
             [_button(_("No, keep it"), cb.Menu(action="mine"))],
         ]
     )

@@ -208,28 +208,43 @@ async def ask_cancel(
     )
 
 
-@router.callback_query(cb.Appt.filter(F.action == "cancel_group"))
+@router.callback_query(cb.Appt.filter(F.action.in_({"cancel_group", "renew"})))
 async def ask_cancel_group(
     query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
+    """Cancelling the whole group; "renew" (cancel and book again) is offered once the
+    group can no longer be rescheduled."""
     group = await active_group_of(domain, query.from_user.id, callback_data.id)
     await state.set_state(states.Changing.cancel)
-    text = _(
-        "Cancel the appointments of all {n} people? Their seats go to someone else.\n\n{group}"
-    ).format(n=len(group.active_members), group="\n".join(group_lines(group, locale)))
-    await show(query, text, kb.cancel_confirm_kb(callback_data.id, whole_group=True))
+    lines = "\n".join(group_lines(group, locale))
+    if callback_data.action == "renew":
+        text = _(
+            "This appointment can no longer be rescheduled. Cancel it and book a new date? "
+            "The seat goes to someone else.\n\n{group}"
+        ).format(group=lines)
+        markup = kb.cancel_confirm_kb(callback_data.id, renew=True)
+    else:
+        text = _(
+            "Cancel the appointments of all {n} people? Their seats go to someone else.\n\n{group}"
+        ).format(n=len(group.active_members), group=lines)
+        markup = kb.cancel_confirm_kb(callback_data.id, whole_group=True)
+    await show(query, text, markup)
 
 
-@router.callback_query(cb.Appt.filter(F.action.in_({"cancel_confirmed", "cancel_group_confirmed"})))
+@router.callback_query(
+    cb.Appt.filter(F.action.in_({"cancel_confirmed", "cancel_group_confirmed", "renew_confirmed"}))
+)
 async def do_cancel(
     query: CallbackQuery,
     callback_data: cb.Appt,
     state: FSMContext,
     domain: Domain,
     locale: str,
+    applicant: ApplicantView | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Cancel one member, or the whole group of the appointment."""
+    """Cancel one member, or the whole group of the appointment; after "renew", a new
+    booking starts at the same office."""
     uid = query.from_user.id
     if callback_data.action == "cancel_confirmed":
         group = await cancel_member(domain, telegram_id=uid, appointment_id=callback_data.id)
@@ -244,42 +259,10 @@ async def do_cancel(
         "Appointment {code} is cancelled. If you added it to your calendar, "
         "delete the event there too."
     ).format(code=codes)
-    await show_appointments(query, state, domain, locale, note)
-
-
-@router.callback_query(cb.Appt.filter(F.action == "renew"))
-async def ask_renew(
-    query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
-) -> None:
-    """ "Cancel and book again", offered once the group can no longer be rescheduled."""
-    group = await active_group_of(domain, query.from_user.id, callback_data.id)
-    await state.set_state(states.Changing.cancel)
-    text = _(
-        "This appointment can no longer be rescheduled. Cancel it and book a new date? "
-        "The seat goes to someone else.\n\n{group}"
-    ).format(group="\n".join(group_lines(group, locale)))
-    await show(query, text, kb.renew_confirm_kb(callback_data.id))
-
-
-@router.callback_query(cb.Appt.filter(F.action == "renew_confirmed"))
-async def do_renew(
-    query: CallbackQuery,
-    callback_data: cb.Appt,
-    state: FSMContext,
-    domain: Domain,
-    applicant: ApplicantView | None,
-    callback_answer: CallbackAnswer,
-) -> None:
-    """Cancel the whole group, then start a new booking at the same office."""
-    uid = query.from_user.id
-    group = await active_group_of(domain, uid, callback_data.id)
-    await cancel_group(domain, telegram_id=uid, group_id=group.id)
+    if callback_data.action != "renew_confirmed":
+        await show_appointments(query, state, domain, locale, note)
+        return
     await reset_flow(state)
-    callback_answer.text = _("Cancelled.")
-    note = _(
-        "Appointment {code} is cancelled. If you added it to your calendar, "
-        "delete the event there too."
-    ).format(code=codes_of(group))
     await show(query, note)
     # The booking starts in a new message under the note, which stays.
     assert isinstance(query.message, Message)
