@@ -145,9 +145,10 @@ class Priority(CallbackData, prefix="pr"):
 
 class Group(CallbackData, prefix="gp"):
     """The group list: add a new person (``member`` 0) or a saved one, remove one,
-    or go on to the calendar. ``member`` is checked against the tapping account."""
+    or go on to the calendar; "edit" (from the summary) shows the list again.
+    ``member`` is checked against the tapping account."""
 
-    action: Literal["new", "add", "remove", "continue"]
+    action: Literal["new", "add", "remove", "continue", "edit"]
     member: int = Field(ge=0, le=MAX_ID)
 
 
@@ -225,6 +226,8 @@ ApptAction = Literal[
     "cancel_group_confirmed",
     "reschedule",
     "rebook",
+    "renew",
+    "renew_confirmed",
 ]
 
 

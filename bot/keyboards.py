@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -21,7 +21,7 @@ from babel.dates import get_day_names
 from booking.appointments.groups import MemberChoice
 from booking.appointments.views import GroupView
 from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
-from booking.core.kinds import ServiceType
+from booking.core.kinds import AppointmentStatus, ServiceType
 from booking.db.models import Office
 from booking.offices.content import Content
 from booking.people.members import MemberView
@@ -393,6 +393,8 @@ def summary_kb(slot_id: int, members: Sequence[MemberChoice]) -> InlineKeyboardM
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [_button(_("✅ Confirm booking"), confirm)],
+            [_button(_("✏️ Change details"), cb.Group(action="edit", member=0))],
+            [payment_button()],
             [_button(_("✖ Cancel"), cb.Menu(action="home"))],
         ]
     )
@@ -419,25 +421,34 @@ def group_kb(
 
 
 def appointments_kb(
-    active: Sequence[GroupView], displaced: Sequence[GroupView] = ()
+    active: Sequence[GroupView],
+    displaced: Sequence[GroupView] = (),
+    movable: Collection[int] = (),
 ) -> InlineKeyboardMarkup:
     """Under "My appointments": per group its members' QR codes and cancel buttons,
     and moving or cancelling the whole group. A group of one keeps its QR code, its
-    move and its cancel."""
+    move and its cancel. A checked-in group has no buttons; a group not in
+    ``movable`` (its reschedule used, or too late) is offered "cancel and book
+    again" instead of a move."""
     b = InlineKeyboardBuilder()
     for g in displaced:
         b.row(rebook_button(g.members[0].id, g.members[0].code))
     for g in active:
         members = g.active_members
+        if any(m.status is not AppointmentStatus.BOOKED for m in members):
+            continue  # checked in (a group checks in together): nothing left to change
         first = members[0].id
+        renew = _button(_("Cancel and book again"), cb.Appt(action="renew", id=first))
         if len(members) == 1:
             b.row(
                 _button(_("QR {code}").format(code=members[0].code), cb.Appt(action="qr", id=first))
             )
-            b.row(
-                _button(_("Reschedule"), cb.Appt(action="reschedule", id=first)),
-                _button(_("Cancel"), cb.Appt(action="cancel", id=first)),
-            )
+            cancel = _button(_("Cancel"), cb.Appt(action="cancel", id=first))
+            if g.id in movable:
+                b.row(_button(_("Reschedule"), cb.Appt(action="reschedule", id=first)), cancel)
+            else:
+                b.row(renew)
+                b.row(cancel)
             continue
         for m in members:
             b.row(
@@ -447,17 +458,27 @@ def appointments_kb(
                     cb.Appt(action="cancel", id=m.id),
                 ),
             )
-        b.row(_button(_("Reschedule all"), cb.Appt(action="reschedule", id=first)))
+        if g.id in movable:
+            b.row(_button(_("Reschedule all"), cb.Appt(action="reschedule", id=first)))
+        else:
+            b.row(renew)
         b.row(_button(_("Cancel all"), cb.Appt(action="cancel_group", id=first)))
     b.row(home_button())
     return b.as_markup()
 
 
-def cancel_confirm_kb(appointment_id: int, *, whole_group: bool = False) -> InlineKeyboardMarkup:
+def cancel_confirm_kb(
+    appointment_id: int, *, whole_group: bool = False, renew: bool = False
+) -> InlineKeyboardMarkup:
+    """Yes or no to cancelling one member, the ``whole_group``, or the whole group
+    to book again (``renew``)."""
     action: cb.ApptAction = "cancel_group_confirmed" if whole_group else "cancel_confirmed"
+    label = _("Yes, cancel it")
+    if renew:
+        action, label = "renew_confirmed", _("Yes, cancel and book again")
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Yes, cancel it"), cb.Appt(action=action, id=appointment_id))],
+            [_button(label, cb.Appt(action=action, id=appointment_id))],
             [_button(_("No, keep it"), cb.Menu(action="mine"))],
         ]
     )

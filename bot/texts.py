@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from booking.admin.closures import DISPLACED
 from booking.appointments.views import AppointmentView, GroupView, MemberAppointment
 from booking.calendar.views import SessionAvailability
 from booking.core.errors import (
@@ -216,8 +217,26 @@ def group_lines(g: GroupView, locale: str, *, everyone: bool = False) -> list[st
         f"{time_range(g.start, g.end, g.zone)}"
     ]
     members = g.members if everyone else g.active_members
-    lines += [f"• {m.code} · {m.full_name} ({m.nik_masked})" for m in members]
+    lines += [f"• {m.code} · {m.full_name} ({m.nik_masked}){checked_in_mark(m)}" for m in members]
     return lines
+
+
+def checked_in_mark(m: MemberAppointment) -> str:
+    """After a member's name: checked in, with the queue number (nothing while booked)."""
+    if m.status is not AppointmentStatus.CHECKED_IN:
+        return ""
+    if m.queue_number is None:
+        return " · " + _("✅ Checked in")
+    return " · " + _("✅ Checked in, queue number {number}").format(number=m.queue_number)
+
+
+def cancelled_by(v: AppointmentView) -> str:
+    """Who cancelled an appointment: the applicant, or the office closing that day."""
+    if v.cancel_reason == DISPLACED:
+        return _("cancelled because the office closed")
+    if v.cancel_reason == "applicant":
+        return _("cancelled by you")
+    return status_name(v.status)
 
 
 NIK_REASONS = {

@@ -124,3 +124,8 @@ async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:
 
 async def set_phone(ctx: Domain, telegram_id: int, phone: str) -> None:
     await _update_applicant(ctx, telegram_id, phone=phone)
+
+
+async def forget_phone(ctx: Domain, telegram_id: int) -> None:
+    """Remove the saved phone number: the applicant chose not to give one."""
+    await _update_applicant(ctx, telegram_id, phone=None)

@@ -11,14 +11,16 @@ from typing import Any
 from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from booking.admin.closures import displaced_groups_of, rebook_group
 from booking.appointments.groups import (
     cancel_group,
     cancel_member,
+    check_group_reschedulable,
     groups_of,
     reschedule_group,
 )
@@ -30,17 +32,21 @@ from booking.core.errors import (
     BookingError,
     DayClosed,
     NotActive,
+    RescheduleLimitReached,
     SessionStarted,
     SlotFull,
+    TooLateToChange,
 )
 from booking.core.kinds import AppointmentStatus
 from booking.notify.confirmations import CANCELLATION, mark_handled
 from booking.offices.content import Content
+from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
 from bot.attachments import qr_png
 from bot.files import FileSender
+from bot.handlers.booking.office import book_at
 from bot.handlers.booking.shared import (
     group_of,
     moving,
@@ -54,6 +60,7 @@ from bot.handlers.common import Event, RouterSpec, reset_flow, show
 from bot.notices import CANCELLED
 from bot.texts import (
     appointment_line,
+    cancelled_by,
     domain_error,
     group_lines,
     session_line,
@@ -76,9 +83,34 @@ def codes_of(group: GroupView) -> str:
     return ", ".join(m.code for m in group.active_members)
 
 
+def reschedule_limit_note(limit: int) -> str:
+    return ngettext(
+        "An appointment can be rescheduled only once.",
+        "An appointment can be rescheduled only {n} times.",
+        limit,
+    ).format(n=limit)
+
+
+async def movable_groups(domain: Domain, uid: int, groups: list[GroupView]) -> set[int]:
+    """The ids of the groups that may still be rescheduled: every member booked (none
+    checked in yet), the reschedule not used and not too late."""
+    movable = set()
+    for g in groups:
+        if any(m.status is not AppointmentStatus.BOOKED for m in g.active_members):
+            continue
+        try:
+            await check_group_reschedulable(domain, uid, g.id)
+        except (NotActive, TooLateToChange, RescheduleLimitReached):
+            continue
+        movable.add(g.id)
+    return movable
+
+
 async def show_appointments(
     event: Event, state: FSMContext, domain: Domain, locale: str, note: str | None = None
 ) -> None:
+    """The active groups, those an office closure cancelled, the appointments
+    cancelled before their day, and the past ones."""
     assert event.from_user is not None
     await reset_flow(state)
     uid = event.from_user.id
@@ -87,7 +119,9 @@ async def show_appointments(
     displaced = await displaced_groups_of(domain, uid)
     current = {m.id for g in active for m in g.active_members}
     current |= {m.id for g in displaced for m in g.members}
-    past = [v for v in await appointments_of(domain, uid) if v.id not in current]
+    others = [v for v in await appointments_of(domain, uid) if v.id not in current]
+    cancelled = [v for v in others if v.status is AppointmentStatus.CANCELLED and v.end > now]
+    past = [v for v in others if v not in cancelled]
     lines = [note, ""] if note else []
     if active:
         lines.append(_("Your active appointment:"))
@@ -99,13 +133,23 @@ async def show_appointments(
         lines += ["", _("Cancelled because the office closed; choose a new date:")]
         for g in displaced:
             lines += group_lines(g, locale, everyone=True)
+    if cancelled:
+        lines += ["", _("Cancelled appointments:")]
+        lines += [f"{appointment_line(v, locale)} · {cancelled_by(v)}" for v in cancelled]
     if past:
         lines += ["", _("Past appointments:")]
         lines += [
-            f"{appointment_line(v, locale)} · {status_name(v.status)}"
+            f"{appointment_line(v, locale)} · {past_status(v)}"
             for v in reversed(past[-PAST_SHOWN:])
         ]
-    await show(event, "\n".join(lines), kb.appointments_kb(active, displaced))
+    movable = await movable_groups(domain, uid, active)
+    await show(event, "\n".join(lines), kb.appointments_kb(active, displaced, movable))
+
+
+def past_status(v: AppointmentView) -> str:
+    if v.status is AppointmentStatus.CANCELLED:
+        return cancelled_by(v)
+    return status_name(v.status)
 
 
 @router.message(Command("my"))
@@ -166,28 +210,43 @@ async def ask_cancel(
     )
 
 
-@router.callback_query(cb.Appt.filter(F.action == "cancel_group"))
+@router.callback_query(cb.Appt.filter(F.action.in_({"cancel_group", "renew"})))
 async def ask_cancel_group(
     query: CallbackQuery, callback_data: cb.Appt, state: FSMContext, domain: Domain, locale: str
 ) -> None:
+    """Cancelling the whole group; "renew" (cancel and book again) is offered once the
+    group can no longer be rescheduled."""
     group = await active_group_of(domain, query.from_user.id, callback_data.id)
     await state.set_state(states.Changing.cancel)
-    text = _(
-        "Cancel the appointments of all {n} people? Their seats go to someone else.\n\n{group}"
-    ).format(n=len(group.active_members), group="\n".join(group_lines(group, locale)))
-    await show(query, text, kb.cancel_confirm_kb(callback_data.id, whole_group=True))
+    lines = "\n".join(group_lines(group, locale))
+    if callback_data.action == "renew":
+        text = _(
+            "This appointment can no longer be rescheduled. Cancel it and book a new date? "
+            "The seat goes to someone else.\n\n{group}"
+        ).format(group=lines)
+        markup = kb.cancel_confirm_kb(callback_data.id, renew=True)
+    else:
+        text = _(
+            "Cancel the appointments of all {n} people? Their seats go to someone else.\n\n{group}"
+        ).format(n=len(group.active_members), group=lines)
+        markup = kb.cancel_confirm_kb(callback_data.id, whole_group=True)
+    await show(query, text, markup)
 
 
-@router.callback_query(cb.Appt.filter(F.action.in_({"cancel_confirmed", "cancel_group_confirmed"})))
+@router.callback_query(
+    cb.Appt.filter(F.action.in_({"cancel_confirmed", "cancel_group_confirmed", "renew_confirmed"}))
+)
 async def do_cancel(
     query: CallbackQuery,
     callback_data: cb.Appt,
     state: FSMContext,
     domain: Domain,
     locale: str,
+    applicant: ApplicantView | None,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Cancel one member, or the whole group of the appointment."""
+    """Cancel one member, or the whole group of the appointment; after "renew", a new
+    booking starts at the same office."""
     uid = query.from_user.id
     if callback_data.action == "cancel_confirmed":
         group = await cancel_member(domain, telegram_id=uid, appointment_id=callback_data.id)
@@ -199,9 +258,18 @@ async def do_cancel(
         first, codes = min(m.id for m in booked), codes_of(group)
         await cancel_group(domain, telegram_id=uid, group_id=group.id)
     callback_answer.text = _("Cancelled.")
-    await show_appointments(query, state, domain, locale, _(CANCELLED).format(code=codes))
+    note = _(CANCELLED).format(code=codes)
+    if callback_data.action != "renew_confirmed":
+        await show_appointments(query, state, domain, locale, note)
+    else:
+        await reset_flow(state)
+        await show(query, note)
     # Shown: the outbox need not send the cancellation (it does if this never runs).
     await mark_handled(domain, [(first, CANCELLATION)])
+    if callback_data.action == "renew_confirmed":
+        # The booking starts in a new message under the note, which stays.
+        assert isinstance(query.message, Message)
+        await book_at(query.message, state, domain, applicant, group.office_id)
 
 
 @router.callback_query(cb.Appt.filter(F.action.in_({"reschedule", "rebook"})))
@@ -216,6 +284,7 @@ async def start_moving(
     await state.set_state(states.Changing.day)
     if mode == "reschedule":
         note = _("Reschedule {code}: choose a new date.").format(code=codes_of(group))
+        note += " " + reschedule_limit_note(domain.settings.reschedule_limit)
     else:
         codes = ", ".join(m.code for m in group.members)
         note = _("Choose a new date for {code}, cancelled because the office closed.").format(

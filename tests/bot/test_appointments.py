@@ -59,7 +59,9 @@ async def test_cancel_asks_first_then_cancels(
     assert (await get_appointment(ctx, chat.user_id, appt.id)).status is AppointmentStatus.CANCELLED
     text = chat.last_text()
     assert f"Jadwal {appt.code} dibatalkan." in text
-    assert "Jadwal yang lalu:" in text and "dibatalkan" in text
+    # Issue 16: cancelled before its day, it is not a past appointment.
+    assert "Jadwal yang dibatalkan:" in text and "dibatalkan oleh Anda" in text
+    assert "Jadwal yang lalu:" not in text
 
 
 async def test_reschedule_moves_once_then_explains_the_limit(
@@ -82,8 +84,9 @@ async def test_reschedule_moves_once_then_explains_the_limit(
     assert any(isinstance(r, SendDocument) for r in sent)
     assert f"Appointment {appt.code} is moved." in [getattr(r, "text", "") for r in sent]
 
+    # "My appointments" no longer offers the move; an old button still explains.
     await chat.send("/my")
-    await chat.press(f"ap:reschedule:{appt.id}")
+    await chat.tap(f"ap:reschedule:{appt.id}")
     assert "You have already used your reschedule (limit: 1)." in chat.last_text()
     assert len(await appointments_of(ctx, chat.user_id)) == 1
 

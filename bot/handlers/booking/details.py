@@ -25,7 +25,12 @@ from booking.core.errors import (
 )
 from booking.core.kinds import PriorityReason, ServiceType
 from booking.offices.content import Content
-from booking.people.applicants import register_applicant, set_phone, validate_nik
+from booking.people.applicants import (
+    forget_phone,
+    register_applicant,
+    set_phone,
+    validate_nik,
+)
 from booking.people.members import MemberView, members_of, save_member
 from booking.people.names import check_name
 from booking.people.views import ApplicantView
@@ -211,6 +216,8 @@ async def phone_text(
     message: Message, state: FSMContext, domain: Domain, content: Content, locale: str
 ) -> None:
     if message.text == _("Skip"):
+        assert message.from_user is not None
+        await forget_phone(domain, message.from_user.id)
         await message.answer(_("No phone number given."), reply_markup=ReplyKeyboardRemove())
         await after_phone(message, state, domain, content, locale)
         return

@@ -19,6 +19,7 @@ from booking.core.context import Domain
 from booking.core.errors import EmptyGroup
 from booking.core.kinds import PriorityReason, ServiceType
 from booking.offices.content import Content
+from booking.people.applicants import get_applicant
 from booking.people.members import MemberView, members_of
 from bot import callbacks as cb
 from bot import keyboards as kb
@@ -133,6 +134,17 @@ async def remove_member(
     await show_group(query, state, domain, content, locale)
 
 
+@router.callback_query(cb.Group.filter(F.action == "edit"))
+async def change_details(
+    query: CallbackQuery, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> None:
+    """ "Change details" on the summary: the group list again, at the same office."""
+    if not (await state.get_data()).get(states.OFFICE):
+        await flow_expired(query, state)
+        return
+    await show_group(query, state, domain, content, locale)
+
+
 @router.callback_query(cb.Group.filter(F.action == "continue"))
 async def group_done(
     query: CallbackQuery, state: FSMContext, domain: Domain, content: Content, locale: str
@@ -178,6 +190,9 @@ async def show_summary(
         _("People ({n}):").format(n=len(group)),
     ]
     lines += member_lines(group, saved, content, locale)
+    applicant = await get_applicant(domain, event.from_user.id)
+    if applicant is not None and applicant.phone:
+        lines += ["", _("Phone: {phone}").format(phone=applicant.phone)]
     lines += [
         "",
         group_fees(content, len(group), locale),

@@ -67,9 +67,20 @@ async def office_chosen(
     domain: Domain,
     applicant: ApplicantView | None,
 ) -> None:
-    await open_office(domain, callback_data.office)
-    await state.update_data({states.OFFICE: callback_data.office, states.MEMBERS: []})
+    await book_at(query, state, domain, applicant, callback_data.office)
+
+
+async def book_at(
+    event: Event,
+    state: FSMContext,
+    domain: Domain,
+    applicant: ApplicantView | None,
+    office_id: int,
+) -> None:
+    """A new booking at the office ``office_id``: the people come next."""
+    await open_office(domain, office_id)
+    await state.update_data({states.OFFICE: office_id, states.MEMBERS: []})
     if applicant is not None:
-        await ask_saved(query, state, domain, applicant)
+        await ask_saved(event, state, domain, applicant)
     else:
-        await ask_name(query, state)
+        await ask_name(event, state)
