@@ -114,11 +114,13 @@ def _typed_code(code: str) -> str:
     return normalized
 
 
-async def _locked_appointment(
+async def _at_counter(
     session: AsyncSession, office_id: int, code: str
-) -> tuple[Appointment, Slot]:
-    """The appointment of ``code`` at ``office_id``, read again once its session's
-    row is locked (a concurrent change of the same code has committed by then)."""
+) -> tuple[Office, Appointment, Slot]:
+    """The office, and the appointment of ``code`` there, read again once its
+    session's row is locked (a concurrent change of the same code has committed by
+    then), with its session. Refuses a code of another office and a cancelled one."""
+    office = await office_by_id(session, office_id)
     appt = (await session.exec(select(Appointment).where(Appointment.code == code))).first()
     if appt is None:
         raise UnknownBookingCode(code)
@@ -128,7 +130,9 @@ async def _locked_appointment(
         raise OtherOfficeCode(code, other.code)
     slot = await _lock_slot(session, appt.slot_id)
     await session.refresh(appt)
-    return appt, slot
+    if appt.status == AppointmentStatus.CANCELLED:
+        raise AppointmentCancelled(code, appt.cancel_reason)
+    return office, appt, slot
 
 
 async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> CheckInResult:
@@ -143,12 +147,9 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
 
     async def tx(session: AsyncSession) -> CheckInResult:
         now = ctx.now()
-        office = await office_by_id(session, office_id)
-        appt, slot = await _locked_appointment(session, office_id, normalized)
+        office, appt, slot = await _at_counter(session, office_id, normalized)
         assert appt.id is not None
         status = AppointmentStatus(appt.status)
-        if status is AppointmentStatus.CANCELLED:
-            raise AppointmentCancelled(normalized, appt.cancel_reason)
         if status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED):
             assert appt.queue_number is not None
             raise AlreadyCheckedIn(normalized, appt.queue_number)
@@ -221,12 +222,9 @@ async def release(ctx: Domain, office_id: int, code: str, *, actor: str) -> Rele
 
     async def tx(session: AsyncSession) -> Released:
         now = ctx.now()
-        office = await office_by_id(session, office_id)
-        appt, slot = await _locked_appointment(session, office_id, normalized)
+        office, appt, slot = await _at_counter(session, office_id, normalized)
         assert appt.id is not None
         status = AppointmentStatus(appt.status)
-        if status is AppointmentStatus.CANCELLED:
-            raise AppointmentCancelled(normalized, appt.cancel_reason)
         if status is AppointmentStatus.BOOKED:
             raise NotCheckedIn(normalized)
         if status is not AppointmentStatus.CHECKED_IN:
