@@ -180,7 +180,7 @@ def release_kb(office_id: int, code: str) -> InlineKeyboardMarkup:
             acb.AdminRelease(office=office_id, code=code, sure=True),
         )
     )
-    b.row(act(_("✅ Check-in"), "checkin", office_id))
+    b.row(act(_("‹ Back to check-in"), "checkin", office_id))
     return b.as_markup()
 
 
