@@ -21,6 +21,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
+from booking.admin.checkin import RELEASED_TEMPLATE
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.notify.confirmations import CANCELLATION
 from booking.notify.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
@@ -72,6 +73,13 @@ GROUP_CLOSURE = N_(
     "❗ {office} is closed on {date}: {reason}.\n"
     "The appointments {codes} have been cancelled. Please choose a new date for all of you; "
     "this change does not count against your reschedule limit."
+)
+
+# To an applicant sent home from the counter, whom the staff released.
+RELEASED = N_(
+    "↩️ {office}: the appointment {code} of {name} on {date} was ended at the counter. "
+    "You can book again, for today too if seats are left. Please bring everything that "
+    "was missing."
 )
 
 # Posted to an office's staff chat; staff reply to the post to answer. The ticket
@@ -175,6 +183,18 @@ def _closure(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(t(CLOSURE).format(code=args["code"], **fields))
 
 
+def _released(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    day = date.fromisoformat(args["day"])
+    return Rendered(
+        t(RELEASED).format(
+            office=args["office_name"],
+            code=args["code"],
+            name=args["name"],
+            date=long_date(day, locale),
+        )
+    )
+
+
 def _to_staff(message: str) -> Renderer:
     def render(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
         language = LANGUAGE_NAMES.get(str(args["language"]), str(args["language"]))
@@ -219,6 +239,7 @@ class Notices:
             REMINDER_SOON: _reminder(SOON, GROUP_SOON),
             "office_announcement": _announcement,
             "closure_displaced": _closure,
+            RELEASED_TEMPLATE: _released,
             "text": _plain,
             CANCELLATION: _cancelled,
             tickets.TO_STAFF: _to_staff(TICKET_TO_STAFF),

@@ -108,6 +108,7 @@ def status_name(status: AppointmentStatus) -> str:
         AppointmentStatus.SERVED: _("served"),
         AppointmentStatus.CANCELLED: _("cancelled"),
         AppointmentStatus.NO_SHOW: _("did not come"),
+        AppointmentStatus.RELEASED: _("sent home"),
     }
     return names[status]
 

@@ -6,11 +6,20 @@ import pytest
 
 from booking.admin.checkin import check_in
 from booking.admin.closures import close_day
-from booking.admin.daylist import CSV_HEADER, day_list, export_day_csv, safe_cell
+from booking.admin.daylist import (
+    CSV_HEADER,
+    CsvNames,
+    day_list,
+    export_day_csv,
+    mask_phone,
+    safe_cell,
+)
 from booking.appointments.service import cancel
 from booking.core.errors import OfficeNotFound
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
-from tests.admin_helpers import book_on
+from booking.db.models import AuditLog
+from booking.people.applicants import set_phone
+from tests.admin_helpers import book_on, rows
 from tests.conftest import TUE, WED
 from tests.factories import add_office, make_nik, office_spec, two_sessions
 
@@ -108,7 +117,7 @@ async def test_day_list_of_a_closed_and_an_empty_day(ctx, tuesday):
 
 async def test_csv_export_parses_back(ctx, tuesday):
     office_id, appts, gone = tuesday
-    text = await export_day_csv(ctx, office_id, TUE)
+    text = await export_day_csv(ctx, office_id, TUE, actor="t")
     assert text.startswith("\ufeff")
     data = text.encode("utf-8")
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -127,12 +136,12 @@ async def test_csv_export_parses_back(ctx, tuesday):
     assert by_code[appts[4].code]["session"] == "Siang"
     assert all(r["status"] == "booked" and r["queue_number"] == "" for r in body)
     assert all(r["nik_masked"].count("*") == 10 for r in body)
-    every = await export_day_csv(ctx, office_id, TUE, include_cancelled=True)
+    every = await export_day_csv(ctx, office_id, TUE, actor="t", include_cancelled=True)
     assert len(list(csv.reader(io.StringIO(every.lstrip("\ufeff"))))) == 7
 
 
 async def test_csv_export_of_an_empty_day_has_the_header(ctx, tuesday):
-    text = await export_day_csv(ctx, tuesday[0], WED)
+    text = await export_day_csv(ctx, tuesday[0], WED, actor="t")
     assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [CSV_HEADER]
 
 
@@ -151,3 +160,70 @@ async def test_csv_export_of_an_empty_day_has_the_header(ctx, tuesday):
 )
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    "phone,masked",
+    [
+        ("+6281234567890", "+628*******890"),
+        ("081234567890", "0812*****890"),
+        ("12345678", "*****678"),
+        ("123", "123"),
+    ],
+)
+def test_mask_phone(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+async def test_day_list_masks_the_phone_and_the_csv_has_it_in_full(ctx, tuesday):
+    office_id, appts, _ = tuesday
+    await set_phone(ctx, 101, "+6281234567890")
+    listing = await day_list(ctx, office_id, TUE, page_size=50)
+    by_code = {e.code: e for e in listing.entries}
+    assert by_code[appts[0].code].phone_masked == "+628*******890"
+    assert by_code[appts[1].code].phone is None and by_code[appts[1].code].phone_masked is None
+    text = await export_day_csv(ctx, office_id, TUE, actor="telegram:9")
+    body = [dict(zip(CSV_HEADER, r, strict=True)) for r in csv.reader(io.StringIO(text[1:]))][1:]
+    by_code_csv = {r["code"]: r for r in body}
+    # In full, kept as text by a spreadsheet (a leading + would start a formula).
+    assert by_code_csv[appts[0].code]["phone"] == "'+6281234567890"
+    assert by_code_csv[appts[1].code]["phone"] == ""
+    assert {r["date"] for r in body} == {"2026-12-01"}
+
+
+async def test_csv_export_is_audited(ctx, tuesday):
+    office_id, _, _ = tuesday
+    ctx.clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
+    await export_day_csv(ctx, office_id, TUE, actor="telegram:9")
+    await export_day_csv(ctx, office_id, WED, actor="cli:ops", include_cancelled=True)
+    audit = await rows(ctx, AuditLog, AuditLog.action == "export_day_csv")
+    assert [(a.actor, a.office_id, a.at, a.after) for a in audit] == [
+        (
+            "telegram:9",
+            office_id,
+            datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+            {"day": "2026-12-01", "rows": 5, "include_cancelled": False},
+        ),
+        (
+            "cli:ops",
+            office_id,
+            datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+            {"day": "2026-12-02", "rows": 0, "include_cancelled": True},
+        ),
+    ]
+
+
+async def test_csv_values_in_the_names_given(ctx, tuesday):
+    office_id, appts, _ = tuesday
+    names = CsvNames(
+        service=lambda s: f"service {s.value}",
+        priority=lambda p: f"priority {p.value}",
+        status=lambda s: f"=status {s.value}",
+    )
+    text = await export_day_csv(ctx, office_id, TUE, actor="t", names=names)
+    body = [dict(zip(CSV_HEADER, r, strict=True)) for r in csv.reader(io.StringIO(text[1:]))][1:]
+    by_code = {r["code"]: r for r in body}
+    elderly, plain = by_code[appts[4].code], by_code[appts[0].code]
+    assert (elderly["service"], elderly["priority"]) == ("service new", "priority elderly")
+    assert plain["priority"] == ""
+    assert plain["status"] == "'=status booked"  # names are cells like any other

@@ -11,6 +11,10 @@ queue number, consecutive (the member whose code was given first, then the
 others in booking order); the others' codes then answer ``AlreadyCheckedIn``
 with their numbers. Marking no-shows and closing out finish the booking groups
 left with nobody active.
+
+An applicant sent home from the counter (a missing document, say) is released
+(``release``): the appointment ends as ``released``, so its NIK may book again,
+the same day if seats are left, while its seat stays used (the person took it).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.appointments.codes import normalize_code
-from booking.appointments.groups import finish_groups
+from booking.appointments.groups import finish_groups, settle_group
 from booking.appointments.service import appointment_view
 from booking.appointments.views import AppointmentView
 from booking.calendar.schedule import local_now
@@ -33,6 +37,7 @@ from booking.core.errors import (
     AlreadyCheckedIn,
     AppointmentCancelled,
     NotActive,
+    NotCheckedIn,
     OtherOfficeCode,
     SessionNotEnded,
     SlotNotFound,
@@ -40,8 +45,12 @@ from booking.core.errors import (
     WrongDay,
 )
 from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus
-from booking.db.models import Appointment, Office, Person, Slot
+from booking.db.models import Applicant, Appointment, Office, Person, Slot
+from booking.notify.outbox import dedupe_key, notify_holder
 from booking.offices.lookup import office_by_id
+
+# The outbox template of the note to an applicant who was released.
+RELEASED_TEMPLATE = "released"
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,36 @@ async def _check_in_one(
     return CheckedIn(appt.code, person.full_name, person.nik_masked, number)
 
 
+def _typed_code(code: str) -> str:
+    """The booking code typed at the counter, normalized; ``UnknownBookingCode`` if it is none."""
+    typed = (code or "").strip()[:32]
+    normalized = normalize_code(typed)
+    if normalized is None:
+        raise UnknownBookingCode(typed)
+    return normalized
+
+
+async def _at_counter(
+    session: AsyncSession, office_id: int, code: str
+) -> tuple[Office, Appointment, Slot]:
+    """The office, and the appointment of ``code`` there, read again once its
+    session's row is locked (a concurrent change of the same code has committed by
+    then), with its session. Refuses a code of another office and a cancelled one."""
+    office = await office_by_id(session, office_id)
+    appt = (await session.exec(select(Appointment).where(Appointment.code == code))).first()
+    if appt is None:
+        raise UnknownBookingCode(code)
+    if appt.office_id != office_id:
+        other = await session.get(Office, appt.office_id)
+        assert other is not None
+        raise OtherOfficeCode(code, other.code)
+    slot = await _lock_slot(session, appt.slot_id)
+    await session.refresh(appt)
+    if appt.status == AppointmentStatus.CANCELLED:
+        raise AppointmentCancelled(code, appt.cancel_reason)
+    return office, appt, slot
+
+
 async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> CheckInResult:
     """Check in the person of booking ``code`` at ``office_id`` today, with the
     rest of their booking group still booked (see the module doc).
@@ -104,31 +143,13 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
     ``OtherOfficeCode``, ``AppointmentCancelled``, ``AlreadyCheckedIn`` (with the
     number given before), ``NotActive`` (marked no-show), ``WrongDay``.
     """
-    typed = (code or "").strip()[:32]
-    normalized = normalize_code(typed)
-    if normalized is None:
-        raise UnknownBookingCode(typed)
+    normalized = _typed_code(code)
 
     async def tx(session: AsyncSession) -> CheckInResult:
         now = ctx.now()
-        office = await office_by_id(session, office_id)
-        appt = (
-            await session.exec(select(Appointment).where(Appointment.code == normalized))
-        ).first()
-        if appt is None:
-            raise UnknownBookingCode(normalized)
+        office, appt, slot = await _at_counter(session, office_id, normalized)
         assert appt.id is not None
-        if appt.office_id != office_id:
-            other = await session.get(Office, appt.office_id)
-            assert other is not None
-            raise OtherOfficeCode(normalized, other.code)
-        # Lock the session, then read the appointment again: a concurrent
-        # check-in of the same code has committed by now.
-        slot = await _lock_slot(session, appt.slot_id)
-        await session.refresh(appt)
         status = AppointmentStatus(appt.status)
-        if status is AppointmentStatus.CANCELLED:
-            raise AppointmentCancelled(normalized, appt.cancel_reason)
         if status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED):
             assert appt.queue_number is not None
             raise AlreadyCheckedIn(normalized, appt.queue_number)
@@ -173,6 +194,70 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
         return CheckInResult(
             first.queue_number, first.full_name, first.nik_masked, view, tuple(checked)
         )
+
+    return await ctx.db.transact(tx)
+
+
+@dataclass(frozen=True)
+class Released:
+    """A checked-in appointment released: its code, the person and their queue number."""
+
+    code: str
+    full_name: str
+    queue_number: int | None
+
+
+async def release(ctx: Domain, office_id: int, code: str, *, actor: str) -> Released:
+    """End the checked-in appointment of ``code`` at ``office_id`` as ``released``:
+    the person was sent home from the counter and may book again (see the module
+    doc). The seat stays used. The account's holder gets a short note through the
+    outbox; the change is audited. Other members of a booking group are left as
+    they are.
+
+    Distinct errors: ``UnknownBookingCode``, ``OtherOfficeCode``,
+    ``AppointmentCancelled``, ``NotCheckedIn`` (still booked), ``NotActive``
+    (served, no-show or released already).
+    """
+    normalized = _typed_code(code)
+
+    async def tx(session: AsyncSession) -> Released:
+        now = ctx.now()
+        office, appt, slot = await _at_counter(session, office_id, normalized)
+        assert appt.id is not None
+        status = AppointmentStatus(appt.status)
+        if status is AppointmentStatus.BOOKED:
+            raise NotCheckedIn(normalized)
+        if status is not AppointmentStatus.CHECKED_IN:
+            raise NotActive(appt.id, status.value)
+        appt.status = AppointmentStatus.RELEASED
+        appt.updated_at = now
+        session.add(appt)
+        await settle_group(session, appt.group_id, now)
+        person = await session.get(Person, appt.person_id)
+        applicant = await session.get(Applicant, appt.applicant_id)
+        assert person is not None and applicant is not None
+        await notify_holder(
+            session,
+            appt,
+            applicant.language,
+            office,
+            slot.day,
+            kind=RELEASED_TEMPLATE,
+            template=RELEASED_TEMPLATE,
+            args={"name": person.full_name},
+            dedupe_key=dedupe_key(appt.id, RELEASED_TEMPLATE),
+            now=now,
+        )
+        record(
+            session,
+            now,
+            actor=actor,
+            office_id=office_id,
+            action="release",
+            before={"code": appt.code, "status": AppointmentStatus.CHECKED_IN.value},
+            after={"code": appt.code, "status": AppointmentStatus.RELEASED.value},
+        )
+        return Released(appt.code, person.full_name, appt.queue_number)
 
     return await ctx.db.transact(tx)
 

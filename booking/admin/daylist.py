@@ -2,20 +2,27 @@
 
 One line per person; the members of a booking group (a family booked by one
 account) come together, under the account's holder, each line with the group's
-id and size. ``export_day_csv`` gives the same list as a CSV document for a
-spreadsheet, with a ``group`` column.
+id and size. Each line carries the phone number the account gave, if any:
+masked on screen (``phone_masked``), in full in the CSV.
+
+``export_day_csv`` gives the same list as a CSV document for a spreadsheet
+(its columns: ``CSV_HEADER``, documented in ``bot/README.md``); every export is
+audited (who, when, which office and date), since it holds phone numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from booking.admin.audit import record
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
@@ -56,6 +63,20 @@ class DayListEntry:
     group_id: int
     group_size: int  # people the group was booked for (one: booked alone)
     account_name: str  # the holder of the account that booked the group
+    phone: str | None  # the account's phone number, if it gave one
+
+    @property
+    def phone_masked(self) -> str | None:
+        return mask_phone(self.phone) if self.phone else None
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number with all but its first 4 and last 3 digits hidden:
+    ``0812*****678``. A short number shows only its last 3 digits."""
+    text = phone.strip()
+    if len(text) <= 8:
+        return "*" * max(len(text) - 3, 0) + text[-3:]
+    return text[:4] + "*" * (len(text) - 7) + text[-3:]
 
 
 @dataclass(frozen=True)
@@ -145,6 +166,7 @@ async def _day(
                 group_id=appt.group_id,
                 group_size=sizes[appt.group_id],
                 account_name=applicant.full_name,
+                phone=applicant.phone,
             )
         )
     return (
@@ -207,6 +229,9 @@ async def day_list(
     )
 
 
+# The CSV's machine columns, in this order (documented in bot/README.md): the
+# first eleven are those of the first exports; ``date`` and ``phone`` came later,
+# before ``group``, which stays last.
 CSV_HEADER = [
     "session",
     "start",
@@ -219,6 +244,8 @@ CSV_HEADER = [
     "service",
     "priority",
     "status",
+    "date",
+    "phone",
     "group",
 ]
 # A cell starting with one of these is read as a formula by spreadsheets.
@@ -231,16 +258,50 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+@dataclass(frozen=True)
+class CsvNames:
+    """How the CSV writes a service, a priority reason and a status: by default
+    their stored values (``renewal``, ``elderly``, ``checked_in``); the bot gives
+    the names in the admin's language."""
+
+    service: Callable[[ServiceType], str] = str
+    priority: Callable[[PriorityReason], str] = str
+    status: Callable[[AppointmentStatus], str] = str
+
+
 async def export_day_csv(
-    ctx: Domain, office_id: int, day: date, *, include_cancelled: bool = False
+    ctx: Domain,
+    office_id: int,
+    day: date,
+    *,
+    actor: str,
+    names: CsvNames = CsvNames(),
+    include_cancelled: bool = False,
 ) -> str:
-    """The whole day list as CSV text: a header row, then one row per applicant.
+    """The whole day list as CSV text: a header row (``CSV_HEADER``), then one row
+    per applicant; the export is audited as ``export_day_csv`` by ``actor``.
 
     It starts with a UTF-8 byte order mark (``\\ufeff``) so that spreadsheets
     read names with accents correctly; Python's ``utf-8-sig`` codec and most CSV
     readers skip it. Lines end with CRLF, as RFC 4180 says. Write the text as UTF-8.
     """
     _, _, sessions, entries = await _day(ctx, office_id, day, include_cancelled)
+
+    async def audit(session: AsyncSession) -> None:
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office_id,
+            action="export_day_csv",
+            after={
+                "day": day.isoformat(),
+                "rows": len(entries),
+                "include_cancelled": include_cancelled,
+            },
+        )
+
+    await ctx.db.transact(audit)
     ends = {s.slot_id: s for s in sessions}
     out = io.StringIO()
     out.write("\ufeff")
@@ -258,9 +319,11 @@ async def export_day_csv(
                 safe_cell(e.code),
                 safe_cell(e.full_name),
                 safe_cell(e.nik_masked),
-                e.service.value,
-                e.priority.value if e.priority else "",
-                e.status.value,
+                safe_cell(names.service(e.service)),
+                safe_cell(names.priority(e.priority)) if e.priority else "",
+                safe_cell(names.status(e.status)),
+                day.isoformat(),
+                safe_cell(e.phone),
                 e.group_id,
             ]
         )

@@ -30,7 +30,7 @@ class OfficeStats:
     """Counts of the appointments made for the dates ``first`` to ``last``.
 
     ``booked`` counts every appointment made for those dates, whatever became of
-    it; the rates are shares of it. ``checked_in`` includes those since served.
+    it; the rates are shares of it. ``checked_in`` includes those since served or released.
     """
 
     first: date
@@ -89,7 +89,9 @@ async def stats(ctx: Domain, office_id: int, first: date, last: date) -> OfficeS
         last=last,
         booked=sum(counts.values()),
         still_booked=counts[AppointmentStatus.BOOKED],
-        checked_in=counts[AppointmentStatus.CHECKED_IN] + counts[AppointmentStatus.SERVED],
+        checked_in=counts[AppointmentStatus.CHECKED_IN]
+        + counts[AppointmentStatus.SERVED]
+        + counts[AppointmentStatus.RELEASED],
         no_show=counts[AppointmentStatus.NO_SHOW],
         cancelled=counts[AppointmentStatus.CANCELLED],
         displaced=displaced,

@@ -189,8 +189,8 @@ def close_out(appt: Appointment, now: datetime) -> None:
 
 
 async def settle_group(session: AsyncSession, group_id: int, now: datetime) -> None:
-    """A group with no active member left is cancelled (any served or no-show
-    member: finished). In the caller's transaction, after its members changed."""
+    """A group with no active member left is cancelled (any served, no-show or
+    released member: finished). In the caller's transaction, after its members changed."""
     await session.flush()
     statuses = set(
         await session.exec(select(Appointment.status).where(Appointment.group_id == group_id))
@@ -199,7 +199,7 @@ async def settle_group(session: AsyncSession, group_id: int, now: datetime) -> N
         return
     group = await session.get(BookingGroup, group_id)
     assert group is not None
-    done = {AppointmentStatus.SERVED, AppointmentStatus.NO_SHOW}
+    done = {AppointmentStatus.SERVED, AppointmentStatus.NO_SHOW, AppointmentStatus.RELEASED}
     group.status = GroupStatus.FINISHED if statuses & done else GroupStatus.CANCELLED
     group.updated_at = now
     session.add(group)

@@ -95,7 +95,11 @@ async def cmd_reopen_day(ctx: Domain, args: argparse.Namespace) -> None:
 
 async def cmd_export_day(ctx: Domain, args: argparse.Namespace) -> None:
     text = await export_day_csv(
-        ctx, await _office_id(ctx, args.office), args.date, include_cancelled=args.all
+        ctx,
+        await _office_id(ctx, args.office),
+        args.date,
+        actor=operator_actor(),
+        include_cancelled=args.all,
     )
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.buffer.flush()

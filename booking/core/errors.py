@@ -359,6 +359,14 @@ class AlreadyCheckedIn(BookingError):
         self.queue_number = queue_number
 
 
+class NotCheckedIn(BookingError):
+    """Release: only an appointment checked in (at the counter) can be released."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"appointment {code} is not checked in")
+        self.code = code
+
+
 class SessionNotEnded(BookingError):
     """No-shows can be marked only once the session is over."""
 

@@ -37,6 +37,9 @@ class AppointmentStatus(StrEnum):
     SERVED = "served"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    # Checked in, then sent home by the staff (a missing document, say): over, the
+    # seat stays used, and the NIK may book again.
+    RELEASED = "released"
 
 
 ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)

@@ -12,13 +12,17 @@ from typing import Any
 
 import pytest
 from aiogram.methods import SendPhoto
+from sqlmodel import select
 
 from booking.admin.audit import audit_log
-from booking.admin.checkin import check_in
+from booking.admin.checkin import RELEASED_TEMPLATE, check_in
 from booking.appointments.service import cancel, get_appointment
 from booking.core.clock import FixedClock
 from booking.core.context import Domain
 from booking.core.kinds import AppointmentStatus
+from booking.db.models import Notification
+from booking.notify.outbox import ClaimedNotification
+from bot.notices import Notices
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     ADMIN_B,
@@ -34,6 +38,13 @@ from tests.bot.recording import Chat_, file_bytes
 from tests.conftest import TODAY, TOMORROW
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+async def notes_of(ctx: Domain, template: str) -> list[Notification]:
+    async with ctx.db.reader() as session:
+        return list(
+            await session.exec(select(Notification).where(Notification.template == template))
+        )
 
 
 async def test_check_in_by_command_and_by_typing(
@@ -85,6 +96,72 @@ async def test_check_in_refusals_each_have_their_own_answer(
         assert answer in texts(sent), typed
     assert await audit_count(ctx, office) == before
     assert (await get_appointment(ctx, 880000511, tomorrow.id)).queue_number is None
+
+
+async def test_release_of_someone_sent_home(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    appt = await booked(ctx, office, 880000551, TODAY)
+    chat: Chat_ = await admin_chat(ADMIN_A)
+    await chat.send(f"/checkin {appt.code}")
+    sent = await chat.press(f"arl:{office}:{appt.code}", f"Sent home: {appt.code}")
+    assert f"Release {appt.code}? Use it when the applicant was sent home" in texts(sent)
+    assert (await get_appointment(ctx, 880000551, appt.id)).status is AppointmentStatus.CHECKED_IN
+    sent = await chat.press("arl:", f"Release {appt.code}")
+    assert f"↩️ {appt.code} released (" in texts(sent) and "They can book again." in texts(sent)
+    assert (await get_appointment(ctx, 880000551, appt.id)).status is AppointmentStatus.RELEASED
+    [note] = await notes_of(ctx, RELEASED_TEMPLATE)
+    assert note.recipient == 880000551 and note.args["code"] == appt.code
+
+    # A second tap of the same button: refused, nothing changes.
+    sent = await chat.tap(f"arl:{office}:{appt.code}:1")
+    assert "This appointment is no longer active (sent home)." in texts(sent)
+    assert "Nothing was changed." in texts(sent)
+    sent = await chat.tap(f"aac:audit:{office}")
+    assert f"{appt.code} released after check-in (sent home) (by admin {ADMIN_A})" in texts(sent)
+    assert f"{appt.code} checked in, queue number 1 (by admin {ADMIN_A})" in texts(sent)
+
+    # Another office's admin cannot release it; a booked code is not released.
+    other = await booked(ctx, office, 880000552, TODAY)
+    sent = await chat.tap(f"arl:{office}:{other.code}:1")
+    assert f"Booking {other.code} is not checked in" in texts(sent)
+    chat_b: Chat_ = await admin_chat(ADMIN_B)
+    await chat_b.tap(f"arl:{office}:{other.code}:1")
+    assert (await get_appointment(ctx, 880000552, other.id)).status is AppointmentStatus.BOOKED
+
+
+@SQLITE_ONLY
+async def test_release_note_in_the_applicants_language(ctx: Domain) -> None:
+    def note(language: str) -> str:
+        claimed = ClaimedNotification(
+            id=1,
+            recipient=1,
+            kind=RELEASED_TEMPLATE,
+            template=RELEASED_TEMPLATE,
+            args={
+                "office_name": "Kantor Imigrasi TEST",
+                "code": "K7M2QX9T",
+                "name": "Budi Santoso",
+                "day": "2026-11-30",
+            },
+            language=language,
+            due_at=datetime(2026, 11, 30, tzinfo=UTC),
+            late=False,
+            attempts=0,
+            office_id=1,
+            appointment_id=1,
+        )
+        return Notices().render(claimed).text
+
+    assert note("en") == (
+        "↩️ Kantor Imigrasi TEST: the appointment K7M2QX9T of Budi Santoso on Monday, "
+        "30 November 2026 was ended at the counter. You can book again, for today too if "
+        "seats are left. Please bring everything that was missing."
+    )
+    assert note("id").startswith(
+        "↩️ Kantor Imigrasi TEST: jadwal K7M2QX9T atas nama Budi Santoso pada Senin, "
+        "30 November 2026 diselesaikan oleh petugas loket."
+    )
 
 
 @SQLITE_ONLY

@@ -21,7 +21,11 @@ from booking.admin.daylist import CSV_HEADER
 from booking.admin.quotas import set_office_quota
 from booking.appointments.service import appointments_of
 from booking.core.context import Domain
+from booking.core.kinds import ServiceType
 from booking.db.models import Notification
+from booking.offices.content import load_content
+from booking.people.applicants import set_phone
+from bot.texts import service_name
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
     STALE,
@@ -178,6 +182,51 @@ async def test_day_list_pages_and_csv_export(
     assert sorted(r[CSV_HEADER.index("code")] for r in rows[1:]) == sorted(codes)
     assert {r[CSV_HEADER.index("zone")] for r in rows[1:]} == {"WIB"}
     assert {r[CSV_HEADER.index("nik_masked")][4:14] for r in rows[1:]} == {"*" * 10}
+
+
+async def test_phone_masked_in_the_day_list_in_full_in_the_audited_csv(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    first = await booked(ctx, office, 880000401, TOMORROW)
+    second = await booked(ctx, office, 880000402, TOMORROW, label="Pagi")
+    await set_phone(ctx, 880000401, "081234567890")
+    chat = await at_screen(admin_chat, office, "list")
+    sent = await chat.press("ady:list:", "Tomorrow")
+    assert "📞 0812*****890" in texts(sent) and "081234567890" not in texts(sent)
+
+    sent = await chat.press("ady:csv:")
+    [doc] = [r for r in sent if isinstance(r, SendDocument)]
+    rows = list(csv.reader(io.StringIO(file_bytes(doc.document).decode("utf-8-sig"))))
+    assert rows[0] == CSV_HEADER
+    by_code = {r[CSV_HEADER.index("code")]: dict(zip(CSV_HEADER, r, strict=True)) for r in rows}
+    assert by_code[first.code]["phone"] == "081234567890"
+    assert by_code[second.code]["phone"] == ""
+    assert {by_code[c]["date"] for c in (first.code, second.code)} == {"2026-12-01"}
+    assert by_code[first.code]["status"] == "booked"
+    [entry] = [e for e in await audit_log(ctx, office, 5) if e.action == "export_day_csv"]
+    assert entry.actor == f"telegram:{ADMIN_A}" and entry.after is not None
+    assert entry.after["day"] == "2026-12-01" and entry.after["rows"] == 2
+    sent = await chat.tap(f"aac:audit:{office}")
+    assert f"Day list of Tue, 1 Dec 2026 exported as CSV (2 people) (by admin {ADMIN_A})" in texts(
+        sent
+    )
+
+
+@SQLITE_ONLY
+async def test_csv_values_in_the_admins_language(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    appt = await booked(ctx, office, 880000411, TOMORROW)
+    chat = await at_screen(admin_chat, office, "list")
+    await switch_language(chat, "id")
+    sent = await chat.tap(day_data("csv", office, TOMORROW))
+    [doc] = [r for r in sent if isinstance(r, SendDocument)]
+    rows = list(csv.reader(io.StringIO(file_bytes(doc.document).decode("utf-8-sig"))))
+    assert rows[0] == CSV_HEADER  # the machine columns stay in English
+    [row] = [dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]]
+    assert row["code"] == appt.code
+    assert (row["status"], row["priority"]) == ("terjadwal", "")
+    assert row["service"] == service_name(load_content(), ServiceType.NEW, "id")
 
 
 @SQLITE_ONLY

@@ -99,6 +99,15 @@ class AdminNoShow(CallbackData, prefix="ans"):
     slot: RowId
 
 
+class AdminRelease(CallbackData, prefix="arl"):
+    """Release a checked-in applicant sent home from the counter: the first tap
+    asks, the one with ``sure`` releases."""
+
+    office: RowId
+    code: str = Field(pattern=r"^[2-9A-HJKMNP-Z]{8}$")
+    sure: bool = False
+
+
 class AdminRemove(CallbackData, prefix="arm"):
     """A super-admin removes an office admin."""
 

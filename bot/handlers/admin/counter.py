@@ -4,6 +4,10 @@ once a session is over.
 The check-in prompt stays open for one code after another, whether it was opened
 with the menu button or with /checkin, until the admin taps a button or sends
 /cancel or /admin.
+
+Under each check-in, a button releases someone sent home from the counter (a
+missing document, say), after a second tap: their appointment ends and they can
+book again, the same day if seats are left.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from booking.admin.checkin import check_in, mark_no_shows
+from booking.admin.checkin import check_in, mark_no_shows, release
 from booking.admin.daylist import day_list
 from booking.core.kinds import AppointmentStatus
 from booking.offices.views import OfficeView
@@ -67,8 +71,33 @@ async def check_in_code(
                 code=m.code, name=m.full_name, number=m.queue_number
             )
             for m in result.members[1:]
-        )
+        ),
+        reply_markup=kb.checked_in_kb(office.id, [m.code for m in result.members]),
     )
+
+
+@router.callback_query(acb.AdminRelease.filter(~F.sure))
+async def release_ask(
+    query: CallbackQuery, callback_data: acb.AdminRelease, admin: AdminContext, office: OfficeView
+) -> None:
+    await admin.leave_prompt()
+    text = _(
+        "Release {code}? Use it when the applicant was sent home, e.g. for a missing "
+        "document. Their appointment ends, and they can book again, today too if seats "
+        "are left; the seat they had stays used. They get a short note."
+    ).format(code=callback_data.code)
+    await show(query, text, kb.release_kb(office.id, callback_data.code), edit=False)
+
+
+@router.callback_query(acb.AdminRelease.filter(F.sure))
+async def release_sure(
+    query: CallbackQuery, callback_data: acb.AdminRelease, admin: AdminContext, office: OfficeView
+) -> None:
+    done = await release(admin.domain, office.id, callback_data.code, actor=admin.actor)
+    text = _("↩️ {code} released ({name}). They can book again.").format(
+        code=done.code, name=done.full_name
+    )
+    await show(query, text, kb.back_kb(office.id))
 
 
 @router.message(AdminInput.checkin, TYPED)

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import ngettext
 
 from booking.admin.announcements import MAX_ANNOUNCEMENT, announce
 from booking.admin.closures import MAX_REASON, close_day, closed_days, reopen_day
-from booking.admin.daylist import DayList, day_list, export_day_csv
+from booking.admin.daylist import CsvNames, DayList, day_list, export_day_csv
 from booking.admin.input import check_not_past, check_text, parse_date
 from booking.core.errors import DayAlreadyClosed
 from booking.offices.views import OfficeView
@@ -24,6 +24,7 @@ from bot.handlers.admin.context import AdminContext
 from bot.handlers.admin.states import ADMIN_DAY, ADMIN_OFFICE, ADMIN_REASON, TYPED, AdminInput
 from bot.handlers.admin.texts import day_list_text, day_text
 from bot.handlers.common import Event, RouterSpec, refuse, show
+from bot.texts import priority_name, service_name, status_name
 
 router = RouterSpec("admin-days")
 
@@ -219,7 +220,12 @@ async def send_csv(
 ) -> None:
     assert query.bot is not None
     day = callback_data.calendar_day
-    text = await export_day_csv(admin.domain, office.id, day)
+    names = CsvNames(
+        service=lambda service: service_name(admin.content, service, admin.locale),
+        priority=priority_name,
+        status=status_name,
+    )
+    text = await export_day_csv(admin.domain, office.id, day, actor=admin.actor, names=names)
     document = BufferedInputFile(text.encode("utf-8"), filename=f"{office.code}-{day}.csv")
     await query.bot.send_document(
         admin.user_id,

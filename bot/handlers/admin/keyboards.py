@@ -159,6 +159,31 @@ def day_list_kb(d: DayList) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
+def checked_in_kb(office_id: int, codes: Sequence[str]) -> InlineKeyboardMarkup:
+    """Under a check-in: release one of those checked in, if sent home."""
+    b = InlineKeyboardBuilder()
+    for code in codes:
+        b.row(
+            _button(
+                _("↩️ Sent home: {code}").format(code=code),
+                acb.AdminRelease(office=office_id, code=code),
+            )
+        )
+    return b.as_markup()
+
+
+def release_kb(office_id: int, code: str) -> InlineKeyboardMarkup:
+    b = InlineKeyboardBuilder()
+    b.row(
+        _button(
+            _("✅ Release {code}").format(code=code),
+            acb.AdminRelease(office=office_id, code=code, sure=True),
+        )
+    )
+    b.row(act(_("‹ Back to check-in"), "checkin", office_id))
+    return b.as_markup()
+
+
 def no_shows_kb(office_id: int, ended: Sequence[tuple[SessionLine, int]]) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for s, waiting in ended:

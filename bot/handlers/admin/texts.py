@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -36,6 +37,7 @@ from booking.core.errors import (
     InvalidTelegramId,
     InvalidText,
     NotActive,
+    NotCheckedIn,
     OfficeNotFound,
     OtherOfficeCode,
     QuotaBelowBooked,
@@ -133,6 +135,10 @@ def admin_error(exc: BookingError, locale: str) -> str:
     if isinstance(exc, AlreadyCheckedIn):
         return _("Booking {code} is already checked in, with queue number {number}.").format(
             code=exc.code, number=exc.queue_number
+        )
+    if isinstance(exc, NotCheckedIn):
+        return _("Booking {code} is not checked in: only those checked in can be released.").format(
+            code=exc.code
         )
     if isinstance(exc, NotActive):
         return not_active(exc)
@@ -233,6 +239,8 @@ def entry_line(n: int, e: DayListEntry, content: Content, locale: str) -> str:
         service_name(content, e.service, locale),
         e.session_label,
     ]
+    if e.phone_masked is not None:
+        parts.append("📞 " + e.phone_masked)
     if e.priority is not None:
         parts.append("⭐ " + priority_name(e.priority))
     status = status_name(e.status)
@@ -358,6 +366,7 @@ def audit_sentence(entry: AuditEntry, locale: str) -> str:
     fields for an action this list does not know)."""
     before, after = _changed(entry.before, entry.after)
     b, a = before or {}, after or {}
+    code = (entry.after or {}).get("code")  # the same before and after: not a change
     day = _audit_day(a or b, locale)
     sentences = {
         "set_default_quota": lambda: _changes(b, a),
@@ -376,8 +385,14 @@ def audit_sentence(entry: AuditEntry, locale: str) -> str:
             day=day, n=a.get("queued")
         ),
         "check_in": lambda: _("{code} checked in, queue number {number}").format(
-            code=a.get("code"), number=a.get("queue_number")
+            code=code, number=a.get("queue_number")
         ),
+        "release": lambda: _("{code} released after check-in (sent home)").format(code=code),
+        "export_day_csv": lambda: ngettext(
+            "day list of {day} exported as CSV ({n} person)",
+            "day list of {day} exported as CSV ({n} people)",
+            int(a.get("rows") or 0),
+        ).format(day=day, n=a.get("rows")),
         "mark_no_shows": lambda: _("no-shows marked: {n}").format(n=a.get("marked")),
         "close_out_day": lambda: _("appointments before {day} closed out").format(day=day),
         "add_admin": lambda: _("{user} made an admin").format(user=a.get("telegram_id")),
