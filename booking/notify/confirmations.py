@@ -20,16 +20,16 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
-from booking.core.kinds import AppointmentStatus, NotificationStatus
+from booking.core.kinds import NotificationStatus
 from booking.db.batching import RequestTx
-from booking.db.models import Applicant, Appointment, BookingGroup, Notification, Office
+from booking.db.models import Appointment, Notification, Office
 from booking.db.transactions import retrying
 from booking.notify.outbox import dedupe_key, insert_new, outbox_row
+from booking.notify.reminders import booked_members, group_context
 
 NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
 
@@ -95,22 +95,10 @@ async def queue_confirmation(
     """Queue the confirmation of a group that moved to another session (a
     reschedule, or the rebooking after a closure), in the caller's transaction:
     its booked members' rows, leased to the handler as a booking's are."""
-    group = await session.get(BookingGroup, group_id)
-    assert group is not None
-    office = await session.get(Office, group.office_id)
-    applicant = await session.get(Applicant, group.applicant_id)
-    assert office is not None and applicant is not None
-    await session.flush()
-    members = list(
-        await session.exec(
-            select(Appointment)
-            .where(
-                Appointment.group_id == group_id,
-                col(Appointment.status) == AppointmentStatus.BOOKED,
-            )
-            .order_by(col(Appointment.id))
-        )
-    )
+    if not settings.confirmations_in_outbox:
+        return
+    _, _, office, applicant = await group_context(session, group_id)
+    members = [appt for appt, _ in await booked_members(session, group_id)]
     revision = f"moved:{now.strftime('%Y%m%dT%H%M%S%f')}"
     rows = confirmation_rows(settings, members, office, applicant.language, now, revision=revision)
     await _insert(session, rows)
@@ -130,10 +118,7 @@ async def queue_cancellation(
         return
     first = cancelled[0]
     assert first.id is not None
-    group = await session.get(BookingGroup, first.group_id)
-    assert group is not None
-    applicant = await session.get(Applicant, group.applicant_id)
-    assert applicant is not None
+    _, _, _, applicant = await group_context(session, first.group_id)
     row = outbox_row(
         recipient=first.telegram_id,
         kind=CANCELLATION,

@@ -129,7 +129,8 @@ def _reminder(
     )
 
 
-async def _booked_members(session: AsyncSession, group_id: int) -> list[Member]:
+async def booked_members(session: AsyncSession, group_id: int) -> list[Member]:
+    """The group's booked appointments with their people's names, by id."""
     await session.flush()
     rows = await session.exec(
         select(Appointment, Person.full_name)
@@ -143,9 +144,10 @@ async def _booked_members(session: AsyncSession, group_id: int) -> list[Member]:
     return [(appt, name) for appt, name in rows]
 
 
-async def _group_context(
+async def group_context(
     session: AsyncSession, group_id: int
 ) -> tuple[BookingGroup, Slot, Office, Applicant]:
+    """The group with its session, office and account."""
     group = await session.get(BookingGroup, group_id)
     assert group is not None
     slot = await session.get(Slot, group.slot_id)
@@ -160,8 +162,8 @@ async def schedule_reminders(
 ) -> list[str]:
     """Queue the reminders of a new group; one whose time has already passed is
     not queued (nobody gets "tomorrow" on the same day). Returns the kinds queued."""
-    _, slot, office, applicant = await _group_context(session, group_id)
-    members = await _booked_members(session, group_id)
+    _, slot, office, applicant = await group_context(session, group_id)
+    members = await booked_members(session, group_id)
     rows = reminder_rows(settings, group_id, members, slot, office, applicant.language, now)
     if rows:
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -177,7 +179,7 @@ async def sync_reminders(
     lists the booked members and is due for the group's session (a row already
     sent is queued again only when its time changed: after a move; one whose new
     time has passed is cancelled). Returns the kinds now pending."""
-    members = await _booked_members(session, group_id)
+    members = await booked_members(session, group_id)
     ids = select(Appointment.id).where(Appointment.group_id == group_id)
     rows = {
         row.kind: row
@@ -192,7 +194,7 @@ async def sync_reminders(
     }
     times: dict[str, datetime] = {}
     if members:
-        _, slot, office, applicant = await _group_context(session, group_id)
+        _, slot, office, applicant = await group_context(session, group_id)
         times = reminder_times(settings, slot, office)
     pending = []
     for kind in REMINDER_KINDS:
