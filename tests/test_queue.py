@@ -26,7 +26,7 @@ from booking.db.models import Notification, QueueTicket
 from booking.queue.calling import call_next, mark_missed, mark_served, recall, requeue_ticket
 from booking.queue.counters import close_counter, counters_of, set_counters
 from booking.queue.display import now_serving
-from booking.queue.tickets import queue_state
+from booking.queue.tickets import missed_tickets, queue_state
 from tests.admin_helpers import book_on, rows
 from tests.conftest import TUE
 from tests.queue_helpers import STAFF, TUE_0730, check_in_all, open_counters, queue_office
@@ -111,6 +111,9 @@ async def test_call_next_marks_the_ticket_called_and_serves_the_one_before(ctx, 
     one, two = await tickets(ctx)
     assert one.status == QueueStatus.SERVED and one.served_at == TUE_0730 + timedelta(minutes=6)
     assert two.status == QueueStatus.CALLED
+    (panel,) = await counters_of(ctx, office)
+    assert panel.open and panel.staff_telegram_id == STAFF
+    assert panel.current is not None and panel.current.label == "002"
 
 
 async def test_nobody_waiting(ctx, office):
@@ -194,6 +197,7 @@ async def test_recall_then_missed_then_requeued_once(ctx, office):
     await mark_missed(ctx, ticket_id=first.id, telegram_id=STAFF)
     with pytest.raises(AlreadyRequeued):
         await requeue_ticket(ctx, ticket_id=first.id, telegram_id=STAFF)
+    assert [(t.label, t.requeued) for t in await missed_tickets(ctx, office)] == [("001", True)]
     served = (await tickets(ctx))[1]
     with pytest.raises(TicketNotMissed):
         await requeue_ticket(ctx, ticket_id=served.id, telegram_id=STAFF)
@@ -258,7 +262,7 @@ async def test_now_serving_and_its_version(ctx, office):
     ctx.clock.advance(timedelta(seconds=30))
     await call(ctx, office, counters[1])
     screen = await now_serving(ctx, office)
-    assert [(c.label, c.counter_name) for c in screen.latest] == [
+    assert [(c.label, c.counter) for c in screen.latest] == [
         ("002", "Loket 2"),
         ("001", "Loket 1"),
     ]

@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +31,7 @@ from booking.core.errors import (
 from booking.core.kinds import StaffRole
 from booking.db.models import AdminRole, CounterStaff, Office
 from booking.offices.lookup import office_by_code
+from booking.offices.views import OfficeView
 
 
 @dataclass(frozen=True)
@@ -278,15 +279,30 @@ async def revoke_counter_staff(
     await ctx.db.transact(tx)
 
 
-async def list_counter_staff(ctx: Domain, office_id: int) -> list[CounterStaffView]:
+async def list_counter_staff(ctx: Domain, office_id: int) -> list[int]:
+    """The Telegram ids of the office's petugas loket, in order."""
     async with ctx.db.reader() as session:
         rows = await session.exec(
-            select(CounterStaff, Office)
-            .join(Office, col(Office.id) == CounterStaff.office_id)
+            select(CounterStaff.telegram_id)
             .where(CounterStaff.office_id == office_id)
             .order_by(col(CounterStaff.telegram_id))
         )
-        return [_staff_view(row, office) for row, office in rows]
+        return list(rows)
+
+
+async def counter_offices(
+    ctx: Domain, telegram_id: int, settings_admin_ids: Collection[int] = ()
+) -> list[OfficeView]:
+    """The offices where the user may call and serve, by name: those they are
+    petugas loket or admin of; every active office for a super-admin."""
+    if await is_super(ctx, telegram_id, settings_admin_ids):
+        query = select(Office).where(col(Office.active).is_(True))
+    else:
+        staff = select(CounterStaff.office_id).where(CounterStaff.telegram_id == telegram_id)
+        admin = select(AdminRole.office_id).where(AdminRole.telegram_id == telegram_id)
+        query = select(Office).where(or_(col(Office.id).in_(staff), col(Office.id).in_(admin)))
+    async with ctx.db.reader() as session:
+        return [OfficeView.of(o) for o in await session.exec(query.order_by(Office.name))]
 
 
 async def role_of(

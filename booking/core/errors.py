@@ -387,7 +387,8 @@ class ArrivalTokenInvalid(BookingError):
 
 
 class CheckInNotOpenYet(BookingError):
-    """Self check-in opens ``opens_at`` (UTC): ``checkin_opens_minutes`` before the session."""
+    """Self check-in opens ``opens_at`` (UTC, aware): ``checkin_opens_minutes`` before
+    the session."""
 
     def __init__(self, opens_at: object) -> None:
         super().__init__(f"self check-in opens at {opens_at}")
@@ -395,11 +396,11 @@ class CheckInNotOpenYet(BookingError):
 
 
 class CheckInClosed(BookingError):
-    """Self check-in: the session has ended (``ended_at``, UTC)."""
+    """Self check-in: the session has ended (``closed_at``, UTC, aware)."""
 
-    def __init__(self, ended_at: object) -> None:
-        super().__init__(f"the session ended at {ended_at}")
-        self.ended_at = ended_at
+    def __init__(self, closed_at: object) -> None:
+        super().__init__(f"the session ended at {closed_at}")
+        self.closed_at = closed_at
 
 
 class NoAppointmentToday(BookingError):

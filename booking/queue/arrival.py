@@ -84,8 +84,9 @@ async def self_check_in(ctx: Domain, *, telegram_id: int, token: str) -> list[Ti
     returns every ticket of the account there (the group's, one each).
 
     Errors: ``ArrivalTokenInvalid``, ``NoAppointmentToday``, ``CheckInNotOpenYet``
-    (with ``opens_at``), ``CheckInClosed``. An account already checked in today
-    (at the counter, or by a scan before) gets its existing tickets back, no error.
+    (with ``opens_at``), ``CheckInClosed`` (``closed_at``), ``AlreadyCheckedIn``
+    (checked in today already, at the counter or by a scan: ``queue_state`` has
+    the tickets).
     """
     now = ctx.now()
     async with ctx.db.reader() as session:
@@ -106,20 +107,22 @@ async def self_check_in(ctx: Domain, *, telegram_id: int, token: str) -> list[Ti
                 .order_by(col(Appointment.id))
             )
         )
-    booked = [(a, s) for a, s in rows if a.status == AppointmentStatus.BOOKED]
     if not rows:
         raise NoAppointmentToday(telegram_id, office.id)
-    if booked:
-        appt, slot = booked[0]
-        opens_at = slot.start_utc - timedelta(minutes=ctx.settings.checkin_opens_minutes)
-        if now < opens_at:
-            raise CheckInNotOpenYet(opens_at)
-        if now >= slot.end_utc:
-            raise CheckInClosed(slot.end_utc)
-        try:
-            await check_in(ctx, office.id, appt.code, actor=f"telegram:{telegram_id}")
-        except AlreadyCheckedIn:
-            pass  # a second scan at the same moment checked the group in
+    booked = [(a, s) for a, s in rows if a.status == AppointmentStatus.BOOKED]
+    if not booked:
+        first = rows[0][0]
+        assert first.queue_number is not None
+        raise AlreadyCheckedIn(first.code, first.queue_number)
+    appt, slot = booked[0]
+    opens_at = slot.start_utc - timedelta(minutes=ctx.settings.checkin_opens_minutes)
+    if now < opens_at:
+        raise CheckInNotOpenYet(opens_at)
+    if now >= slot.end_utc:
+        raise CheckInClosed(slot.end_utc)
+    # A second scan at the same moment: one checks the group in, the other gets
+    # ``AlreadyCheckedIn`` from the counter's check-in.
+    await check_in(ctx, office.id, appt.code, actor=f"telegram:{telegram_id}")
     return await queue_state(ctx, telegram_id=telegram_id, office_id=office.id)
 
 

@@ -77,6 +77,7 @@ async def _notify(
         args={
             **args,
             "number": number_label(ticket.number),
+            "office": office.name,
             "office_code": office.code,
             "office_name": office.name,
         },

@@ -14,20 +14,30 @@ from booking.admin.audit import record
 from booking.admin.roles import require_counter_role
 from booking.core.context import Domain
 from booking.core.errors import CounterNotFound, InvalidCounterCount
-from booking.db.models import Counter
+from booking.core.kinds import QueueStatus
+from booking.db.models import Counter, QueueTicket
 from booking.offices.lookup import office_by_id
+from booking.queue.tickets import of_the_day, office_today, ticket_views
 from booking.queue.views import CounterView
 
 MAX_COUNTERS = 50
 
 
 async def counters_of(ctx: Domain, office_id: int) -> list[CounterView]:
+    """The office's counters by number, each with the ticket called to it now."""
     async with ctx.db.reader() as session:
-        await office_by_id(session, office_id)
-        rows = await session.exec(
+        office = await office_by_id(session, office_id)
+        counters = await session.exec(
             select(Counter).where(Counter.office_id == office_id).order_by(col(Counter.number))
         )
-        return [CounterView.of(c) for c in rows]
+        called = await session.exec(
+            select(QueueTicket).where(
+                *of_the_day(office_id, office_today(office, ctx.now())),
+                col(QueueTicket.status) == QueueStatus.CALLED.value,
+            )
+        )
+        current = {v.counter_id: v for v in await ticket_views(session, list(called))}
+        return [CounterView.of(c, current.get(c.id)) for c in counters]
 
 
 async def set_counters(ctx: Domain, office_id: int, count: int, *, actor: str) -> list[CounterView]:

@@ -105,7 +105,11 @@ async def now_serving(ctx: Domain, office_id: int) -> NowServing:
             .limit(LATEST_CALLS)
         )
         latest = tuple(
-            CalledNumber(number_label(t.number), counter_name(t.counter_number), t.called_at)
+            CalledNumber(
+                label=number_label(t.number),
+                counter=counter_name(t.counter_number),
+                called_at=t.called_at,
+            )
             for t in calls
             if t.called_at is not None and t.counter_number is not None
         )

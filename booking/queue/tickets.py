@@ -20,6 +20,7 @@ from booking.calendar.schedule import local_now
 from booking.core.context import Domain
 from booking.core.kinds import QueueStatus
 from booking.db.models import Appointment, Office, QueueTicket
+from booking.offices.lookup import office_by_id
 from booking.queue.views import TicketState, TicketView, number_label
 from booking.queue.waits import average_service, estimated_wait, open_counters
 
@@ -144,3 +145,19 @@ async def queue_state(
     served and the estimated wait (empty when the account is in no queue today)."""
     async with ctx.db.reader() as session:
         return await account_states(ctx, session, telegram_id, office_id)
+
+
+async def missed_tickets(ctx: Domain, office_id: int) -> list[TicketView]:
+    """Today's missed tickets at the office, by number (for a staff re-queue; those
+    with ``requeued`` went back once already and cannot again)."""
+    async with ctx.db.reader() as session:
+        office = await office_by_id(session, office_id)
+        missed = await session.exec(
+            select(QueueTicket)
+            .where(
+                *of_the_day(office_id, office_today(office, ctx.now())),
+                col(QueueTicket.status) == QueueStatus.MISSED.value,
+            )
+            .order_by(col(QueueTicket.number))
+        )
+        return await ticket_views(session, list(missed))

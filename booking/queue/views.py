@@ -91,9 +91,10 @@ class CounterView:
     name: str  # "Loket 3"
     open: bool
     staff_telegram_id: int | None
+    current: TicketView | None = None  # the ticket called to it, not yet served or missed
 
     @classmethod
-    def of(cls, counter: Counter) -> CounterView:
+    def of(cls, counter: Counter, current: TicketView | None = None) -> CounterView:
         assert counter.id is not None
         return cls(
             id=counter.id,
@@ -102,13 +103,14 @@ class CounterView:
             name=counter_name(counter.number),
             open=counter.is_open,
             staff_telegram_id=counter.staff_telegram_id,
+            current=current,
         )
 
 
 @dataclass(frozen=True)
 class CalledNumber:
-    label: str
-    counter_name: str
+    label: str  # "017"
+    counter: str  # "Loket 3"
     called_at: datetime
 
 

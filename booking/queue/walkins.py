@@ -27,9 +27,9 @@ from booking.queue.views import TicketState
 
 
 async def walk_in(
-    ctx: Domain, *, telegram_id: int, token: str, member: int, reason: PriorityReason
+    ctx: Domain, *, telegram_id: int, token: str, member_id: int, reason: PriorityReason
 ) -> TicketState:
-    """Put ``member`` (a person id of the account: the holder or a saved family
+    """Put ``member_id`` (a person id of the account: the holder or a saved family
     member, ``booking.people.members``) in today's queue at the arrival code's
     office as a priority walk-in for ``reason``.
 
@@ -49,9 +49,9 @@ async def walk_in(
         ).first()
         if applicant is None:
             raise ApplicantNotFound(telegram_id)
-        person = await session.get(Person, member)
+        person = await session.get(Person, member_id)
         if person is None or person.applicant_id != applicant.id:
-            raise MemberNotFound(member)
+            raise MemberNotFound(member_id)
         check_priority(reason, person.birth_date, person.sex, day)
         there = (
             await session.exec(
