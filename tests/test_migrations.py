@@ -67,6 +67,17 @@ async def _migrate_to(db: Any, revision: str) -> None:
         await conn.run_sync(upgrade)
 
 
+async def _downgrade_to(db: Any, revision: str) -> None:
+    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+
+    def downgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+
+
 async def _empty_database(backend: str, tmp_path: Path) -> str:
     """A database with no tables at all, on the backend."""
     if backend == "sqlite":
@@ -207,16 +218,9 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
 ) -> None:
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, BEFORE_GROUPS)
-
     try:
         await _migrate_with_rows(db)
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+        await _downgrade_to(db, BEFORE_GROUPS)
         assert await _rows(
             db, "SELECT id, reschedule_count, replaces_id FROM appointment ORDER BY id"
         ) == [(1, 1, None), (2, 1, 1), (3, 0, None), (4, 0, None)]
@@ -248,12 +252,6 @@ _QUEUE_ROWS = [
 async def test_the_queue_migration_goes_up_and_down_with_rows(backend: str, tmp_path: Path) -> None:
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, BEFORE_QUEUE)
-
     try:
         await _migrate_with_rows(db)
         # Offices there before the queue have no walk-ins and no display key yet.
@@ -273,8 +271,7 @@ async def test_the_queue_migration_goes_up_and_down_with_rows(backend: str, tmp_
                         f" 'hash-9', '{STAMP}', FALSE, 0, '{STAMP}')"
                     )
                 )
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+        await _downgrade_to(db, BEFORE_QUEUE)
         assert await _rows(db, "SELECT id, code FROM office") == [(1, "TEST")]
         assert len(await _rows(db, "SELECT id FROM appointment")) == 4
         await migrate(db)  # and up again, empty

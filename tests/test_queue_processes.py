@@ -3,57 +3,19 @@ same ticket, and nobody waiting is skipped: the database decides."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-from pathlib import Path
-
 from booking.core.kinds import QueueStatus
 from booking.db.models import QueueTicket
 from tests.admin_helpers import book_on, rows
 from tests.conftest import TUE
+from tests.processes import run_together
 from tests.queue_helpers import STAFF, TUE_0730, check_in_all, open_counters, queue_office
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 async def call_in_processes(url: str, office_id: int, counter_ids: list[int]) -> list[list[int]]:
     """Run a ``tests.queue_worker`` per counter, start them together, and return
     the numbers each called."""
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.queue_worker",
-            url,
-            str(office_id),
-            str(counter_id),
-            str(STAFF),
-            TUE_0730.isoformat(),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for counter_id in counter_ids
-    ]
-    try:
-        for worker in workers:  # every process connected before any calls
-            assert worker.stdout is not None
-            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
-            assert line.strip() == b"ready", line
-        outputs = await asyncio.wait_for(
-            asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
-        )
-    finally:
-        for worker in workers:
-            if worker.returncode is None:
-                worker.kill()
-    results = []
-    for worker, (out, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err.decode()
-        results.append(json.loads(out.decode().strip().splitlines()[-1]))
-    return results
+    argvs = [[url, str(office_id), str(c), str(STAFF), TUE_0730.isoformat()] for c in counter_ids]
+    return await run_together("tests.queue_worker", argvs)
 
 
 async def test_two_processes_calling_never_share_a_ticket(ctx, settings):
