@@ -40,6 +40,8 @@ class BookingSettings(BaseSettings):
     confirmation_handoff_s: float = Field(default=120.0, gt=0)
     # Questions one account may hand to an office's staff in 24 hours.
     ticket_daily_limit: int = Field(default=5, ge=0)
+    # How long a waitlist offer holds its seats for the applicant to take them.
+    waitlist_hold_minutes: int = Field(default=15, ge=1)
 
     @property
     def effective_database_url(self) -> str:
