@@ -43,6 +43,8 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     WAITLIST_ACTIVE,
     OfferStatus,
+    PriorityReason,
+    ServiceType,
     WaitlistStatus,
 )
 from booking.core.limits import MAX_RANGE_DAYS
@@ -317,7 +319,7 @@ async def offer_view(session: AsyncSession, offer: WaitlistOffer) -> OfferView:
         seats=offer.seats + offer.priority_seats,
         priority_seats=offer.priority_seats,
         expires_at=offer.expires_at,
-        status=offer.status,
+        status=OfferStatus(offer.status),
     )
 
 
@@ -335,7 +337,14 @@ async def entry_view(session: AsyncSession, entry_id: int) -> WaitlistEntryView:
         .order_by(col(WaitlistMember.id))
     )
     members = tuple(
-        WaitingMember(p.id or 0, p.full_name, p.nik_masked, m.service, m.priority) for m, p in rows
+        WaitingMember(
+            p.id or 0,
+            p.full_name,
+            p.nik_masked,
+            ServiceType(m.service),
+            PriorityReason(m.priority) if m.priority else None,
+        )
+        for m, p in rows
     )
     offer = await open_offer_of(session, entry_id)
     return WaitlistEntryView(
@@ -345,7 +354,7 @@ async def entry_view(session: AsyncSession, entry_id: int) -> WaitlistEntryView:
         wish=Wish(entry.first_day, entry.last_day, entry.slot_label),
         members=members,
         position=await _position(session, entry),
-        status=entry.status,
+        status=WaitlistStatus(entry.status),
         offer=await offer_view(session, offer) if offer is not None else None,
         joined_at=entry.joined_at,
     )
