@@ -17,11 +17,11 @@ from booking.appointments.service import book
 from booking.calendar.availability import day_availability, sessions_of
 from booking.calendar.views import DayStatus
 from booking.core.errors import (
+    ActiveAppointmentExists,
     AlreadyBooked,
     AlreadyWaiting,
     DateInPast,
     InvalidDateRange,
-    MemberAlreadyBooked,
     MemberNotFound,
     OfferAlreadyAnswered,
     OfferExpired,
@@ -215,7 +215,7 @@ async def test_a_member_booked_by_another_account_cannot_wait(ctx, office_id):
     )
     await add_applicant(ctx, 32, serial=32)
     same = await save_member(ctx, telegram_id=32, full_name="Ani", nik=child)
-    with pytest.raises(MemberAlreadyBooked):
+    with pytest.raises(ActiveAppointmentExists):
         await join_waitlist(
             ctx,
             telegram_id=32,
@@ -307,6 +307,8 @@ async def test_the_duty_offers_held_seats_to_the_first_fitting_group_and_accept_
     [notice] = await notices(ctx, "waitlist_offer")
     assert notice.recipient == 11 and notice.expires_at == offer.expires_at
     assert notice.args["offer_id"] == offer.id and notice.args["seats"] == 1
+    assert (notice.args["timezone"], notice.args["office_id"]) == ("Asia/Jakarta", office_id)
+    assert notice.args["start"] == offer.start_utc.isoformat() and "+00:00" in notice.args["start"]
     assert (await waitlist_of(ctx, 10))[0].status is WaitlistStatus.WAITING
     await sound(ctx)
     group = await accept_offer(ctx, telegram_id=11, offer_id=offer.id)

@@ -376,6 +376,17 @@ class SessionNotEnded(BookingError):
         self.day = day
 
 
+class ActiveAppointmentExists(BookingError):
+    """A person (``member_id``: None for the holder) whose NIK holds an active
+    appointment cannot request a draw (nor join a waitlist)."""
+
+    def __init__(self, member_id: int | None, full_name: str, code: str) -> None:
+        super().__init__(f"{full_name} already holds active appointment {code}")
+        self.member_id = member_id
+        self.full_name = full_name
+        self.code = code
+
+
 class AlreadyWaiting(BookingError):
     """The account already has an active waitlist entry (at any office), or a
     member's NIK is already waiting at this office (``member_id`` says who)."""

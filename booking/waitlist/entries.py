@@ -5,8 +5,8 @@ An entry is a group of one account (``MemberChoice`` each, validated as
 are the database's partial unique indexes: one entry in line (waiting or offered)
 per account, at all offices (as one active booking group per account), and one
 per NIK per office (``waitlist_member.active``). A member whose NIK holds an
-active appointment cannot wait (``MemberAlreadyBooked``), nor an account holding
-an active group (``AlreadyBooked``).
+active appointment cannot wait (``ActiveAppointmentExists``), nor an account
+holding an active group (``AlreadyBooked``).
 
 The place in line (``position``) is 1-based among the office's entries in line
 that joined earlier and wait for overlapping dates (and sessions), this one
@@ -29,12 +29,12 @@ from booking.appointments.writes import MemberChoice
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
 from booking.core.errors import (
+    ActiveAppointmentExists,
     AlreadyBooked,
     AlreadyWaiting,
     ApplicantNotFound,
     DateInPast,
     InvalidDateRange,
-    MemberAlreadyBooked,
     MemberNotFound,
     PriorityNotEligible,
     WaitlistEntryNotFound,
@@ -110,8 +110,9 @@ async def _check_free_to_wait(
     now: datetime,
 ) -> None:
     """``AlreadyWaiting`` (the account anywhere, a NIK at this office),
-    ``AlreadyBooked`` / ``MemberAlreadyBooked`` (an active appointment whose
-    session is still to end). The indexes decide under concurrency; this names why."""
+    ``AlreadyBooked`` (the account's active group) / ``ActiveAppointmentExists``
+    (a member's NIK: an active appointment whose session is still to end). The
+    indexes decide under concurrency; this names why."""
     waiting = (
         await session.exec(
             select(WaitlistEntry.id).where(
@@ -148,7 +149,7 @@ async def _check_free_to_wait(
         held = (await session.exec(active.where(Appointment.nik_hash == person.nik_hash))).first()
         if held is not None:
             assert held.id is not None and person.id is not None
-            raise MemberAlreadyBooked(held.id, held.code, person.id, person.full_name)
+            raise ActiveAppointmentExists(person.id, person.full_name, held.code)
 
 
 async def join_waitlist_in(
@@ -164,7 +165,7 @@ async def join_waitlist_in(
     module doc). Refusals: the group errors of ``book_group`` (``EmptyGroup``,
     ``GroupTooLarge``, ``DuplicateMember``, ``MemberNotFound``,
     ``PriorityNotEligible`` for the wish's first date), ``InvalidDateRange``,
-    ``DateInPast``, ``AlreadyWaiting``, ``AlreadyBooked``, ``MemberAlreadyBooked``,
+    ``DateInPast``, ``AlreadyWaiting``, ``AlreadyBooked``, ``ActiveAppointmentExists``,
     ``OfficeNotFound``, ``ApplicantNotFound``. Two joins racing: one gets the
     unique index's ``IntegrityError`` (``join_waitlist`` runs again and answers
     ``AlreadyWaiting``)."""
