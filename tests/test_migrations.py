@@ -225,3 +225,73 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
         assert len(await _rows(db, "SELECT id FROM booking_group")) == 4
     finally:
         await db.dispose()
+
+
+# --- 0006: the waitlist and held seats, with data in the tables -------------------------
+
+BEFORE_WAITLIST = "0004"
+
+
+async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
+    backend: str, tmp_path: Path
+) -> None:
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+
+    def downgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, BEFORE_WAITLIST)
+
+    try:
+        await _migrate_to(db, BEFORE_GROUPS)
+        async with db.engine.begin() as conn:
+            for statement in _ROWS_BEFORE_GROUPS:
+                await conn.execute(text(statement))
+        await _migrate_to(db, BEFORE_WAITLIST)
+        await migrate(db)
+        assert await _rows(db, "SELECT id, booked, held, priority_held FROM slot ORDER BY id") == [
+            (1, 0, 0, 0),
+            (2, 2, 0, 0),
+        ]
+        with pytest.raises(IntegrityError):  # booked + held <= capacity
+            async with db.engine.begin() as conn:
+                await conn.execute(text("UPDATE slot SET held = 4 WHERE id = 2"))
+        async with db.engine.begin() as conn:
+            await conn.execute(text("UPDATE slot SET held = 3 WHERE id = 2"))
+            await conn.execute(
+                text(
+                    "INSERT INTO waitlist_entry (id, office_id, telegram_id, applicant_id,"
+                    " first_day, last_day, slot_label, status, joined_at, updated_at) VALUES"
+                    f" (1, 1, 502, 2, '2026-12-02', '2026-12-04', NULL, 'offered', '{STAMP}',"
+                    f" '{STAMP}')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO waitlist_offer (id, entry_id, slot_id, seats, priority_seats,"
+                    " status, offered_at, expires_at) VALUES"
+                    f" (1, 1, 2, 3, 0, 'offered', '{STAMP}', '{STAMP}')"
+                )
+            )
+        with pytest.raises(IntegrityError):  # one entry in line per account
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO waitlist_entry (office_id, telegram_id, applicant_id,"
+                        " first_day, last_day, status, joined_at, updated_at) VALUES"
+                        f" (1, 502, 2, '2026-12-03', '2026-12-03', 'waiting', '{STAMP}',"
+                        f" '{STAMP}')"
+                    )
+                )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(downgrade)
+        assert await _rows(db, "SELECT id, booked, capacity FROM slot ORDER BY id") == [
+            (1, 0, 5),
+            (2, 2, 5),
+        ]
+        await migrate(db)  # and up again: the held seats went back to the public
+        assert await _rows(db, "SELECT id, held FROM slot ORDER BY id") == [(1, 0), (2, 0)]
+        assert await _rows(db, "SELECT id FROM waitlist_entry") == []
+    finally:
+        await db.dispose()
