@@ -4,11 +4,9 @@ duty each expiry is handled once (issue 12, §4), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
-import sys
+from asyncio.subprocess import Process
 from datetime import timedelta
-from pathlib import Path
 
 from booking.appointments.groups import MemberChoice
 from booking.appointments.service import book
@@ -22,10 +20,10 @@ from booking.waitlist.entries import Wish, join_waitlist, waitlist_of
 from tests.conftest import TUE, WED
 from tests.db_helpers import slot_problems
 from tests.factories import add_applicant, add_office, office_spec, two_sessions
+from tests.processes import run_workers, start_workers
 from tests.test_waitlist import cancel_first
 from tests.waitlist_helpers import held_problems, notices
 
-ROOT = Path(__file__).resolve().parent.parent
 NEW = ServiceType.NEW
 HOLD = timedelta(minutes=15)
 
@@ -57,43 +55,9 @@ async def slots_with_two_waiting(ctx) -> list[int]:
     return [s.slot_id for s in slots]
 
 
-async def start_workers(url: str, now, count: int, *mode: str) -> list[asyncio.subprocess.Process]:
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.waitlist_worker",
-            url,
-            now.isoformat(),
-            *mode,
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for _ in range(count)
-    ]
-    for worker in workers:  # every process connected before any runs the duty
-        assert worker.stdout is not None
-        line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
-        assert line.strip() == b"ready", line
-    return workers
-
-
-async def results_of(workers: list[asyncio.subprocess.Process]) -> list[dict]:
-    try:
-        outputs = await asyncio.wait_for(
-            asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
-        )
-    finally:
-        for worker in workers:
-            if worker.returncode is None:
-                worker.kill()
-    results = []
-    for worker, (out, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err.decode()
-        results.append(json.loads(out.decode().strip().splitlines()[-1]))
-    return results
+async def duty_workers(url: str, now, count: int, *mode: str) -> list[Process]:
+    argv = [[url, now.isoformat(), *mode]] * count
+    return await start_workers("tests.waitlist_worker", argv)
 
 
 async def second_in_line_offered(ctx, count: int) -> None:
@@ -114,7 +78,7 @@ async def second_in_line_offered(ctx, count: int) -> None:
 async def test_two_processes_running_the_duty_expire_each_offer_once(ctx, settings):
     slots = await slots_with_two_waiting(ctx)
     later = ctx.now() + HOLD
-    results = await results_of(await start_workers(settings.effective_database_url, later, 2))
+    results = await run_workers(await duty_workers(settings.effective_database_url, later, 2))
     assert sum(r["expired"] for r in results) == len(slots), results
     assert sum(r["offered"] for r in results) == len(slots), results
     await second_in_line_offered(ctx, len(slots))
@@ -125,7 +89,7 @@ async def test_offers_survive_a_restart_and_a_duty_killed_midway(ctx, settings):
     url = settings.effective_database_url
     await ctx.db.dispose()  # this process's view of the database is gone
     later = ctx.now() + HOLD
-    [killed] = await start_workers(url, later, 1, "one-by-one")
+    [killed] = await duty_workers(url, later, 1, "one-by-one")
     assert killed.stdin is not None and killed.stdout is not None
     killed.stdin.write(b"go\n")
     await killed.stdin.drain()
@@ -135,8 +99,7 @@ async def test_offers_survive_a_restart_and_a_duty_killed_midway(ctx, settings):
     settled = 1 + (await killed.stdout.read()).count(b"settled")
     await killed.wait()
     assert settled < len(slots)  # killed midway
-    [fresh] = await start_workers(url, later, 1)
-    [result] = await results_of([fresh])
+    [result] = await run_workers(await duty_workers(url, later, 1))
     # The fresh process handles the rest, none twice (a slot committed just before
     # the kill, but not yet printed, is the one the fresh process may not count).
     assert len(slots) - result["expired"] in (settled, settled + 1), (settled, result)

@@ -67,6 +67,17 @@ async def _migrate_to(db: Any, revision: str) -> None:
         await conn.run_sync(upgrade)
 
 
+async def _migrate_down(db: Any, revision: str) -> None:
+    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+
+    def downgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+
+
 async def _empty_database(backend: str, tmp_path: Path) -> str:
     """A database with no tables at all, on the backend."""
     if backend == "sqlite":
@@ -207,16 +218,9 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
 ) -> None:
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, BEFORE_GROUPS)
-
     try:
         await _migrate_with_rows(db)
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+        await _migrate_down(db, BEFORE_GROUPS)
         assert await _rows(
             db, "SELECT id, reschedule_count, replaces_id FROM appointment ORDER BY id"
         ) == [(1, 1, None), (2, 1, 1), (3, 0, None), (4, 0, None)]
@@ -237,12 +241,6 @@ async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
 ) -> None:
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, BEFORE_WAITLIST)
-
     try:
         await _migrate_to(db, BEFORE_GROUPS)
         async with db.engine.begin() as conn:
@@ -284,8 +282,7 @@ async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
                         f" '{STAMP}')"
                     )
                 )
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+        await _migrate_down(db, BEFORE_WAITLIST)
         assert await _rows(db, "SELECT id, booked, capacity FROM slot ORDER BY id") == [
             (1, 0, 5),
             (2, 2, 5),
