@@ -56,26 +56,17 @@ BEFORE_GROUPS = "0002"
 STAMP = "2026-11-30 00:00:00"
 
 
-async def _migrate_to(db: Any, revision: str) -> None:
+async def _migrate_to(db: Any, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with ``down``, downgrade) the database to ``revision``."""
     cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+    step = command.downgrade if down else command.upgrade
 
-    def upgrade(conn: Connection) -> None:
+    def run(conn: Connection) -> None:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        step(cfg, revision)
 
     async with db.engine.begin() as conn:
-        await conn.run_sync(upgrade)
-
-
-async def _migrate_down(db: Any, revision: str) -> None:
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(downgrade)
+        await conn.run_sync(run)
 
 
 async def _empty_database(backend: str, tmp_path: Path) -> str:
@@ -220,7 +211,7 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
     db = create_database(url)
     try:
         await _migrate_with_rows(db)
-        await _migrate_down(db, BEFORE_GROUPS)
+        await _migrate_to(db, BEFORE_GROUPS, down=True)
         assert await _rows(
             db, "SELECT id, reschedule_count, replaces_id FROM appointment ORDER BY id"
         ) == [(1, 1, None), (2, 1, 1), (3, 0, None), (4, 0, None)]
@@ -282,7 +273,7 @@ async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
                         f" '{STAMP}')"
                     )
                 )
-        await _migrate_down(db, BEFORE_WAITLIST)
+        await _migrate_to(db, BEFORE_WAITLIST, down=True)
         assert await _rows(db, "SELECT id, booked, capacity FROM slot ORDER BY id") == [
             (1, 0, 5),
             (2, 2, 5),
