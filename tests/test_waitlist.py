@@ -4,6 +4,7 @@ answers, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -511,3 +512,33 @@ async def test_a_mother_and_child_are_offered_and_booked_into_held_priority_and_
     slot = await slot_row(ctx, slot_id)
     assert (slot.booked, slot.priority_booked, slot.held, slot.priority_held) == (2, 1, 0, 0)
     await sound(ctx)
+
+
+async def test_joins_racing_for_one_account_or_one_nik_make_one_entry(ctx, office_id):
+    people = await family(ctx, 10, 2, first_serial=100)
+    child = make_nik(date(2022, 6, 1), serial=77)
+    await add_applicant(ctx, 11, serial=11)
+    await add_applicant(ctx, 12, serial=12)
+    shared = [await save_member(ctx, telegram_id=t, full_name="Ani", nik=child) for t in (11, 12)]
+
+    def join(telegram_id: int, member_id: int, day: date):
+        return join_waitlist(
+            ctx,
+            telegram_id=telegram_id,
+            office_id=office_id,
+            members=[MemberChoice(member_id, NEW)],
+            wish=Wish.day(day),
+        )
+
+    outcomes = await asyncio.gather(
+        join(10, people[0].id, TUE),
+        join(10, people[1].id, WED),  # the same account
+        join(11, shared[0].id, TUE),
+        join(12, shared[1].id, WED),  # the same NIK at this office
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 2 and all(isinstance(o, AlreadyWaiting) for o in refused), outcomes
+    assert {o.reason for o in refused if isinstance(o, AlreadyWaiting)} == {"account", "nik"}
+    assert len(await waitlist_of(ctx, 10)) == 1
+    assert len(await waitlist_of(ctx, 11)) + len(await waitlist_of(ctx, 12)) == 1
