@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, func, select
@@ -212,22 +212,18 @@ async def join_waitlist_in(
     return await entry_view(session, entry.id)
 
 
-async def join_waitlist(
-    ctx: Domain,
-    *,
-    telegram_id: int,
-    office_id: int,
-    members: Sequence[MemberChoice],
-    wish: Wish,
-) -> WaitlistEntryView:
+class Joining(TypedDict):
+    """What ``join_waitlist`` takes: who joins, where, with whom, for what."""
+
+    telegram_id: int
+    office_id: int
+    members: Sequence[MemberChoice]
+    wish: Wish
+
+
+async def join_waitlist(ctx: Domain, **joining: Unpack[Joining]) -> WaitlistEntryView:
     """``join_waitlist_in`` in its own transaction."""
-
-    async def tx(session: AsyncSession) -> WaitlistEntryView:
-        return await join_waitlist_in(
-            session, ctx, telegram_id=telegram_id, office_id=office_id, members=members, wish=wish
-        )
-
-    return await ctx.db.transact(tx)
+    return await ctx.db.transact(lambda session: join_waitlist_in(session, ctx, **joining))
 
 
 async def end_entry(
