@@ -36,6 +36,7 @@ FRI = date(2026, 12, 4)
 TEST_NIK_SECRET = "test-nik-secret"
 TABLES = (
     "queue_ticket, queue_day, counter, counter_staff,"
+    "waitlist_offer, waitlist_member, waitlist_entry,"
     " ticket_message, ticket, question, staff_chat,"
     " notification, admin_role, audit_log, appointment, booking_group, person,"
     " slot, quota_override, closure, session_rule, applicant, office"

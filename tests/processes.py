@@ -1,6 +1,6 @@
 """Test helpers for ``python -m bot`` run as a real process: its environment, and
-the processes of its process group, read from ``/proc`` (Linux); and racing
-worker processes started together (``run_together``)."""
+the processes of its process group, read from ``/proc`` (Linux); and test workers
+(``python -m tests.race_worker`` and the like) started together."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sys
+from asyncio.subprocess import Process
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,13 +63,12 @@ def group_members(pgid: int) -> list[Member]:
     return members
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent.parent
 
 
-async def run_together(module: str, argvs: list[list[str]]) -> list[Any]:
-    """Run ``python -m module`` once per argument list; when every one has printed
-    ``ready`` (connected), send each a line to start, and return the JSON each
-    printed last."""
+async def start_workers(module: str, argv_per_worker: list[list[str]]) -> list[Process]:
+    """Start ``python -m module ARGS`` once per argument list and wait until each
+    printed ``ready`` (connected, waiting for a line on stdin to begin)."""
     workers = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -80,13 +80,25 @@ async def run_together(module: str, argvs: list[list[str]]) -> list[Any]:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        for argv in argvs
+        for argv in argv_per_worker
     ]
     try:
-        for worker in workers:  # every process connected before any starts
+        for worker in workers:
             assert worker.stdout is not None
             line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
             assert line.strip() == b"ready", line
+    except BaseException:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+        raise
+    return workers
+
+
+async def run_workers(workers: list[Process]) -> list[Any]:
+    """Start started workers together (a line on stdin each) and return the JSON
+    each printed last; every one must exit cleanly."""
+    try:
         outputs = await asyncio.wait_for(
             asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
         )

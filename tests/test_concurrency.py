@@ -33,7 +33,7 @@ from booking.people.members import members_of, save_member
 from tests.conftest import TUE
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
-from tests.processes import run_together
+from tests.processes import run_workers, start_workers
 
 SEATS = 10
 
@@ -83,8 +83,8 @@ async def test_200_coroutines_race_for_10_seats(ctx):
 async def race_in_processes(url: str, slot_id: int, per_process: list[list[str]]) -> list[dict]:
     """Run a ``tests.race_worker`` per list of accounts, start them together, and
     return what each printed."""
-    argvs = [[url, str(slot_id), *accounts] for accounts in per_process]
-    return await run_together("tests.race_worker", argvs)
+    argv = [[url, str(slot_id), *accounts] for accounts in per_process]
+    return await run_workers(await start_workers("tests.race_worker", argv))
 
 
 async def test_processes_race_for_10_seats(ctx, settings):

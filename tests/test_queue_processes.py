@@ -7,7 +7,7 @@ from booking.core.kinds import QueueStatus
 from booking.db.models import QueueTicket
 from tests.admin_helpers import book_on, rows
 from tests.conftest import TUE
-from tests.processes import run_together
+from tests.processes import run_workers, start_workers
 from tests.queue_helpers import STAFF, TUE_0730, check_in_all, open_counters, queue_office
 
 
@@ -15,7 +15,7 @@ async def call_in_processes(url: str, office_id: int, counter_ids: list[int]) ->
     """Run a ``tests.queue_worker`` per counter, start them together, and return
     the numbers each called."""
     argvs = [[url, str(office_id), str(c), str(STAFF), TUE_0730.isoformat()] for c in counter_ids]
-    return await run_together("tests.queue_worker", argvs)
+    return await run_workers(await start_workers("tests.queue_worker", argvs))
 
 
 async def test_two_processes_calling_never_share_a_ticket(ctx, settings):

@@ -52,6 +52,8 @@ class BookingSettings(BaseSettings):
     # Key of the daily arrival codes. Unset: a random key is created once in
     # data_dir/arrival_secret. Instances sharing a database need the same one.
     arrival_secret: SecretStr | None = None
+    # How long a waitlist offer holds its seats for the applicant to take them.
+    waitlist_hold_minutes: int = Field(default=15, ge=1)
 
     @property
     def effective_database_url(self) -> str:

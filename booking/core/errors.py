@@ -512,3 +512,57 @@ class CounterStaffNotFound(NotFound):
         super().__init__("counter staff", (telegram_id, office_code))
         self.telegram_id = telegram_id
         self.office_code = office_code
+class ActiveAppointmentExists(BookingError):
+    """A person (``member_id``: None for the holder) whose NIK holds an active
+    appointment cannot request a draw (nor join a waitlist)."""
+
+    def __init__(self, member_id: int | None, full_name: str, code: str) -> None:
+        super().__init__(f"{full_name} already holds active appointment {code}")
+        self.member_id = member_id
+        self.full_name = full_name
+        self.code = code
+
+
+class AlreadyWaiting(BookingError):
+    """The account already has an active waitlist entry (at any office), or a
+    member's NIK is already waiting at this office (``member_id`` says who)."""
+
+    def __init__(self, entry_id: int, *, member_id: int | None = None) -> None:
+        who = "the account" if member_id is None else f"member {member_id}"
+        super().__init__(f"{who} already waits in waitlist entry {entry_id}")
+        self.entry_id = entry_id
+        self.member_id = member_id
+
+    @property
+    def reason(self) -> str:
+        """``account`` or ``nik``."""
+        return "account" if self.member_id is None else "nik"
+
+
+class WaitlistEntryNotFound(NotFound):
+    def __init__(self, key: object) -> None:
+        super().__init__("waitlist entry", key)
+
+
+class OfferNotFound(NotFound):
+    """No such offer, or another account's."""
+
+    def __init__(self, key: object) -> None:
+        super().__init__("waitlist offer", key)
+
+
+class OfferExpired(BookingError):
+    """The offer's hold ran out before the answer: the seats went on."""
+
+    def __init__(self, offer_id: int) -> None:
+        super().__init__(f"waitlist offer {offer_id} has expired")
+        self.offer_id = offer_id
+
+
+class OfferAlreadyAnswered(BookingError):
+    """The offer was accepted or declined already (a second tap)."""
+
+    def __init__(self, offer_id: int, status: str) -> None:
+        super().__init__(f"waitlist offer {offer_id} is already {status}")
+        self.offer_id = offer_id
+        self.status = status

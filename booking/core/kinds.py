@@ -90,3 +90,23 @@ class StaffRole(StrEnum):
     SUPER_ADMIN = "super_admin"
     OFFICE_ADMIN = "office_admin"
     COUNTER_STAFF = "counter_staff"  # petugas loket: open counters, call and serve
+class WaitlistStatus(StrEnum):
+    """A waitlist entry: a group waiting at one office for a date range."""
+
+    WAITING = "waiting"  # in line
+    OFFERED = "offered"  # an offer of held seats is open
+    BOOKED = "booked"  # an offer was accepted: the group is booked
+    LEFT = "left"  # the applicant left the waitlist
+
+
+# Entries still in line (the partial unique indexes hold over these).
+WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class OfferStatus(StrEnum):
+    """An offer of held seats to a waitlist entry."""
+
+    OFFERED = "offered"  # open until its expiry
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"

@@ -1,7 +1,7 @@
 """the day at the office: counters, counter staff, the day's queue and its tickets
 
 Revision ID: 0007
-Revises: 0004 (to be chained after 0005 and 0006 at the merge)
+Revises: 0006
 Create Date: 2026-12-01 15:45:00
 
 Offices gain the daily walk-in quota (0 for existing offices: no walk-ins until
@@ -16,7 +16,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
