@@ -512,6 +512,8 @@ class CounterStaffNotFound(NotFound):
         super().__init__("counter staff", (telegram_id, office_code))
         self.telegram_id = telegram_id
         self.office_code = office_code
+
+
 class ActiveAppointmentExists(BookingError):
     """A person (``member_id``: None for the holder) whose NIK holds an active
     appointment cannot request a draw (nor join a waitlist)."""

@@ -90,6 +90,8 @@ class StaffRole(StrEnum):
     SUPER_ADMIN = "super_admin"
     OFFICE_ADMIN = "office_admin"
     COUNTER_STAFF = "counter_staff"  # petugas loket: open counters, call and serve
+
+
 class WaitlistStatus(StrEnum):
     """A waitlist entry: a group waiting at one office for a date range."""
 

@@ -493,6 +493,8 @@ class QueueTicket(SQLModel, table=True):
     called_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     served_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     missed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # --- the waitlist ------------------------------------------------------------------
 
 
