@@ -18,7 +18,8 @@ from booking.calendar.schedule import RULE_EPOCH, local_now, parse_rule
 from booking.calendar.seats import fits_taken_seats, seats_taken
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, InvalidShares, QuotaBelowBooked
-from booking.core.limits import MAX_SHARE, MAX_WINDOW_DAYS, check_quota
+from booking.core.kinds import ReleaseMode
+from booking.core.limits import MAX_REQUEST_WINDOW_HOURS, MAX_SHARE, MAX_WINDOW_DAYS, check_quota
 from booking.db.models import Office, QuotaOverride, Slot
 from booking.offices.lookup import office_by_code, office_by_id, session_rules
 
@@ -400,6 +401,53 @@ async def set_release_policy(
             action="set_release_policy",
             before=before,
             after={"window_days": window_days, "rule": rule},
+        )
+
+    await ctx.db.transact(tx)
+    await release_office(ctx, office_id)
+
+
+async def set_release_mode(
+    ctx: Domain,
+    office_id: int,
+    mode: ReleaseMode,
+    *,
+    actor: str,
+    request_window_hours: int | None = None,
+) -> None:
+    """Set how a release hands out its seats: first-come, or a draw over requests
+    taken ``request_window_hours`` (1 to 336; unchanged when None) before each
+    release moment. Releases whose request window opened before the switch to
+    draw mode stay first-come; switching to first-come releases the dates due."""
+    hours = request_window_hours
+    if hours is not None and (
+        isinstance(hours, bool)
+        or not isinstance(hours, int)
+        or not 1 <= hours <= MAX_REQUEST_WINDOW_HOURS
+    ):
+        raise InvalidReleasePolicy("request_window_hours", hours)
+    mode = ReleaseMode(mode)
+
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_id(session, office_id)
+        before = {
+            "mode": ReleaseMode(office.release_mode).value,
+            "hours": office.request_window_hours,
+        }
+        if mode is ReleaseMode.DRAW and office.release_mode != ReleaseMode.DRAW:
+            office.release_mode_since = ctx.now()
+        office.release_mode = mode
+        if hours is not None:
+            office.request_window_hours = hours
+        session.add(office)
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office.id,
+            action="set_release_mode",
+            before=before,
+            after={"mode": mode.value, "hours": office.request_window_hours},
         )
 
     await ctx.db.transact(tx)

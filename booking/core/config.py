@@ -40,6 +40,10 @@ class BookingSettings(BaseSettings):
     confirmation_handoff_s: float = Field(default=120.0, gt=0)
     # Questions one account may hand to an office's staff in 24 hours.
     ticket_daily_limit: int = Field(default=5, ge=0)
+    # Key of the draws' seeds (HMAC-SHA256 of the office and release moment). Unset: a
+    # random key is created once in data_dir/draw_secret. Instances sharing a database
+    # must all be given the same DRAW_SECRET.
+    draw_secret: SecretStr | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -48,9 +52,16 @@ class BookingSettings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'tanpa_antre.db').as_posix()}"
 
     def nik_key(self) -> bytes:
-        if self.nik_secret is not None and self.nik_secret.get_secret_value():
-            return self.nik_secret.get_secret_value().encode("utf-8")
-        path = self.data_dir / "nik_secret"
+        return self._key(self.nik_secret, "nik_secret")
+
+    def draw_key(self) -> bytes:
+        return self._key(self.draw_secret, "draw_secret")
+
+    def _key(self, secret: SecretStr | None, file_name: str) -> bytes:
+        """The secret given, or a random one made once in ``data_dir/file_name``."""
+        if secret is not None and secret.get_secret_value():
+            return secret.get_secret_value().encode("utf-8")
+        path = self.data_dir / file_name
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
