@@ -69,9 +69,10 @@ class Choice:
 
 
 def stored_member(member: DrawRequestMember) -> MemberChoice:
-    """A request's member as the booking path takes it."""
+    """A request's member as the booking path takes it: by person id (the holder
+    too, so that a group with its holder is booked as a group)."""
     priority = None if member.priority is None else PriorityReason(member.priority)
-    return MemberChoice(member.member_id, ServiceType(member.service), priority)
+    return MemberChoice(member.person_id, ServiceType(member.service), priority)
 
 
 @dataclass(frozen=True)
