@@ -225,3 +225,55 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
         assert len(await _rows(db, "SELECT id FROM booking_group")) == 4
     finally:
         await db.dispose()
+
+
+# --- 0005: the fair release draw, with data in the tables -------------------------------
+
+BEFORE_DRAW = "0004"
+
+
+async def test_the_draw_migration_keeps_offices_first_come_and_goes_back_down(
+    backend: str, tmp_path: Path
+) -> None:
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+
+    def downgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, BEFORE_DRAW)
+
+    try:
+        await _migrate_to(db, BEFORE_DRAW)
+        async with db.engine.begin() as conn:
+            await conn.execute(text(_ROWS_BEFORE_GROUPS[0]))  # an office
+        await migrate(db)
+        assert await _rows(
+            db, "SELECT release_mode, request_window_hours, release_mode_since FROM office"
+        ) == [("first-come", 24, None)]
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO draw (id, office_id, release_at, requests_open_at, first_day,"
+                    " last_day, status, seed_hash, created_at) VALUES (1, 1, :at, :at,"
+                    " '2026-12-01', '2026-12-01', 'open', :hash, :at)"
+                ),
+                {"at": STAMP, "hash": "0" * 64},
+            )
+        with pytest.raises(IntegrityError):  # one draw per office and release moment
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO draw (id, office_id, release_at, requests_open_at, first_day,"
+                        " last_day, status, seed_hash, created_at) VALUES (2, 1, :at, :at,"
+                        " '2026-12-01', '2026-12-01', 'open', :hash, :at)"
+                    ),
+                    {"at": STAMP, "hash": "0" * 64},
+                )
+        async with db.engine.begin() as conn:
+            await conn.run_sync(downgrade)
+        assert await _rows(db, "SELECT id, code FROM office") == [(1, "TEST")]
+        await migrate(db)  # and up again
+        assert await _rows(db, "SELECT count(*) FROM draw") == [(0,)]
+    finally:
+        await db.dispose()

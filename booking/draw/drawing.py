@@ -35,7 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from booking.admin.audit import record
 from booking.appointments.views import GroupView
 from booking.appointments.writes import BookingRequest, MemberChoice, book_in
-from booking.calendar.release import horizon_at, materialize_slots
+from booking.calendar.release import materialize_slots
 from booking.calendar.seats import GroupShape, accepts_bookings, seats_left_by_pool
 from booking.core.context import Domain
 from booking.core.errors import (
@@ -120,13 +120,13 @@ def _booking_in(session: Session, ctx: Domain, request: BookingRequest) -> Group
 
 
 async def release_seats(
-    session: AsyncSession, office: Office, release_at: datetime, not_before: datetime
+    session: AsyncSession, draw: Draw, not_before: datetime
 ) -> list[DrawSession]:
     """The bookable sessions of the release's days, in time order, with their seats left."""
-    days = list(await release_sessions(session, office, release_at))
+    days = list(await release_sessions(session, draw))
     slots = await session.exec(
         select(Slot)
-        .where(Slot.office_id == office.id, col(Slot.day).in_(days))
+        .where(Slot.office_id == draw.office_id, col(Slot.day).in_(days))
         .order_by(col(Slot.start_utc))
     )
     sessions = []
@@ -246,9 +246,9 @@ async def run_draw(
         if not await _claim(session, draw, seed, now):
             return None
         office = await office_by_id(session, draw.office_id)
-        await materialize_slots(session, office, now, horizon_at(office, draw.release_at))
+        await materialize_slots(session, office, now, draw.last_day)
         await session.flush()
-        sessions = await release_seats(session, office, draw.release_at, now + ctx.cutoff)
+        sessions = await release_seats(session, draw, now + ctx.cutoff)
         days = sorted({s.day for s in sessions})
         left = seats_left(sessions)
         entries = await _entries(session, draw_id)

@@ -12,7 +12,7 @@ land on). Every request, change and withdrawal is in the audit log.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -213,10 +213,13 @@ def _check_priorities(
                 raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
 
 
-async def request_view(session: AsyncSession, request: DrawRequest) -> RequestView:
+async def request_view(
+    session: AsyncSession, request: DrawRequest, view: DrawView | None = None
+) -> RequestView:
     assert request.id is not None
     draw = await session.get(Draw, request.draw_id)
     assert draw is not None
+    view = view or await draw_view(session, draw)
     rows = await session.exec(
         select(DrawRequestMember, Person)
         .join(Person, col(Person.id) == DrawRequestMember.person_id)
@@ -227,7 +230,6 @@ async def request_view(session: AsyncSession, request: DrawRequest) -> RequestVi
         RequestMember(m.member_id, p.full_name, p.nik_masked, m.service, m.priority)
         for m, p in rows
     )
-    view = await draw_view(session, draw)
     return RequestView(
         id=request.id,
         draw=view,
@@ -319,7 +321,7 @@ async def submit_request(
             )
         await session.flush()
         _audit(session, now, request, "draw_request", office_id)
-        return await request_view(session, request)
+        return await request_view(session, request, replace(view, requests=view.requests + 1))
 
     return await ctx.db.transact(tx)
 
@@ -366,7 +368,7 @@ async def change_request(
         session.add(request)
         await session.flush()
         _audit(session, now, request, "draw_request_changed", draw.office_id)
-        return await request_view(session, request)
+        return await request_view(session, request, view)
 
     return await ctx.db.transact(tx)
 
