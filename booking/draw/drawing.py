@@ -212,6 +212,8 @@ async def _lose(
         args={
             "office": office.name,
             "office_code": office.code,
+            "office_id": office.id,
+            "timezone": office.timezone,
             "position": None if place is None else place.position,
             "request_id": request.id,
         },
