@@ -118,22 +118,15 @@ async def test_requests_are_limited_per_account_and_nik_and_change_until_the_win
         await submit_request(
             ctx, telegram_id=1003, office_id=office_id, members=ALONE, choices=[Choice(None)] * 4
         )
-    with pytest.raises(ChoiceNotInRelease):
-        await submit_request(
-            ctx,
-            telegram_id=1003,
-            office_id=office_id,
-            members=ALONE,
-            choices=[Choice(DRAW_DAY, "Malam")],
-        )
-    with pytest.raises(ChoiceNotInRelease):
-        await submit_request(
-            ctx,
-            telegram_id=1003,
-            office_id=office_id,
-            members=ALONE,
-            choices=[Choice(DRAW_DAY + timedelta(days=1))],
-        )
+    for outside in (
+        Choice(DRAW_DAY, "Malam"),
+        Choice(DRAW_DAY + timedelta(days=1)),
+        Choice(None, "Pagi"),
+    ):
+        with pytest.raises(ChoiceNotInRelease):
+            await submit_request(
+                ctx, telegram_id=1003, office_id=office_id, members=ALONE, choices=[outside]
+            )
     changed = await change_request(
         ctx,
         telegram_id=1001,

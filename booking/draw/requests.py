@@ -47,6 +47,7 @@ from booking.db.models import (
     Slot,
 )
 from booking.draw.windows import DrawView, draw_view, open_draw_row
+from booking.people.members import _account
 
 MAX_CHOICES = 3
 
@@ -115,15 +116,6 @@ def check_choices(choices: Sequence[Choice], sessions: dict[date, tuple[str, ...
         else:
             days.add(choice.day)
     return sorted(days)
-
-
-async def _account(session: AsyncSession, telegram_id: int) -> Applicant:
-    applicant = (
-        await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
-    ).first()
-    if applicant is None:
-        raise ApplicantNotFound(telegram_id)
-    return applicant
 
 
 async def _people(
