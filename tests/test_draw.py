@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from booking.appointments.groups import MemberChoice, book_group, groups_of
@@ -210,3 +211,16 @@ async def test_the_draw_assigns_in_seeded_order_by_preference_and_group_size(
     assert await run_release_draws(ctx) == []
     view = next(v for v in await draw_status(ctx, office_id) if v.id == draw.id)
     assert view.seed == draw.seed and view.requests == 6
+
+
+async def test_a_release_whose_window_the_jobs_missed_is_drawn_when_they_run_again(
+    ctx: Domain, clock: FixedClock
+) -> None:
+    office_id = await add_draw_office(ctx, clock)
+    async with ctx.db.engine.begin() as conn:  # as if no instance ran during the window
+        await conn.execute(text("DELETE FROM draw"))
+    clock.set(DRAW_AT + timedelta(hours=2))
+    drawn = await run_release_draws(ctx)
+    assert [(o.requests, o.won) for o in drawn] == [(0, 0)]
+    assert {s.label for s in await _slots_on(ctx, DRAW_DAY)} == {"Pagi", "Siang"}
+    assert await open_draw(ctx, office_id) is not None  # the next release's window
