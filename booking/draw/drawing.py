@@ -42,6 +42,7 @@ from booking.core.errors import (
     ActiveAppointmentExists,
     AlreadyBooked,
     ApplicantNotFound,
+    BookingError,
     MemberNotFound,
     PriorityNotEligible,
 )
@@ -190,7 +191,10 @@ async def _lose(
     days: Sequence[Any],
     now: datetime,
 ) -> RequestStatus:
-    """Put a request that fits nowhere on the waitlist, and tell its account."""
+    """Put a request that fits nowhere on the waitlist, and tell its account: it is
+    ``WAITLISTED`` with its position, or ``LOST`` when no entry can be made for it
+    (its account or a member waits already), or ``DROPPED`` when a member holds an
+    active appointment by now."""
     request = entry.request
     try:
         async with session.begin_nested():
@@ -204,6 +208,8 @@ async def _lose(
             )
     except ActiveAppointmentExists:
         return RequestStatus.DROPPED
+    except BookingError:  # waiting already (at another office, or in another entry)
+        place = None
     await enqueue(
         session,
         recipient=request.telegram_id,
