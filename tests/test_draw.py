@@ -209,6 +209,9 @@ async def test_the_draw_assigns_in_seeded_order_by_preference_and_group_size(
         assert group.id == r.group_id
     # Seats left afterwards are first-come, and the draw is not run twice.
     assert await run_release_draws(ctx) == []
+    async with ctx.db.reader() as session:
+        actions = list(await session.exec(select(AuditLog.action)))
+    assert "draw_window_opened" in actions and actions.count("draw") == 1
     view = next(v for v in await draw_status(ctx, office_id) if v.id == draw.id)
     assert view.seed == draw.seed and view.requests == 6
 

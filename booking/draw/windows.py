@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from booking.admin.audit import record
 from booking.calendar.release import days_between, horizon_at
 from booking.calendar.schedule import last_release, national_holiday, next_release, sessions_on
 from booking.core.context import Domain
@@ -204,7 +205,18 @@ async def open_windows(ctx: Domain) -> int:
                 "created_at": now,
             }
             result = await session.exec(_insert_draw(dialect).values(**values))
-            created += result.rowcount
+            if result.rowcount == 1:
+                created += 1
+                record(
+                    session,
+                    now,
+                    actor="draw",
+                    action="draw_window_opened",
+                    office_id=office.id,
+                    after={
+                        k: str(values[k]) for k in ("release_at", "requests_open_at", "seed_hash")
+                    },
+                )
         return created
 
     return await ctx.db.transact(tx)
