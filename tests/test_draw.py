@@ -36,6 +36,7 @@ from booking.draw.requests import (
 from booking.draw.seeds import drawn_order, seed_hash
 from booking.draw.windows import draw_status, open_draw
 from booking.people.members import save_member
+from booking.waitlist.entries import waitlist_of
 from tests.conftest import FRI
 from tests.db_helpers import slot_problems
 from tests.draw_helpers import DRAW_AT, DRAW_DAY, add_draw_office
@@ -192,7 +193,7 @@ async def test_the_draw_assigns_in_seeded_order_by_preference_and_group_size(
     assert await run_due_draws(ctx) == []  # not yet
     clock.set(DRAW_AT)
     [outcome] = await run_release_draws(ctx)
-    assert (outcome.requests, outcome.won, outcome.lost + outcome.waitlisted) == (6, 4, 2)
+    assert (outcome.requests, outcome.won, outcome.waitlisted) == (6, 4, 2)
     async with ctx.db.reader() as session:
         draw = (await session.exec(select(Draw).where(Draw.release_at == DRAW_AT))).one()
         requests = list(await session.exec(select(DrawRequest).order_by(col(DrawRequest.position))))
@@ -202,7 +203,12 @@ async def test_the_draw_assigns_in_seeded_order_by_preference_and_group_size(
     pagi, siang = sorted(await _slots_on(ctx, DRAW_DAY), key=lambda s: s.start_utc)
     # The first two drawn get Pagi (their first choice), the next two Siang.
     assert [r.slot_id for r in requests] == [pagi.id, pagi.id, siang.id, siang.id, None, None]
-    assert [r.status for r in requests[4:]] == [RequestStatus.LOST] * 2
+    assert [r.status for r in requests[4:]] == [RequestStatus.WAITLISTED] * 2
+    # The losers wait for the dates of their choices, in drawn order.
+    for place, loser in enumerate(requests[4:], start=1):
+        [entry] = await waitlist_of(ctx, loser.telegram_id)
+        assert (entry.office_id, entry.position) == (office_id, place)
+        assert (entry.wish.first_day, entry.wish.last_day) == (DRAW_DAY, DRAW_DAY)
     assert await slot_problems(ctx) == []
     for r in requests[:4]:
         [group] = await groups_of(ctx, r.telegram_id)

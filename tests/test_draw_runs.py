@@ -191,7 +191,7 @@ async def test_priority_members_take_priority_seats_first_and_groups_stay_whole(
     )
     clock.set(DRAW_AT)
     [outcome] = await run_due_draws(ctx)
-    assert (outcome.won, outcome.lost) == (1, 1), outcome
+    assert (outcome.won, outcome.waitlisted) == (1, 1), outcome
     async with ctx.db.reader() as session:
         pools = sorted(
             r[0]
@@ -210,7 +210,7 @@ async def test_results_go_through_the_outbox_winners_confirmed_from_the_draw(
     await _requests(ctx, office_id, 3)
     clock.set(DRAW_AT)
     [outcome] = await run_due_draws(ctx)
-    assert (outcome.won, outcome.lost) == (2, 1)
+    assert (outcome.won, outcome.waitlisted) == (2, 1)
     async with ctx.db.reader() as session:
         rows = list(await session.exec(select(Notification)))
     confirmations = [r for r in rows if r.template == "booking_confirmation"]
@@ -218,6 +218,7 @@ async def test_results_go_through_the_outbox_winners_confirmed_from_the_draw(
     assert all(r.args == {"source": "draw"} and r.lease_owner is None for r in confirmations)
     [lost] = [r for r in rows if r.template == "draw_lost"]
     assert lost.args is not None and lost.args["request_id"] is not None
+    assert lost.args["position"] == 1 and lost.args["timezone"] == "Asia/Jakarta"
 
 
 async def test_verify_draw_matches_and_detects_a_tampered_assignment(

@@ -24,7 +24,7 @@ from sqlalchemy import exists, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.appointments.priority import check_priority
+from booking.appointments.priority import check_person_priority
 from booking.appointments.reads import GROUP, group_views
 from booking.appointments.views import GroupView
 from booking.appointments.writes import BookingRequest, MemberChoice, book_in, slot_full_now
@@ -39,7 +39,6 @@ from booking.core.errors import (
     GroupNotFound,
     GroupTooLarge,
     NotActive,
-    PriorityNotEligible,
     RescheduleLimitReached,
     SameSlot,
     SlotFull,
@@ -71,7 +70,8 @@ __all__ = [
 ]
 
 
-def _check_members(ctx: Domain, members: Sequence[MemberChoice]) -> None:
+def check_members(ctx: Domain, members: Sequence[MemberChoice]) -> None:
+    """``EmptyGroup``, ``GroupTooLarge``, ``DuplicateMember``: a group's own refusals."""
     if not members:
         raise EmptyGroup()
     if len(members) > ctx.settings.max_group_size:
@@ -116,7 +116,7 @@ async def book_group(
     ``PriorityNotEligible`` naming the member, ``NotEnoughSeats`` (a ``SlotFull``:
     the session cannot seat them all), ``DayClosed``, ``SessionStarted``,
     ``SlotNotFound``."""
-    _check_members(ctx, members)
+    check_members(ctx, members)
     return await submit_booking(ctx, BookingRequest(telegram_id, slot_id, tuple(members)))
 
 
@@ -393,10 +393,7 @@ async def move_group(
         if priority is not None:
             person = await session.get(Person, appt.person_id)
             assert person is not None
-            try:
-                check_priority(priority, person.birth_date, person.sex, new.day)
-            except PriorityNotEligible as refused:
-                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+            check_person_priority(priority, person, new.day)
 
     async def free_old() -> None:
         for appt in members:

@@ -52,11 +52,12 @@ from booking.db.models import Applicant, Draw, DrawRequest, DrawRequestMember, O
 from booking.draw.assignment import DrawSession, first_fit, seats_left, take
 from booking.draw.requests import Choice, stored_member
 from booking.draw.seeds import drawn_order, seed_hash, seed_of
-from booking.draw.waitlisting import join_waitlist_in, wish_of
+from booking.draw.waitlisting import wish_of
 from booking.draw.windows import open_windows, release_sessions
 from booking.notify.confirmations import CONFIRMATION_KINDS
 from booking.notify.outbox import enqueue
 from booking.offices.lookup import office_by_id
+from booking.waitlist.entries import join_waitlist_in
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ async def _lose(
     """Put a request that fits nowhere on the waitlist, and tell its account: it is
     ``WAITLISTED`` with its position, or ``LOST`` when no entry can be made for it
     (its account or a member waits already), or ``DROPPED`` when a member holds an
-    active appointment by now."""
+    active appointment by now (``join_waitlist_in`` checks it)."""
     request = entry.request
     try:
         async with session.begin_nested():

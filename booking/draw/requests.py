@@ -21,8 +21,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
-from booking.appointments.groups import _check_members
-from booking.appointments.priority import check_priority
+from booking.appointments.groups import check_members
+from booking.appointments.priority import check_person_priority
 from booking.appointments.writes import MemberChoice
 from booking.core.context import Domain
 from booking.core.errors import (
@@ -31,7 +31,6 @@ from booking.core.errors import (
     ApplicantNotFound,
     ChoiceNotInRelease,
     MemberNotFound,
-    PriorityNotEligible,
     RequestNotFound,
     RequestWindowClosed,
     TooManyChoices,
@@ -196,13 +195,9 @@ def _check_priorities(
     members: Sequence[MemberChoice], people: Sequence[Person], days: Sequence[date]
 ) -> None:
     for member, person in zip(members, people, strict=True):
-        if member.priority is None:
-            continue
-        for day in days:
-            try:
-                check_priority(member.priority, person.birth_date, person.sex, day)
-            except PriorityNotEligible as refused:
-                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+        if member.priority is not None:
+            for day in days:
+                check_person_priority(member.priority, person, day)
 
 
 async def request_view(
@@ -267,7 +262,7 @@ async def submit_request(
     ``AlreadyRequested`` (by account, or by a member's NIK), ``ActiveAppointmentExists``,
     and the group errors of ``book_group`` (``EmptyGroup``, ``GroupTooLarge``,
     ``DuplicateMember``, ``MemberNotFound``, ``PriorityNotEligible``)."""
-    _check_members(ctx, members)
+    check_members(ctx, members)
     if not 1 <= len(choices) <= MAX_CHOICES:
         raise TooManyChoices(len(choices), MAX_CHOICES)
 
