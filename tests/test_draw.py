@@ -34,6 +34,7 @@ from booking.draw.requests import (
     withdraw_request,
 )
 from booking.draw.seeds import drawn_order, seed_hash
+from booking.draw.verify import verify_draw
 from booking.draw.windows import draw_status, open_draw
 from booking.people.members import save_member
 from booking.waitlist.entries import waitlist_of
@@ -233,3 +234,25 @@ async def test_a_release_whose_window_the_jobs_missed_is_drawn_when_they_run_aga
     assert [(o.requests, o.won) for o in drawn] == [(0, 0)]
     assert {s.label for s in await _slots_on(ctx, DRAW_DAY)} == {"Pagi", "Siang"}
     assert await open_draw(ctx, office_id) is not None  # the next release's window
+
+
+async def test_a_request_whose_member_booked_meanwhile_is_dropped_and_not_waitlisted(
+    ctx: Domain, clock: FixedClock
+) -> None:
+    office_id = await add_draw_office(ctx, clock, daily=4)
+    for telegram_id in (6001, 6002):
+        await add_applicant(ctx, telegram_id, serial=telegram_id)
+        await submit_request(
+            ctx, telegram_id=telegram_id, office_id=office_id, members=ALONE, choices=[Choice(None)]
+        )
+    slot = (await _slots_on(ctx, FRI))[0]
+    assert slot.id is not None
+    await book_group(ctx, telegram_id=6001, slot_id=slot.id, members=ALONE)  # first-come
+    clock.set(DRAW_AT)
+    [outcome] = await run_due_draws(ctx)
+    assert (outcome.won, outcome.dropped) == (1, 1)
+    [dropped] = [r for r in await requests_of(ctx, 6001)]
+    assert dropped.status is RequestStatus.DROPPED and dropped.group_id is None
+    assert await waitlist_of(ctx, 6001) == []
+    assert [g.slot_id for g in await groups_of(ctx, 6001)] == [slot.id]
+    assert (await verify_draw(ctx, "DRAW", str(outcome.draw_id))).matches
