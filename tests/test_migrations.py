@@ -307,20 +307,19 @@ async def test_the_draw_migration_keeps_offices_first_come_and_goes_back_down(
             await conn.execute(
                 text(
                     "INSERT INTO draw (id, office_id, release_at, requests_open_at, first_day,"
-                    " last_day, status, seed_hash, created_at) VALUES (1, 1, :at, :at,"
-                    " '2026-12-01', '2026-12-01', 'open', :hash, :at)"
+                    f" last_day, status, seed_hash, created_at) VALUES (1, 1, '{STAMP}', '{STAMP}',"
+                    f" '2026-12-01', '2026-12-01', 'open', '{'0' * 64}', '{STAMP}')"
                 ),
-                {"at": STAMP, "hash": "0" * 64},
             )
         with pytest.raises(IntegrityError):  # one draw per office and release moment
             async with db.engine.begin() as conn:
                 await conn.execute(
                     text(
-                        "INSERT INTO draw (id, office_id, release_at, requests_open_at, first_day,"
-                        " last_day, status, seed_hash, created_at) VALUES (2, 1, :at, :at,"
-                        " '2026-12-01', '2026-12-01', 'open', :hash, :at)"
+                        "INSERT INTO draw (id, office_id, release_at, requests_open_at,"
+                        " first_day, last_day, status, seed_hash, created_at) VALUES (2, 1,"
+                        f" '{STAMP}', '{STAMP}', '2026-12-01', '2026-12-01', 'open',"
+                        f" '{'1' * 64}', '{STAMP}')"
                     ),
-                    {"at": STAMP, "hash": "0" * 64},
                 )
         await _migrate_to(db, BEFORE_DRAW, down=True)
         assert await _rows(db, "SELECT id, code FROM office") == [(1, "TEST")]
