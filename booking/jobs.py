@@ -19,6 +19,7 @@ from booking.calendar.release import release_slots
 from booking.calendar.schedule import next_release
 from booking.core.context import Domain
 from booking.db.models import Office
+from booking.draw.drawing import run_release_draws
 from booking.waitlist.duty import run_waitlist_duty
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ async def release_loop(ctx: Domain, stop: asyncio.Event, *, max_sleep: float = 6
     ``max_sleep`` seconds, which also picks up new offices and reopened days)."""
     while not stop.is_set():
         try:
+            await run_release_draws(ctx)
             made = await release_slots(ctx)
             if made:
                 log.info("released %d slots", made)

@@ -224,7 +224,7 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
 
 # --- 0006: the waitlist and held seats, with data in the tables -------------------------
 
-BEFORE_WAITLIST = "0004"
+BEFORE_WAITLIST = "0005"
 
 
 async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
@@ -281,6 +281,50 @@ async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
         await migrate(db)  # and up again: the held seats went back to the public
         assert await _rows(db, "SELECT id, held FROM slot ORDER BY id") == [(1, 0), (2, 0)]
         assert await _rows(db, "SELECT id FROM waitlist_entry") == []
+    finally:
+        await db.dispose()
+
+
+# --- 0005: the fair release draw, with data in the tables -------------------------------
+
+BEFORE_DRAW = "0004"
+
+
+async def test_the_draw_migration_keeps_offices_first_come_and_goes_back_down(
+    backend: str, tmp_path: Path
+) -> None:
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    try:
+        await _migrate_to(db, BEFORE_DRAW)
+        async with db.engine.begin() as conn:
+            await conn.execute(text(_ROWS_BEFORE_GROUPS[0]))  # an office
+        await migrate(db)
+        assert await _rows(
+            db, "SELECT release_mode, request_window_hours, release_mode_since FROM office"
+        ) == [("first-come", 24, None)]
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO draw (id, office_id, release_at, requests_open_at, first_day,"
+                    f" last_day, status, seed_hash, created_at) VALUES (1, 1, '{STAMP}', '{STAMP}',"
+                    f" '2026-12-01', '2026-12-01', 'open', '{'0' * 64}', '{STAMP}')"
+                ),
+            )
+        with pytest.raises(IntegrityError):  # one draw per office and release moment
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO draw (id, office_id, release_at, requests_open_at,"
+                        " first_day, last_day, status, seed_hash, created_at) VALUES (2, 1,"
+                        f" '{STAMP}', '{STAMP}', '2026-12-01', '2026-12-01', 'open',"
+                        f" '{'1' * 64}', '{STAMP}')"
+                    ),
+                )
+        await _migrate_to(db, BEFORE_DRAW, down=True)
+        assert await _rows(db, "SELECT id, code FROM office") == [(1, "TEST")]
+        await migrate(db)  # and up again
+        assert await _rows(db, "SELECT count(*) FROM draw") == [(0,)]
     finally:
         await db.dispose()
 

@@ -19,8 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from booking.admin.audit import record
 from booking.calendar.schedule import RULE_EPOCH, parse_rule
 from booking.core.context import Domain
-from booking.core.kinds import OfficeKind
-from booking.core.limits import MAX_QUOTA
+from booking.core.kinds import OfficeKind, ReleaseMode
+from booking.core.limits import MAX_QUOTA, MAX_REQUEST_WINDOW_HOURS
 from booking.db.models import Office, SessionRule
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
@@ -77,6 +77,10 @@ class ReleaseSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     window_days: int = Field(ge=1, le=366)
     rule: str
+    # draw: requests are taken for request_window_hours before each release moment,
+    # then drawn (docs/fair-release.md); first-come: bookable at the moment itself.
+    mode: ReleaseMode = ReleaseMode.FIRST_COME
+    request_window_hours: int = Field(default=24, ge=1, le=MAX_REQUEST_WINDOW_HOURS)
 
     _rule = field_validator("rule")(classmethod(lambda cls, v: _check_rule(v)))
 
@@ -185,6 +189,8 @@ def _office_fields(spec: OfficeSpec) -> dict[str, Any]:
         "walk_in_quota": spec.quota.walk_in,
         "release_window_days": spec.release.window_days,
         "release_rule": spec.release.rule,
+        "release_mode": spec.release.mode,
+        "request_window_hours": spec.release.request_window_hours,
     }
 
 
@@ -211,6 +217,7 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
         for spec in specs:
             office = (await session.exec(select(Office).where(Office.code == spec.code))).first()
             fields = _office_fields(spec)
+            was_draw = office is not None and office.release_mode == ReleaseMode.DRAW
             if office is None:
                 office = Office(code=spec.code, **fields)
                 created += 1
@@ -220,6 +227,9 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
                 for key, value in fields.items():
                     setattr(office, key, value)
                 updated += 1
+            if spec.release.mode is ReleaseMode.DRAW and not was_draw:
+                # Releases whose request window opened before now stay first-come.
+                office.release_mode_since = ctx.now()
             session.add(office)
             await session.flush()
             assert office.id is not None

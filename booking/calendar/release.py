@@ -1,10 +1,17 @@
-"""Materializing slots: a date's sessions become bookable rows once it is released."""
+"""Materializing slots: a date's sessions become bookable rows once it is released.
+
+A first-come office's dates are released at each release moment. A draw-mode
+office's (``ReleaseMode.DRAW``) are released here only as far as its releases that
+are drawn (or that stayed first-come: their request window opened before the
+office switched to draw mode); the rest are materialized by the draw itself
+(``booking.draw.running``), with ``materialize_slots``, in the draw's transaction."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,7 +24,8 @@ from booking.calendar.schedule import (
     to_utc,
 )
 from booking.core.context import Domain
-from booking.db.models import Closure, Office, QuotaOverride, Slot
+from booking.core.kinds import DrawStatus, ReleaseMode
+from booking.db.models import Closure, Draw, Office, QuotaOverride, Slot
 from booking.offices.lookup import office_by_code, office_by_id, session_rules
 
 log = logging.getLogger(__name__)
@@ -27,9 +35,38 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-async def _release_office(session: AsyncSession, office: Office, now: datetime) -> int:
+def horizon_at(office: Office, moment: datetime) -> date | None:
+    """The last date open once the release moments up to ``moment`` have passed."""
+    return release_horizon(office.release_rule, office.release_window_days, office.timezone, moment)
+
+
+async def released_until(session: AsyncSession, office: Office, now: datetime) -> date | None:
+    """The last date the release job opens at ``now`` (see the module doc)."""
+    horizon = horizon_at(office, now)
+    if office.release_mode != ReleaseMode.DRAW or horizon is None:
+        return horizon
+    horizons: list[date | None] = []
+    if office.release_mode_since is not None:
+        # The last release whose window opened before draw mode was set.
+        window = timedelta(hours=office.request_window_hours)
+        first_come = office.release_mode_since + window - timedelta(microseconds=1)
+        horizons.append(horizon_at(office, min(now, first_come)))
+    horizons.append(
+        await session.scalar(
+            select(func.max(Draw.last_day)).where(
+                Draw.office_id == office.id, Draw.status == DrawStatus.DRAWN
+            )
+        )
+    )
+    return max((h for h in horizons if h is not None), default=None)
+
+
+async def materialize_slots(
+    session: AsyncSession, office: Office, now: datetime, horizon: date | None
+) -> int:
+    """Create the office's missing slots from today to ``horizon`` (sessions not
+    started yet, on days neither closed nor holidays); returns how many."""
     assert office.id is not None
-    horizon = release_horizon(office.release_rule, office.release_window_days, office.timezone, now)
     if horizon is None:
         return 0
     today = local_now(now, office.timezone).date()
@@ -96,7 +133,10 @@ async def release_office(ctx: Domain, office_id: int) -> int:
 
     async def tx(session: AsyncSession) -> int:
         office = await office_by_id(session, office_id)
-        return await _release_office(session, office, ctx.now())
+        now = ctx.now()
+        return await materialize_slots(
+            session, office, now, await released_until(session, office, now)
+        )
 
     # Another process may release the same slots first: the run again after its
     # IntegrityError fills in the rest.

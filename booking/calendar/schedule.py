@@ -159,3 +159,9 @@ def next_release(release_rule: str, tz_name: str, now_utc: datetime) -> datetime
     if nxt is None:
         return None
     return nxt.replace(tzinfo=zone(tz_name)).astimezone(UTC)
+
+
+def last_release(release_rule: str, tz_name: str, now_utc: datetime) -> datetime | None:
+    """The latest release moment at or before ``now_utc``, as an aware UTC datetime."""
+    last = _last_release(release_rule, local_now(now_utc, tz_name).replace(tzinfo=None))
+    return None if last is None else last.replace(tzinfo=zone(tz_name)).astimezone(UTC)

@@ -52,6 +52,10 @@ class BookingSettings(BaseSettings):
     # Key of the daily arrival codes. Unset: a random key is created once in
     # data_dir/arrival_secret. Instances sharing a database need the same one.
     arrival_secret: SecretStr | None = None
+    # Key of the draws' seeds (HMAC-SHA256 of the office and release moment). Unset: a
+    # random key is created once in data_dir/draw_secret. Instances sharing a database
+    # must all be given the same DRAW_SECRET.
+    draw_secret: SecretStr | None = None
     # How long a waitlist offer holds its seats for the applicant to take them.
     waitlist_hold_minutes: int = Field(default=15, ge=1)
 
@@ -69,6 +73,12 @@ class BookingSettings(BaseSettings):
 
     def _key(self, secret: SecretStr | None, file_name: str) -> bytes:
         """``secret`` if set, else a random key made once in ``data_dir/file_name``."""
+
+    def draw_key(self) -> bytes:
+        return self._key(self.draw_secret, "draw_secret")
+
+    def _key(self, secret: SecretStr | None, file_name: str) -> bytes:
+        """The secret given, or a random one made once in ``data_dir/file_name``."""
         if secret is not None and secret.get_secret_value():
             return secret.get_secret_value().encode("utf-8")
         path = self.data_dir / file_name

@@ -514,6 +514,9 @@ class CounterStaffNotFound(NotFound):
         self.office_code = office_code
 
 
+# --- the fair release draw -------------------------------------------------------------
+
+
 class ActiveAppointmentExists(BookingError):
     """A person (``member_id``: None for the holder) whose NIK holds an active
     appointment cannot request a draw (nor join a waitlist)."""
@@ -523,6 +526,62 @@ class ActiveAppointmentExists(BookingError):
         self.member_id = member_id
         self.full_name = full_name
         self.code = code
+
+
+class RequestWindowClosed(BookingError):
+    """No release of the office takes requests now (or the request's draw closed)."""
+
+    def __init__(self, office_id: int) -> None:
+        super().__init__(f"office {office_id} takes no requests now")
+        self.office_id = office_id
+
+
+class AlreadyRequested(BookingError):
+    """One request per account and one per NIK per release: ``by`` is ``"account"``,
+    or ``"nik"`` with the member (None: the holder) whose NIK is in another request."""
+
+    def __init__(self, by: str, member_id: int | None = None, full_name: str = "") -> None:
+        super().__init__(f"already requested this release (by {by})")
+        self.by = by
+        self.member_id = member_id
+        self.full_name = full_name
+
+
+class TooManyChoices(BookingError):
+    """A request ranks 1 to ``max_choices`` choices."""
+
+    def __init__(self, given: int, max_choices: int) -> None:
+        super().__init__(f"{given} choices given; a request has 1 to {max_choices}")
+        self.given = given
+        self.max_choices = max_choices
+
+
+class ChoiceNotInRelease(BookingError):
+    """A choice's date (or session on it) is not among those the release opens."""
+
+    def __init__(self, day: object, slot_label: str | None) -> None:
+        super().__init__(f"{day} {slot_label or ''} is not in this release".strip())
+        self.day = day
+        self.slot_label = slot_label
+
+
+class RequestNotFound(NotFound):
+    def __init__(self, key: object) -> None:
+        super().__init__("request", key)
+
+
+class DrawNotFound(NotFound):
+    def __init__(self, key: object) -> None:
+        super().__init__("draw", key)
+
+
+class NoUpcomingRelease(BookingError):
+    """“Remind me”: the date is open already, past, or no release opens it."""
+
+    def __init__(self, office_id: int, day: object) -> None:
+        super().__init__(f"no upcoming release of office {office_id} opens {day}")
+        self.office_id = office_id
+        self.day = day
 
 
 class AlreadyWaiting(BookingError):

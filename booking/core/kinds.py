@@ -92,6 +92,31 @@ class StaffRole(StrEnum):
     COUNTER_STAFF = "counter_staff"  # petugas loket: open counters, call and serve
 
 
+class ReleaseMode(StrEnum):
+    """How an office's release of dates hands out its seats."""
+
+    FIRST_COME = "first-come"  # bookable by whoever is first at the release moment
+    DRAW = "draw"  # requests over a window, then seats in a verifiable random order
+
+
+class DrawStatus(StrEnum):
+    OPEN = "open"  # requests are taken (until the release moment)
+    DRAWN = "drawn"  # the seed is revealed and every request has its outcome
+
+
+class RequestStatus(StrEnum):
+    """A request of a draw-mode release (``draw_request``)."""
+
+    PENDING = "pending"  # waiting for the draw
+    WON = "won"  # booked by the draw
+    WAITLISTED = "waitlisted"  # no choice had seats: on the waitlist
+    LOST = "lost"  # no choice had seats, and no waitlist entry could be made
+    WITHDRAWN = "withdrawn"  # withdrawn by the applicant before the draw
+    # A member held an active appointment by the time of the draw: not assigned
+    # and not put on the waitlist (one active appointment per NIK).
+    DROPPED = "dropped"
+
+
 class WaitlistStatus(StrEnum):
     """A waitlist entry: a group waiting at one office for a date range."""
 

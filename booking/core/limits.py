@@ -17,6 +17,8 @@ def check_quota(value: int) -> int:
 MAX_SHARE = 1000
 # Dates open at most this many days after a release moment.
 MAX_WINDOW_DAYS = 366
+# Draw mode: requests open at most this many hours (two weeks) before a release moment.
+MAX_REQUEST_WINDOW_HOURS = 336
 # A single change may cover at most this many dates (a year and a day).
 MAX_RANGE_DAYS = 366
 # Telegram user ids are positive and fit in 52 bits.

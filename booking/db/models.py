@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from booking.core.kinds import (
     AppointmentStatus,
+    DrawStatus,
     GroupStatus,
     NotificationStatus,
     OfferStatus,
@@ -21,6 +22,8 @@ from booking.core.kinds import (
     PriorityReason,
     QueueStatus,
     QuotaPool,
+    ReleaseMode,
+    RequestStatus,
     ServiceType,
     TicketSender,
     TicketStatus,
@@ -64,6 +67,14 @@ class Office(OfficeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     display_key: str | None = Field(
         default=None, max_length=64, description="Key of the 'now serving' page; made on first use"
+    release_mode: ReleaseMode = Field(default=ReleaseMode.FIRST_COME, sa_type=String(16))
+    request_window_hours: int = Field(
+        default=24, description="Draw mode: requests open this long before a release moment"
+    )
+    release_mode_since: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="When draw mode was set: releases whose window opened before stay first-come",
     )
 
 
@@ -493,6 +504,93 @@ class QueueTicket(SQLModel, table=True):
     called_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     served_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     missed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+# --- the fair release draw -----------------------------------------------------------
+
+
+class Draw(SQLModel, table=True):
+    """One release moment of a draw-mode office: its requests are drawn at ``release_at``.
+
+    ``seed_hash`` (SHA-256 of the secret seed) is published when requests open; the
+    seed itself is stored at the draw, with the seats the draw had (``inputs``), so
+    that anyone can recompute the order and the assignment (``verify-draw``)."""
+
+    __table_args__ = (UniqueConstraint("office_id", "release_at", name="uq_draw_release"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    release_at: datetime = Field(sa_type=UTCDateTime)
+    requests_open_at: datetime = Field(sa_type=UTCDateTime)
+    first_day: date = Field(description="The first date this release opens (office-local)")
+    last_day: date = Field(description="Its last date: the release horizon at release_at")
+    status: DrawStatus = Field(default=DrawStatus.OPEN, sa_type=String(16))
+    seed_hash: str = Field(max_length=64)
+    seed: str | None = Field(default=None, max_length=64, description="Revealed at the draw")
+    inputs: dict[str, Any] | None = Field(
+        default=None, sa_type=JSON, description="The sessions and seats the draw assigned"
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+_LIVE_REQUEST_SQL = text("status <> 'withdrawn'")
+
+
+class DrawRequest(SQLModel, table=True):
+    """An account's request for its group in one draw: up to three ranked choices,
+    and, once drawn, its place in the order and its outcome."""
+
+    __tablename__ = "draw_request"
+    __table_args__ = (
+        # One request per account per release (a withdrawn one makes room for another).
+        Index(
+            "uq_draw_request_account",
+            "draw_id",
+            "telegram_id",
+            unique=True,
+            sqlite_where=_LIVE_REQUEST_SQL,
+            postgresql_where=_LIVE_REQUEST_SQL,
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    telegram_id: int = Field(sa_type=BigInteger)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=String(16))
+    choices: list[Any] = Field(
+        sa_type=JSON, description="Ranked [day or null, session label or null] pairs"
+    )
+    position: int | None = Field(default=None, description="1-based place in the drawn order")
+    slot_id: int | None = Field(default=None, foreign_key="slot.id", description="Won session")
+    group_id: int | None = Field(default=None, foreign_key="booking_group.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+_LIVE_MEMBER_SQL = text("NOT withdrawn")
+
+
+class DrawRequestMember(SQLModel, table=True):
+    """One person of a request (a NIK requests once per release)."""
+
+    __tablename__ = "draw_request_member"
+    __table_args__ = (
+        Index(
+            "uq_draw_request_nik",
+            "draw_id",
+            "nik_hash",
+            unique=True,
+            sqlite_where=_LIVE_MEMBER_SQL,
+            postgresql_where=_LIVE_MEMBER_SQL,
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="draw_request.id", index=True)
+    draw_id: int = Field(foreign_key="draw.id")
+    person_id: int = Field(foreign_key="person.id")
+    member_id: int | None = Field(default=None, description="As chosen: None for the holder")
+    nik_hash: str = Field(max_length=64)
+    service: ServiceType = Field(sa_type=String(16))
+    priority: PriorityReason | None = Field(default=None, sa_type=String(16))
+    withdrawn: bool = False
 
 
 # --- the waitlist ------------------------------------------------------------------
