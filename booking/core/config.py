@@ -71,9 +71,6 @@ class BookingSettings(BaseSettings):
     def arrival_key(self) -> bytes:
         return self._key(self.arrival_secret, "arrival_secret")
 
-    def _key(self, secret: SecretStr | None, file_name: str) -> bytes:
-        """``secret`` if set, else a random key made once in ``data_dir/file_name``."""
-
     def draw_key(self) -> bytes:
         return self._key(self.draw_secret, "draw_secret")
 

@@ -67,6 +67,7 @@ class Office(OfficeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     display_key: str | None = Field(
         default=None, max_length=64, description="Key of the 'now serving' page; made on first use"
+    )
     release_mode: ReleaseMode = Field(default=ReleaseMode.FIRST_COME, sa_type=String(16))
     request_window_hours: int = Field(
         default=24, description="Draw mode: requests open this long before a release moment"
@@ -504,6 +505,8 @@ class QueueTicket(SQLModel, table=True):
     called_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     served_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     missed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # --- the fair release draw -----------------------------------------------------------
 
 
