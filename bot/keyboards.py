@@ -27,7 +27,7 @@ from booking.offices.content import Content
 from booking.people.members import MemberView
 from bot import callbacks as cb
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
-from bot.texts import long_date, month_title, office_place, time_range
+from bot.texts import long_date, month_title, office_place, session_name, time_range
 
 OFFICES_PER_PAGE = 8
 # A phone about 360 pixels wide shows about 32 characters across a keyboard; a
@@ -145,7 +145,7 @@ def offices_kb(
     first = page * OFFICES_PER_PAGE
     for office in offices[first : first + OFFICES_PER_PAGE]:
         assert office.id is not None
-        label = fit(office_place(office.name))
+        label = fit(office_place(office))
         b.row(_button(label, cb.OfficePick(purpose=purpose, office=office.id)))
     pages = page_count(len(offices))
     nav = []
@@ -269,14 +269,15 @@ def calendar_kb(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def session_label(s: SessionAvailability) -> str:
+def session_label(s: SessionAvailability, locale: str) -> str:
     """The session's label, time and seats left; shorter forms when a long label
     would not fit a phone (the start time tells a day's sessions apart)."""
     seats = _("{seats} left").format(seats=s.seats_left)
     hours = f"{s.start:%H:%M}–{s.end:%H:%M}"
+    label = session_name(s, locale)
     forms = (
-        f"{s.label} {time_range(s.start, s.end, s.zone)} · {seats}",
-        f"{s.label} {hours} · {seats}",
+        f"{label} {time_range(s.start, s.end, s.zone)} · {seats}",
+        f"{label} {hours} · {seats}",
         f"{hours} · {seats}",
     )
     return next((f for f in forms if label_width(f) <= ROW_CHARACTERS), forms[-1])
@@ -287,6 +288,7 @@ def sessions_kb(
     office_id: int,
     target: cb.Target,
     day: date,
+    locale: str,
 ) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for s in sessions:
@@ -294,7 +296,7 @@ def sessions_kb(
             data = cb.Session(
                 slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
             )
-            b.row(_button(session_label(s), data))
+            b.row(_button(session_label(s, locale), data))
     back = cb.Month(
         office=office_id,
         people=target.people,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Protocol
 
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
@@ -52,10 +53,31 @@ def clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
-def office_place(name: str) -> str:
-    """An office's short name for buttons: its official name without the office
-    class ("Jakarta Selatan"); the office page shows the whole name."""
-    return OFFICE_CLASS.sub("", name).strip() or name
+class NamedOffice(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def short_name(self) -> str | None: ...
+
+
+def office_place(office: NamedOffice) -> str:
+    """An office's short name for buttons ("Jakarta Selatan"): the offices data's
+    ``short_name``, else the official name without the office class; the office page
+    shows the whole name."""
+    return office.short_name or OFFICE_CLASS.sub("", office.name).strip() or office.name
+
+
+class LabelledSession(Protocol):
+    @property
+    def label(self) -> str: ...
+    @property
+    def label_en(self) -> str | None: ...
+
+
+def session_name(s: LabelledSession, locale: str) -> str:
+    """A session's label in the user's language: the offices data's English label in
+    English (the Indonesian one when there is none)."""
+    return (s.label_en or s.label) if locale == "en" else s.label
 
 
 def ordinal(n: str, locale: str) -> str:
@@ -118,13 +140,15 @@ def documents(content: Content, service: ServiceType, locale: str) -> str:
 
 
 def session_line(s: SessionAvailability, locale: str) -> str:
-    return f"{long_date(s.start.date(), locale)}, {s.label} {time_range(s.start, s.end, s.zone)}"
+    when = time_range(s.start, s.end, s.zone)
+    return f"{long_date(s.start.date(), locale)}, {session_name(s, locale)} {when}"
 
 
 def appointment_line(v: AppointmentView, locale: str) -> str:
     return (
         f"{v.code} · {v.office_name}\n"
-        f"{long_date(v.day, locale)}, {v.label} {time_range(v.start, v.end, v.zone)}"
+        f"{long_date(v.day, locale)}, {session_name(v, locale)} "
+        f"{time_range(v.start, v.end, v.zone)}"
     )
 
 
@@ -186,7 +210,9 @@ def confirmation(g: GroupView, content: Content, locale: str) -> str:
         _("Office: {name}").format(name=g.office_name),
         _("Address: {address}").format(address=g.office_address),
         _("Date: {day}").format(day=long_date(g.day, locale)),
-        _("Time: {label}, {time}").format(label=g.label, time=time_range(g.start, g.end, g.zone)),
+        _("Time: {label}, {time}").format(
+            label=session_name(g, locale), time=time_range(g.start, g.end, g.zone)
+        ),
     ]
     if len(members) == 1:
         m = members[0]
@@ -214,7 +240,7 @@ def group_lines(g: GroupView, locale: str, *, everyone: bool = False) -> list[st
     """A group under "My appointments": where and when, then each active member
     (``everyone``: each member, for a group a closure cancelled)."""
     lines = [
-        f"{g.office_name}\n{long_date(g.day, locale)}, {g.label} "
+        f"{g.office_name}\n{long_date(g.day, locale)}, {session_name(g, locale)} "
         f"{time_range(g.start, g.end, g.zone)}"
     ]
     members = g.members if everyone else g.active_members

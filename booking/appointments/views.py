@@ -4,7 +4,7 @@ group with its members' appointments."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ class SessionPlace:
     start: datetime  # office-local, aware
     end: datetime
     start_utc: datetime
+    label_en: str | None = field(default=None, kw_only=True)  # None: the label serves
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def _session_fields(slot: Slot, office: Office) -> dict[str, Any]:
         "start": slot.start_utc.astimezone(tz),
         "end": slot.end_utc.astimezone(tz),
         "start_utc": slot.start_utc,
+        "label_en": slot.label_en,
     }
 
 

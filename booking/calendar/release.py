@@ -85,6 +85,7 @@ async def _release_office(session: AsyncSession, office: Office, now: datetime) 
                     end_utc=to_utc(day, rule.end, office.timezone),
                     capacity=cap,
                     priority_capacity=prio,
+                    label_en=rule.label_en,
                 )
             )
             created += 1

@@ -17,6 +17,7 @@ from booking.core.kinds import (
     GroupStatus,
     NotificationStatus,
     OfficeKind,
+    Passport,
     PriorityReason,
     QuotaPool,
     ServiceType,
@@ -48,6 +49,9 @@ class OfficeBase(SQLModel):
     priority_quota: int = Field(default=0, ge=0, description="Default priority seats per day")
     release_window_days: int = Field(ge=1, description="How many days ahead a release opens")
     release_rule: str = Field(description="RRULE of release moments, office-local time")
+    short_name: str | None = Field(
+        default=None, max_length=40, description="What the office buttons show, e.g. the city"
+    )
 
 
 class Office(OfficeBase, table=True):
@@ -65,6 +69,7 @@ class SessionRuleBase(SQLModel):
     rule: str = Field(description="RRULE of the days this session runs")
     share: int = Field(default=1, ge=1, description="Weight of the day's quota")
     valid_from: date = Field(default=date(2020, 1, 1), description="DTSTART of the rule")
+    label_en: str | None = Field(default=None, max_length=50, description="The English label")
 
 
 class SessionRule(SessionRuleBase, table=True):
@@ -124,6 +129,7 @@ class Slot(SQLModel, table=True):
     priority_capacity: int = 0
     priority_booked: int = 0
     is_open: bool = True
+    label_en: str | None = Field(default=None, max_length=50, description="The English label")
 
 
 # --- people ------------------------------------------------------------------
@@ -244,6 +250,9 @@ class Appointment(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    passport: Passport | None = Field(
+        default=None, sa_type=String(16), description="The passport applied for: its fee"
+    )
 
 
 class AuditLog(SQLModel, table=True):

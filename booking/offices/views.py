@@ -20,6 +20,7 @@ class OfficeView:
     priority_quota: int
     release_window_days: int
     release_rule: str
+    short_name: str | None = None  # what buttons show; None: derived from the name
 
     @classmethod
     def of(cls, office: Office) -> OfficeView:
