@@ -21,13 +21,20 @@ from babel.dates import get_day_names
 from booking.appointments.groups import MemberChoice
 from booking.appointments.views import GroupView
 from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
-from booking.core.kinds import AppointmentStatus, ServiceType
+from booking.core.kinds import AppointmentStatus, Passport, ServiceType
 from booking.db.models import Office
 from booking.offices.content import Content
 from booking.people.members import MemberView
 from bot import callbacks as cb
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
-from bot.texts import long_date, month_title, office_place, session_name, time_range
+from bot.texts import (
+    long_date,
+    month_title,
+    office_place,
+    passport_name,
+    session_name,
+    time_range,
+)
 
 OFFICES_PER_PAGE = 8
 # A phone about 360 pixels wide shows about 32 characters across a keyboard; a
@@ -403,11 +410,19 @@ def summary_kb(slot_id: int, members: Sequence[MemberChoice]) -> InlineKeyboardM
 
 
 def group_kb(
-    members: Sequence[MemberView], saved: Sequence[MemberView], room: int
+    members: Sequence[MemberView],
+    saved: Sequence[MemberView],
+    room: int,
+    *,
+    editing: bool = False,
 ) -> InlineKeyboardMarkup:
     """The group list: add someone new or one of the ``saved`` people (while there is
-    ``room``), remove a member, or continue to the calendar."""
+    ``room``), remove a member, or continue to the calendar; ``editing`` (after
+    "Change details"): also change the holder's name or phone number."""
     b = InlineKeyboardBuilder()
+    if editing:
+        b.row(_button(_("✏️ Change my name"), cb.Group(action="rename", member=0)))
+        b.row(_button(_("📱 Change my phone number"), cb.Group(action="phone", member=0)))
     if room > 0:
         b.row(_button(_("➕ Add a family member"), cb.Group(action="new", member=0)))
         for m in saved[:room]:
@@ -543,3 +558,12 @@ def back_to_info_kb() -> InlineKeyboardMarkup:
             [home_button()],
         ]  # noqa: E501
     )
+
+
+def passport_kb(passports: Sequence[Passport]) -> InlineKeyboardMarkup:
+    """One button per passport the content file has a fee for."""
+    b = InlineKeyboardBuilder()
+    for passport in passports:
+        b.row(_button(passport_name(passport), cb.PassportPick(passport=passport)))
+    b.row(home_button())
+    return b.as_markup()

@@ -37,8 +37,8 @@ from booking.core.errors import (
     SlotFull,
     TooLateToChange,
 )
-from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
-from booking.offices.content import Content
+from booking.core.kinds import AppointmentStatus, Passport, PriorityReason, ServiceType
+from booking.offices.content import Content, Fee
 from booking.people.members import MemberView
 from booking.people.names import NAME_MAX, NAME_MIN
 
@@ -152,24 +152,52 @@ def appointment_line(v: AppointmentView, locale: str) -> str:
     )
 
 
-def member_line(n: int, member: MemberView, service: str, priority: PriorityReason | None) -> str:
-    """One person of the group: number, name, masked NIK, service, priority."""
+def member_line(
+    n: int,
+    member: MemberView,
+    service: str,
+    priority: PriorityReason | None,
+    passport: Passport | None = None,
+) -> str:
+    """One person of the group: number, name, masked NIK, service, passport, priority."""
     line = f"{n}. {member.full_name} · {member.nik_masked} · {service}"
+    if passport is not None:
+        line += " · " + passport_name(passport)
     if priority is not None:
         line += " · " + _("priority: {reason}").format(reason=priority_name(priority))
     return line
 
 
-def group_fees(content: Content, size: int, locale: str) -> str:
-    """The PNBP fees of the content file, for one person and for the whole group."""
+def passport_name(passport: Passport) -> str:
+    names = {
+        Passport.ORDINARY_5: _("Ordinary passport, 5 years"),
+        Passport.ORDINARY_10: _("Ordinary passport, 10 years"),
+        Passport.ELECTRONIC_5: _("Electronic passport, 5 years"),
+        Passport.ELECTRONIC_10: _("Electronic passport, 10 years"),
+    }
+    return names[passport]
+
+
+def group_fees(content: Content, passports: list[Passport | None], locale: str) -> str:
+    """The PNBP fee each person of the group pays, by the passport they chose, with
+    the total; every fee of the content file when a passport was not asked (the
+    file names no passport for its fees)."""
+    size = len(passports)
     lines = [_("PNBP fees:") if size == 1 else _("PNBP fees for {n} people:").format(n=size)]
-    for fee in content.fees:
+    fees: dict[Passport | None, Fee] = {f.passport: f for f in content.fees if f.passport}
+    known = all(p in fees for p in passports)
+    if known:
+        counts = [(fees[p], passports.count(p)) for p in dict.fromkeys(passports)]
+    else:
+        counts = [(fee, size) for fee in content.fees]
+    for fee, n in counts:
         each = rupiah(fee.amount, locale)
-        total = rupiah(fee.amount * size, locale)
+        total = rupiah(fee.amount * n, locale)
         label = fee.label.get(locale)
-        lines.append(
-            f"• {label}: {total}" if size == 1 else f"• {label}: {size} × {each} = {total}"
-        )
+        lines.append(f"• {label}: {total}" if n == 1 else f"• {label}: {n} × {each} = {total}")
+    if known and len(counts) > 1:
+        total = rupiah(sum(fee.amount * n for fee, n in counts), locale)
+        lines.append(_("Total: {total}").format(total=total))
     lines.append(content.fees_source.get(locale))
     return "\n".join(lines)
 

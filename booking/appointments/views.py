@@ -13,6 +13,7 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     GroupStatus,
+    Passport,
     PriorityReason,
     QuotaPool,
     ServiceType,
@@ -52,6 +53,7 @@ class AppointmentView(SessionPlace):
     telegram_id: int
     created_at: datetime
     cancel_reason: str | None
+    passport: Passport | None = field(default=None, kw_only=True)
 
     @property
     def active(self) -> bool:
@@ -102,6 +104,7 @@ def _appointment_fields(
         telegram_id=appt.telegram_id,
         created_at=appt.created_at,
         cancel_reason=appt.cancel_reason,
+        passport=Passport(appt.passport) if appt.passport else None,
     )
 
 

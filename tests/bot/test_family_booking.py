@@ -138,6 +138,7 @@ async def test_bad_input_at_each_new_step(
     await chat.send("Siti Aminah")
     await chat.send(WIFE)
     await chat.press("sv:new")
+    await chat.press("pk:")
     await chat.press("pr:child")  # an adult is no child under 5
     assert "Siti Aminah: Child priority is for children under 5" in chat.last_text()
     assert "Choose again:" in chat.last_text()

@@ -52,6 +52,7 @@ from booking.questions.stats import QuestionStats
 from bot.texts import (
     clip,
     not_active,
+    passport_name,
     priority_name,
     service_name,
     session_name,
@@ -248,6 +249,8 @@ def entry_line(n: int, e: DayListEntry, content: Content, locale: str) -> str:
         service_name(content, e.service, locale),
         (e.session_label_en or e.session_label) if locale == "en" else e.session_label,
     ]
+    if e.passport is not None:
+        parts.append(passport_name(e.passport))
     if e.phone_masked is not None:
         parts.append("📞 " + e.phone_masked)
     if e.priority is not None:
