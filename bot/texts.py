@@ -169,13 +169,10 @@ def member_line(
 
 
 def passport_name(passport: Passport) -> str:
-    names = {
-        Passport.ORDINARY_5: _("Ordinary passport, 5 years"),
-        Passport.ORDINARY_10: _("Ordinary passport, 10 years"),
-        Passport.ELECTRONIC_5: _("Electronic passport, 5 years"),
-        Passport.ELECTRONIC_10: _("Electronic passport, 10 years"),
-    }
-    return names[passport]
+    """ "Electronic passport, 10 years": the kind and the years it is valid."""
+    if passport.electronic:
+        return _("Electronic passport, {years} years").format(years=passport.years)
+    return _("Ordinary passport, {years} years").format(years=passport.years)
 
 
 def group_fees(content: Content, passports: list[Passport | None], locale: str) -> str:

@@ -34,6 +34,14 @@ class Passport(StrEnum):
     ELECTRONIC_5 = "electronic_5"
     ELECTRONIC_10 = "electronic_10"
 
+    @property
+    def electronic(self) -> bool:
+        return self.value.startswith("electronic")
+
+    @property
+    def years(self) -> int:
+        return int(self.value.rsplit("_", 1)[1])
+
 
 class QuotaPool(StrEnum):
     REGULAR = "regular"
