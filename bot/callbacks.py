@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 from booking.appointments.groups import MemberChoice
 from booking.appointments.views import MemberAppointment
 from booking.calendar.seats import GroupShape
-from booking.core.kinds import PriorityReason, ServiceType
+from booking.core.kinds import Passport, PriorityReason, ServiceType
 
 MAX_ID = 2**31 - 1
 Id = int
@@ -145,26 +145,31 @@ class Priority(CallbackData, prefix="pr"):
 
 class Group(CallbackData, prefix="gp"):
     """The group list: add a new person (``member`` 0) or a saved one, remove one,
-    or go on to the calendar; "edit" (from the summary) shows the list again.
+    or go on to the calendar; "edit" (from the summary) shows the list again, with
+    "rename" (the holder's name) and "phone" (the holder's phone number).
     ``member`` is checked against the tapping account."""
 
-    action: Literal["new", "add", "remove", "continue", "edit"]
+    action: Literal["new", "add", "remove", "continue", "edit", "rename", "phone"]
     member: int = Field(ge=0, le=MAX_ID)
 
 
 # The confirm button carries the group: per member its id in base 36, then its
-# service and priority as one digit each ("2s01.2t00"). MAX_CONFIRMED members fit in
-# Telegram's 64 bytes whatever the ids, so the chat books groups of at most that many
-# (M-Paspor's limit, and MAX_GROUP_SIZE's default).
+# service as one digit and its priority and passport as one base-36 digit
+# (priority + 5 × passport: "2s01.2t0f"; a code from before the passport was asked
+# reads as no passport). MAX_CONFIRMED members fit in Telegram's 64 bytes whatever
+# the ids, so the chat books groups of at most that many (M-Paspor's limit, and
+# MAX_GROUP_SIZE's default).
 MAX_CONFIRMED = 5
 _SERVICES = list(ServiceType)
 _PRIORITIES: list[PriorityReason | None] = [None, *PriorityReason]
-_MEMBER = r"[0-9a-z]{1,6}[0-9]{2}"
+_PASSPORTS: list[Passport | None] = [None, *Passport]
+_MEMBER = r"[0-9a-z]{1,6}[0-9][0-9a-z]"
 
 
 def group_code(members: Sequence[MemberChoice]) -> str:
     return ".".join(
-        f"{_base36(m.member_id)}{_SERVICES.index(m.service)}{_PRIORITIES.index(m.priority)}"
+        f"{_base36(m.member_id)}{_SERVICES.index(m.service)}"
+        + _base36(_PRIORITIES.index(m.priority) + len(_PRIORITIES) * _PASSPORTS.index(m.passport))
         for m in members
     )
 
@@ -173,10 +178,18 @@ def group_members(code: str) -> list[MemberChoice]:
     """The members of a ``group_code``; ``ValueError`` when it is not one."""
     members = []
     for token in code.split("."):
-        service, priority = int(token[-2]), int(token[-1])
-        if service >= len(_SERVICES) or priority >= len(_PRIORITIES):
+        service = int(token[-2])
+        passport, priority = divmod(int(token[-1], 36), len(_PRIORITIES))
+        if service >= len(_SERVICES) or passport >= len(_PASSPORTS):
             raise ValueError(f"not a member choice: {token!r}")
-        members.append(MemberChoice(int(token[:-2], 36), _SERVICES[service], _PRIORITIES[priority]))
+        members.append(
+            MemberChoice(
+                int(token[:-2], 36),
+                _SERVICES[service],
+                _PRIORITIES[priority],
+                _PASSPORTS[passport],
+            )
+        )
     return members
 
 
@@ -257,3 +270,9 @@ class Noop(CallbackData, prefix="no"):
     """Calendar headers and other buttons that only explain themselves."""
 
     what: Literal["header", "past", "no_service"]
+
+
+class PassportPick(CallbackData, prefix="pk"):
+    """The passport of the person being added to the group (its fee)."""
+
+    passport: Passport

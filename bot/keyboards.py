@@ -21,13 +21,20 @@ from babel.dates import get_day_names
 from booking.appointments.groups import MemberChoice
 from booking.appointments.views import GroupView
 from booking.calendar.views import DayAvailability, DayStatus, SessionAvailability
-from booking.core.kinds import AppointmentStatus, ServiceType
+from booking.core.kinds import AppointmentStatus, Passport, ServiceType
 from booking.db.models import Office
 from booking.offices.content import Content
 from booking.people.members import MemberView
 from bot import callbacks as cb
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES
-from bot.texts import long_date, month_title, office_place, time_range
+from bot.texts import (
+    long_date,
+    month_title,
+    office_place,
+    passport_name,
+    session_name,
+    time_range,
+)
 
 OFFICES_PER_PAGE = 8
 # A phone about 360 pixels wide shows about 32 characters across a keyboard; a
@@ -145,7 +152,7 @@ def offices_kb(
     first = page * OFFICES_PER_PAGE
     for office in offices[first : first + OFFICES_PER_PAGE]:
         assert office.id is not None
-        label = fit(office_place(office.name))
+        label = fit(office_place(office))
         b.row(_button(label, cb.OfficePick(purpose=purpose, office=office.id)))
     pages = page_count(len(offices))
     nav = []
@@ -269,14 +276,15 @@ def calendar_kb(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def session_label(s: SessionAvailability) -> str:
+def session_label(s: SessionAvailability, locale: str) -> str:
     """The session's label, time and seats left; shorter forms when a long label
     would not fit a phone (the start time tells a day's sessions apart)."""
     seats = _("{seats} left").format(seats=s.seats_left)
     hours = f"{s.start:%H:%M}–{s.end:%H:%M}"
+    label = session_name(s, locale)
     forms = (
-        f"{s.label} {time_range(s.start, s.end, s.zone)} · {seats}",
-        f"{s.label} {hours} · {seats}",
+        f"{label} {time_range(s.start, s.end, s.zone)} · {seats}",
+        f"{label} {hours} · {seats}",
         f"{hours} · {seats}",
     )
     return next((f for f in forms if label_width(f) <= ROW_CHARACTERS), forms[-1])
@@ -287,6 +295,7 @@ def sessions_kb(
     office_id: int,
     target: cb.Target,
     day: date,
+    locale: str,
 ) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for s in sessions:
@@ -294,7 +303,7 @@ def sessions_kb(
             data = cb.Session(
                 slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
             )
-            b.row(_button(session_label(s), data))
+            b.row(_button(session_label(s, locale), data))
     back = cb.Month(
         office=office_id,
         people=target.people,
@@ -401,11 +410,19 @@ def summary_kb(slot_id: int, members: Sequence[MemberChoice]) -> InlineKeyboardM
 
 
 def group_kb(
-    members: Sequence[MemberView], saved: Sequence[MemberView], room: int
+    members: Sequence[MemberView],
+    saved: Sequence[MemberView],
+    room: int,
+    *,
+    editing: bool = False,
 ) -> InlineKeyboardMarkup:
     """The group list: add someone new or one of the ``saved`` people (while there is
-    ``room``), remove a member, or continue to the calendar."""
+    ``room``), remove a member, or continue to the calendar; ``editing`` (after
+    "Change details"): also change the holder's name or phone number."""
     b = InlineKeyboardBuilder()
+    if editing:
+        b.row(_button(_("✏️ Change my name"), cb.Group(action="rename", member=0)))
+        b.row(_button(_("📱 Change my phone number"), cb.Group(action="phone", member=0)))
     if room > 0:
         b.row(_button(_("➕ Add a family member"), cb.Group(action="new", member=0)))
         for m in saved[:room]:
@@ -541,3 +558,12 @@ def back_to_info_kb() -> InlineKeyboardMarkup:
             [home_button()],
         ]  # noqa: E501
     )
+
+
+def passport_kb(passports: Sequence[Passport]) -> InlineKeyboardMarkup:
+    """One button per passport the content file has a fee for."""
+    b = InlineKeyboardBuilder()
+    for passport in passports:
+        b.row(_button(passport_name(passport), cb.PassportPick(passport=passport)))
+    b.row(home_button())
+    return b.as_markup()

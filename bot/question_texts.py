@@ -11,6 +11,7 @@ from booking.calendar.schedule import zone_abbrev
 from booking.questions.facts import OfficeFacts
 from booking.questions.knowledge import Entry
 from bot.handlers.offices import days_of_rule
+from bot.texts import session_name
 
 _FREQ = re.compile(r"FREQ=(\w+)")
 _HOUR = re.compile(r"BYHOUR=(\d+)")
@@ -20,7 +21,8 @@ _MINUTE = re.compile(r"BYMINUTE=(\d+)")
 def hours_text(facts: OfficeFacts, locale: str) -> str:
     zone = zone_abbrev(facts.timezone)
     return "\n".join(
-        f"• {s.label}: {s.start:%H:%M}–{s.end:%H:%M} {zone} · {days_of_rule(s.rule, locale)}"
+        f"• {session_name(s, locale)}: {s.start:%H:%M}–{s.end:%H:%M} {zone} · "
+        f"{days_of_rule(s.rule, locale)}"
         for s in facts.sessions
     )
 

@@ -35,6 +35,8 @@ class Booking(StatesGroup):
     day = State()
     session = State()
     summary = State()
+    passport = State()  # per person, after the service: the passport applied for
+    rename = State()  # "Change details": the holder types their corrected name
 
 
 class Changing(StatesGroup):

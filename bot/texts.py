@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Protocol
 
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
@@ -36,8 +37,8 @@ from booking.core.errors import (
     SlotFull,
     TooLateToChange,
 )
-from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
-from booking.offices.content import Content
+from booking.core.kinds import AppointmentStatus, Passport, PriorityReason, ServiceType
+from booking.offices.content import Content, Fee
 from booking.people.members import MemberView
 from booking.people.names import NAME_MAX, NAME_MIN
 
@@ -52,10 +53,31 @@ def clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
 
 
-def office_place(name: str) -> str:
-    """An office's short name for buttons: its official name without the office
-    class ("Jakarta Selatan"); the office page shows the whole name."""
-    return OFFICE_CLASS.sub("", name).strip() or name
+class NamedOffice(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def short_name(self) -> str | None: ...
+
+
+def office_place(office: NamedOffice) -> str:
+    """An office's short name for buttons ("Jakarta Selatan"): the offices data's
+    ``short_name``, else the official name without the office class; the office page
+    shows the whole name."""
+    return office.short_name or OFFICE_CLASS.sub("", office.name).strip() or office.name
+
+
+class LabelledSession(Protocol):
+    @property
+    def label(self) -> str: ...
+    @property
+    def label_en(self) -> str | None: ...
+
+
+def session_name(s: LabelledSession, locale: str) -> str:
+    """A session's label in the user's language: the offices data's English label in
+    English (the Indonesian one when there is none)."""
+    return (s.label_en or s.label) if locale == "en" else s.label
 
 
 def ordinal(n: str, locale: str) -> str:
@@ -118,34 +140,61 @@ def documents(content: Content, service: ServiceType, locale: str) -> str:
 
 
 def session_line(s: SessionAvailability, locale: str) -> str:
-    return f"{long_date(s.start.date(), locale)}, {s.label} {time_range(s.start, s.end, s.zone)}"
+    when = time_range(s.start, s.end, s.zone)
+    return f"{long_date(s.start.date(), locale)}, {session_name(s, locale)} {when}"
 
 
 def appointment_line(v: AppointmentView, locale: str) -> str:
     return (
         f"{v.code} · {v.office_name}\n"
-        f"{long_date(v.day, locale)}, {v.label} {time_range(v.start, v.end, v.zone)}"
+        f"{long_date(v.day, locale)}, {session_name(v, locale)} "
+        f"{time_range(v.start, v.end, v.zone)}"
     )
 
 
-def member_line(n: int, member: MemberView, service: str, priority: PriorityReason | None) -> str:
-    """One person of the group: number, name, masked NIK, service, priority."""
+def member_line(
+    n: int,
+    member: MemberView,
+    service: str,
+    priority: PriorityReason | None,
+    passport: Passport | None = None,
+) -> str:
+    """One person of the group: number, name, masked NIK, service, passport, priority."""
     line = f"{n}. {member.full_name} · {member.nik_masked} · {service}"
+    if passport is not None:
+        line += " · " + passport_name(passport)
     if priority is not None:
         line += " · " + _("priority: {reason}").format(reason=priority_name(priority))
     return line
 
 
-def group_fees(content: Content, size: int, locale: str) -> str:
-    """The PNBP fees of the content file, for one person and for the whole group."""
+def passport_name(passport: Passport) -> str:
+    """ "Electronic passport, 10 years": the kind and the years it is valid."""
+    if passport.electronic:
+        return _("Electronic passport, {years} years").format(years=passport.years)
+    return _("Ordinary passport, {years} years").format(years=passport.years)
+
+
+def group_fees(content: Content, passports: list[Passport | None], locale: str) -> str:
+    """The PNBP fee each person of the group pays, by the passport they chose, with
+    the total; every fee of the content file when a passport was not asked (the
+    file names no passport for its fees)."""
+    size = len(passports)
     lines = [_("PNBP fees:") if size == 1 else _("PNBP fees for {n} people:").format(n=size)]
-    for fee in content.fees:
+    fees: dict[Passport | None, Fee] = {f.passport: f for f in content.fees if f.passport}
+    known = all(p in fees for p in passports)
+    if known:
+        counts = [(fees[p], passports.count(p)) for p in dict.fromkeys(passports)]
+    else:
+        counts = [(fee, size) for fee in content.fees]
+    for fee, n in counts:
         each = rupiah(fee.amount, locale)
-        total = rupiah(fee.amount * size, locale)
+        total = rupiah(fee.amount * n, locale)
         label = fee.label.get(locale)
-        lines.append(
-            f"• {label}: {total}" if size == 1 else f"• {label}: {size} × {each} = {total}"
-        )
+        lines.append(f"• {label}: {total}" if n == 1 else f"• {label}: {n} × {each} = {total}")
+    if known and len(counts) > 1:
+        total = rupiah(sum(fee.amount * n for fee, n in counts), locale)
+        lines.append(_("Total: {total}").format(total=total))
     lines.append(content.fees_source.get(locale))
     return "\n".join(lines)
 
@@ -186,7 +235,9 @@ def confirmation(g: GroupView, content: Content, locale: str) -> str:
         _("Office: {name}").format(name=g.office_name),
         _("Address: {address}").format(address=g.office_address),
         _("Date: {day}").format(day=long_date(g.day, locale)),
-        _("Time: {label}, {time}").format(label=g.label, time=time_range(g.start, g.end, g.zone)),
+        _("Time: {label}, {time}").format(
+            label=session_name(g, locale), time=time_range(g.start, g.end, g.zone)
+        ),
     ]
     if len(members) == 1:
         m = members[0]
@@ -214,7 +265,7 @@ def group_lines(g: GroupView, locale: str, *, everyone: bool = False) -> list[st
     """A group under "My appointments": where and when, then each active member
     (``everyone``: each member, for a group a closure cancelled)."""
     lines = [
-        f"{g.office_name}\n{long_date(g.day, locale)}, {g.label} "
+        f"{g.office_name}\n{long_date(g.day, locale)}, {session_name(g, locale)} "
         f"{time_range(g.start, g.end, g.zone)}"
     ]
     members = g.members if everyone else g.active_members

@@ -172,7 +172,7 @@ async def test_close_reopen_and_export(ctx, settings, office_today):
 
     result = run_cli(settings, "close-day", "TEST", later.isoformat(), "--reason", "Banjir")
     assert result.returncode == 0, result.stderr
-    assert "2 appointment(s) cancelled" in result.stdout
+    assert "2 appointments cancelled" in result.stdout
     statuses = {a.status for a in await rows(ctx, Appointment)}
     assert statuses == {AppointmentStatus.CANCELLED}
     (closure,) = await rows(ctx, Closure)
@@ -208,7 +208,7 @@ async def test_checkin_and_no_shows(ctx, settings, office_today):
 
     result = run_cli(settings, "no-shows", "TEST", yesterday.isoformat())
     assert result.returncode == 0, result.stderr
-    assert "1 appointment(s) marked no-show" in result.stdout
+    assert "1 appointment marked no-show" in result.stdout
     (row,) = await rows(ctx, Appointment, Appointment.id == past.id)
     assert row.status == AppointmentStatus.NO_SHOW
 
@@ -256,3 +256,19 @@ async def test_add_and_remove_counter_staff(ctx, settings, office_today):
         run_cli(settings, "remove-counter-staff", "--telegram-id", "88", "--office", "TEST"),
         "88 is not counter staff of TEST",
     )
+
+
+async def test_counts_are_english_plurals(ctx, settings, office_today):
+    """The CLI says "1 day", "3 days", "1 appointment", never "day(s)"."""
+    office_id, today = office_today
+    first, last = today + timedelta(days=2), today + timedelta(days=4)
+    await book_on(ctx, office_id, first, [101])
+    one = run_cli(settings, "set-quota", "TEST", "9", "--date", str(first))
+    three = run_cli(settings, "set-quota", "TEST", "8", "--from", str(first), "--to", str(last))
+    closed = run_cli(settings, "close-day", "TEST", first.isoformat(), "--reason", "Banjir")
+    runs = [one, three, closed]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert "set for 1 day from" in one.stdout
+    assert "set for 3 days from" in three.stdout
+    assert "1 appointment cancelled, 1 applicant to be notified" in closed.stdout
+    assert not any("(s)" in r.stdout for r in runs)

@@ -187,7 +187,7 @@ async def test_operator_flow(database_url, tmp_path):
     assert " WIT " in jayapura.out
     assert "JAKSEL" in offices.out and "JAYAPURA" in offices.out
     assert f"0 new, {n} updated" in reload.out
-    assert "quota 50 set for 1 day(s)" in quota.out
+    assert "quota 50 set for 1 day from" in quota.out
     rows = await table_rows(database_url)
     # Releasing again only adds what a release moment since then has opened.
     assert len(rows["slot"]) == released + int(again.out.split()[1])

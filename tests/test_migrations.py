@@ -377,3 +377,39 @@ async def test_the_queue_migration_goes_up_and_down_with_rows(backend: str, tmp_
         assert await _rows(db, "SELECT walk_in_quota FROM office") == [(0,)]
     finally:
         await db.dispose()
+
+
+# --- 0008: display names, with data in the tables ----------------------------------------
+
+
+async def test_the_display_names_migration_keeps_rows_up_and_down(
+    backend: str, tmp_path: Path
+) -> None:
+    """0008 adds the office's short name, the sessions' English labels and the
+    passport applied for, empty on the rows there were; going back down keeps the rows."""
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+
+    def downgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+
+    try:
+        await _migrate_with_rows(db)
+        assert await _rows(db, "SELECT short_name FROM office") == [(None,)]
+        assert await _rows(db, "SELECT DISTINCT label_en FROM slot") == [(None,)]
+        assert await _rows(db, "SELECT DISTINCT passport FROM appointment") == [(None,)]
+        async with db.engine.begin() as conn:
+            await conn.execute(text("UPDATE office SET short_name = 'Kota'"))
+            await conn.execute(text("UPDATE slot SET label_en = 'Morning'"))
+            await conn.execute(text("UPDATE appointment SET passport = 'electronic_10'"))
+        async with db.engine.begin() as conn:
+            await conn.run_sync(downgrade)
+        assert len(await _rows(db, "SELECT id FROM appointment")) == 4
+        assert len(await _rows(db, "SELECT id FROM slot")) == 2
+        await migrate(db)  # and up again
+        assert await _rows(db, "SELECT short_name FROM office") == [(None,)]
+        assert len(await _rows(db, "SELECT id FROM booking_group")) == 4
+    finally:
+        await db.dispose()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlmodel import select
 
 from booking.admin.audit import audit_log
 from booking.admin.offices_file import (
@@ -18,7 +19,9 @@ from booking.admin.offices_file import (
     parse_offices,
     read_offices_file,
 )
+from booking.calendar.release import release_slots
 from booking.cli.main import SAMPLE_OFFICES, main
+from booking.db.models import Slot
 from booking.offices.lookup import get_office_by_code, list_offices, office_sessions
 from tests.conftest import TEST_NIK_SECRET
 from tests.db_helpers import table_rows
@@ -293,3 +296,29 @@ def test_a_field_error_has_no_pydantic_prefix():
     with pytest.raises(OfficesFileError) as refused:
         parse_offices(yaml.safe_dump({"offices": [bad]}))
     assert "Value error" not in str(refused.value)
+
+
+async def test_short_name_and_english_labels_load_and_reach_released_dates(ctx):
+    """``short_name`` and ``label_en`` are optional; giving them later updates the
+    office, its sessions and the dates already released, and is audited."""
+    plain = office(release={"window_days": 14, "rule": "FREQ=DAILY;BYHOUR=0;BYMINUTE=0"})
+    await load_offices(ctx, parse_offices(yaml.safe_dump({"offices": [plain]})), actor="t")
+    assert await release_slots(ctx, "KANIMX") > 0
+    [row] = await list_offices(ctx)
+    assert row.short_name is None and row.id is not None
+    named = {
+        **plain,
+        "short_name": "Contoh",
+        "sessions": [{**plain["sessions"][0], "label_en": "Morning"}],
+    }
+    await load_offices(ctx, parse_offices(yaml.safe_dump({"offices": [named]})), actor="t")
+    [row] = await list_offices(ctx)
+    assert row.short_name == "Contoh"
+    [rule] = await office_sessions(ctx, row.id)
+    assert (rule.label, rule.label_en) == ("Pagi", "Morning")
+    async with ctx.db.reader() as session:
+        released = list(await session.exec(select(Slot.label_en)))
+    assert released and set(released) == {"Morning"}
+    assert [e.action for e in await audit_log(ctx, row.id)] == ["load_office", "load_office"]
+    with pytest.raises(OfficesFileError, match="short_name"):
+        parse_offices(yaml.safe_dump({"offices": [{**named, "short_name": "x" * 41}]}))

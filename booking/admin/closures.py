@@ -49,6 +49,7 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     GroupStatus,
+    Passport,
     PriorityReason,
     ServiceType,
 )
@@ -310,6 +311,7 @@ async def _rebook(
             pool,
             now,
             was.id,
+            passport=Passport(was.passport) if was.passport else None,
         )
         session.add(new_of[was.id])
     await schedule_reminders(session, ctx.settings, group.id, now)

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from booking.admin.audit import record
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.core.context import Domain
-from booking.core.kinds import AppointmentStatus, PriorityReason, ServiceType
+from booking.core.kinds import AppointmentStatus, Passport, PriorityReason, ServiceType
 from booking.db.models import Applicant, Appointment, Closure, Office, Person, Slot
 from booking.offices.lookup import office_by_id
 
@@ -44,6 +44,7 @@ class SessionLine:
     priority_booked: int
     priority_capacity: int
     is_open: bool
+    label_en: str | None = None  # None: the label serves
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class DayListEntry:
     group_size: int  # people the group was booked for (one: booked alone)
     account_name: str  # the holder of the account that booked the group
     phone: str | None  # the account's phone number, if it gave one
+    session_label_en: str | None = None  # None: the label serves
+    passport: Passport | None = None  # the passport applied for (None: not asked)
 
     @property
     def phone_masked(self) -> str | None:
@@ -107,6 +110,7 @@ def _session_line(slot: Slot, office: Office) -> SessionLine:
         priority_booked=slot.priority_booked,
         priority_capacity=slot.priority_capacity,
         is_open=slot.is_open,
+        label_en=slot.label_en,
     )
 
 
@@ -167,6 +171,8 @@ async def _day(
                 group_size=sizes[appt.group_id],
                 account_name=applicant.full_name,
                 phone=applicant.phone,
+                session_label_en=slot.label_en,
+                passport=Passport(appt.passport) if appt.passport else None,
             )
         )
     return (

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +21,7 @@ from booking.calendar.schedule import RULE_EPOCH, parse_rule
 from booking.core.context import Domain
 from booking.core.kinds import OfficeKind, ReleaseMode
 from booking.core.limits import MAX_QUOTA, MAX_REQUEST_WINDOW_HOURS
-from booking.db.models import Office, SessionRule
+from booking.db.models import Office, SessionRule, Slot
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 
@@ -47,6 +47,7 @@ class SessionSpec(BaseModel):
     end: time
     rule: str = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
     share: int = Field(default=1, ge=1, le=1000)
+    label_en: str | None = Field(default=None, min_length=1, max_length=50)
 
     _rule = field_validator("rule")(classmethod(lambda cls, v: _check_rule(v)))
 
@@ -101,6 +102,7 @@ class OfficeSpec(BaseModel):
     quota: QuotaSpec
     release: ReleaseSpec
     sessions: list[SessionSpec] = Field(min_length=1)
+    short_name: str | None = Field(default=None, min_length=1, max_length=40)
 
     @field_validator("code")
     @classmethod
@@ -191,19 +193,22 @@ def _office_fields(spec: OfficeSpec) -> dict[str, Any]:
         "release_rule": spec.release.rule,
         "release_mode": spec.release.mode,
         "request_window_hours": spec.release.request_window_hours,
+        "short_name": spec.short_name,
     }
 
 
-RuleKey = tuple[str, time, time, str, int]
+RuleKey = tuple[str, time, time, str, int, str]
 
 
 async def _rules_of(session: AsyncSession, office_id: int) -> list[RuleKey]:
     rows = await session.exec(select(SessionRule).where(SessionRule.office_id == office_id))
-    return sorted((r.label, r.start, r.end, r.rule, r.share) for r in rows)
+    return sorted((r.label, r.start, r.end, r.rule, r.share, r.label_en or "") for r in rows)
 
 
 def _rules_in(spec: OfficeSpec) -> list[RuleKey]:
-    return sorted((s.label, s.start, s.end, s.rule, s.share) for s in spec.sessions)
+    return sorted(
+        (s.label, s.start, s.end, s.rule, s.share, s.label_en or "") for s in spec.sessions
+    )
 
 
 async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> tuple[int, int]:
@@ -244,7 +249,14 @@ async def load_offices(ctx: Domain, specs: list[OfficeSpec], *, actor: str) -> t
                         end=s.end,
                         rule=s.rule,
                         share=s.share,
+                        label_en=s.label_en,
                     )
+                )
+                # Dates already released show the session's English label too.
+                await session.exec(
+                    update(Slot)
+                    .where(col(Slot.office_id) == office.id, col(Slot.label) == s.label)
+                    .values(label_en=s.label_en)
                 )
             was = json.loads(json.dumps(before, default=str)) if before else None
             now = json.loads(json.dumps(fields, default=str))

@@ -4,7 +4,7 @@ group with its members' appointments."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     GroupStatus,
+    Passport,
     PriorityReason,
     QuotaPool,
     ServiceType,
@@ -36,6 +37,7 @@ class SessionPlace:
     start: datetime  # office-local, aware
     end: datetime
     start_utc: datetime
+    label_en: str | None = field(default=None, kw_only=True)  # None: the label serves
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class AppointmentView(SessionPlace):
     telegram_id: int
     created_at: datetime
     cancel_reason: str | None
+    passport: Passport | None = field(default=None, kw_only=True)
 
     @property
     def active(self) -> bool:
@@ -80,6 +83,7 @@ def _session_fields(slot: Slot, office: Office) -> dict[str, Any]:
         "start": slot.start_utc.astimezone(tz),
         "end": slot.end_utc.astimezone(tz),
         "start_utc": slot.start_utc,
+        "label_en": slot.label_en,
     }
 
 
@@ -100,6 +104,7 @@ def _appointment_fields(
         telegram_id=appt.telegram_id,
         created_at=appt.created_at,
         cancel_reason=appt.cancel_reason,
+        passport=Passport(appt.passport) if appt.passport else None,
     )
 
 

@@ -81,6 +81,7 @@ from booking.core.kinds import (
     ACTIVE_STATUSES,
     AppointmentStatus,
     GroupStatus,
+    Passport,
     PriorityReason,
     QuotaPool,
     ServiceType,
@@ -105,6 +106,7 @@ class MemberChoice:
     member_id: int | None
     service: ServiceType
     priority: PriorityReason | None = None
+    passport: Passport | None = None  # the passport applied for (its fee); None: not asked
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,7 @@ def member_appointment(
     pool: QuotaPool,
     now: datetime,
     replaces_id: int | None = None,
+    passport: Passport | None = None,
 ) -> Appointment:
     """A new booked appointment of a person in ``group`` (inserted, it has its seat)."""
     assert group.id is not None
@@ -336,6 +339,7 @@ def member_appointment(
         replaces_id=replaces_id,
         created_at=now,
         updated_at=now,
+        passport=passport,
     )
 
 
@@ -407,7 +411,14 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
     for member, (person, _), pool in zip(request.members, situation.people, pools, strict=True):
         assert person.id is not None
         appt = member_appointment(
-            group, person.id, person.nik_hash, member.service, member.priority, pool, now
+            group,
+            person.id,
+            person.nik_hash,
+            member.service,
+            member.priority,
+            pool,
+            now,
+            passport=member.passport,
         )
         appt.id = tx.conn.execute(_INSERT_APPOINTMENT, appt.model_dump(exclude={"id"})).scalar_one()
         members.append((appt, person))

@@ -190,6 +190,7 @@ def _session(
     return SessionAvailability(
         slot_id=slot.id,
         label=slot.label,
+        label_en=slot.label_en,
         start=slot.start_utc.astimezone(tz),
         end=slot.end_utc.astimezone(tz),
         zone=zone_abbrev(office.timezone, slot.start_utc),

@@ -122,6 +122,7 @@ async def materialize_slots(
                     end_utc=to_utc(day, rule.end, office.timezone),
                     capacity=cap,
                     priority_capacity=prio,
+                    label_en=rule.label_en,
                 )
             )
             created += 1

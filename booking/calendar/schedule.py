@@ -30,6 +30,7 @@ class SessionLike(Protocol):
     rule: str
     share: int
     valid_from: date
+    label_en: str | None
 
 
 @lru_cache(maxsize=64)

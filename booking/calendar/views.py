@@ -39,3 +39,4 @@ class SessionAvailability:
     bookable: bool  # the whole group asked about fits (one person by default)
     left: int  # seats left in the pools the group asked about may draw from
     is_open: bool = True  # False: the office closed that date
+    label_en: str | None = None  # None: the label serves

@@ -20,6 +20,7 @@ from booking.admin.roles import (
     remove_admin,
     revoke_counter_staff,
 )
+from booking.cli.words import count
 from booking.core.context import Domain
 from booking.core.errors import (
     AdminRoleNotFound,
@@ -97,8 +98,9 @@ async def cmd_close_day(ctx: Domain, args: argparse.Namespace) -> None:
         ctx, await _office_id(ctx, args.office), args.date, args.reason, actor=operator_actor()
     )
     print(
-        f"{args.office} closed on {result.day}: {len(result.displaced)} appointment(s)"
-        f" cancelled, {result.notified} applicant(s) to be notified"
+        f"{args.office} closed on {result.day}:"
+        f" {count(len(result.displaced), 'appointment', 'appointments')} cancelled,"
+        f" {count(result.notified, 'applicant', 'applicants')} to be notified"
     )
 
 
@@ -106,7 +108,8 @@ async def cmd_reopen_day(ctx: Domain, args: argparse.Namespace) -> None:
     released = await reopen_day(
         ctx, await _office_id(ctx, args.office), args.date, actor=operator_actor()
     )
-    print(f"{args.office} open again on {args.date} ({released} new slot(s) released)")
+    slots = count(released, "new slot", "new slots")
+    print(f"{args.office} open again on {args.date} ({slots} released)")
 
 
 async def cmd_export_day(ctx: Domain, args: argparse.Namespace) -> None:
@@ -136,8 +139,9 @@ async def cmd_no_shows(ctx: Domain, args: argparse.Namespace) -> None:
         ctx, await _office_id(ctx, args.office), day=args.date, actor=operator_actor()
     )
     print(
-        f"{args.office} {args.date}: {result.marked} appointment(s) marked no-show"
-        f" in {len(result.slot_ids)} ended session(s)"
+        f"{args.office} {args.date}:"
+        f" {count(result.marked, 'appointment', 'appointments')} marked no-show"
+        f" in {count(len(result.slot_ids), 'ended session', 'ended sessions')}"
     )
 
 

@@ -27,6 +27,7 @@ from booking.cli.admin import (
     operator_actor,
 )
 from booking.cli.draws import DrawMismatch, add_draw_parsers, cmd_verify_draw
+from booking.cli.words import count
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.core.errors import BookingError, InvalidQuota, OfficeNotFound, QuotaBelowBooked
@@ -73,12 +74,12 @@ async def cmd_load_offices(ctx: Domain, args: argparse.Namespace) -> None:
     specs = read_offices_file(Path(args.file))
     await migrate(ctx.db)
     created, updated = await load_offices(ctx, specs, actor=operator_actor())
-    print(f"loaded {len(specs)} offices: {created} new, {updated} updated")
+    print(f"loaded {count(len(specs), 'office', 'offices')}: {created} new, {updated} updated")
 
 
 async def cmd_release(ctx: Domain, args: argparse.Namespace) -> None:
     made = await release_slots(ctx, args.office)
-    print(f"released {made} new slots")
+    print(f"released {count(made, 'new slot', 'new slots')}")
 
 
 async def cmd_offices(ctx: Domain, args: argparse.Namespace) -> None:
@@ -93,7 +94,8 @@ async def cmd_availability(ctx: Domain, args: argparse.Namespace) -> None:
     days = await day_availability(ctx, office.id, today, today + timedelta(days=args.days - 1))
     print(f"{office.name} ({office.timezone})")
     for d in days:
-        extra = f" {d.seats_left} seats left" if d.status.value in ("open", "full") else ""
+        seats = count(d.seats_left, "seat", "seats")
+        extra = f" {seats} left" if d.status.value in ("open", "full") else ""
         note = f" ({d.note})" if d.note else ""
         status = d.status.value.replace("_", " ")  # "no service", "not released"
         print(f"  {d.day:%a %Y-%m-%d}  {status}{extra}{note}")
@@ -116,7 +118,10 @@ async def cmd_set_quota(ctx: Domain, args: argparse.Namespace) -> None:
     days = check_range(first, last, today)
     await set_daily_quota(ctx, office.code, days, args.quota, args.priority, actor=operator_actor())
     await release_slots(ctx, office.code)
-    print(f"{office.code}: quota {args.quota} set for {len(days)} day(s) from {first} to {last}")
+    print(
+        f"{office.code}: quota {args.quota} set for {count(len(days), 'day', 'days')}"
+        f" from {first} to {last}"
+    )
 
 
 async def cmd_demo(ctx: Domain, args: argparse.Namespace) -> None:
@@ -124,7 +129,8 @@ async def cmd_demo(ctx: Domain, args: argparse.Namespace) -> None:
     specs = read_offices_file(SAMPLE_OFFICES)
     await load_offices(ctx, specs, actor=operator_actor())
     made = await release_slots(ctx)
-    print(f"Loaded {len(specs)} sample offices and released {made} new slots.\n")
+    offices = count(len(specs), "sample office", "sample offices")
+    print(f"Loaded {offices} and released {count(made, 'new slot', 'new slots')}.\n")
     for office in await list_offices(ctx):
         args.office, args.days, args.sessions = office.code, 7, False
         await cmd_availability(ctx, args)

@@ -26,6 +26,23 @@ class PriorityReason(StrEnum):
     CHILD = "child"  # under 5
 
 
+class Passport(StrEnum):
+    """The passport applied for: its kind and years of validity (each has its fee)."""
+
+    ORDINARY_5 = "ordinary_5"
+    ORDINARY_10 = "ordinary_10"
+    ELECTRONIC_5 = "electronic_5"
+    ELECTRONIC_10 = "electronic_10"
+
+    @property
+    def electronic(self) -> bool:
+        return self.value.startswith("electronic")
+
+    @property
+    def years(self) -> int:
+        return int(self.value.rsplit("_", 1)[1])
+
+
 class QuotaPool(StrEnum):
     REGULAR = "regular"
     PRIORITY = "priority"

@@ -19,6 +19,7 @@ from booking.core.kinds import (
     NotificationStatus,
     OfferStatus,
     OfficeKind,
+    Passport,
     PriorityReason,
     QueueStatus,
     QuotaPool,
@@ -57,6 +58,9 @@ class OfficeBase(SQLModel):
     walk_in_quota: int = Field(default=0, ge=0, description="Priority walk-ins per day")
     release_window_days: int = Field(ge=1, description="How many days ahead a release opens")
     release_rule: str = Field(description="RRULE of release moments, office-local time")
+    short_name: str | None = Field(
+        default=None, max_length=40, description="What the office buttons show, e.g. the city"
+    )
 
 
 class Office(OfficeBase, table=True):
@@ -86,6 +90,7 @@ class SessionRuleBase(SQLModel):
     rule: str = Field(description="RRULE of the days this session runs")
     share: int = Field(default=1, ge=1, description="Weight of the day's quota")
     valid_from: date = Field(default=date(2020, 1, 1), description="DTSTART of the rule")
+    label_en: str | None = Field(default=None, max_length=50, description="The English label")
 
 
 class SessionRule(SessionRuleBase, table=True):
@@ -154,6 +159,7 @@ class Slot(SQLModel, table=True):
     # Seats held for the waitlist (offered, or about to be): nobody else books them.
     held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     priority_held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    label_en: str | None = Field(default=None, max_length=50, description="The English label")
 
 
 # --- people ------------------------------------------------------------------
@@ -274,6 +280,9 @@ class Appointment(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    passport: Passport | None = Field(
+        default=None, sa_type=String(16), description="The passport applied for: its fee"
+    )
 
 
 class AuditLog(SQLModel, table=True):

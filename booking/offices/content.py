@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, field_validator
 
-from booking.core.kinds import ServiceType
+from booking.core.kinds import Passport, ServiceType
 
 DEFAULT_CONTENT_FILE = Path(__file__).parents[1] / "data" / "content.yaml"
 LANGUAGES = ("id", "en")
@@ -40,6 +40,7 @@ class ServiceContent(BaseModel):
 class Fee(BaseModel):
     label: Localized
     amount: int
+    passport: Passport | None = None  # the passport this fee is for (offered when booking)
 
 
 class FaqEntry(BaseModel):

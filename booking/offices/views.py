@@ -21,6 +21,7 @@ class OfficeView:
     release_window_days: int
     release_rule: str
     walk_in_quota: int
+    short_name: str | None = None  # what buttons show; None: derived from the name
 
     @classmethod
     def of(cls, office: Office) -> OfficeView:

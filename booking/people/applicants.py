@@ -7,9 +7,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
-from booking.core.errors import AlreadyBooked, NikTaken
+from booking.core.errors import AlreadyBooked, ApplicantNotFound, NikTaken
 from booking.core.kinds import ACTIVE_STATUSES
-from booking.db.models import Applicant, Appointment
+from booking.db.models import Applicant, Appointment, Person
 from booking.people.names import check_name
 from booking.people.nik import ParsedNik, nik_hash, parse_nik
 from booking.people.persons import nik_fields, upsert_person
@@ -116,6 +116,33 @@ async def _update_applicant(ctx: Domain, telegram_id: int, **fields: object) -> 
             session.add(row)
 
     await ctx.db.transact(tx)
+
+
+async def rename_holder(ctx: Domain, telegram_id: int, full_name: str) -> str:
+    """Correct the account holder's name (``check_name``: ``InvalidName``), on the
+    account and on the holder's saved person; their NIK stays. Returns the name as
+    saved; ``ApplicantNotFound`` for an unknown account."""
+    name = check_name(full_name)
+
+    async def tx(session: AsyncSession) -> str:
+        row = (
+            await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
+        ).first()
+        if row is None:
+            raise ApplicantNotFound(telegram_id)
+        row.full_name = name
+        row.updated_at = ctx.now()
+        session.add(row)
+        holder = await session.exec(
+            select(Person).where(Person.applicant_id == row.id, Person.nik_hash == row.nik_hash)
+        )
+        for person in holder:
+            person.full_name = name
+            person.updated_at = row.updated_at
+            session.add(person)
+        return name
+
+    return await ctx.db.transact(tx)
 
 
 async def set_language(ctx: Domain, telegram_id: int, language: str) -> None:

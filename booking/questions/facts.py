@@ -20,6 +20,7 @@ class SessionHours:
     start: time
     end: time
     rule: str  # RRULE of its days
+    label_en: str | None = None  # None: the label serves
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ async def office_facts(ctx: Domain, office_id: int) -> OfficeFacts:
         rules = await session_rules(session, office_id)
     assert office.id is not None
     own = {f.name: getattr(office, f.name) for f in fields(OfficeFacts) if hasattr(Office, f.name)}
-    sessions = tuple(SessionHours(r.label, r.start, r.end, r.rule) for r in rules)
+    sessions = tuple(SessionHours(r.label, r.start, r.end, r.rule, r.label_en) for r in rules)
     return OfficeFacts(**{**own, "office_id": office.id, "sessions": sessions})
 
 

@@ -45,6 +45,8 @@ def step_help(state_name: str | None) -> str | None:
         states.Changing.session.state: _("Please choose a session with the buttons above."),
         states.Changing.confirm.state: _("Please confirm the move with the buttons above."),
         states.Choosing.language.state: _("Please choose a language with the buttons above."),
+        states.Booking.passport.state: _("Please choose a passport with the buttons above."),
+        states.Booking.rename.state: _("Please type your full name as on your KTP."),
     }
     return helps.get(state_name) if state_name else None
 

@@ -20,7 +20,7 @@ from bot import callbacks as cb
 from bot import keyboards as kb
 from bot.handlers.booking.shared import open_office, province_offices
 from bot.handlers.common import Event, RouterSpec, reset_flow, show, show_main_menu
-from bot.texts import ordinal
+from bot.texts import ordinal, session_name
 
 router = RouterSpec("offices")
 
@@ -99,7 +99,8 @@ async def office_details(
     rules = await office_sessions(domain, callback_data.office)
     for rule in rules:
         days = days_of_rule(rule.rule, locale)
-        lines.append(f"• {rule.label}: {rule.start:%H:%M}–{rule.end:%H:%M} {zone} · {days}")
+        hours = f"{rule.start:%H:%M}–{rule.end:%H:%M} {zone}"
+        lines.append(f"• {session_name(rule, locale)}: {hours} · {days}")
     if has_weekend_sessions([r.rule for r in rules]):
         # The fixed note speaks of working days: it would contradict a Saturday service.
         lines += ["", _("Counters open at the session times above, except national holidays.")]

@@ -66,9 +66,13 @@ async def give_details(chat: Chat_, nik: str, name: str = "Budi Santoso") -> Non
     await skip_phone(chat)
 
 
-async def choose_for_person(chat: Chat_, service: str = "new", priority: str = "none") -> None:
-    """The service and priority of the person being added; the group list follows."""
+async def choose_for_person(
+    chat: Chat_, service: str = "new", priority: str = "none", passport: str = "ordinary_5"
+) -> None:
+    """The service, passport and priority of the person being added; the group list
+    follows."""
     await chat.press(f"sv:{service}")
+    await chat.press(f"pk:{passport}")
     await chat.press(f"pr:{priority}")
 
 

@@ -224,6 +224,8 @@ async def test_another_users_appointment_is_refused_and_unchanged(
         "of:book:99999",  # no such office
         "sv:new",  # not at the service step
         "sv:express",  # no such service
+        "pk:ordinary_5",  # not at the passport step
+        "pk:diplomatic",  # no such passport
         "se:99999:1+0:book:0",  # no such slot
         "cf:99999:100",  # no such slot
         "cf:1:1f9",  # no such service or priority
@@ -332,6 +334,7 @@ async def test_free_text_at_other_steps(ctx: Domain, office: int, english_chat: 
     assert "Please tap “Share my phone number” or “Skip” below." in english_chat.last_text()
     await english_chat.send("Skip")
     await english_chat.press("sv:new")
+    await english_chat.press("pk:")
     await english_chat.send("lansia")
     assert "Please choose a priority option" in english_chat.last_text()
     await english_chat.press("pr:none")

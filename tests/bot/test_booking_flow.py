@@ -180,6 +180,7 @@ async def test_phone_through_contact_sharing_only_ones_own(
     applicant = await get_applicant(ctx, details_chat.user_id)
     assert applicant is not None and applicant.phone == "+6281234567890"
     await details_chat.press("sv:new")
+    await details_chat.press("pk:")
     assert "priority service" in details_chat.last_text()
 
 
@@ -209,6 +210,7 @@ async def test_priority_claim_checked_against_the_nik(
     await details_chat.send(make_nik(born, female=female, serial=77))
     await details_chat.send("Skip")
     await details_chat.press("sv:new")
+    await details_chat.press("pk:")
     await details_chat.press(f"pr:{claim}")
     if not accepted:
         assert "Choose again:" in details_chat.last_text()

@@ -8,7 +8,7 @@ from booking.appointments.service import appointments_of
 from booking.appointments.views import AppointmentView
 from booking.calendar.availability import sessions_of
 from booking.core.context import Domain
-from booking.core.kinds import ServiceType
+from booking.core.kinds import Passport, ServiceType
 from bot import callbacks as cb
 from bot.emulator import ApiCall
 from tests.e2e.driver import Chat, has_button, keyboard_buttons, method_is
@@ -63,7 +63,8 @@ async def reach_the_summary(
     await chat.send(NAME)
     await chat.send(nik, expect=asks_for_contact)
     await chat.share_contact("+6281234567890", expect=has_button("sv:"))
-    await chat.tap(cb.Service, has_button("pr:"), service=NEW)
+    await chat.tap(cb.Service, has_button("pk:"), service=NEW)
+    await chat.tap(cb.PassportPick, has_button("pr:"), passport=Passport.ORDINARY_5)
     await chat.tap(cb.Priority, has_button("gp:"), reason="none")
     await chat.tap(cb.Group, has_button("mo:"), action="continue")
     await choose_day(chat, office_id, day)

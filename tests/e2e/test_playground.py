@@ -105,6 +105,7 @@ async def book_in_playground(tmp_path: Path) -> tuple[str, str]:
         out = await console.enter(make_nik(date(1990, 5, 17)))
         out = await console.enter("/contact")
         out = await console.enter(number_of(out, "^New passport$"))
+        out = await console.enter(number_of(out, "^Ordinary passport, 5 years$"))
         out = await console.enter(number_of(out, "No priority"))
         out = await console.enter(number_of(out, "^Continue ›$"))
         for _ in range(3):  # the first open day may be in a later month

@@ -27,7 +27,7 @@ from bot.handlers.admin import keyboards as kb
 from bot.handlers.admin.context import AdminContext
 from bot.handlers.admin.states import TYPED, AdminInput
 from bot.handlers.common import Event, RouterSpec, show
-from bot.texts import service_name, time_range
+from bot.texts import service_name, session_name, time_range
 
 router = RouterSpec("admin-counter")
 
@@ -59,7 +59,7 @@ async def check_in_code(
         ).format(
             code=v.code,
             number=result.queue_number,
-            label=v.label,
+            label=session_name(v, admin.locale),
             time=time_range(v.start, v.end, v.zone),
             name=result.full_name,
             nik=result.nik_masked,
@@ -150,7 +150,7 @@ async def show_no_shows(
         state = _("ended") if s.end <= now else _("not ended yet")
         lines.append(
             _("• {label} {time}: {n} not checked in ({state})").format(
-                label=s.label,
+                label=session_name(s, admin.locale),
                 time=time_range(s.start, s.end, s.zone),
                 n=waiting[s.slot_id],
                 state=state,
@@ -163,7 +163,8 @@ async def show_no_shows(
     lines.append("")
     lines.append(_("Appointments of past days are closed out automatically at the end of the day."))
     text = "\n".join(lines)
-    await show(event, f"{prefix}\n\n{text}" if prefix else text, kb.no_shows_kb(office.id, ended))
+    markup = kb.no_shows_kb(office.id, ended, admin.locale)
+    await show(event, f"{prefix}\n\n{text}" if prefix else text, markup)
 
 
 @router.callback_query(acb.AdminNoShow.filter())

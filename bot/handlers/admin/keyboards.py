@@ -16,7 +16,7 @@ from booking.offices.views import OfficeView
 from bot.callbacks import CallbackData
 from bot.handlers.admin import callbacks as acb
 from bot.keyboards import fit
-from bot.texts import office_place
+from bot.texts import office_place, session_name
 
 OFFICES_PER_PAGE = 8
 
@@ -47,7 +47,7 @@ def offices_kb(offices: Sequence[OfficeView], page: int) -> InlineKeyboardMarkup
     b = InlineKeyboardBuilder()
     first = page * OFFICES_PER_PAGE
     for office in offices[first : first + OFFICES_PER_PAGE]:
-        b.row(act(fit(f"{office.code} · {office_place(office.name)}"), "menu", office.id))
+        b.row(act(fit(f"{office.code} · {office_place(office)}"), "menu", office.id))
     pages = max(1, -(-len(offices) // OFFICES_PER_PAGE))
     nav = []
     if page > 0:
@@ -184,13 +184,15 @@ def release_kb(office_id: int, code: str) -> InlineKeyboardMarkup:
     return b.as_markup()
 
 
-def no_shows_kb(office_id: int, ended: Sequence[tuple[SessionLine, int]]) -> InlineKeyboardMarkup:
+def no_shows_kb(
+    office_id: int, ended: Sequence[tuple[SessionLine, int]], locale: str
+) -> InlineKeyboardMarkup:
     b = InlineKeyboardBuilder()
     for s, waiting in ended:
         b.row(
             _button(
                 _("🚫 {label} {time} ({n})").format(
-                    label=s.label, time=f"{s.start:%H:%M}", n=waiting
+                    label=session_name(s, locale), time=f"{s.start:%H:%M}", n=waiting
                 ),
                 acb.AdminNoShow(office=office_id, slot=s.slot_id),
             )

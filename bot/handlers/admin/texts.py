@@ -49,7 +49,16 @@ from booking.core.limits import MAX_QUOTA, MAX_RANGE_DAYS, MAX_SHARE, MAX_WINDOW
 from booking.offices.content import Content
 from booking.offices.views import OfficeView
 from booking.questions.stats import QuestionStats
-from bot.texts import clip, not_active, priority_name, service_name, status_name, time_range
+from bot.texts import (
+    clip,
+    not_active,
+    passport_name,
+    priority_name,
+    service_name,
+    session_name,
+    status_name,
+    time_range,
+)
 from bot.ticket_texts import ticket_figures
 
 
@@ -202,6 +211,7 @@ def quota_text(office: OfficeView, q: QuotaSettings, locale: str) -> str:
         ),
         _("Session shares:"),
     ]
+    # The labels as the data has them: shares are typed by label ("Pagi=2").
     lines += [f"• {s.label} {s.start:%H:%M}–{s.end:%H:%M} {tz}: {s.share}" for s in q.sessions]
     lines.append(
         _("Release: {policy}").format(
@@ -216,11 +226,11 @@ def quota_text(office: OfficeView, q: QuotaSettings, locale: str) -> str:
     return clip("\n".join(lines))
 
 
-def session_line(s: SessionLine) -> str:
+def session_line(s: SessionLine, locale: str) -> str:
     closed = "" if s.is_open else " ⛔"
     return (
         _("• {label} {time}: {booked}/{capacity} booked, priority {pbooked}/{pcapacity}").format(
-            label=s.label,
+            label=session_name(s, locale),
             time=time_range(s.start, s.end, s.zone),
             booked=s.booked,
             capacity=s.capacity,
@@ -237,8 +247,10 @@ def entry_line(n: int, e: DayListEntry, content: Content, locale: str) -> str:
         e.full_name,
         e.nik_masked,
         service_name(content, e.service, locale),
-        e.session_label,
+        (e.session_label_en or e.session_label) if locale == "en" else e.session_label,
     ]
+    if e.passport is not None:
+        parts.append(passport_name(e.passport))
     if e.phone_masked is not None:
         parts.append("📞 " + e.phone_masked)
     if e.priority is not None:
@@ -257,7 +269,7 @@ def day_list_text(d: DayList, content: Content, locale: str, page_size: int) -> 
     lines.append("")
     if d.sessions:
         lines.append(_("Sessions:"))
-        lines += [session_line(s) for s in d.sessions]
+        lines += [session_line(s, locale) for s in d.sessions]
     else:
         lines.append(_("No sessions on this date."))
     lines.append("")

@@ -99,7 +99,7 @@ async def day_chosen(
         if any(s.bookable for s in sessions):
             await state.set_state(states.Changing.session if d.appt else states.Booking.session)
             text = sessions_text(day, target, locale)
-            await show(query, text, kb.sessions_kb(sessions, d.office, target, day))
+            await show(query, text, kb.sessions_kb(sessions, d.office, target, day, locale))
             return
     note = day_note(avail.status)
     if avail.note:

@@ -23,11 +23,12 @@ from booking.core.errors import (
     MemberNotFound,
     PriorityNotEligible,
 )
-from booking.core.kinds import PriorityReason, ServiceType
+from booking.core.kinds import Passport, PriorityReason, ServiceType
 from booking.offices.content import Content
 from booking.people.applicants import (
     forget_phone,
     register_applicant,
+    rename_holder,
     set_phone,
     validate_nik,
 )
@@ -40,7 +41,7 @@ from bot import states
 from bot.handlers.booking.group import chosen, group_data, group_limit, member_of, show_group
 from bot.handlers.booking.shared import flow_expired, open_office
 from bot.handlers.common import Event, RouterSpec, refusal_to_menu, show
-from bot.texts import domain_error
+from bot.texts import domain_error, rupiah
 
 router = RouterSpec("booking-details", show_refusal=refusal_to_menu)
 
@@ -190,6 +191,11 @@ async def ask_phone(event: Event, state: FSMContext) -> None:
 async def after_phone(
     message: Message, state: FSMContext, domain: Domain, content: Content, locale: str
 ) -> None:
+    data = await state.get_data()
+    if _in_flow(data) and data.get(states.ADDING) is None:
+        # Changed from "Change details": back to the group list.
+        await show_group(message, state, domain, content, locale, editing=True)
+        return
     member = await adding(message, state, domain)
     if member is not None:
         await ask_service(message, state, member, content, locale)
@@ -250,12 +256,57 @@ async def ask_service(
 
 @router.callback_query(cb.Service.filter(), states.Booking.service)
 async def service_chosen(
-    query: CallbackQuery, callback_data: cb.Service, state: FSMContext, domain: Domain
+    query: CallbackQuery,
+    callback_data: cb.Service,
+    state: FSMContext,
+    domain: Domain,
+    content: Content,
+    locale: str,
 ) -> None:
     member = await adding(query, state, domain)
     if member is None:
         return
-    await state.update_data({states.ADDING: [member.id, callback_data.service.value]})
+    offered = [fee.passport for fee in content.fees if fee.passport is not None]
+    # One passport in the content file (or none named): nothing to choose.
+    only = offered[0].value if len(offered) == 1 else None
+    await state.update_data({states.ADDING: [member.id, callback_data.service.value, only]})
+    if len(offered) > 1:
+        await ask_passport(query, state, member, content, locale)
+    else:
+        await ask_priority(query, state, member)
+
+
+async def ask_passport(
+    event: Event, state: FSMContext, member: MemberView, content: Content, locale: str
+) -> None:
+    """Which passport the person applies for, with each one's fee: the summary then
+    shows the fee they will pay."""
+    await state.set_state(states.Booking.passport)
+    fees = [fee for fee in content.fees if fee.passport is not None]
+    lines = [
+        _("{name}: which passport? An electronic passport (e-paspor) has a chip.").format(
+            name=member.full_name
+        ),
+        "",
+        *(f"• {fee.label.get(locale)}: {rupiah(fee.amount, locale)}" for fee in fees),
+    ]
+    passports = [fee.passport for fee in fees if fee.passport is not None]
+    await show(event, "\n".join(lines), kb.passport_kb(passports))
+
+
+@router.callback_query(cb.PassportPick.filter(), states.Booking.passport)
+async def passport_chosen(
+    query: CallbackQuery, callback_data: cb.PassportPick, state: FSMContext, domain: Domain
+) -> None:
+    member = await adding(query, state, domain)
+    pending = (await state.get_data()).get(states.ADDING) or []
+    if member is None:
+        return
+    if len(pending) < 2 or pending[1] is None:
+        await flow_expired(query, state)
+        return
+    passport = callback_data.passport.value
+    await state.update_data({states.ADDING: [member.id, pending[1], passport]})
     await ask_priority(query, state, member)
 
 
@@ -287,7 +338,8 @@ async def priority_chosen(
 ) -> None:
     member = await adding(query, state, domain)
     data = await state.get_data()
-    service = (data.get(states.ADDING) or [None, None])[1]
+    _member, service, *kind = data.get(states.ADDING) or [None, None]
+    passport = Passport(kind[0]) if kind and kind[0] else None
     if member is None:
         return
     if service is None:
@@ -305,7 +357,7 @@ async def priority_chosen(
             await ask_priority(query, state, member, domain_error(refused))
             return
     group = [c for c in chosen(data) if c.member_id != member.id]
-    group.append(MemberChoice(member.id, ServiceType(service), reason))
+    group.append(MemberChoice(member.id, ServiceType(service), reason, passport))
     await state.update_data({**group_data(group), states.ADDING: None})
     await show_group(query, state, domain, content, locale)
 
@@ -358,3 +410,41 @@ async def room_left(
         await show_group(query, state, domain, content, locale, note)
         return False
     return True
+
+
+@router.callback_query(cb.Group.filter(F.action == "rename"))
+async def change_name(query: CallbackQuery, state: FSMContext) -> None:
+    """ "Change my name" on the group list: the holder types the corrected name."""
+    if not _in_flow(await state.get_data()):
+        await flow_expired(query, state)
+        return
+    await state.set_state(states.Booking.rename)
+    await show(query, _("Please type your full name exactly as on your KTP."))
+
+
+@router.message(states.Booking.rename, TYPED)
+async def name_corrected(
+    message: Message, state: FSMContext, domain: Domain, content: Content, locale: str
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    if not _in_flow(await state.get_data()):
+        await flow_expired(message, state)
+        return
+    try:
+        name = await rename_holder(domain, message.from_user.id, message.text)
+    except InvalidName as exc:
+        await message.answer(domain_error(exc))
+        return
+    note = _("Your name is now {name}.").format(name=name)
+    await show_group(message, state, domain, content, locale, note, editing=True)
+
+
+@router.callback_query(cb.Group.filter(F.action == "phone"))
+async def change_phone(query: CallbackQuery, state: FSMContext) -> None:
+    """ "Change my phone number" on the group list: share it again, or skip to
+    remove it; the group list follows."""
+    if not _in_flow(await state.get_data()):
+        await flow_expired(query, state)
+        return
+    await state.update_data({states.ADDING: None})
+    await ask_phone(query, state)

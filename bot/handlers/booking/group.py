@@ -17,7 +17,7 @@ from booking.appointments.groups import MemberChoice
 from booking.calendar.views import SessionAvailability
 from booking.core.context import Domain
 from booking.core.errors import EmptyGroup
-from booking.core.kinds import PriorityReason, ServiceType
+from booking.core.kinds import Passport, PriorityReason, ServiceType
 from booking.offices.content import Content
 from booking.people.applicants import get_applicant
 from booking.people.members import MemberView, members_of
@@ -56,10 +56,16 @@ async def member_of(domain: Domain, uid: int, member_id: int) -> MemberView | No
 
 
 def chosen(data: dict[str, Any]) -> list[MemberChoice]:
-    """The group so far, from FSM data."""
+    """The group so far, from FSM data (a row written before the passport was asked
+    has none)."""
     return [
-        MemberChoice(member_id, ServiceType(service), PriorityReason(p) if p else None)
-        for member_id, service, p in data.get(states.MEMBERS) or []
+        MemberChoice(
+            member_id,
+            ServiceType(service),
+            PriorityReason(p) if p else None,
+            Passport(kind[0]) if kind and kind[0] else None,
+        )
+        for member_id, service, p, *kind in data.get(states.MEMBERS) or []
     ]
 
 
@@ -67,14 +73,24 @@ def member_lines(
     group: list[MemberChoice], saved: dict[int, MemberView], content: Content, locale: str
 ) -> list[str]:
     return [
-        member_line(n, saved[c.member_id], service_name(content, c.service, locale), c.priority)
+        member_line(
+            n, saved[c.member_id], service_name(content, c.service, locale), c.priority, c.passport
+        )
         for n, c in enumerate(group, 1)
     ]
 
 
 def group_data(group: list[MemberChoice]) -> dict[str, Any]:
     """The FSM data of the group ``group`` (what ``chosen`` reads)."""
-    rows = [[c.member_id, c.service.value, c.priority.value if c.priority else None] for c in group]
+    rows = [
+        [
+            c.member_id,
+            c.service.value,
+            c.priority.value if c.priority else None,
+            c.passport.value if c.passport else None,
+        ]
+        for c in group
+    ]
     return {states.MEMBERS: rows}
 
 
@@ -85,8 +101,11 @@ async def show_group(
     content: Content,
     locale: str,
     note: str | None = None,
+    *,
+    editing: bool = False,
 ) -> None:
-    """The group list, after ``note`` (why the last step did not change it)."""
+    """The group list, after ``note`` (why the last step did not change it);
+    ``editing``: after "Change details", with the holder's name and phone too."""
     assert event.from_user is not None
     await state.set_state(states.Booking.group)
     group = chosen(await state.get_data())
@@ -109,8 +128,16 @@ async def show_group(
     ]
     if len(members) >= limit:
         lines.append(_("The group is full."))
+    if editing:
+        lines += [
+            "",
+            _(
+                "A NIK cannot be changed here: a different NIK is a different person. "
+                "Remove that person and add them again with the right NIK."
+            ),
+        ]
     offered = [m for m in saved.values() if m.id not in {c.member_id for c in group}]
-    markup = kb.group_kb(members, offered, limit - len(members))
+    markup = kb.group_kb(members, offered, limit - len(members), editing=editing)
     await show(event, "\n".join(lines), markup)
 
 
@@ -138,11 +165,12 @@ async def remove_member(
 async def change_details(
     query: CallbackQuery, state: FSMContext, domain: Domain, content: Content, locale: str
 ) -> None:
-    """ "Change details" on the summary: the group list again, at the same office."""
+    """ "Change details" on the summary: the group list again, at the same office,
+    where the holder can also correct their name and phone number."""
     if not (await state.get_data()).get(states.OFFICE):
         await flow_expired(query, state)
         return
-    await show_group(query, state, domain, content, locale)
+    await show_group(query, state, domain, content, locale, editing=True)
 
 
 @router.callback_query(cb.Group.filter(F.action == "continue"))
@@ -195,7 +223,7 @@ async def show_summary(
         lines += ["", _("Phone: {phone}").format(phone=applicant.phone)]
     lines += [
         "",
-        group_fees(content, len(group), locale),
+        group_fees(content, [c.passport for c in group], locale),
         "",
         _("Documents to bring, each person:"),
         group_documents(content, [c.service for c in group], locale),

@@ -203,7 +203,7 @@ async def session_gone(
     sessions = await sessions_of(domain, office_id, day, shape=target.shape)
     if any(s.bookable for s in sessions):
         note = _("Sorry, that session is no longer available. Choose another session:")
-        await show(event, note, kb.sessions_kb(sessions, office_id, target, day))
+        await show(event, note, kb.sessions_kb(sessions, office_id, target, day, locale))
     else:
         note = _("Sorry, that session is no longer available.")
         await offer_dates(event, domain, locale, office_id, target, day, note)
