@@ -127,7 +127,16 @@ def test_every_booking_command_has_help(sqlite_env, tmp_path):
     # (tests/test_admin_cli.py); every command's help is also rendered in-process below.
     commands = sorted(set(all_commands()) - set(ADMIN_COMMANDS))
     assert commands == sorted(
-        ["migrate", "load-offices", "release", "offices", "availability", "set-quota", "demo"]
+        [
+            "migrate",
+            "load-offices",
+            "release",
+            "offices",
+            "availability",
+            "set-quota",
+            "demo",
+            "verify-draw",
+        ]
     )
     runs = run_many(sqlite_env, tmp_path, [("--help",)] + [(c, "--help") for c in commands])
     for run in runs:
