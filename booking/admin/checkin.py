@@ -12,6 +12,12 @@ others in booking order); the others' codes then answer ``AlreadyCheckedIn``
 with their numbers. Marking no-shows and closing out finish the booking groups
 left with nobody active.
 
+Every person checked in also gets a ticket in the office's queue of the day
+(``QueueTicket``, called by ``booking.queue``): its number, shown on the display,
+is the next of the office's day (``take_ticket_number``: the day's row moved by a
+conditional update, which PostgreSQL row-locks and SQLite's write transaction
+serializes; a unique index on ``(office_id, day, number)`` backs it up).
+
 An applicant sent home from the counter (a missing document, say) is released
 (``release``): the appointment ends as ``released``, so its NIK may book again,
 the same day if seats are left, while its seat stays used (the person took it).
@@ -21,8 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,8 +53,16 @@ from booking.core.errors import (
     UnknownBookingCode,
     WrongDay,
 )
-from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus
-from booking.db.models import Applicant, Appointment, Office, Person, Slot
+from booking.core.kinds import ACTIVE_STATUSES, AppointmentStatus, PriorityReason, QueueStatus
+from booking.db.models import (
+    Applicant,
+    Appointment,
+    Office,
+    Person,
+    QueueDay,
+    QueueTicket,
+    Slot,
+)
 from booking.notify.outbox import dedupe_key, notify_holder
 from booking.offices.lookup import office_by_id
 
@@ -61,6 +78,7 @@ class CheckedIn:
     full_name: str
     nik_masked: str
     queue_number: int
+    ticket_number: int | None = None  # in the office's queue of the day (the display's)
 
 
 @dataclass(frozen=True)
@@ -76,14 +94,88 @@ class CheckInResult:
     members: tuple[CheckedIn, ...]
 
 
+# Declared priority reasons the counter checks (the others come from the NIK).
+DECLARED_PRIORITY = (PriorityReason.DISABLED, PriorityReason.PREGNANT)
+
+
+async def queue_day_row(session: AsyncSession, office_id: int, day: date) -> None:
+    """Make the office's queue row of ``day`` if it is not there yet."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.exec(
+        insert(QueueDay)
+        .values(office_id=office_id, day=day, last_number=0, walk_ins=0, version=0)
+        .on_conflict_do_nothing(index_elements=["office_id", "day"])
+    )
+
+
+def _this_day(office_id: int, day: date) -> tuple[Any, ...]:
+    return (col(QueueDay.office_id) == office_id, col(QueueDay.day) == day)
+
+
+async def touch_queue_day(session: AsyncSession, office_id: int, day: date) -> None:
+    """Move the day's ``version``: the queue of ``day`` changed (the display shows it)."""
+    await queue_day_row(session, office_id, day)
+    await session.exec(
+        update(QueueDay).where(*_this_day(office_id, day)).values(version=col(QueueDay.version) + 1)
+    )
+
+
+async def take_ticket_number(session: AsyncSession, office_id: int, day: date) -> int:
+    """The next ticket number of the office's ``day`` (1, 2, ...), taken for the
+    caller's transaction (the row stays locked until it ends)."""
+    await queue_day_row(session, office_id, day)
+    taken = await session.exec(
+        update(QueueDay)
+        .where(*_this_day(office_id, day))
+        .values(last_number=col(QueueDay.last_number) + 1, version=col(QueueDay.version) + 1)
+        .returning(col(QueueDay.last_number))
+    )
+    return int(taken.scalar_one())
+
+
+async def add_ticket(session: AsyncSession, ticket: QueueTicket) -> QueueTicket:
+    """Put ``ticket`` (its number left 0) in its office's queue with the next number."""
+    ticket.number = await take_ticket_number(session, ticket.office_id, ticket.day)
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+async def _queue_ticket_of(
+    session: AsyncSession, appt: Appointment, slot: Slot, now: datetime
+) -> QueueTicket:
+    reason = PriorityReason(appt.priority) if appt.priority else None
+    return await add_ticket(
+        session,
+        QueueTicket(
+            office_id=appt.office_id,
+            day=slot.day,
+            number=0,
+            status=QueueStatus.WAITING,
+            priority=reason is not None,
+            priority_reason=reason,
+            verify_at_counter=reason in DECLARED_PRIORITY,
+            telegram_id=appt.telegram_id,
+            appointment_id=appt.id,
+            person_id=appt.person_id,
+            nik_hash=appt.nik_hash,
+            session_start=slot.start_utc,
+            queued_at=now,
+            arrived_at=now,
+        ),
+    )
+
+
 async def _lock_slot(session: AsyncSession, slot_id: int) -> Slot:
     return (await session.exec(select(Slot).where(Slot.id == slot_id).with_for_update())).one()
 
 
 async def _check_in_one(
-    session: AsyncSession, appt: Appointment, number: int, now: datetime
+    session: AsyncSession, appt: Appointment, slot: Slot, number: int, now: datetime
 ) -> CheckedIn:
-    """Check in a booked appointment as ``number`` (its session's row locked)."""
+    """Check in a booked appointment as ``number`` (its session's row locked) and
+    put the person in the office's queue of the day."""
     result = await session.exec(
         update(Appointment)
         .where(
@@ -102,7 +194,8 @@ async def _check_in_one(
     await session.refresh(appt)
     person = await session.get(Person, appt.person_id)
     assert person is not None
-    return CheckedIn(appt.code, person.full_name, person.nik_masked, number)
+    ticket = await _queue_ticket_of(session, appt, slot, now)
+    return CheckedIn(appt.code, person.full_name, person.nik_masked, number, ticket.number)
 
 
 def _typed_code(code: str) -> str:
@@ -175,7 +268,7 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
         together = [appt, *sorted(others, key=lambda a: a.id or 0)]
         checked: list[CheckedIn] = []
         for number, member in enumerate(together, start=(last or 0) + 1):
-            checked.append(await _check_in_one(session, member, number, now))
+            checked.append(await _check_in_one(session, member, slot, number, now))
             record(
                 session,
                 now,
@@ -331,7 +424,9 @@ CLOSE_OUT_ACTOR = "system:end_of_day"
 
 async def close_out_day(ctx: Domain, now: datetime | None = None) -> int:
     """End-of-day job: for every office whose local day is over, appointments of
-    earlier dates still booked become ``no_show`` and checked-in ones ``served``.
+    earlier dates still booked become ``no_show`` and checked-in ones ``served``;
+    the queue tickets of those dates still waiting become ``missed`` and those at a
+    counter ``served``.
 
     Safe to run often and from several processes. Returns how many changed.
     """
@@ -357,7 +452,15 @@ async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datet
                 )
             )
         ).one()
-    if not pending:
+        in_queue = (
+            await session.exec(
+                select(func.count()).where(
+                    *_queued_before(office_id, today),
+                    col(QueueTicket.status).in_((QueueStatus.WAITING, QueueStatus.CALLED)),
+                )
+            )
+        ).one()
+    if not pending and not in_queue:
         return 0
 
     async def tx(session: AsyncSession) -> int:
@@ -375,6 +478,7 @@ async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datet
                 .values(status=new.value, updated_at=now)
             )
             changed[new.value] = result.rowcount
+        await _close_out_queue(session, office_id, today, now)
         await finish_groups(session, earlier, now)
         count = sum(changed.values())
         if count:
@@ -390,3 +494,35 @@ async def _close_out_office(ctx: Domain, office_id: int, today: date, now: datet
         return count
 
     return await ctx.db.transact(tx)
+
+
+def _queued_before(office_id: int, today: date) -> tuple[Any, ...]:
+    return (col(QueueTicket.office_id) == office_id, col(QueueTicket.day) < today)
+
+
+async def _close_out_queue(
+    session: AsyncSession, office_id: int, today: date, now: datetime
+) -> None:
+    """Finish the queue tickets of the office's earlier dates (audited apart from
+    the appointments): still waiting, missed; at a counter, served."""
+    changed = {}
+    for was, becomes, stamp in (
+        (QueueStatus.WAITING, QueueStatus.MISSED, "missed_at"),
+        (QueueStatus.CALLED, QueueStatus.SERVED, "served_at"),
+    ):
+        result = await session.exec(
+            update(QueueTicket)
+            .where(*_queued_before(office_id, today), col(QueueTicket.status) == was.value)
+            .values(status=becomes.value, **{stamp: now})
+        )
+        changed[becomes.value] = result.rowcount
+    if any(changed.values()):
+        record(
+            session,
+            now,
+            actor=CLOSE_OUT_ACTOR,
+            office_id=office_id,
+            action="close_out_queue",
+            before={"before_day": today.isoformat()},
+            after=changed,
+        )

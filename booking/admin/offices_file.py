@@ -69,6 +69,8 @@ class QuotaSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     daily: int = Field(ge=0, le=MAX_QUOTA)
     priority: int = Field(default=0, ge=0, le=MAX_QUOTA)
+    # Priority people served without an appointment, per day (0: none).
+    walk_in: int = Field(default=0, ge=0, le=MAX_QUOTA)
 
 
 class ReleaseSpec(BaseModel):
@@ -180,6 +182,7 @@ def _office_fields(spec: OfficeSpec) -> dict[str, Any]:
         "active": spec.active,
         "daily_quota": spec.quota.daily,
         "priority_quota": spec.quota.priority,
+        "walk_in_quota": spec.quota.walk_in,
         "release_window_days": spec.release.window_days,
         "release_rule": spec.release.rule,
     }

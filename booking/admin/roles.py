@@ -3,6 +3,10 @@
 Authorization is decided by the numeric Telegram user id only. Super-admins come
 from the ``ADMIN_IDS`` setting (passed in as ``settings_admin_ids``) or from an
 ``AdminRole`` row without an office.
+
+Counter staff (petugas loket, ``CounterStaff`` rows) of an office may open its
+counters, call and serve there (``require_counter_role``), and nothing else: they
+are not admins (``is_admin`` and ``require_office_admin`` refuse them).
 """
 
 from __future__ import annotations
@@ -11,16 +15,23 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.admin.input import parse_telegram_id
 from booking.core.context import Domain
-from booking.core.errors import AdminRoleNotFound, NotAuthorized, OfficeNotFound
-from booking.db.models import AdminRole, Office
+from booking.core.errors import (
+    AdminRoleNotFound,
+    CounterStaffNotFound,
+    NotAuthorized,
+    OfficeNotFound,
+)
+from booking.core.kinds import StaffRole
+from booking.db.models import AdminRole, CounterStaff, Office
 from booking.offices.lookup import office_by_code
+from booking.offices.views import OfficeView
 
 
 @dataclass(frozen=True)
@@ -182,3 +193,139 @@ async def require_office_admin(
         if office is None or await _role(session, telegram_id, office_id) is None:
             raise NotAuthorized(telegram_id, office_id)
         return office
+
+
+# --- counter staff (petugas loket) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterStaffView:
+    telegram_id: int
+    office_id: int
+    office_code: str
+    created_at: datetime
+    created_by: str
+
+
+async def _counter_staff(
+    session: AsyncSession, telegram_id: int, office_id: int
+) -> CounterStaff | None:
+    query = select(CounterStaff).where(
+        CounterStaff.telegram_id == telegram_id, CounterStaff.office_id == office_id
+    )
+    return (await session.exec(query)).first()
+
+
+def _staff_view(row: CounterStaff, office: Office) -> CounterStaffView:
+    return CounterStaffView(
+        row.telegram_id, row.office_id, office.code, row.created_at, row.created_by
+    )
+
+
+async def grant_counter_staff(
+    ctx: Domain, telegram_id: int | str, office_code: str, *, actor: str
+) -> CounterStaffView:
+    """Make ``telegram_id`` a petugas loket of ``office_code`` (audited). Granting
+    the role again returns the existing one."""
+    user = parse_telegram_id(telegram_id)
+
+    async def tx(session: AsyncSession) -> CounterStaffView:
+        office = await office_by_code(session, office_code)
+        assert office.id is not None
+        existing = await _counter_staff(session, user, office.id)
+        if existing is not None:
+            return _staff_view(existing, office)
+        row = CounterStaff(
+            telegram_id=user, office_id=office.id, created_at=ctx.now(), created_by=actor
+        )
+        session.add(row)
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office.id,
+            action="grant_counter_staff",
+            after={"telegram_id": user, "office": office.code},
+        )
+        return _staff_view(row, office)
+
+    # Granted concurrently: the run again after its IntegrityError finds the row.
+    return await ctx.db.transact(tx)
+
+
+async def revoke_counter_staff(
+    ctx: Domain, telegram_id: int | str, office_code: str, *, actor: str
+) -> None:
+    """Take the petugas loket role of ``office_code`` away (audited);
+    ``CounterStaffNotFound`` if they do not have it."""
+    user = parse_telegram_id(telegram_id)
+
+    async def tx(session: AsyncSession) -> None:
+        office = await office_by_code(session, office_code)
+        assert office.id is not None
+        row = await _counter_staff(session, user, office.id)
+        if row is None:
+            raise CounterStaffNotFound(user, office.code)
+        await session.exec(delete(CounterStaff).where(col(CounterStaff.id) == row.id))
+        record(
+            session,
+            ctx.now(),
+            actor=actor,
+            office_id=office.id,
+            action="revoke_counter_staff",
+            before={"telegram_id": user, "office": office.code},
+        )
+
+    await ctx.db.transact(tx)
+
+
+async def list_counter_staff(ctx: Domain, office_id: int) -> list[int]:
+    """The Telegram ids of the office's petugas loket, in order."""
+    async with ctx.db.reader() as session:
+        rows = await session.exec(
+            select(CounterStaff.telegram_id)
+            .where(CounterStaff.office_id == office_id)
+            .order_by(col(CounterStaff.telegram_id))
+        )
+        return list(rows)
+
+
+async def counter_offices(
+    ctx: Domain, telegram_id: int, settings_admin_ids: Collection[int] = ()
+) -> list[OfficeView]:
+    """The offices where the user may call and serve, by name: those they are
+    petugas loket or admin of; every active office for a super-admin."""
+    if await is_super(ctx, telegram_id, settings_admin_ids):
+        query = select(Office).where(col(Office.active).is_(True))
+    else:
+        staff = select(CounterStaff.office_id).where(CounterStaff.telegram_id == telegram_id)
+        admin = select(AdminRole.office_id).where(AdminRole.telegram_id == telegram_id)
+        query = select(Office).where(or_(col(Office.id).in_(staff), col(Office.id).in_(admin)))
+    async with ctx.db.reader() as session:
+        return [OfficeView.of(o) for o in await session.exec(query.order_by(Office.name))]
+
+
+async def role_of(
+    ctx: Domain, telegram_id: int, office_id: int, settings_admin_ids: Collection[int] = ()
+) -> StaffRole | None:
+    """What ``telegram_id`` is at ``office_id``: the highest of super-admin, office
+    admin and counter staff, or None."""
+    if await is_super(ctx, telegram_id, settings_admin_ids):
+        return StaffRole.SUPER_ADMIN
+    async with ctx.db.reader() as session:
+        if await _role(session, telegram_id, office_id) is not None:
+            return StaffRole.OFFICE_ADMIN
+        if await _counter_staff(session, telegram_id, office_id) is not None:
+            return StaffRole.COUNTER_STAFF
+    return None
+
+
+async def require_counter_role(
+    ctx: Domain, telegram_id: int, office_id: int, settings_admin_ids: Collection[int] = ()
+) -> StaffRole:
+    """The user's role at the office if they may call and serve there (an admin of
+    it, a super-admin or its counter staff); ``NotAuthorized`` otherwise."""
+    role = await role_of(ctx, telegram_id, office_id, settings_admin_ids)
+    if role is None:
+        raise NotAuthorized(telegram_id, office_id)
+    return role

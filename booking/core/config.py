@@ -40,6 +40,18 @@ class BookingSettings(BaseSettings):
     confirmation_handoff_s: float = Field(default=120.0, gt=0)
     # Questions one account may hand to an office's staff in 24 hours.
     ticket_daily_limit: int = Field(default=5, ge=0)
+    # The day at the office. Self check-in (the arrival QR code) opens this many
+    # minutes before the session and closes when it ends.
+    checkin_opens_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # A ticket is called at most this often; then the counter marks it missed.
+    max_calls: int = Field(default=3, ge=1, le=10)
+    # "Your turn is near": sent once when this many places or fewer are ahead.
+    heads_up_at: int = Field(default=3, ge=1, le=50)
+    # Estimated wait before the day has served anyone: minutes per person.
+    default_service_minutes: float = Field(default=8.0, gt=0, le=240)
+    # Key of the daily arrival codes. Unset: a random key is created once in
+    # data_dir/arrival_secret. Instances sharing a database need the same one.
+    arrival_secret: SecretStr | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -48,9 +60,16 @@ class BookingSettings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'tanpa_antre.db').as_posix()}"
 
     def nik_key(self) -> bytes:
-        if self.nik_secret is not None and self.nik_secret.get_secret_value():
-            return self.nik_secret.get_secret_value().encode("utf-8")
-        path = self.data_dir / "nik_secret"
+        return self._key(self.nik_secret, "nik_secret")
+
+    def arrival_key(self) -> bytes:
+        return self._key(self.arrival_secret, "arrival_secret")
+
+    def _key(self, secret: SecretStr | None, file_name: str) -> bytes:
+        """``secret`` if set, else a random key made once in ``data_dir/file_name``."""
+        if secret is not None and secret.get_secret_value():
+            return secret.get_secret_value().encode("utf-8")
+        path = self.data_dir / file_name
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -374,3 +374,141 @@ class SessionNotEnded(BookingError):
         super().__init__(f"session {slot_id} on {day} has not ended yet")
         self.slot_id = slot_id
         self.day = day
+
+
+# --- the day at the office: arrival, the queue and counters ----------------------
+
+
+class ArrivalTokenInvalid(BookingError):
+    """The arrival code is forged, of another day, or of no office."""
+
+    def __init__(self) -> None:
+        super().__init__("arrival token is not valid today")
+
+
+class CheckInNotOpenYet(BookingError):
+    """Self check-in opens ``opens_at`` (UTC, aware): ``checkin_opens_minutes`` before
+    the session."""
+
+    def __init__(self, opens_at: object) -> None:
+        super().__init__(f"self check-in opens at {opens_at}")
+        self.opens_at = opens_at
+
+
+class CheckInClosed(BookingError):
+    """Self check-in: the session has ended (``closed_at``, UTC, aware)."""
+
+    def __init__(self, closed_at: object) -> None:
+        super().__init__(f"the session ended at {closed_at}")
+        self.closed_at = closed_at
+
+
+class NoAppointmentToday(BookingError):
+    """Self check-in: the account has no booked appointment at this office today."""
+
+    def __init__(self, telegram_id: int, office_id: int) -> None:
+        super().__init__(f"user {telegram_id} has no appointment at office {office_id} today")
+        self.telegram_id = telegram_id
+        self.office_id = office_id
+
+
+class WalkInQuotaFull(BookingError):
+    """The office's priority walk-ins of the day (``quota``) are all taken."""
+
+    def __init__(self, office_id: int, quota: int) -> None:
+        super().__init__(f"office {office_id} has no walk-in places left today (quota {quota})")
+        self.office_id = office_id
+        self.quota = quota
+
+
+class AlreadyInQueue(BookingError):
+    """The person has a ticket at this office today (``number``: its number)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"already in today's queue as number {number}")
+        self.number = number
+
+
+class CounterNotFound(NotFound):
+    def __init__(self, key: object) -> None:
+        super().__init__("counter", key)
+
+
+class CounterNotOpen(BookingError):
+    """Calling at a counter nobody opened (``open_counter`` first)."""
+
+    def __init__(self, counter_id: int) -> None:
+        super().__init__(f"counter {counter_id} is not open")
+        self.counter_id = counter_id
+
+
+class InvalidCounterCount(BookingError):
+    def __init__(self, value: object) -> None:
+        super().__init__(f"invalid number of counters: {value!r}")
+        self.value = value
+
+
+class QueueTicketNotFound(NotFound):
+    """No such ticket at this office today (or not the account's)."""
+
+    def __init__(self, key: object) -> None:
+        super().__init__("queue ticket", key)
+
+
+class TicketNotCalled(BookingError):
+    """Recall, served, missed: the ticket is not being called (``status`` is what it is)."""
+
+    def __init__(self, number: int, status: str) -> None:
+        super().__init__(f"ticket {number} is {status}, not called")
+        self.number = number
+        self.status = status
+
+
+class MaxCallsReached(BookingError):
+    """Recall refused: the ticket was called ``max_calls`` times; mark it missed."""
+
+    def __init__(self, number: int, max_calls: int) -> None:
+        super().__init__(f"ticket {number} was called {max_calls} times")
+        self.number = number
+        self.max_calls = max_calls
+
+
+class CallsLeft(BookingError):
+    """Missed refused: the ticket was called ``calls`` of ``max_calls`` times; recall it."""
+
+    def __init__(self, number: int, calls: int, max_calls: int) -> None:
+        super().__init__(f"ticket {number} was called {calls} of {max_calls} times")
+        self.number = number
+        self.calls = calls
+        self.max_calls = max_calls
+
+
+class TicketNotMissed(BookingError):
+    """Re-queue: only a missed ticket goes back to the queue (``status``: what it is)."""
+
+    def __init__(self, number: int, status: str) -> None:
+        super().__init__(f"ticket {number} is {status}, not missed")
+        self.number = number
+        self.status = status
+
+
+class AlreadyRequeued(BookingError):
+    """A missed ticket goes back to the queue once; this one did already."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"ticket {number} was re-queued once already")
+        self.number = number
+
+
+class DisplayKeyInvalid(BookingError):
+    """The "now serving" page: a wrong or missing display key (the page answers 403)."""
+
+    def __init__(self) -> None:
+        super().__init__("display key is not valid")
+
+
+class CounterStaffNotFound(NotFound):
+    def __init__(self, telegram_id: int, office_code: str) -> None:
+        super().__init__("counter staff", (telegram_id, office_code))
+        self.telegram_id = telegram_id
+        self.office_code = office_code

@@ -73,3 +73,20 @@ class TicketStatus(StrEnum):
 class TicketSender(StrEnum):
     APPLICANT = "applicant"
     STAFF = "staff"
+
+
+class QueueStatus(StrEnum):
+    """A ticket in the day's queue at the office."""
+
+    WAITING = "waiting"
+    CALLED = "called"  # at a counter now
+    SERVED = "served"
+    MISSED = "missed"  # did not come after the last call
+
+
+class StaffRole(StrEnum):
+    """What a user may do at one office (``booking.admin.roles.role_of``)."""
+
+    SUPER_ADMIN = "super_admin"
+    OFFICE_ADMIN = "office_admin"
+    COUNTER_STAFF = "counter_staff"  # petugas loket: open counters, call and serve

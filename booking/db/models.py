@@ -18,6 +18,7 @@ from booking.core.kinds import (
     NotificationStatus,
     OfficeKind,
     PriorityReason,
+    QueueStatus,
     QuotaPool,
     ServiceType,
     TicketSender,
@@ -46,6 +47,7 @@ class OfficeBase(SQLModel):
     active: bool = True
     daily_quota: int = Field(ge=0, description="Default regular seats per day")
     priority_quota: int = Field(default=0, ge=0, description="Default priority seats per day")
+    walk_in_quota: int = Field(default=0, ge=0, description="Priority walk-ins per day")
     release_window_days: int = Field(ge=1, description="How many days ahead a release opens")
     release_rule: str = Field(description="RRULE of release moments, office-local time")
 
@@ -56,6 +58,9 @@ class Office(OfficeBase, table=True):
         CheckConstraint("daily_quota >= 0 AND priority_quota >= 0", name="ck_office_quota"),
     )
     id: int | None = Field(default=None, primary_key=True)
+    display_key: str | None = Field(
+        default=None, max_length=64, description="Key of the 'now serving' page; made on first use"
+    )
 
 
 class SessionRuleBase(SQLModel):
@@ -385,3 +390,93 @@ class TicketMessage(SQLModel, table=True):
     )
     text: str = Field(max_length=1000)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+# --- the day at the office: counters and the queue ---------------------------------
+
+
+class CounterStaff(SQLModel, table=True):
+    """A petugas loket: may open counters, call and serve at one office, nothing else."""
+
+    __tablename__ = "counter_staff"
+    __table_args__ = (UniqueConstraint("telegram_id", "office_id", name="uq_counter_staff"),)
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_type=BigInteger, index=True)
+    office_id: int = Field(foreign_key="office.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+
+
+class Counter(SQLModel, table=True):
+    """A loket of an office ("Loket 3"), open while a staff member calls at it."""
+
+    __table_args__ = (UniqueConstraint("office_id", "number", name="uq_counter_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    number: int
+    is_open: bool = False
+    staff_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class QueueDay(SQLModel, table=True):
+    """One office's queue on one date: the last number given, the walk-ins taken
+    and ``version``, moved by every change of the day's queue (the display polls it)."""
+
+    __tablename__ = "queue_day"
+    __table_args__ = (
+        UniqueConstraint("office_id", "day", name="uq_queue_day"),
+        CheckConstraint("walk_ins >= 0", name="ck_queue_day_walk_ins"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date = Field(description="Office-local date")
+    last_number: int = 0
+    walk_ins: int = 0
+    version: int = 0
+
+
+class QueueTicket(SQLModel, table=True):
+    """One person in an office's queue of one day: a checked-in appointment or a
+    priority walk-in, with the number shown on the display."""
+
+    __tablename__ = "queue_ticket"
+    __table_args__ = (
+        UniqueConstraint("office_id", "day", "number", name="uq_queue_ticket_number"),
+        # A person is in one office's queue once a day.
+        UniqueConstraint("office_id", "day", "nik_hash", name="uq_queue_ticket_person"),
+        UniqueConstraint("appointment_id", name="uq_queue_ticket_appointment"),
+        Index("ix_queue_ticket_waiting", "office_id", "day", "status"),
+        Index("ix_queue_ticket_telegram", "telegram_id", "day"),
+        CheckConstraint(
+            "status IN ('waiting', 'called', 'served', 'missed')", name="ck_queue_ticket_status"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    day: date = Field(description="Office-local date")
+    number: int
+    status: QueueStatus = Field(default=QueueStatus.WAITING, sa_type=String(16))
+    priority: bool = False
+    priority_reason: PriorityReason | None = Field(default=None, sa_type=String(16))
+    verify_at_counter: bool = Field(default=False, description="Declared priority: check it")
+    walk_in: bool = False
+    telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    nik_hash: str = Field(max_length=64)
+    session_start: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="The appointment's session: calling order"
+    )
+    queued_at: datetime = Field(sa_type=UTCDateTime, description="Arrival, or the re-queue")
+    requeued: bool = False
+    # The counter that called it (no foreign key: counters may be removed; the
+    # number keeps the name "Loket N").
+    counter_id: int | None = None
+    counter_number: int | None = None
+    call_count: int = 0
+    arrived_at: datetime = Field(sa_type=UTCDateTime)
+    first_called_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    called_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    served_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    missed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

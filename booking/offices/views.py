@@ -20,6 +20,7 @@ class OfficeView:
     priority_quota: int
     release_window_days: int
     release_rule: str
+    walk_in_quota: int
 
     @classmethod
     def of(cls, office: Office) -> OfficeView:
