@@ -36,11 +36,14 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 from yarl import URL
 
-from booking.calendar.schedule import zone, zone_abbrev
+from booking.calendar.schedule import zone_abbrev
 from booking.core.context import Domain
-from booking.core.errors import BookingError, NotFound
+from booking.core.errors import DisplayKeyInvalid, OfficeNotFound
 from booking.db.factory import build_domain
+from booking.offices.lookup import get_office_by_code
 from booking.offices.views import OfficeView
+from booking.queue.display import now_serving, office_for_display
+from booking.queue.views import NowServing
 from bot.app import prepare_database
 from bot.config import BotSettings
 
@@ -57,43 +60,40 @@ STOPPING = web.AppKey("display-stopping", asyncio.Event)
 
 @dataclass(frozen=True)
 class Board:
-    """Where the screen reads from: the office for a code and key (raising the
-    domain's refusal), and what the office serves now."""
+    """Where the screen reads from: the office for a code and key (raising
+    ``DisplayKeyInvalid`` or ``OfficeNotFound``), and what the office serves now."""
 
     office: Callable[[str, str], Awaitable[OfficeView]]
-    serving: Callable[[int], Awaitable[Any]]
+    serving: Callable[[int], Awaitable[NowServing]]
 
 
 def queue_board(domain: Domain) -> Board:
     """The board of the day's queue (``booking.queue.display``)."""
-    from booking.queue.display import now_serving, office_for_display
 
     async def office(code: str, key: str) -> OfficeView:
-        return await office_for_display(domain, code, key)
+        try:
+            return await office_for_display(domain, code, key)
+        except DisplayKeyInvalid:
+            # Office codes are public (the bot lists them): an unknown one is a 404.
+            await get_office_by_code(domain, code)
+            raise
 
-    async def serving(office_id: int) -> Any:
+    async def serving(office_id: int) -> NowServing:
         return await now_serving(domain, office_id)
 
     return Board(office=office, serving=serving)
 
 
-def board_state(serving: Any) -> dict[str, Any]:
-    """What the page shows, as JSON: numbers, counters, times and the count waiting."""
-    tz = zone(serving.timezone)
+def board_state(serving: NowServing) -> dict[str, Any]:
+    """What the page shows, as JSON: the numbers called and their counters, and
+    how many wait."""
     return {
         "version": str(serving.version),
         "office": serving.office_name,
         "timezone": serving.timezone,
         "zone": zone_abbrev(serving.timezone),
         "waiting": serving.waiting,
-        "latest": [
-            {
-                "number": call.label,
-                "counter": call.counter,
-                "at": call.called_at.astimezone(tz).strftime("%H:%M"),
-            }
-            for call in serving.latest
-        ],
+        "latest": [{"number": call.label, "counter": call.counter} for call in serving.latest],
     }
 
 
@@ -121,9 +121,9 @@ async def checked_office(board: Board, request: web.Request) -> OfficeView | web
     """The office the request names, or the refusal to answer with."""
     try:
         return await board.office(request.match_info["code"], request.query.get("key", ""))
-    except NotFound:
+    except OfficeNotFound:
         return refusal(404)
-    except BookingError:  # the display key is wrong or missing
+    except DisplayKeyInvalid:
         return refusal(403)
 
 

@@ -1,5 +1,6 @@
 """The "now serving" screen's routes, against a small fake of the queue's
-``now_serving`` (tests/browser/test_display.py drives the real one in a browser)."""
+``office_for_display`` and ``now_serving`` (tests/browser/test_display.py drives
+the real ones, in a browser)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
 from aiohttp import ClientResponse, ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from booking.core.errors import BookingError, OfficeNotFound
+from booking.core.errors import DisplayKeyInvalid, OfficeNotFound
 from booking.offices.views import OfficeView
+from booking.queue.views import CalledNumber, NowServing
 from bot import display
 from bot.config import BotSettings
 from bot.display import Board, add_display, screen_url
@@ -30,43 +32,30 @@ OFFICE = OfficeView(
     priority_quota=10,
     release_window_days=14,
     release_rule="FREQ=DAILY;BYHOUR=8",
+    walk_in_quota=0,
 )
 
 
-class WrongKey(BookingError):
-    """Stands in for the queue's ``DisplayKeyInvalid``."""
-
-
-@dataclass(frozen=True)
-class Call:
-    label: str
-    counter: str
-    called_at: datetime
-
-
-@dataclass(frozen=True)
-class Serving:
-    latest: list[Call] = field(default_factory=list)
-    waiting: int = 0
-    office_name: str = OFFICE.name
-    timezone: str = OFFICE.timezone
-    version: int = 0
+def serving(waiting: int) -> NowServing:
+    return NowServing(
+        office_name=OFFICE.name, timezone=OFFICE.timezone, latest=(), waiting=waiting, version="0"
+    )
 
 
 @dataclass
 class FakeQueue:
     """What ``now_serving`` answers, changed by the test; counts its reads."""
 
-    serving: Serving = field(default_factory=Serving)
+    serving: NowServing
     reads: int = 0
 
     def call(self, label: str, counter: str, at: datetime) -> None:
         s = self.serving
         self.serving = replace(
             s,
-            latest=[Call(label, counter, at), *s.latest][:6],
+            latest=(CalledNumber(label, counter, at), *s.latest)[:6],
             waiting=max(s.waiting - 1, 0),
-            version=s.version + 1,
+            version=str(int(s.version) + 1),
         )
 
     def board(self) -> Board:
@@ -74,20 +63,20 @@ class FakeQueue:
             if code != OFFICE.code:
                 raise OfficeNotFound(code)
             if key != KEY:
-                raise WrongKey
+                raise DisplayKeyInvalid
             return OFFICE
 
-        async def serving(office_id: int) -> Serving:
+        async def now(office_id: int) -> NowServing:
             assert office_id == OFFICE.id
             self.reads += 1
             return self.serving
 
-        return Board(office=office, serving=serving)
+        return Board(office=office, serving=now)
 
 
 @pytest.fixture
 def queue() -> FakeQueue:
-    return FakeQueue(serving=Serving(waiting=5))
+    return FakeQueue(serving=serving(waiting=5))
 
 
 @pytest.fixture
@@ -98,7 +87,7 @@ async def client(queue: FakeQueue) -> AsyncIterator[TestClient]:
         yield client
 
 
-AT = datetime(2026, 11, 30, 2, 15, tzinfo=UTC)  # 09:15 WIB
+AT = datetime(2026, 11, 30, 2, 15, tzinfo=UTC)
 
 
 async def test_the_page_shows_the_office_the_calls_and_those_waiting(
@@ -116,8 +105,8 @@ async def test_the_page_shows_the_office_the_calls_and_those_waiting(
     assert "Nomor antrean" in page and "Menunggu" in page
     state = json.loads(page.split('type="application/json">')[1].split("</script>")[0])
     assert state["latest"] == [
-        {"number": "017", "counter": "Loket 3", "at": "09:15"},
-        {"number": "016", "counter": "Loket 1", "at": "09:15"},
+        {"number": "017", "counter": "Loket 3"},
+        {"number": "016", "counter": "Loket 1"},
     ]
     assert state["waiting"] == 3
     assert state["zone"] == "WIB"
@@ -142,7 +131,7 @@ async def test_a_wrong_or_missing_key_is_refused_in_indonesian(
     assert response.content_type == "text/html"
     body = await response.text()
     assert "Kunci layar tidak berlaku" in body
-    assert "Traceback" not in body and "WrongKey" not in body
+    assert "Traceback" not in body and "DisplayKeyInvalid" not in body
     assert queue.reads == 0
 
 
@@ -181,11 +170,7 @@ async def test_the_stream_sends_the_board_then_each_change_within_two_seconds(
     queue.call("017", "Loket 3", AT)
     second = await read_event(response, 2)
     assert time.monotonic() - started < 2
-    assert json.loads(second["data"])["latest"][0] == {
-        "number": "017",
-        "counter": "Loket 3",
-        "at": "09:15",
-    }
+    assert json.loads(second["data"])["latest"][0] == {"number": "017", "counter": "Loket 3"}
     response.close()
 
 
