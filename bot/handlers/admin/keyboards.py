@@ -69,7 +69,7 @@ def menu_kb(office_id: int, *, superuser: bool, several: bool) -> InlineKeyboard
             act(_("🧾 Audit log"), "audit", office_id),
         ],
         [act(_("💬 Staff chat"), "staffchat", office_id)],
-        [act(_("🖨 Arrival poster"), "poster", office_id), act(_("📺 Screen"), "screen", office_id)],
+        [act(_("🖨 Arrival QR"), "poster", office_id), act(_("📺 Screen"), "screen", office_id)],
     ]
     if superuser:
         rows.append([act(_("👤 Office admins"), "admins", office_id)])
