@@ -4,7 +4,7 @@ at the entrance. Applicants scan it with their phone; it opens the bot with
 
 One A4 page drawn with Pillow (its bundled font, so no system fonts are needed),
 saved as PNG or as a one-page PDF of the same picture. At 200 dpi the text and
-the QR code print sharply; the QR code is about 13 cm wide, easy to scan from a
+the QR code print sharply; the QR code is about 14 cm wide, easy to scan from a
 step away.
 """
 
@@ -20,6 +20,9 @@ from PIL import Image, ImageDraw, ImageFont
 DPI = 200
 PAGE = (1654, 2339)
 MARGIN = 120
+# The QR code's width at most, with its quiet zone of QR_BORDER modules.
+QR_MAX_SIDE = PAGE[0] - 2 * 250
+QR_BORDER = 4
 HEADLINE = "Pindai saat tiba"
 INSTRUCTIONS = (
     "Sudah punya jadwal hari ini? Pindai kode ini dengan kamera ponsel",
@@ -55,7 +58,7 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, lines: Sequence[str], size: int,
     for line in lines:
         left, top, right, bottom = draw.textbbox((0, 0), line, font=font)
         draw.text(((PAGE[0] - (right - left)) / 2, y - top), line, fill="black", font=font)
-        y += bottom - top + gap
+        y += int(bottom - top) + gap
     return y
 
 
@@ -66,13 +69,14 @@ def poster_image(office_name: str, link: str, day_label: str) -> Image.Image:
     draw = ImageDraw.Draw(page)
     y = _centred(draw, MARGIN, [office_name], _fitting(draw, office_name, 64), 24)
     y = _centred(draw, y + 40, [HEADLINE], 130, 40)
+    code = qr_matrix(link)
+    # Whole pixels per module, so that every module prints the same size.
+    scale = QR_MAX_SIDE // code.symbol_size(border=QR_BORDER)[0]
     qr_buffer = io.BytesIO()
-    qr_matrix(link).save(qr_buffer, kind="png", scale=1, border=4)
+    code.save(qr_buffer, kind="png", scale=scale, border=QR_BORDER)
     qr = Image.open(qr_buffer).convert("RGB")
-    side = PAGE[0] - 2 * 250
-    qr = qr.resize((side, side), Image.Resampling.NEAREST)
-    page.paste(qr, ((PAGE[0] - side) // 2, y + 20))
-    y = _centred(draw, y + side + 70, INSTRUCTIONS, 40, 18)
+    page.paste(qr, ((PAGE[0] - qr.width) // 2, y + 20))
+    y = _centred(draw, y + 20 + qr.height + 50, INSTRUCTIONS, 40, 18)
     _centred(draw, max(y + 40, PAGE[1] - MARGIN - 40), [f"Berlaku {day_label}"], 40, 0)
     return page
 
