@@ -8,7 +8,8 @@ The stream reads ``now_serving`` from the database about every
 call made by any bot instance reaches every screen within a second, with no
 message bus between instances. It tells the browser to reconnect after
 ``RETRY_MS`` and sends a keep-alive comment every ``KEEPALIVE_S`` so that proxies
-do not close an idle stream; the page's EventSource reconnects by itself, and the
+do not close an idle stream, and ends when the key was replaced (checked every
+``KEY_CHECK_S``); the page's EventSource reconnects by itself, and the
 page opens a new one if the server refused a reconnection (a restart, a database
 hiccup).
 
@@ -27,6 +28,7 @@ import html
 import json
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 POLL_S = 0.5
 RETRY_MS = 2000
 KEEPALIVE_S = 15.0
+# An open stream checks its key again this often: a new key cuts old screens off.
+KEY_CHECK_S = 10.0
 PAGE_PATH = "/display/{code}"
 STREAM_PATH = "/display/{code}/stream"
 # Set when the server shuts down: the open streams end instead of holding it up.
@@ -161,9 +165,14 @@ def display_routes(board: Board, *, poll_s: float = POLL_S) -> list[web.RouteDef
         if isinstance(office, web.Response):
             return office
         stopping = request.app[STOPPING]
+        key_checked = time.monotonic()
         async with sse_response(request, ping_interval=KEEPALIVE_S) as events:
             version = None
             while events.is_connected() and not gone(request) and not stopping.is_set():
+                if time.monotonic() - key_checked >= KEY_CHECK_S:
+                    if not isinstance(await checked_office(board, request), OfficeView):
+                        break  # a new key was made: this screen's reconnection gets 403
+                    key_checked = time.monotonic()
                 state = board_state(await board.serving(office.id))
                 if state["version"] != version:
                     version = state["version"]

@@ -47,6 +47,7 @@ class FakeQueue:
     """What ``now_serving`` answers, changed by the test; counts its reads."""
 
     serving: NowServing
+    key: str = KEY
     reads: int = 0
 
     def call(self, label: str, counter: str, at: datetime) -> None:
@@ -62,7 +63,7 @@ class FakeQueue:
         async def office(code: str, key: str) -> OfficeView:
             if code != OFFICE.code:
                 raise OfficeNotFound(code)
-            if key != KEY:
+            if key != self.key:
                 raise DisplayKeyInvalid
             return OFFICE
 
@@ -208,3 +209,15 @@ def test_the_screens_address_for_the_admin() -> None:
     assert screen_url(hooked, "JAKSEL", KEY) == f"https://bot.example.id/display/JAKSEL?key={KEY}"
     public = hooked.model_copy(update={"display_url": "https://antre.example.id/"})
     assert screen_url(public, "JAKSEL", KEY) == f"https://antre.example.id/display/JAKSEL?key={KEY}"
+
+
+async def test_a_new_key_ends_the_open_streams_of_the_old(
+    monkeypatch: pytest.MonkeyPatch, client: TestClient, queue: FakeQueue
+) -> None:
+    monkeypatch.setattr(display, "KEY_CHECK_S", 0.1)
+    response = await client.get("/display/JAKSEL/stream", params={"key": KEY})
+    await read_event(response, 2)
+    queue.key = "the-new-key"
+    async with asyncio.timeout(2):
+        assert await response.content.read() == b""  # the stream ended
+    assert (await client.get("/display/JAKSEL/stream", params={"key": KEY})).status == 403
