@@ -157,13 +157,18 @@ async def read_event(response: ClientResponse, within: float) -> dict[str, str]:
             fields[name or "comment"] = value.strip()
 
 
+async def open_stream(client: TestClient) -> tuple[ClientResponse, dict[str, str]]:
+    """The screen's stream, and its first event."""
+    response = await client.get("/display/JAKSEL/stream", params={"key": KEY})
+    assert response.status == 200
+    return response, await read_event(response, 2)
+
+
 async def test_the_stream_sends_the_board_then_each_change_within_two_seconds(
     client: TestClient, queue: FakeQueue
 ) -> None:
-    response = await client.get("/display/JAKSEL/stream", params={"key": KEY})
-    assert response.status == 200
+    response, first = await open_stream(client)
     assert response.headers["Content-Type"].startswith("text/event-stream")
-    first = await read_event(response, 2)
     assert first["event"] == "board"
     assert first["retry"] == str(display.RETRY_MS)
     assert json.loads(first["data"])["latest"] == []
@@ -179,8 +184,7 @@ async def test_an_unchanged_board_is_not_sent_again_but_kept_alive(
     monkeypatch: pytest.MonkeyPatch, client: TestClient, queue: FakeQueue
 ) -> None:
     monkeypatch.setattr(display, "KEEPALIVE_S", 0.3)
-    response = await client.get("/display/JAKSEL/stream", params={"key": KEY})
-    await read_event(response, 2)
+    response, _ = await open_stream(client)
     reads = queue.reads
     assert await read_event(response, 2) == {"comment": "ping"}
     assert queue.reads > reads  # it kept reading, and had nothing new to send
@@ -215,8 +219,7 @@ async def test_a_new_key_ends_the_open_streams_of_the_old(
     monkeypatch: pytest.MonkeyPatch, client: TestClient, queue: FakeQueue
 ) -> None:
     monkeypatch.setattr(display, "KEY_CHECK_S", 0.1)
-    response = await client.get("/display/JAKSEL/stream", params={"key": KEY})
-    await read_event(response, 2)
+    response, _ = await open_stream(client)
     queue.key = "the-new-key"
     async with asyncio.timeout(2):
         assert await response.content.read() == b""  # the stream ended
