@@ -236,6 +236,9 @@ async def run_display(settings: BotSettings, *, stop: asyncio.Event | None = Non
         await prepare_database(domain)
         await serve_display(domain, settings.display_host, settings.display_port, stop)
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
         await domain.db.dispose()
 
 

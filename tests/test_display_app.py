@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiohttp import ClientResponse, ClientSession, web
@@ -20,7 +22,8 @@ from booking.offices.views import OfficeView
 from booking.queue.views import CalledNumber, NowServing
 from bot import display
 from bot.config import BotSettings
-from bot.display import Board, add_display, screen_url
+from bot.display import Board, add_display, run_display, screen_url
+from tests.waiting import wait_until
 
 KEY = "k3y-of-the-tv"
 OFFICE = OfficeView(
@@ -224,3 +227,36 @@ async def test_a_new_key_ends_the_open_streams_of_the_old(
     async with asyncio.timeout(2):
         assert await response.content.read() == b""  # the stream ended
     assert (await client.get("/display/JAKSEL/stream", params={"key": KEY})).status == 403
+
+
+async def test_python_m_bot_display_serves_the_screens_alone(tmp_path: Path) -> None:
+    """Polling mode's ``python -m bot display``: no token needed, the database migrated."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = BotSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'display.db'}",
+        display_port=port,
+    )
+    stop = asyncio.Event()
+    serving = asyncio.create_task(run_display(settings, stop=stop))
+    statuses: list[int] = []
+
+    async def answered() -> bool:
+        try:
+            async with ClientSession() as session:
+                url = f"http://127.0.0.1:{port}/display/NOPE?key=x"
+                async with session.get(url) as response:
+                    statuses.append(response.status)
+                    return True
+        except OSError:
+            return False
+
+    try:
+        await wait_until(answered, 30, what="python -m bot display answering")
+        assert statuses == [404]
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 10)
