@@ -92,7 +92,7 @@ def board_state(serving: NowServing) -> dict[str, Any]:
     """What the page shows, as JSON: the numbers called and their counters, and
     how many wait."""
     return {
-        "version": str(serving.version),
+        "version": serving.version,
         "office": serving.office_name,
         "timezone": serving.timezone,
         "zone": zone_abbrev(serving.timezone),
