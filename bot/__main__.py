@@ -6,6 +6,8 @@ Modes:
   python -m bot --webhook     webhook server (needs WEBHOOK_URL and WEBHOOK_SECRET)
   python -m bot --console     the console playground: no token, no network
   python -m bot worker        only the reminder sender, no update handling
+  python -m bot display       only the "now serving" screens, on DISPLAY_HOST:DISPLAY_PORT
+                              (the webhook server serves them itself)
 
 Settings come from the environment or ``.env`` (see ``bot/config.py``).
 Start-up applies pending database migrations, then registers the command menu
@@ -44,13 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Run the Tanpa Antre Telegram bot. Settings come from the environment "
         "or .env: BOT_TOKEN, DATABASE_URL, TELEGRAM_API_URL, REDIS_URL, WEBHOOK_URL, "
-        "WEBHOOK_SECRET, WEBHOOK_HOST, WEBHOOK_PORT, DEFAULT_LOCALE, NIK_SECRET.",
+        "WEBHOOK_SECRET, WEBHOOK_HOST, WEBHOOK_PORT, DISPLAY_URL, DISPLAY_HOST, DISPLAY_PORT, "
+        "DEFAULT_LOCALE, NIK_SECRET.",
     )
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["worker"],
-        help="worker: run only the reminder sender",
+        choices=["worker", "display"],
+        help="worker: run only the reminder sender; display: serve only the 'now serving' screens",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--polling", action="store_true", help="long polling (the default)")
@@ -97,6 +100,10 @@ async def run(args: argparse.Namespace, settings: BotSettings) -> None:
         from bot.worker import run_worker
 
         await run_worker(settings)
+    elif args.command == "display":
+        from bot.display import run_display
+
+        await run_display(settings)
     elif args.webhook or (settings.webhook_url and not args.polling):
         from bot.webhook import run_webhook
 

@@ -24,6 +24,13 @@ class BotSettings(BookingSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     webhook_path: str = "/telegram/webhook"
+    # The "now serving" screens (bot/display.py) are served by the webhook server, or
+    # in polling mode by `python -m bot display` on display_host:display_port.
+    # display_url is their public address, shown to admins (https://antre.example.id);
+    # by default the webhook's origin, else http://display_host:display_port.
+    display_url: str | None = None
+    display_host: str = "127.0.0.1"
+    display_port: int = 8081
     default_locale: str = "id"
     # The running bot releases slots at each release moment, and looks again at
     # least this often (new offices, reopened days, end-of-day close-out).

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from bot.app import BotApp, close_app, create_app
 from bot.config import BotSettings
+from bot.display import add_display, queue_board
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ class CheckedRequestHandler(SimpleRequestHandler):
 
 
 def build_webhook_app(app: BotApp) -> web.Application:
-    """The aiohttp application: the webhook route, and setWebhook on start-up."""
+    """The aiohttp application: the webhook route, the "now serving" screens
+    (``bot.display``), and setWebhook on start-up."""
     settings = app.settings
     secret = webhook_secret(settings)
 
@@ -76,6 +78,7 @@ def build_webhook_app(app: BotApp) -> web.Application:
     CheckedRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(
         web_app, path=settings.webhook_path
     )
+    add_display(web_app, queue_board(app.domain))
     setup_application(web_app, app.dp, bot=app.bot)
     return web_app
 

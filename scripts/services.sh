@@ -1,5 +1,6 @@
-# Start throw-away PostgreSQL (and, when asked, Redis) servers for the tests.
-# Source it:  . scripts/services.sh && start_postgres && start_redis
+# Start throw-away PostgreSQL (and, when asked, Redis) servers for the tests, and
+# install headless Chromium for the browser tests.
+# Source it:  . scripts/services.sh && start_postgres && start_redis && install_chromium
 # It exports TEST_POSTGRES_URL / TEST_REDIS_URL and stops the servers on exit.
 
 PG_BIN="${PG_BIN:-}"
@@ -83,4 +84,21 @@ start_redis() {
     done
     export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
     echo "Redis running: $TEST_REDIS_URL"
+}
+
+# Debian's chromium and its matching chromium-driver, for tests/browser (Selenium).
+# Installed once per machine (about 150 MB of packages; a minute or two the first
+# time, nothing after); no browser is downloaded by Selenium or Playwright.
+install_chromium() {
+    if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends chromium chromium-driver fonts-dejavu-core) >/dev/null
+    else
+        echo "chromium not found (install the chromium and chromium-driver packages)" >&2
+        return 1
+    fi
+    echo "Chromium installed: $(chromium --version 2>/dev/null)"
 }

@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from booking.queue.display import display_key
 from bot.app import BotApp
 from bot.config import BotSettings
 from bot.emulator import BotApiEmulator
@@ -125,3 +126,18 @@ def test_webhook_mode_needs_a_url_and_a_valid_secret() -> None:
     ]:
         with pytest.raises(WebhookConfigError, match=message):
             webhook_secret(settings.model_copy(update=update))
+
+
+async def test_the_webhook_server_serves_the_now_serving_screens(
+    webhook: str, app: BotApp, office_id: int
+) -> None:
+    key = await display_key(app.domain, office_id)
+    base = webhook.removesuffix(PATH)
+    async with aiohttp.ClientSession() as http:
+        for code, params, status in [
+            ("E2E", {"key": key}, 200),
+            ("E2E", {"key": "wrong"}, 403),
+            ("NOPE", {"key": key}, 404),
+        ]:
+            async with http.get(f"{base}/display/{code}", params=params) as response:
+                assert response.status == status, (code, params)

@@ -45,6 +45,10 @@ Action = Literal[
     "admins",
     "appoint",
     "staffchat",
+    "poster",
+    "screen",
+    "screen_key",
+    "screen_key_yes",
 ]
 
 

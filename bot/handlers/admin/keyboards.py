@@ -69,6 +69,7 @@ def menu_kb(office_id: int, *, superuser: bool, several: bool) -> InlineKeyboard
             act(_("🧾 Audit log"), "audit", office_id),
         ],
         [act(_("💬 Staff chat"), "staffchat", office_id)],
+        [act(_("🖨 Arrival QR"), "poster", office_id), act(_("📺 Screen"), "screen", office_id)],
     ]
     if superuser:
         rows.append([act(_("👤 Office admins"), "admins", office_id)])
@@ -221,3 +222,15 @@ def admins_kb(office_id: int, admins: Sequence[AdminRoleView]) -> InlineKeyboard
         )
     b.row(back_button(office_id))
     return b.as_markup()
+
+
+def screen_kb(office_id: int) -> InlineKeyboardMarkup:
+    return acts_kb(office_id, [(_("🔑 New screen key"), "screen_key")])
+
+
+def screen_key_kb(office_id: int) -> InlineKeyboardMarkup:
+    return acts_kb(
+        office_id,
+        [(_("🔑 Yes, make a new key"), "screen_key_yes")],
+        [(_("‹ Back to the screen"), "screen")],
+    )
