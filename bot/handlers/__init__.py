@@ -13,12 +13,16 @@ def get_routers() -> list[Router]:
     The admin router comes just before it: its filters let only admins in, and
     whatever it does not take (a non-admin's tap or text) reaches the fallback.
     Free text outside any flow step is a question (``questions``), just before the
-    fallback; ``staff`` serves the offices' staff groups.
+    fallback; ``staff`` serves the offices' staff groups. ``arrival`` (the check-in
+    by the poster's QR code, the priority walk-in) and ``counter_desk`` (the panel of
+    petugas loket) are the day at the office.
     """
     from bot.handlers import (
         admin,
         appointments,
+        arrival,
         booking,
+        counter_desk,
         fallback,
         info,
         offices,
@@ -27,6 +31,7 @@ def get_routers() -> list[Router]:
         start,
     )
 
-    specs = [start, booking, appointments, info, offices, admin, questions, staff]
+    specs = [start, arrival, booking, appointments, counter_desk, info, offices, admin]
+    specs += [questions, staff]
     specs.append(fallback)
     return [booking.confirm_router.build()] + [module.router.build() for module in specs]

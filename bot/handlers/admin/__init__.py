@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers.admin import counter, days, menu, others, quotas, reports, staff_chat
+from bot.handlers.admin import (
+    counter,
+    counters,
+    days,
+    menu,
+    others,
+    quotas,
+    reports,
+    staff_chat,
+)
 from bot.handlers.admin.access import IsAdmin
 from bot.handlers.admin.middleware import AdminMiddleware
 from bot.handlers.common import RouterSpec
@@ -37,7 +46,10 @@ def build() -> Router:
     guarded.message.middleware(context)
     guarded.callback_query.middleware(context)
     guarded.include_routers(
-        *(feature.router.build() for feature in (menu, quotas, days, counter, reports, staff_chat))
+        *(
+            feature.router.build()
+            for feature in (menu, quotas, days, counter, reports, staff_chat, counters)
+        )
     )
     parent = Router(name="admin")
     parent.include_routers(guarded, others.router.build())

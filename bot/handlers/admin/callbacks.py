@@ -45,6 +45,9 @@ Action = Literal[
     "admins",
     "appoint",
     "staffchat",
+    "counters",
+    "c_count",
+    "c_grant",
 ]
 
 
@@ -110,6 +113,13 @@ class AdminRelease(CallbackData, prefix="arl"):
 
 class AdminRemove(CallbackData, prefix="arm"):
     """A super-admin removes an office admin."""
+
+    office: RowId
+    user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
+
+
+class AdminCounterStaff(CallbackData, prefix="acs"):
+    """An office admin revokes a petugas loket of the office."""
 
     office: RowId
     user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
