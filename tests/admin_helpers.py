@@ -18,9 +18,13 @@ from booking.db.models import (
     Appointment,
     AuditLog,
     Closure,
+    Counter,
+    CounterStaff,
     Notification,
     Office,
     Person,
+    QueueDay,
+    QueueTicket,
     QuotaOverride,
     SessionRule,
     Slot,
@@ -57,6 +61,10 @@ _TABLES: list[type[SQLModel]] = [
     Notification,
     AuditLog,
     AdminRole,
+    CounterStaff,
+    Counter,
+    QueueDay,
+    QueueTicket,
 ]
 
 

@@ -1,12 +1,17 @@
 """Test helpers for ``python -m bot`` run as a real process: its environment, and
-the processes of its process group, read from ``/proc`` (Linux)."""
+the processes of its process group, read from ``/proc`` (Linux); and racing
+worker processes started together (``run_together``)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Settings of the test run that must not reach a bot started by a test.
 CLEARED = ("BOT_TOKEN", "WEBHOOK_URL", "DATABASE_URL", "TELEGRAM_API_URL", "REDIS_URL")
@@ -55,3 +60,42 @@ def group_members(pgid: int) -> list[Member]:
         if int(group) == pgid and state != "Z":
             members.append(Member(int(entry.name), command.strip()))
     return members
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def run_together(module: str, argvs: list[list[str]]) -> list[Any]:
+    """Run ``python -m module`` once per argument list; when every one has printed
+    ``ready`` (connected), send each a line to start, and return the JSON each
+    printed last."""
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            *argv,
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for argv in argvs
+    ]
+    try:
+        for worker in workers:  # every process connected before any starts
+            assert worker.stdout is not None
+            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
+            assert line.strip() == b"ready", line
+        outputs = await asyncio.wait_for(
+            asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
+        )
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+    results = []
+    for worker, (out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err.decode()
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return results

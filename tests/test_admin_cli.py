@@ -13,7 +13,7 @@ import pytest
 from booking.admin.offices_file import SessionSpec
 from booking.calendar.schedule import to_utc
 from booking.core.kinds import AppointmentStatus
-from booking.db.models import AdminRole, Appointment, Closure, Slot
+from booking.db.models import AdminRole, Appointment, Closure, CounterStaff, Slot
 from tests.admin_helpers import book_on, rows, slot_ids, snapshot
 from tests.conftest import TEST_NIK_SECRET
 from tests.factories import add_office, office_spec
@@ -21,6 +21,8 @@ from tests.factories import add_office, office_spec
 NEW_COMMANDS = [
     "add-admin",
     "remove-admin",
+    "add-counter-staff",
+    "remove-counter-staff",
     "close-day",
     "reopen-day",
     "export-day",
@@ -238,3 +240,19 @@ async def test_set_quota(ctx, settings, office_today):
     assert result.returncode == 0, result.stderr
     capacities = {s.day: s.capacity for s in await rows(ctx, Slot, Slot.office_id == office_id)}
     assert [capacities[first + timedelta(days=i)] for i in range(3)] == [4, 4, 4]
+
+
+async def test_add_and_remove_counter_staff(ctx, settings, office_today):
+    result = run_cli(settings, "add-counter-staff", "--telegram-id", "88", "--office", "test")
+    assert result.returncode == 0, result.stderr
+    assert "88 is counter staff (petugas loket) of office TEST" in result.stdout
+    assert [(r.telegram_id, r.office_id) for r in await rows(ctx, CounterStaff)] == [
+        (88, office_today[0])
+    ]
+    result = run_cli(settings, "remove-counter-staff", "--telegram-id", "88", "--office", "TEST")
+    assert result.returncode == 0 and "no longer counter staff" in result.stdout
+    assert await rows(ctx, CounterStaff) == []
+    assert_clear_error(
+        run_cli(settings, "remove-counter-staff", "--telegram-id", "88", "--office", "TEST"),
+        "88 is not counter staff of TEST",
+    )

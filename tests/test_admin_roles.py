@@ -1,15 +1,29 @@
 import pytest
+from sqlmodel import col
 
 from booking.admin.roles import (
     add_admin,
+    counter_offices,
+    grant_counter_staff,
     is_admin,
     is_super,
     list_admins,
+    list_counter_staff,
     offices_of_admin,
     remove_admin,
+    require_counter_role,
     require_office_admin,
+    revoke_counter_staff,
+    role_of,
 )
-from booking.core.errors import AdminRoleNotFound, InvalidTelegramId, NotAuthorized, OfficeNotFound
+from booking.core.errors import (
+    AdminRoleNotFound,
+    CounterStaffNotFound,
+    InvalidTelegramId,
+    NotAuthorized,
+    OfficeNotFound,
+)
+from booking.core.kinds import StaffRole
 from booking.db.models import AdminRole, AuditLog
 from tests.admin_helpers import rows, snapshot
 from tests.factories import add_office, office_spec
@@ -110,4 +124,67 @@ async def test_unknown_office_code_changes_nothing(ctx, offices):
     before = await snapshot(ctx)
     with pytest.raises(OfficeNotFound):
         await add_admin(ctx, 55, "NOPE", actor="cli:root")
+    assert await snapshot(ctx) == before
+
+
+# --- counter staff (petugas loket) ---------------------------------------------------
+
+COUNTER_A = 31
+
+
+async def test_the_authorization_matrix_with_the_counter_role(ctx, offices):
+    a, b = offices
+    await grant_counter_staff(ctx, COUNTER_A, "KANIM-A", actor="telegram:21")
+    settings_ids = {FROM_SETTINGS}
+    roles = {
+        SUPER: {a: StaffRole.SUPER_ADMIN, b: StaffRole.SUPER_ADMIN},
+        FROM_SETTINGS: {a: StaffRole.SUPER_ADMIN, b: StaffRole.SUPER_ADMIN},
+        ADMIN_A: {a: StaffRole.OFFICE_ADMIN, b: None},
+        COUNTER_A: {a: StaffRole.COUNTER_STAFF, b: None},
+        STRANGER: {a: None, b: None},
+    }
+    for user, at in roles.items():
+        for office_id, role in at.items():
+            assert await role_of(ctx, user, office_id, settings_ids) is role, (user, office_id)
+            if role is None:
+                with pytest.raises(NotAuthorized):
+                    await require_counter_role(ctx, user, office_id, settings_ids)
+            else:
+                assert await require_counter_role(ctx, user, office_id, settings_ids) is role
+    # Counter staff are not admins: no quotas, no admin menu.
+    assert not await is_admin(ctx, COUNTER_A)
+    with pytest.raises(NotAuthorized):
+        await require_office_admin(ctx, COUNTER_A, a)
+    assert [o.code for o in await counter_offices(ctx, COUNTER_A)] == ["KANIM-A"]
+    assert [o.code for o in await counter_offices(ctx, ADMIN_B)] == ["KANIM-B"]
+    assert {o.code for o in await counter_offices(ctx, FROM_SETTINGS, settings_ids)} == {
+        "KANIM-A",
+        "KANIM-B",
+    }
+    assert await counter_offices(ctx, STRANGER) == []
+
+
+async def test_grant_and_revoke_counter_staff_are_audited(ctx, offices):
+    a, _ = offices
+    await grant_counter_staff(ctx, COUNTER_A, "kanim-a", actor="telegram:21")
+    again = await grant_counter_staff(ctx, str(COUNTER_A), "KANIM-A", actor="telegram:21")
+    assert (again.telegram_id, again.office_code) == (COUNTER_A, "KANIM-A")
+    assert await list_counter_staff(ctx, a) == [COUNTER_A]
+    await revoke_counter_staff(ctx, COUNTER_A, "KANIM-A", actor="telegram:21")
+    assert await list_counter_staff(ctx, a) == []
+    assert await role_of(ctx, COUNTER_A, a) is None
+    audit = await rows(
+        ctx, AuditLog, col(AuditLog.action).in_(["grant_counter_staff", "revoke_counter_staff"])
+    )
+    assert [(x.action, x.actor, x.office_id) for x in audit] == [
+        ("grant_counter_staff", "telegram:21", a),
+        ("revoke_counter_staff", "telegram:21", a),
+    ]
+    before = await snapshot(ctx)
+    with pytest.raises(CounterStaffNotFound):
+        await revoke_counter_staff(ctx, COUNTER_A, "KANIM-A", actor="t")
+    with pytest.raises(InvalidTelegramId):
+        await grant_counter_staff(ctx, "abc", "KANIM-A", actor="t")
+    with pytest.raises(OfficeNotFound):
+        await grant_counter_staff(ctx, COUNTER_A, "NOPE", actor="t")
     assert await snapshot(ctx) == before

@@ -10,7 +10,7 @@ from booking.admin.audit import audit_log
 from booking.admin.checkin import check_in, mark_no_shows
 from booking.admin.closures import close_day
 from booking.admin.quotas import set_quota_override
-from booking.admin.stats import DayCapacity, capacity_series, stats
+from booking.admin.stats import DayCapacity, Spread, capacity_series, stats
 from booking.appointments.service import cancel
 from booking.core.errors import (
     DateInPast,
@@ -22,10 +22,15 @@ from booking.core.errors import (
 )
 from booking.core.kinds import NotificationStatus
 from booking.db.models import AuditLog, Notification
+from booking.people.members import members_of
+from booking.queue.arrival import arrival_token
+from booking.queue.calling import call_next, mark_missed, recall
+from booking.queue.walkins import walk_in
 from bot.charts import capacity_chart_png
 from tests.admin_helpers import book_on, rows, snapshot
 from tests.conftest import FRI, THU, TODAY, TUE, WED
-from tests.factories import add_office, office_spec
+from tests.factories import add_applicant, add_office, office_spec
+from tests.queue_helpers import STAFF, check_in_all, open_counters, queue_office
 
 TUE_0730_WIB = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
 TUE_1030_WIB = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
@@ -191,3 +196,46 @@ async def test_a_refused_change_writes_no_audit_row(ctx):
     with pytest.raises(DayAlreadyClosed):
         await close_day(ctx, office_id, THU, "Libur", actor="t")
     assert len(await rows(ctx, AuditLog)) == count
+
+
+# --- the day's queue ------------------------------------------------------------------
+
+
+async def test_queue_figures_per_day(ctx):
+    office_id = await queue_office(ctx, walk_in=1)
+    appts = await book_on(ctx, office_id, TUE, [801, 802, 803])
+    await add_applicant(ctx, 804, born=date(1950, 1, 1))
+    (elder,) = await members_of(ctx, 804)
+    ctx.clock.set(TUE_0730_WIB)
+    await check_in_all(ctx, office_id, [a.code for a in appts])
+    await walk_in(
+        ctx,
+        telegram_id=804,
+        token=arrival_token(ctx, office_id, TUE),
+        member_id=elder.id,
+        reason="elderly",
+    )
+    (counter,) = await open_counters(ctx, office_id, 1)
+
+    async def call_after(minutes):
+        ctx.clock.advance(timedelta(minutes=minutes))
+        return await call_next(ctx, office_id=office_id, counter_id=counter.id, telegram_id=STAFF)
+
+    await call_after(2)  # the walk-in: waited 2 minutes
+    await call_after(4)  # walk-in served in 4; 801 waited 6
+    missed = await call_after(10)  # 801 served in 10; 802 waited 16
+    for _ in range(2):
+        await recall(ctx, ticket_id=missed.id, counter_id=counter.id, telegram_id=STAFF)
+    await mark_missed(ctx, ticket_id=missed.id, telegram_id=STAFF)
+    await call_after(1)  # 803 waited 17
+    await call_after(6)  # 803 served in 6
+
+    result = await stats(ctx, office_id, TUE, TUE)
+    (day,) = result.queue_days
+    assert (day.day, day.tickets, day.walk_ins_served, day.missed) == (TUE, 4, 1, 1)
+    minutes = [timedelta(minutes=m) for m in (2, 6, 16, 17)]
+    assert day.waiting == Spread(median=(minutes[1] + minutes[2]) / 2, p90=day.waiting.p90)
+    assert minutes[2] < day.waiting.p90 <= minutes[3]
+    assert day.service == Spread(median=timedelta(minutes=6), p90=day.service.p90)
+    assert timedelta(minutes=6) < day.service.p90 <= timedelta(minutes=10)
+    assert (await stats(ctx, office_id, WED, WED)).queue_days == ()

@@ -67,6 +67,17 @@ async def _migrate_to(db: Any, revision: str) -> None:
         await conn.run_sync(upgrade)
 
 
+async def _downgrade_to(db: Any, revision: str) -> None:
+    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+
+    def downgrade(conn: Connection) -> None:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(downgrade)
+
+
 async def _empty_database(backend: str, tmp_path: Path) -> str:
     """A database with no tables at all, on the backend."""
     if backend == "sqlite":
@@ -207,21 +218,64 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
 ) -> None:
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, BEFORE_GROUPS)
-
     try:
         await _migrate_with_rows(db)
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+        await _downgrade_to(db, BEFORE_GROUPS)
         assert await _rows(
             db, "SELECT id, reschedule_count, replaces_id FROM appointment ORDER BY id"
         ) == [(1, 1, None), (2, 1, 1), (3, 0, None), (4, 0, None)]
         assert len(await _rows(db, "SELECT id FROM notification")) == 2
         await migrate(db)  # and up again
         assert len(await _rows(db, "SELECT id FROM booking_group")) == 4
+    finally:
+        await db.dispose()
+
+
+# --- 0007: the day's queue, with data in the tables -----------------------------------
+
+BEFORE_QUEUE = "0004"
+_QUEUE_ROWS = [
+    "INSERT INTO counter (id, office_id, number, is_open, staff_telegram_id, updated_at)"
+    f" VALUES (1, 1, 1, TRUE, 7001, '{STAMP}')",
+    "INSERT INTO counter_staff (id, telegram_id, office_id, created_at, created_by)"
+    f" VALUES (1, 7001, 1, '{STAMP}', 'cli:root')",
+    "INSERT INTO queue_day (id, office_id, day, last_number, walk_ins, version)"
+    " VALUES (1, 1, '2026-12-02', 1, 0, 3)",
+    "INSERT INTO queue_ticket (id, office_id, day, number, status, priority, verify_at_counter,"
+    " walk_in, telegram_id, appointment_id, person_id, nik_hash, session_start, queued_at,"
+    " requeued, counter_id, counter_number, call_count, arrived_at, first_called_at, called_at)"
+    " VALUES (1, 1, '2026-12-02', 1, 'called', FALSE, FALSE, FALSE, 502, 4, 2, 'hash-2',"
+    f" '2026-12-02 01:00:00', '{STAMP}', FALSE, 1, 1, 1, '{STAMP}', '{STAMP}', '{STAMP}')",
+]
+
+
+async def test_the_queue_migration_goes_up_and_down_with_rows(backend: str, tmp_path: Path) -> None:
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    try:
+        await _migrate_with_rows(db)
+        # Offices there before the queue have no walk-ins and no display key yet.
+        assert await _rows(db, "SELECT id, walk_in_quota, display_key FROM office") == [
+            (1, 0, None)
+        ]
+        async with db.engine.begin() as conn:
+            for statement in _QUEUE_ROWS:
+                await conn.execute(text(statement))
+        with pytest.raises(IntegrityError):  # one number a day at an office
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO queue_ticket (office_id, day, number, status, priority,"
+                        " verify_at_counter, walk_in, nik_hash, queued_at, requeued, call_count,"
+                        " arrived_at) VALUES (1, '2026-12-02', 1, 'waiting', TRUE, FALSE, TRUE,"
+                        f" 'hash-9', '{STAMP}', FALSE, 0, '{STAMP}')"
+                    )
+                )
+        await _downgrade_to(db, BEFORE_QUEUE)
+        assert await _rows(db, "SELECT id, code FROM office") == [(1, "TEST")]
+        assert len(await _rows(db, "SELECT id FROM appointment")) == 4
+        await migrate(db)  # and up again, empty
+        assert await _rows(db, "SELECT id FROM queue_ticket") == []
+        assert await _rows(db, "SELECT walk_in_quota FROM office") == [(0,)]
     finally:
         await db.dispose()

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from booking.admin.checkin import check_in
 from booking.core.errors import (
     AlreadyInQueue,
     ArrivalTokenInvalid,
@@ -124,3 +125,16 @@ async def test_the_quota_holds_under_concurrency(ctx):
     assert {t.status for t in await rows(ctx, QueueTicket)} == {QueueStatus.WAITING}
     (day,) = await rows(ctx, QueueDay)
     assert day.walk_ins == 3
+
+
+async def test_a_walk_in_with_an_appointment_later_keeps_one_ticket(ctx):
+    office = await queue_office(ctx, walk_in=2)
+    (appt,) = await book_on(ctx, office, TUE, [701], session_index=1, born=ELDERLY)
+    (holder,) = await members_of(ctx, 701)
+    ctx.clock.set(TUE_0730)
+    token = arrival_token(ctx, office, TUE)
+    walked = await walk_in(ctx, telegram_id=701, token=token, member_id=holder.id, reason="elderly")
+    result = await check_in(ctx, office, appt.code, actor="t")
+    assert result.members[0].ticket_number == walked.ticket.number
+    (ticket,) = await rows(ctx, QueueTicket)
+    assert ticket.appointment_id == appt.id and ticket.walk_in

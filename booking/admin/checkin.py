@@ -145,6 +145,21 @@ async def add_ticket(session: AsyncSession, ticket: QueueTicket) -> QueueTicket:
 async def _queue_ticket_of(
     session: AsyncSession, appt: Appointment, slot: Slot, now: datetime
 ) -> QueueTicket:
+    """The person's ticket of the day: a new one, or the one they have already
+    (they walked in earlier), which then stands for the appointment too."""
+    there = (
+        await session.exec(
+            select(QueueTicket).where(
+                QueueTicket.office_id == appt.office_id,
+                QueueTicket.day == slot.day,
+                QueueTicket.nik_hash == appt.nik_hash,
+            )
+        )
+    ).first()
+    if there is not None:
+        there.appointment_id = appt.id
+        session.add(there)
+        return there
     reason = PriorityReason(appt.priority) if appt.priority else None
     return await add_ticket(
         session,

@@ -1,9 +1,11 @@
-"""Office statistics: what happened to the appointments of a date range, and how
-full the coming days are."""
+"""Office statistics: what happened to the appointments of a date range, how the
+days' queues went, and how full the coming days are."""
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -16,13 +18,48 @@ from booking.calendar.quotas import quota_of
 from booking.calendar.schedule import local_now, national_holiday, sessions_on, to_utc
 from booking.calendar.seats import seats_taken
 from booking.core.context import Domain
-from booking.core.kinds import AppointmentStatus, NotificationStatus
-from booking.db.models import Appointment, Notification, Slot
+from booking.core.kinds import AppointmentStatus, NotificationStatus, QueueStatus
+from booking.db.models import Appointment, Notification, QueueTicket, Slot
 from booking.offices.lookup import office_by_id, session_rules
 
 
 def _rate(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The median and the 90th percentile of some durations."""
+
+    median: timedelta
+    p90: timedelta
+
+
+def spread(durations: Sequence[timedelta]) -> Spread | None:
+    """None without any duration."""
+    if not durations:
+        return None
+    seconds = sorted(d.total_seconds() for d in durations)
+    p90 = (
+        statistics.quantiles(seconds, n=10, method="inclusive")[-1]
+        if len(seconds) > 1
+        else seconds[0]
+    )
+    return Spread(timedelta(seconds=statistics.median(seconds)), timedelta(seconds=p90))
+
+
+@dataclass(frozen=True)
+class QueueDayStats:
+    """One day's queue at the office: how long people waited (check-in to their
+    first call) and were served (the last call to done), walk-ins served and
+    people missed after their calls."""
+
+    day: date
+    tickets: int  # people in the queue: checked in or walked in
+    waiting: Spread | None  # of those called
+    service: Spread | None  # of those served
+    walk_ins_served: int
+    missed: int
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,7 @@ class OfficeStats:
     cancelled: int
     displaced: int  # of the cancelled: by an office closure
     failed_notices: int  # notices to this office's applicants the sender gave up on
+    queue_days: tuple[QueueDayStats, ...] = ()  # the days with a queue, in order
 
     @property
     def check_in_rate(self) -> float:
@@ -84,6 +122,16 @@ async def stats(ctx: Domain, office_id: int, first: date, last: date) -> OfficeS
                 )
             )
         ).one()
+        tickets = await session.exec(
+            select(QueueTicket)
+            .where(
+                QueueTicket.office_id == office_id,
+                col(QueueTicket.day) >= first,
+                col(QueueTicket.day) <= last,
+            )
+            .order_by(col(QueueTicket.day))
+        )
+        queue_days = _queue_days(list(tickets))
     return OfficeStats(
         first=first,
         last=last,
@@ -96,7 +144,33 @@ async def stats(ctx: Domain, office_id: int, first: date, last: date) -> OfficeS
         cancelled=counts[AppointmentStatus.CANCELLED],
         displaced=displaced,
         failed_notices=failed,
+        queue_days=queue_days,
     )
+
+
+def _queue_days(tickets: list[QueueTicket]) -> tuple[QueueDayStats, ...]:
+    by_day: dict[date, list[QueueTicket]] = defaultdict(list)
+    for ticket in tickets:
+        by_day[ticket.day].append(ticket)
+    days = []
+    for day in sorted(by_day):
+        its = by_day[day]
+        served = [t for t in its if t.status == QueueStatus.SERVED]
+        days.append(
+            QueueDayStats(
+                day=day,
+                tickets=len(its),
+                waiting=spread(
+                    [t.first_called_at - t.arrived_at for t in its if t.first_called_at]
+                ),
+                service=spread(
+                    [t.served_at - t.called_at for t in served if t.served_at and t.called_at]
+                ),
+                walk_ins_served=sum(1 for t in served if t.walk_in),
+                missed=sum(1 for t in its if t.status == QueueStatus.MISSED),
+            )
+        )
+    return tuple(days)
 
 
 @dataclass(frozen=True)

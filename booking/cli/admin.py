@@ -1,5 +1,5 @@
-"""``python -m booking`` commands for office administration: admins, closures,
-the day list, check-in and no-shows. ``booking.cli.main`` registers them."""
+"""``python -m booking`` commands for office administration: admins and counter
+staff, closures, the day list, check-in and no-shows. ``booking.cli.main`` registers them."""
 
 from __future__ import annotations
 
@@ -14,12 +14,18 @@ from booking.admin.checkin import check_in, mark_no_shows
 from booking.admin.closures import close_day, reopen_day
 from booking.admin.daylist import export_day_csv
 from booking.admin.input import MAX_TELEGRAM_ID
-from booking.admin.roles import add_admin, remove_admin
+from booking.admin.roles import (
+    add_admin,
+    grant_counter_staff,
+    remove_admin,
+    revoke_counter_staff,
+)
 from booking.core.context import Domain
 from booking.core.errors import (
     AdminRoleNotFound,
     AlreadyCheckedIn,
     AppointmentCancelled,
+    CounterStaffNotFound,
     DateInPast,
     DayAlreadyClosed,
     DayNotClosed,
@@ -76,6 +82,16 @@ async def cmd_remove_admin(ctx: Domain, args: argparse.Namespace) -> None:
     print(f"{args.telegram_id} is no longer {where}")
 
 
+async def cmd_add_counter_staff(ctx: Domain, args: argparse.Namespace) -> None:
+    staff = await grant_counter_staff(ctx, args.telegram_id, args.office, actor=operator_actor())
+    print(f"{staff.telegram_id} is counter staff (petugas loket) of office {staff.office_code}")
+
+
+async def cmd_remove_counter_staff(ctx: Domain, args: argparse.Namespace) -> None:
+    await revoke_counter_staff(ctx, args.telegram_id, args.office, actor=operator_actor())
+    print(f"{args.telegram_id} is no longer counter staff of office {args.office}")
+
+
 async def cmd_close_day(ctx: Domain, args: argparse.Namespace) -> None:
     result = await close_day(
         ctx, await _office_id(ctx, args.office), args.date, args.reason, actor=operator_actor()
@@ -128,6 +144,8 @@ async def cmd_no_shows(ctx: Domain, args: argparse.Namespace) -> None:
 ADMIN_COMMANDS: dict[str, Command] = {
     "add-admin": cmd_add_admin,
     "remove-admin": cmd_remove_admin,
+    "add-counter-staff": cmd_add_counter_staff,
+    "remove-counter-staff": cmd_remove_counter_staff,
     "close-day": cmd_close_day,
     "reopen-day": cmd_reopen_day,
     "export-day": cmd_export_day,
@@ -143,6 +161,11 @@ def _role_arguments(p: argparse.ArgumentParser) -> None:
         "--super", dest="office", action="store_const", const=None, help="super-admin role"
     )
     which.add_argument("--office", help="office code")
+
+
+def _staff_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--telegram-id", required=True, type=_telegram_id, help="numeric Telegram id")
+    p.add_argument("--office", required=True, help="office code")
 
 
 def _office_and_date(p: argparse.ArgumentParser, date_help: str = "YYYY-MM-DD") -> None:
@@ -165,6 +188,19 @@ def add_admin_parsers(sub: argparse._SubParsersAction[Any]) -> None:
         "stay super-admins until removed from that setting.",
     )
     _role_arguments(p)
+    p = sub.add_parser(
+        "add-counter-staff",
+        help="make someone counter staff (petugas loket) of an office",
+        description="Let the Telegram user --telegram-id open the counters of --office, "
+        "call and serve there. Counter staff cannot change quotas or anything else.",
+    )
+    _staff_arguments(p)
+    p = sub.add_parser(
+        "remove-counter-staff",
+        help="take the counter staff role of an office away",
+        description="Remove the petugas loket role of --telegram-id at --office.",
+    )
+    _staff_arguments(p)
     p = sub.add_parser(
         "close-day",
         help="close an office on a date; its appointments are cancelled and notified",
@@ -222,6 +258,8 @@ def explain_admin(exc: BaseException) -> str | None:
     if isinstance(exc, AdminRoleNotFound):
         where = "a super-admin" if exc.office_code is None else f"an admin of {exc.office_code}"
         return f"{exc.telegram_id} is not {where}"
+    if isinstance(exc, CounterStaffNotFound):
+        return f"{exc.telegram_id} is not counter staff of {exc.office_code}"
     if isinstance(exc, DayAlreadyClosed):
         return f"already closed on {exc.day}"
     if isinstance(exc, DayNotClosed):

@@ -47,10 +47,12 @@ _TOKEN = re.compile(r"^[a-z2-7]{16}$")
 def arrival_token(ctx: Domain, office_id: int, day: date) -> str:
     """The office's arrival code of its local date ``day``: 16 characters of
     base32 (lower case), safe in a URL and a /start payload."""
-    mac = hmac.new(
-        ctx.settings.arrival_key(), f"arrive:{office_id}:{day.isoformat()}".encode(), hashlib.sha256
-    ).digest()
-    return base64.b32encode(mac[:10]).decode("ascii").lower()
+    return _token(ctx.settings.arrival_key(), office_id, day)
+
+
+def _token(key: bytes, office_id: int, day: date) -> str:
+    mac = hmac.new(key, f"arrive:{office_id}:{day.isoformat()}".encode(), hashlib.sha256)
+    return base64.b32encode(mac.digest()[:10]).decode("ascii").lower()
 
 
 def arrival_link(bot_username: str, token: str) -> str:
@@ -63,9 +65,10 @@ async def office_of_token(ctx: Domain, session: AsyncSession, token: str) -> Off
     if not _TOKEN.match(typed):
         raise ArrivalTokenInvalid()
     now = ctx.now()
+    key = ctx.settings.arrival_key()
     for office in await session.exec(select(Office).where(col(Office.active).is_(True))):
         assert office.id is not None
-        expected = arrival_token(ctx, office.id, office_today(office, now))
+        expected = _token(key, office.id, office_today(office, now))
         if hmac.compare_digest(expected, typed):
             return office
     raise ArrivalTokenInvalid()
