@@ -5,12 +5,13 @@ check-in window, and the queue's refusals."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from booking.admin.stats import QueueDayStats, Spread
 from booking.calendar.schedule import zone, zone_abbrev
 from booking.core.errors import (
     AlreadyCheckedIn,
@@ -83,6 +84,39 @@ def queue_lines(states: Sequence[TicketState], names: Mapping[str, str]) -> list
         )
         lines.append(_("Estimated wait: {wait}").format(wait=wait_text(first.estimated_wait)))
     return lines
+
+
+def spread_text(s: Spread | None) -> str:
+    """A median and a 90th percentile, in minutes; "–" without any."""
+    if s is None:
+        return "–"
+    return _("median {median}, p90 {p90}").format(median=minutes(s.median), p90=minutes(s.p90))
+
+
+def minutes(d: timedelta) -> str:
+    return _("{n} min").format(n=round(d.total_seconds() / 60))
+
+
+def queue_figures(days: Sequence[QueueDayStats], day_text: Callable[[date], str]) -> list[str]:
+    """The admin's statistics of the queue, per day: people in it, the wait from
+    check-in to the call and the service from the call to done, walk-ins served and
+    people missed."""
+    if not days:
+        return [_("No queue at the office in this period.")]
+    return [
+        _(
+            "{day}: {n} in the queue · waited {waiting} · served in {service} · "
+            "{walk_ins} walk-ins served · {missed} missed"
+        ).format(
+            day=day_text(d.day),
+            n=d.tickets,
+            waiting=spread_text(d.waiting),
+            service=spread_text(d.service),
+            walk_ins=d.walk_ins_served,
+            missed=d.missed,
+        )
+        for d in days
+    ]
 
 
 def no_need_to_stay() -> str:

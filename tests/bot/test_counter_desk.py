@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from booking.admin.audit import audit_log
 from booking.admin.checkin import check_in
+from booking.admin.roles import list_counter_staff
 from booking.core.clock import FixedClock
 from booking.core.context import Domain
+from booking.queue.counters import counters_of
 from booking.queue.tickets import queue_state
 from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     ADMIN_A,
@@ -22,6 +25,7 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     STALE,
     SUPER,
     admin_chat,
+    at_screen,
     bot_settings,
     office_b,
     texts,
@@ -209,3 +213,52 @@ async def test_who_may_call_at_an_office(
     else:
         assert NOT_STAFF in texts(sent)
         assert called == []
+
+
+@SQLITE_ONLY
+async def test_the_admin_sets_counters_and_petugas_loket(
+    ctx: Domain, office: int, office_b: int, admin_chat: Callable[[int], Any]
+) -> None:
+    chat = await at_screen(admin_chat, office, "counters")
+    assert "Counters of TEST: 0" in chat.last_text()
+    await chat.press(f"aac:c_count:{office}")
+    for bad in ("tiga", "51", "-2", "2.5"):
+        await chat.send(bad)
+        assert "Please type a whole number from 0 to 50" in chat.last_text(), bad
+    assert await counters_of(ctx, office) == []
+    await chat.send("4")
+    assert "TEST has 4 counters now." in chat.last_text()
+    assert [c.name for c in await counters_of(ctx, office)] == [f"Loket {n}" for n in (1, 2, 3, 4)]
+
+    await chat.press(f"aac:c_grant:{office}")
+    await chat.send("@budi")
+    assert "A Telegram user id is a positive number" in chat.last_text()
+    await chat.send(str(COUNTER_A))
+    assert f"{COUNTER_A} is now petugas loket of TEST." in chat.last_text()
+    assert await list_counter_staff(ctx, office) == [COUNTER_A]
+    staff = await admin_chat(COUNTER_A)
+    await staff.send("/loket 2")
+    assert "Loket 2 is open." in staff.last_text()
+    sent = await staff.send("/admin")  # no admin screens for petugas loket
+    assert "/book: book an appointment" in texts(sent)
+
+    await chat.press(f"acs:{office}:{COUNTER_A}")
+    assert await list_counter_staff(ctx, office) == []
+    await staff.send("/loket")
+    assert NOT_STAFF in staff.last_text()
+    actions = [e.action for e in await audit_log(ctx, office, 20)]
+    assert {"set_counters", "grant_counter_staff", "revoke_counter_staff"} <= set(actions)
+
+
+@SQLITE_ONLY
+async def test_the_queue_in_the_statistics(
+    ctx: Domain, office: int, queue: list[int], admin_chat: Callable[[int], Any]
+) -> None:
+    desk = await at_counter(admin_chat, COUNTER_A, 1)
+    await desk.press("dk:next:")
+    await desk.press("dk:done:")
+    chat = await at_screen(admin_chat, office, "stats", "stats7")
+    text = chat.last_text()
+    assert "🎫 The queue at the office" in text
+    assert "5 in the queue · waited median 0 min, p90 0 min · served in median 0 min" in text
+    assert "0 walk-ins served · 0 missed" in text
