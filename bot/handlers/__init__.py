@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers.common import RouterGroup
+
 
 def get_routers() -> list[Router]:
     """Every feature router; the fallback (anything not handled) comes last.
@@ -13,16 +15,15 @@ def get_routers() -> list[Router]:
     The admin router comes just before it: its filters let only admins in, and
     whatever it does not take (a non-admin's tap or text) reaches the fallback.
     Free text outside any flow step is a question (``questions``), just before the
-    fallback; ``staff`` serves the offices' staff groups. ``arrival`` (the check-in
-    by the poster's QR code, the priority walk-in) and ``counter_desk`` (the panel of
-    petugas loket) are the day at the office.
+    fallback; ``staff`` serves the offices' staff groups. The arrival at the office
+    (``arrival``: the poster's deep link, the priority walk-in) is part of ``start``;
+    the counter panel of petugas loket is part of ``admin``.
     """
     from bot.handlers import (
         admin,
         appointments,
         arrival,
         booking,
-        counter_desk,
         fallback,
         info,
         offices,
@@ -31,7 +32,7 @@ def get_routers() -> list[Router]:
         start,
     )
 
-    specs = [start, arrival, booking, appointments, counter_desk, info, offices, admin]
-    specs += [questions, staff]
-    specs.append(fallback)
-    return [booking.confirm_router.build()] + [module.router.build() for module in specs]
+    specs = [booking, appointments, info, offices, admin, questions, staff, fallback]
+    routers = [RouterGroup("start", start.router, arrival.router).build()]
+    routers += [module.router.build() for module in specs]
+    return [booking.confirm_router.build(), *routers]

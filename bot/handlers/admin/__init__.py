@@ -1,4 +1,5 @@
-"""Office administration in chat: ``/admin`` and ``/checkin``.
+"""Office administration in chat: ``/admin`` and ``/checkin``; beside it the counter
+panel (``/loket``, ``bot.handlers.counter_desk``) of admins and petugas loket.
 
 Every admin message and callback passes ``IsAdmin`` (by numeric Telegram user
 id) on the router itself; ``AdminMiddleware`` then gives each handler its
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers import counter_desk
 from bot.handlers.admin import (
     counter,
     counters,
@@ -52,5 +54,7 @@ def build() -> Router:
         )
     )
     parent = Router(name="admin")
-    parent.include_routers(guarded, others.router.build())
+    # The counter panel serves petugas loket too, who are no admins: beside the
+    # guarded router, with the domain checking each user's role at the office.
+    parent.include_routers(guarded, counter_desk.router.build(), others.router.build())
     return parent
