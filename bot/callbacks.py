@@ -276,3 +276,37 @@ class PassportPick(CallbackData, prefix="pk"):
     """The passport of the person being added to the group (its fee)."""
 
     passport: Passport
+
+
+# --- the day at the office ------------------------------------------------------------
+
+# An arrival token as ``booking.queue.arrival`` makes them: URL-safe and short (it
+# is printed on the office's poster, not a secret; the domain checks it at each tap).
+ArrivalToken = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,48}$")]
+
+
+class WalkIn(CallbackData, prefix="wk"):
+    """A priority walk-in at the office of ``token``: ``member`` 0 asks who is to be
+    served (``new``: a person not saved yet, by name and NIK), a member (checked
+    against the tapping account) then which priority applies; with a ``reason`` the
+    number is taken."""
+
+    token: ArrivalToken
+    member: int = Field(default=0, ge=0, le=MAX_ID)
+    reason: PriorityReason | None = None
+    new: bool = False
+
+
+DeskAction = Literal["offices", "panel", "open", "close", "next", "done", "recall", "missed",
+                     "requeue", "missed_list"]  # fmt: skip
+
+
+class Desk(CallbackData, prefix="dk"):
+    """The counter panel of petugas loket: an office's counters (``counter`` 0), one
+    counter's panel and its actions on ``ticket``. The domain checks the tapping user's
+    role at the office for every action."""
+
+    action: DeskAction
+    office: int = Field(ge=1, le=MAX_ID)
+    counter: int = Field(default=0, ge=0, le=MAX_ID)
+    ticket: int = Field(default=0, ge=0, le=MAX_ID)

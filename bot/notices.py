@@ -26,6 +26,7 @@ from booking.calendar.schedule import zone, zone_abbrev
 from booking.notify.confirmations import CANCELLATION
 from booking.notify.outbox import REMINDER_DAY_BEFORE, REMINDER_SOON, ClaimedNotification
 from booking.questions import tickets
+from booking.queue.calling import CALLED_TEMPLATE, HEADS_UP_TEMPLATE
 from bot.i18n import LANGUAGE_NAMES, build_i18n, normalize_language
 from bot.question_buttons import reply_kb
 
@@ -99,6 +100,18 @@ TICKET_REPLY = N_("💬 {office} answered your question (ticket #{ticket}):\n\n{
 TICKET_CLOSED = N_(
     "✅ {office} closed your ticket #{ticket}. Thank you for your question! "
     "If you need anything else, just ask here."
+)
+
+# The day at the office: a counter called the applicant's queue number, and their
+# turn is near (sent once, when ``HEADS_UP_AT`` people are ahead).
+QUEUE_CALLED = N_("🔔 Your turn: number {number}, please go to {counter}.\n{office}")
+QUEUE_HEADS_UP = N_(
+    "⏳ Your turn is near: number {number}, {ahead} ahead of you at {office}. "
+    "Please come back to the hall now; the counter is shown when you are called."
+)
+QUEUE_NEXT = N_(
+    "⏳ You are next: number {number} at {office}. Please come back to the hall now; "
+    "the counter is shown when you are called."
 )
 
 
@@ -224,6 +237,19 @@ def _cancelled(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(t(CANCELLED).format(code=", ".join(args["codes"])))
 
 
+def _queue_called(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    return Rendered(
+        t(QUEUE_CALLED).format(
+            number=args["number"], counter=args["counter"], office=args["office"]
+        )
+    )
+
+
+def _queue_heads_up(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    message = QUEUE_NEXT if int(args["ahead"]) == 0 else QUEUE_HEADS_UP
+    return Rendered(t(message).format(**{k: args[k] for k in ("number", "ahead", "office")}))
+
+
 def _plain(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(str(args["text"]))
 
@@ -246,6 +272,8 @@ class Notices:
             tickets.FOLLOW_UP: _to_staff(TICKET_FOLLOW_UP),
             tickets.STAFF_REPLY: _ticket_reply,
             tickets.CLOSED: _ticket_closed,
+            CALLED_TEMPLATE: _queue_called,
+            HEADS_UP_TEMPLATE: _queue_heads_up,
         }
 
     def register(self, template: str, renderer: Renderer) -> None:

@@ -41,6 +41,7 @@ from booking.core.kinds import AppointmentStatus, Passport, PriorityReason, Serv
 from booking.offices.content import Content, Fee
 from booking.people.members import MemberView
 from booking.people.names import NAME_MAX, NAME_MIN
+from bot.queue_texts import queue_error
 
 TEXT_LIMIT = 4096
 # The office class that leads an immigration office's official name ("Kantor
@@ -410,4 +411,7 @@ def domain_error(exc: BookingError) -> str:
         return _("Your appointment is already in that session.")
     if isinstance(exc, AppointmentNotFound | NotFound):
         return _("This button is no longer valid.")
+    queue = queue_error(exc)
+    if queue is not None:
+        return queue
     return _("Sorry, that did not work. Please try again.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers.common import RouterGroup
+
 
 def get_routers() -> list[Router]:
     """Every feature router; the fallback (anything not handled) comes last.
@@ -13,11 +15,14 @@ def get_routers() -> list[Router]:
     The admin router comes just before it: its filters let only admins in, and
     whatever it does not take (a non-admin's tap or text) reaches the fallback.
     Free text outside any flow step is a question (``questions``), just before the
-    fallback; ``staff`` serves the offices' staff groups.
+    fallback; ``staff`` serves the offices' staff groups. The arrival at the office
+    (``arrival``: the poster's deep link, the priority walk-in) is part of ``start``;
+    the counter panel of petugas loket is part of ``admin``.
     """
     from bot.handlers import (
         admin,
         appointments,
+        arrival,
         booking,
         fallback,
         info,
@@ -27,6 +32,7 @@ def get_routers() -> list[Router]:
         start,
     )
 
-    specs = [start, booking, appointments, info, offices, admin, questions, staff]
-    specs.append(fallback)
-    return [booking.confirm_router.build()] + [module.router.build() for module in specs]
+    specs = [booking, appointments, info, offices, admin, questions, staff, fallback]
+    routers = [RouterGroup("start", start.router, arrival.router).build()]
+    routers += [module.router.build() for module in specs]
+    return [booking.confirm_router.build(), *routers]

@@ -41,6 +41,7 @@ from booking.core.kinds import AppointmentStatus
 from booking.notify.confirmations import CANCELLATION, mark_handled
 from booking.offices.content import Content
 from booking.people.views import ApplicantView
+from booking.queue.tickets import queue_state
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
@@ -58,6 +59,7 @@ from bot.handlers.booking.shared import (
 )
 from bot.handlers.common import Event, RouterSpec, reset_flow, show
 from bot.notices import CANCELLED
+from bot.queue_texts import no_need_to_stay, queue_lines
 from bot.texts import (
     appointment_line,
     cancelled_by,
@@ -129,6 +131,7 @@ async def show_appointments(
             lines += group_lines(g, locale)
     else:
         lines.append(_("You have no active appointment."))
+    lines += await today_in_queue(domain, uid, active)
     if displaced:
         lines += ["", _("Cancelled because the office closed; choose a new date:")]
         for g in displaced:
@@ -144,6 +147,16 @@ async def show_appointments(
         ]
     movable = await movable_groups(domain, uid, active)
     await show(event, "\n".join(lines), kb.appointments_kb(active, displaced, movable))
+
+
+async def today_in_queue(domain: Domain, uid: int, active: list[GroupView]) -> list[str]:
+    """Today's place in the office's queue, once checked in (or with a walk-in
+    number): each number, the number now served, how many are ahead, the wait."""
+    tickets = await queue_state(domain, telegram_id=uid)
+    if not tickets:
+        return []
+    names = {m.code: m.full_name for g in active for m in g.members}
+    return ["", _("🎫 Today at the office:"), *queue_lines(tickets, names), no_need_to_stay()]
 
 
 def past_status(v: AppointmentView) -> str:

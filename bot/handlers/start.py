@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -14,6 +14,7 @@ from booking.people.applicants import set_language
 from booking.people.views import ApplicantView
 from bot import callbacks as cb
 from bot import states
+from bot.handlers.arrival import ARRIVE, arrive
 from bot.handlers.booking.group import group_limit
 from bot.handlers.common import Event, RouterSpec, show, show_main_menu
 from bot.keyboards import home_kb, language_kb, restart_kb
@@ -42,6 +43,19 @@ def help_text(domain: Domain) -> str:
         "appointment, whichever account booked it. "
         "Your NIK is never stored in plain form."
     ).format(max=group_limit(domain))
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.startswith(ARRIVE)))
+async def arrival_link(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    domain: Domain,
+) -> None:
+    """The arrival poster's QR code: ``/start arrive-<token>`` checks in (``arrival``);
+    it leaves any flow, a booking too, since the applicant is at the office now."""
+    token = (command.args or "").removeprefix(ARRIVE)
+    await arrive(message, state, domain, token)
 
 
 @router.message(CommandStart())

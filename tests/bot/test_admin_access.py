@@ -29,18 +29,27 @@ from tests.bot.admin_fixtures import (  # noqa: F401 - fixtures
     texts,
 )
 from tests.bot.conftest import SQLITE_ONLY, booked, slot_on
+from tests.bot.office_day import with_counters
 from tests.bot.recording import Chat_
 from tests.conftest import TOMORROW
 
 APPLICANT = 880000099
-ROLES = {"super": SUPER, "admin_a": ADMIN_A, "admin_b": ADMIN_B, "applicant": APPLICANT}
+# The counter role: petugas loket of office A, who may only call and serve there.
+COUNTER = 880000098
+ROLES = {
+    "super": SUPER,
+    "admin_a": ADMIN_A,
+    "admin_b": ADMIN_B,
+    "applicant": APPLICANT,
+    "counter": COUNTER,
+}
 HELP = "/book: book an appointment"
 
 ACTIONS = [
     "menu", "quota", "q_daily", "q_priority", "q_shares", "q_window", "q_rule",
     "q_override", "q_clear", "close", "close_ask", "list", "checkin", "noshow",
     "stats", "stats7", "stats30", "chart", "announce", "audit", "admins", "appoint",
-    "staffchat",
+    "staffchat", "counters", "c_count", "c_grant",
 ]  # fmt: skip
 SUPER_ONLY = {"admins", "appoint", "remove"}
 
@@ -58,13 +67,27 @@ ENTRY_POINTS: dict[str, str] = {
     "day close_yes": "day:close_yes",
     "no-shows": "ans:{a}:{slot}",
     "remove": "arm:{a}:" + str(ADMIN_A),
+    "revoke counter staff": "acs:{a}:" + str(COUNTER),
+    # The counter panel (bot/handlers/counter_desk.py): {counter} is a counter of A.
+    "/loket": "msg:/loket",
+    "desk open": "dk:open:{a}:{counter}:0",
+    "desk next": "dk:next:{a}:{counter}:0",
 }
+DESK = {"/loket", "desk open", "desk next"}
+NOT_STAFF = "Only the office's petugas loket and admins"
 
 
 def expected(role: str, entry: str) -> str:
     """What each role gets: allow, super_only, refuse (stale button), help, own
-    (their own office only), other_office (check-in refused as another office's)."""
-    if role == "applicant":
+    (their own office only), other_office (check-in refused as another office's),
+    not_staff (the counter panel refused)."""
+    if entry in DESK:
+        if role == "applicant":
+            return "not_staff"
+        if role == "admin_b":
+            return "own" if entry == "/loket" else "not_staff"
+        return "allow"
+    if role in ("applicant", "counter"):
         return "help" if entry.startswith("/") else "refuse"
     if role == "admin_b":
         if entry in ("/admin", "offices page"):
@@ -81,8 +104,10 @@ def expected(role: str, entry: str) -> str:
     return "allow"
 
 
-async def run(chat: Chat_, template: str, office_a: int, slot: int, code: str) -> list[Any]:
-    data = template.format(a=office_a, slot=slot, code=code)
+async def run(
+    chat: Chat_, template: str, office_a: int, slot: int, code: str, counter: int
+) -> list[Any]:
+    data = template.format(a=office_a, slot=slot, code=code, counter=counter)
     if data.startswith("msg:"):
         return await chat.send(data.removeprefix("msg:"))
     if data.startswith("day:"):
@@ -99,6 +124,7 @@ POSTGRES_ENTRIES = [
     "day csv",
     "no-shows",
     "remove",
+    "desk next",
 ]
 MATRIX = [("sqlite", entry) for entry in ENTRY_POINTS] + [
     ("postgresql", entry) for entry in POSTGRES_ENTRIES
@@ -117,10 +143,11 @@ async def test_authorization_matrix(
 ) -> None:
     appt = await booked(ctx, office, 880000050, TOMORROW)
     slot = await slot_on(ctx, office, TOMORROW, "Pagi")
+    [counter, *_] = await with_counters(ctx, office, "TEST", [COUNTER])
     chat = await admin_chat(ROLES[role])
     audit_before = await audit_count(ctx, office)
 
-    sent = await run(chat, ENTRY_POINTS[entry], office, slot, appt.code)
+    sent = await run(chat, ENTRY_POINTS[entry], office, slot, appt.code, counter.id)
     text = texts(sent)
     outcome = expected(role, entry)
 
@@ -138,6 +165,9 @@ async def test_authorization_matrix(
     elif outcome == "unknown_office":
         assert "There is no office “TEST” among the offices you manage." in text
         assert "Kantor Imigrasi TEST" not in text
+    elif outcome == "not_staff":
+        assert NOT_STAFF in text
+        assert await audit_count(ctx, office) == audit_before
     elif outcome == "super_only":
         assert "Only a super-admin can appoint office admins." in text
         assert await chat.dp.storage.get_state(chat_key(chat)) is None

@@ -1,4 +1,5 @@
-"""Office administration in chat: ``/admin`` and ``/checkin``.
+"""Office administration in chat: ``/admin`` and ``/checkin``; beside it the counter
+panel (``/loket``, ``bot.handlers.counter_desk``) of admins and petugas loket.
 
 Every admin message and callback passes ``IsAdmin`` (by numeric Telegram user
 id) on the router itself; ``AdminMiddleware`` then gives each handler its
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers import counter_desk
 from bot.handlers.admin import (
     counter,
+    counters,
     days,
     menu,
     others,
@@ -48,9 +51,11 @@ def build() -> Router:
     guarded.include_routers(
         *(
             feature.router.build()
-            for feature in (menu, quotas, days, counter, reports, staff_chat, screen)
+            for feature in (menu, quotas, days, counter, reports, staff_chat, counters, screen)
         )
     )
     parent = Router(name="admin")
-    parent.include_routers(guarded, others.router.build())
+    # The counter panel serves petugas loket too, who are no admins: beside the
+    # guarded router, with the domain checking each user's role at the office.
+    parent.include_routers(guarded, counter_desk.router.build(), others.router.build())
     return parent

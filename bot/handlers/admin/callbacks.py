@@ -49,6 +49,9 @@ Action = Literal[
     "screen",
     "screen_key",
     "screen_key_yes",
+    "counters",
+    "c_count",
+    "c_grant",
 ]
 
 
@@ -114,6 +117,13 @@ class AdminRelease(CallbackData, prefix="arl"):
 
 class AdminRemove(CallbackData, prefix="arm"):
     """A super-admin removes an office admin."""
+
+    office: RowId
+    user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
+
+
+class AdminCounterStaff(CallbackData, prefix="acs"):
+    """An office admin revokes a petugas loket of the office."""
 
     office: RowId
     user: int = Field(ge=1, le=MAX_TELEGRAM_ID)

@@ -13,7 +13,7 @@ from booking.admin.closures import ClosedDay
 from booking.admin.daylist import DayList, SessionLine
 from booking.admin.roles import AdminRoleView
 from booking.offices.views import OfficeView
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, Desk
 from bot.handlers.admin import callbacks as acb
 from bot.keyboards import fit
 from bot.texts import office_place, session_name
@@ -68,7 +68,10 @@ def menu_kb(office_id: int, *, superuser: bool, several: bool) -> InlineKeyboard
             act(_("📣 Announcement"), "announce", office_id),
             act(_("🧾 Audit log"), "audit", office_id),
         ],
-        [act(_("💬 Staff chat"), "staffchat", office_id)],
+        [
+            act(_("💬 Staff chat"), "staffchat", office_id),
+            act(_("🪟 Counters"), "counters", office_id),
+        ],
         [act(_("🖨 Arrival QR"), "poster", office_id), act(_("📺 Screen"), "screen", office_id)],
     ]
     if superuser:
@@ -234,3 +237,21 @@ def screen_key_kb(office_id: int) -> InlineKeyboardMarkup:
         [(_("🔑 Yes, make a new key"), "screen_key_yes")],
         [(_("‹ Back to the screen"), "screen")],
     )
+
+
+def counters_kb(office_id: int, staff: Sequence[int]) -> InlineKeyboardMarkup:
+    """The counters screen: how many counters, the petugas loket (grant, revoke), and
+    the counter panel itself."""
+    b = InlineKeyboardBuilder()
+    b.row(act(_("Number of counters"), "c_count", office_id))
+    b.row(act(_("➕ Add petugas loket"), "c_grant", office_id))
+    for user in staff[:20]:
+        b.row(
+            _button(
+                _("Remove {user}").format(user=user),
+                acb.AdminCounterStaff(office=office_id, user=user),
+            )
+        )
+    b.row(_button(_("🪟 Counter panel"), Desk(action="offices", office=office_id)))
+    b.row(back_button(office_id))
+    return b.as_markup()

@@ -38,3 +38,5 @@ class AdminInput(StatesGroup):
     announce_confirm = State()
     appoint = State()
     staff_chat = State()
+    counters = State()
+    counter_staff = State()

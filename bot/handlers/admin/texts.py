@@ -49,6 +49,7 @@ from booking.core.limits import MAX_QUOTA, MAX_RANGE_DAYS, MAX_SHARE, MAX_WINDOW
 from booking.offices.content import Content
 from booking.offices.views import OfficeView
 from booking.questions.stats import QuestionStats
+from bot.queue_texts import queue_figures
 from bot.texts import (
     clip,
     not_active,
@@ -319,6 +320,9 @@ def stats_text(office: OfficeView, s: OfficeStats, tickets: QuestionStats, local
         "",
         _("💬 Questions and tickets"),
         *ticket_figures(tickets),
+        "",
+        _("🎫 The queue at the office"),
+        *queue_figures(s.queue_days, lambda day: day_text(day, locale)),
     ]
     return "\n".join(lines)
 
