@@ -1,5 +1,6 @@
-"""Background duties of a running service: releasing slots on time, and closing
-out the appointments of days that are over (no-show or served).
+"""Background duties of a running service: releasing slots on time, closing
+out the appointments of days that are over (no-show or served), and the
+waitlist's offers of held seats (made and expired).
 
 Every instance may run them: releasing is idempotent and safe under concurrency.
 """
@@ -19,6 +20,7 @@ from booking.calendar.schedule import next_release
 from booking.core.context import Domain
 from booking.db.models import Office
 from booking.draw.drawing import run_release_draws
+from booking.waitlist.duty import run_waitlist_duty
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,9 @@ async def release_loop(ctx: Domain, stop: asyncio.Event, *, max_sleep: float = 6
             closed = await close_out_day(ctx)
             if closed:
                 log.info("closed out %d appointments of past days", closed)
+            waitlist = await run_waitlist_duty(ctx)
+            if waitlist.expired or waitlist.offered:
+                log.info("waitlist: %d offers expired, %d made", waitlist.expired, waitlist.offered)
             upcoming = await next_release_moment(ctx)
         except Exception:  # keep the service alive; the next round retries
             log.exception("releasing slots failed")

@@ -35,7 +35,8 @@ THU = date(2026, 12, 3)
 FRI = date(2026, 12, 4)
 TEST_NIK_SECRET = "test-nik-secret"
 TABLES = (
-    "ticket_message, ticket, question, staff_chat,"
+    "waitlist_offer, waitlist_member, waitlist_entry,"
+    " ticket_message, ticket, question, staff_chat,"
     " notification, admin_role, audit_log, appointment, booking_group, person,"
     " slot, quota_override, closure, session_rule, applicant, office"
 )

@@ -35,7 +35,7 @@ from booking.appointments.service import active_on_day, appointment_view
 from booking.appointments.views import AppointmentView, GroupView
 from booking.appointments.writes import member_appointment
 from booking.calendar.schedule import local_now
-from booking.calendar.seats import take_group_seats
+from booking.calendar.seats import hold_for_waiting, take_group_seats
 from booking.core.context import Domain
 from booking.core.errors import (
     AlreadyBooked,
@@ -182,6 +182,7 @@ async def reopen_day(ctx: Domain, office_id: int, day: date, *, actor: str) -> i
             .where(col(Slot.office_id) == office_id, col(Slot.day) == day)
             .values(is_open=True)
         )
+        await _hold_day_for_waiting(session, office_id, day)
         record(
             session,
             now,
@@ -193,7 +194,20 @@ async def reopen_day(ctx: Domain, office_id: int, day: date, *, actor: str) -> i
         )
 
     await ctx.db.transact(tx)
-    return await release_office(ctx, office_id)
+    released = await release_office(ctx, office_id)
+    if released:  # the day's new sessions: their seats to the waitlist first
+        await ctx.db.transact(lambda session: _hold_day_for_waiting(session, office_id, day))
+    return released
+
+
+async def _hold_day_for_waiting(session: AsyncSession, office_id: int, day: date) -> None:
+    """The free seats of the day's sessions are held for the waitlist, up to its
+    demand (``booking.calendar.seats.hold_for_waiting``)."""
+    for slot_id in await session.exec(
+        select(Slot.id).where(Slot.office_id == office_id, Slot.day == day)
+    ):
+        assert slot_id is not None
+        await hold_for_waiting(session, slot_id)
 
 
 @dataclass(frozen=True)

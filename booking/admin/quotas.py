@@ -15,7 +15,7 @@ from booking.admin.input import check_range
 from booking.calendar.quotas import quota_of, session_capacities
 from booking.calendar.release import release_office
 from booking.calendar.schedule import RULE_EPOCH, local_now, parse_rule
-from booking.calendar.seats import fits_taken_seats, seats_taken
+from booking.calendar.seats import fits_taken_seats, hold_for_waiting, seats_taken
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, InvalidShares, QuotaBelowBooked
 from booking.core.kinds import ReleaseMode
@@ -41,6 +41,7 @@ async def _apply_to_released_slots(
     capacities = session_capacities(regular, priority, [s.share for s in slots])
     booked_total = sum(seats_taken(s) for s in slots)
     for slot, (cap, prio) in zip(slots, capacities, strict=True):
+        raised = cap > slot.capacity or prio > slot.priority_capacity
         result = await session.exec(
             update(Slot)
             .where(col(Slot.id) == slot.id, fits_taken_seats(cap, prio))
@@ -48,6 +49,8 @@ async def _apply_to_released_slots(
         )
         if result.rowcount != 1:
             raise QuotaBelowBooked(day, booked_total)
+        if raised and slot.id is not None:  # new seats go to the waitlist first
+            await hold_for_waiting(session, slot.id)
 
 
 async def _override_days(

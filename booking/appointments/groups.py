@@ -71,7 +71,8 @@ __all__ = [
 ]
 
 
-def _check_members(ctx: Domain, members: Sequence[MemberChoice]) -> None:
+def check_members(ctx: Domain, members: Sequence[MemberChoice]) -> None:
+    """``EmptyGroup``, ``GroupTooLarge``, ``DuplicateMember``: a group's own refusals."""
     if not members:
         raise EmptyGroup()
     if len(members) > ctx.settings.max_group_size:
@@ -116,7 +117,7 @@ async def book_group(
     ``PriorityNotEligible`` naming the member, ``NotEnoughSeats`` (a ``SlotFull``:
     the session cannot seat them all), ``DayClosed``, ``SessionStarted``,
     ``SlotNotFound``."""
-    _check_members(ctx, members)
+    check_members(ctx, members)
     return await submit_booking(ctx, BookingRequest(telegram_id, slot_id, tuple(members)))
 
 

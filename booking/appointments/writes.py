@@ -65,6 +65,7 @@ from booking.calendar.seats import (
     no_room,
     seats_left_by_pool,
     take_group_seats_in,
+    take_held_group_seats_in,
 )
 from booking.core.context import Domain
 from booking.core.errors import (
@@ -111,6 +112,9 @@ class BookingRequest:
     telegram_id: int
     slot_id: int
     members: tuple[MemberChoice, ...]
+    # The seats (regular, priority) an accepted waitlist offer holds for this group:
+    # booked from the held seats (``take_held_group_seats_in``), not the public ones.
+    held_seats: tuple[int, int] | None = None
 
     @property
     def holder_alone(self) -> bool:
@@ -342,6 +346,27 @@ _INSERT_GROUP = GROUP.insert().returning(GROUP.c.id)
 _INSERT_APPOINTMENT = APPOINTMENT.insert().returning(APPOINTMENT.c.id)
 
 
+def _take_public_seats(
+    tx: RequestTx,
+    ctx: Domain,
+    request: BookingRequest,
+    slot: Slot,
+    shape: GroupShape,
+    not_before: datetime,
+) -> list[QuotaPool]:
+    """Take the group's seats of the slot by the seat rule, refusing first from what
+    this transaction read when they cannot be there."""
+    try:
+        if accepts_bookings(slot.is_open, slot.start_utc, not_before) and not group_fits(
+            seats_left_by_pool(slot), shape
+        ):  # as read in this transaction
+            raise no_room(request.slot_id, seats_left_by_pool(slot), shape)
+        return take_group_seats_in(tx.conn, request.slot_id, request.priorities, not_before)
+    except SlotFull:
+        ctx.db.full_slots.add(request.slot_id)
+        raise
+
+
 def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
     """Book a group inside a batch's transaction (see the module doc). A repeat of
     the account's active group (same slot, same people: a double tap) returns it;
@@ -361,15 +386,14 @@ def book_in(tx: RequestTx, ctx: Domain, request: BookingRequest) -> GroupView:
         raise SlotNotFound(request.slot_id)
     _check_priorities(request, situation, slot)
     shape, not_before = GroupShape.of(request.priorities), now + ctx.cutoff
-    try:
-        if accepts_bookings(slot.is_open, slot.start_utc, not_before) and not group_fits(
-            seats_left_by_pool(slot), shape
-        ):  # as read in this transaction
-            raise no_room(request.slot_id, seats_left_by_pool(slot), shape)
-        pools = take_group_seats_in(tx.conn, request.slot_id, request.priorities, not_before)
-    except SlotFull:
-        ctx.db.full_slots.add(request.slot_id)
-        raise
+    if request.held_seats is not None:
+        regular, priority = request.held_seats
+        held = {QuotaPool.REGULAR: regular, QuotaPool.PRIORITY: priority}
+        pools = take_held_group_seats_in(
+            tx.conn, request.slot_id, request.priorities, held, not_before
+        )
+    else:
+        pools = _take_public_seats(tx, ctx, request, slot, shape, not_before)
     applicant = situation.applicant
     group = BookingGroup(
         telegram_id=request.telegram_id,

@@ -1,17 +1,36 @@
 """The seat rule: every statement and predicate about a slot's seats.
 
-A slot has two pools of seats: regular (``booked`` of ``capacity``) and priority
-(``priority_booked`` of ``priority_capacity``). A slot is *bookable* for a list of
-pools when it is open, starts after ``not_before`` (now plus the booking
-cut-off), and has a seat left in one of those pools. What decides is the
+A slot has two pools of seats: regular (``booked`` and ``held`` of ``capacity``)
+and priority (``priority_booked`` and ``priority_held`` of ``priority_capacity``).
+A *held* seat is kept for the waitlist (``booking.waitlist``): offered to a
+waiting group, or about to be; nobody else can book it. A slot is *bookable* for
+a list of pools when it is open, starts after ``not_before`` (now plus the
+booking cut-off), and has a seat left in one of those pools. What decides is the
 database: a seat is taken by the conditional
 
     UPDATE slot SET booked = booked + 1
-    WHERE id = :target_slot AND booked < capacity AND is_open AND start_utc > :not_before
+    WHERE id = :target_slot AND booked + held < capacity
+      AND is_open AND start_utc > :not_before
 
-(``priority_booked`` for the priority pool), in the same transaction as the
-appointment's insert, with ``CHECK (booked <= capacity)`` as a backstop. Every
-slot counter equals the number of its appointments that are not cancelled.
+(``priority_booked``/``priority_held`` for the priority pool), in the same
+transaction as the appointment's insert, with ``CHECK (booked + held <=
+capacity)`` as a backstop. Every ``booked`` counter equals the number of its
+appointments that are not cancelled; every ``held`` counter the seats of the
+slot's open waitlist offers plus its held seats not offered yet.
+
+**Freed seats go to the waitlist while anyone waits.** ``free_seat_in`` (a
+cancellation, ``booking.appointments.groups.cancel_held``; a group moved away,
+``move_group``) turns the seat into a held one, in its one statement
+(``booked - 1, held + 1``), when the slot is open and a waiting entry of its
+office covers it (``waiting_for_slot``: the slot's date in the entry's range, its
+session label the entry's when it names one); otherwise the seat is public again.
+New seats of a quota raise (``booking.admin.quotas``) and of a reopened day
+(``booking.admin.closures.reopen_day``) are held by ``hold_for_waiting`` in the
+same transaction, up to the waiting demand (the members of the entries covering
+the slot, less the seats held already). The waitlist's jobs duty then offers the
+held seats, or returns them to the public (``return_held_seats``) when no waiting
+group fits; an accepted offer books its group from them
+(``take_held_group_seats_in``: ``held - n, booked + n``).
 
 Here, for every path that moves a seat (the batched booking path, reschedule,
 rebooking after a closure, closing a day, quota changes) and every view that
@@ -28,7 +47,10 @@ counts seats (availability, the sold-out recheck, admin views):
 - ``bookable_condition`` (SQL) and ``accepts_bookings``, ``seats_left``,
   ``is_full`` (of a loaded slot, or of plain values);
 - ``fits_taken_seats``: a new capacity still holds the seats taken;
-- ``seats_taken``: both pools' seats taken.
+- ``seats_taken``: both pools' seats taken (booked or held);
+- ``held_by_pool``: a loaded slot's held seats; ``waiting_for_slot``: SQL, a
+  waiting entry covers a slot; ``hold_for_waiting``, ``return_held_seats``,
+  ``take_held_group_seats_in``: the held seats' statements (see above).
 
 It lives in ``calendar`` (the slots) rather than ``appointments`` because
 availability, in this layer, counts seats by it.
@@ -41,21 +63,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.core.errors import DayClosed, NotEnoughSeats, SessionStarted, SlotFull
-from booking.core.kinds import PriorityReason, QuotaPool
-from booking.db.models import Slot
+from booking.core.kinds import PriorityReason, QuotaPool, WaitlistStatus
+from booking.db.models import Slot, WaitlistEntry, WaitlistMember
 
 SLOT = Slot.__table__  # type: ignore[attr-defined]
+ENTRY = WaitlistEntry.__table__  # type: ignore[attr-defined]
+ENTRY_MEMBER = WaitlistMember.__table__  # type: ignore[attr-defined]
 
 # Each pool's counter and its capacity, as column names of ``slot``.
 _COUNTERS = {
     QuotaPool.REGULAR: ("booked", "capacity"),
     QuotaPool.PRIORITY: ("priority_booked", "priority_capacity"),
 }
+# Each pool's held seats, as column names of ``slot``.
+_HELD = {QuotaPool.REGULAR: "held", QuotaPool.PRIORITY: "priority_held"}
 
 
 def seat_pools(priority: PriorityReason | bool | None) -> list[QuotaPool]:
@@ -117,9 +143,14 @@ def no_room(slot_id: int, left_by_pool: Mapping[QuotaPool, int], shape: GroupSha
 # --- SQL ---------------------------------------------------------------------
 
 
+def _taken(pool: QuotaPool) -> Any:
+    booked, _ = _COUNTERS[pool]
+    return SLOT.c[booked] + SLOT.c[_HELD[pool]]
+
+
 def _has_seat(pool: QuotaPool) -> Any:
-    booked, capacity = _COUNTERS[pool]
-    return SLOT.c[booked] < SLOT.c[capacity]
+    _, capacity = _COUNTERS[pool]
+    return _taken(pool) < SLOT.c[capacity]
 
 
 def _accepting(not_before: Any) -> Any:
@@ -133,7 +164,32 @@ def bookable_condition(pools: Sequence[QuotaPool], not_before: Any) -> Any:
 
 def fits_taken_seats(regular: int, priority: int) -> Any:
     """SQL: capacities ``regular`` and ``priority`` still hold the seats taken."""
-    return and_(SLOT.c.booked <= regular, SLOT.c.priority_booked <= priority)
+    return and_(_taken(QuotaPool.REGULAR) <= regular, _taken(QuotaPool.PRIORITY) <= priority)
+
+
+def has_held_seats() -> Any:
+    """SQL: the slot row holds seats for the waitlist."""
+    return or_(*(SLOT.c[held] > 0 for held in _HELD.values()))
+
+
+def waiting_for_slot(office_id: Any, day: Any, label: Any) -> Any:
+    """SQL: the ``waitlist_entry`` row waits (no offer open) at ``office_id`` for
+    a seat on ``day`` in the session ``label`` (columns or values)."""
+    return and_(
+        ENTRY.c.office_id == office_id,
+        ENTRY.c.status == WaitlistStatus.WAITING.value,
+        ENTRY.c.first_day <= day,
+        ENTRY.c.last_day >= day,
+        or_(ENTRY.c.slot_label.is_(None), ENTRY.c.slot_label == label),
+    )
+
+
+def _waitlist_takes_freed_seat() -> Any:
+    """SQL of the slot row: a seat freed now goes to the waitlist (see the module doc)."""
+    return and_(
+        SLOT.c.is_open.is_(True),
+        exists().where(waiting_for_slot(SLOT.c.office_id, SLOT.c.day, SLOT.c.label)),
+    )
 
 
 def _take_seat_statement(pool: QuotaPool) -> Any:
@@ -150,20 +206,69 @@ def _take_seat_statement(pool: QuotaPool) -> Any:
 
 def _free_seat_statement(pool: QuotaPool) -> Any:
     booked, _ = _COUNTERS[pool]
+    held = _HELD[pool]
     return (
         update(SLOT)
         .where(SLOT.c.id == bindparam("target_slot"), SLOT.c[booked] > 0)
-        .values({booked: SLOT.c[booked] - 1})
+        .values(
+            {
+                booked: SLOT.c[booked] - 1,
+                held: SLOT.c[held] + case((_waitlist_takes_freed_seat(), 1), else_=0),
+            }
+        )
+    )
+
+
+def _take_held_statement(pool: QuotaPool) -> Any:
+    booked, _ = _COUNTERS[pool]
+    held = _HELD[pool]
+    return (
+        update(SLOT)
+        .where(
+            SLOT.c.id == bindparam("target_slot"),
+            SLOT.c[held] >= bindparam("seats"),
+            _accepting(bindparam("not_before")),
+        )
+        .values(
+            {booked: SLOT.c[booked] + bindparam("seats"), held: SLOT.c[held] - bindparam("seats")}
+        )
+    )
+
+
+def _return_held_statement(pool: QuotaPool) -> Any:
+    held = _HELD[pool]
+    return (
+        update(SLOT)
+        .where(SLOT.c.id == bindparam("target_slot"), SLOT.c[held] >= bindparam("seats"))
+        .values({held: SLOT.c[held] - bindparam("seats")})
+    )
+
+
+def _hold_free_statement(pool: QuotaPool) -> Any:
+    held = _HELD[pool]
+    _, capacity = _COUNTERS[pool]
+    return (
+        update(SLOT)
+        .where(
+            SLOT.c.id == bindparam("target_slot"),
+            _taken(pool) + bindparam("seats") <= SLOT.c[capacity],
+        )
+        .values({held: SLOT.c[held] + bindparam("seats")})
     )
 
 
 # Parameters: target_slot, not_before (take) / target_slot (free).
 TAKE_SEAT = {pool: _take_seat_statement(pool) for pool in QuotaPool}
 FREE_SEAT = {pool: _free_seat_statement(pool) for pool in QuotaPool}
+# Parameters: target_slot, seats (and not_before for taking held seats).
+_TAKE_HELD = {pool: _take_held_statement(pool) for pool in QuotaPool}
+_RETURN_HELD = {pool: _return_held_statement(pool) for pool in QuotaPool}
+_HOLD_FREE = {pool: _hold_free_statement(pool) for pool in QuotaPool}
 _WHY_NOT = select(
     SLOT.c.is_open,
     SLOT.c.start_utc,
     *(SLOT.c[column] for counter in _COUNTERS.values() for column in counter),
+    *(SLOT.c[column] for column in _HELD.values()),
 ).where(SLOT.c.id == bindparam("target_slot"))
 
 
@@ -205,7 +310,10 @@ def take_group_seats_in(
     if not accepts_bookings(row.is_open, row.start_utc, not_before):
         _refuse(slot_id, row.is_open, row.start_utc, not_before)
     left = {
-        pool: row._mapping[capacity] - row._mapping[booked] + taken.count(pool)
+        pool: row._mapping[capacity]
+        - row._mapping[booked]
+        - row._mapping[_HELD[pool]]
+        + taken.count(pool)
         for pool, (booked, capacity) in _COUNTERS.items()
     }
     raise no_room(slot_id, left, GroupShape.of(priorities))
@@ -224,7 +332,8 @@ async def take_group_seats(
 
 
 def free_seat_in(conn: Connection, slot_id: int, pool: QuotaPool) -> None:
-    """Give back a seat of ``pool`` (an appointment cancelled or moved away)."""
+    """Give back a seat of ``pool`` (an appointment cancelled or moved away): to the
+    waitlist, held, while a waiting entry covers the slot; else to the public."""
     if conn.execute(FREE_SEAT[pool], {"target_slot": slot_id}).rowcount != 1:
         raise AssertionError(f"slot {slot_id} counter out of step with its appointments")
 
@@ -232,6 +341,95 @@ def free_seat_in(conn: Connection, slot_id: int, pool: QuotaPool) -> None:
 async def free_seat(session: AsyncSession, slot_id: int, pool: QuotaPool) -> None:
     """``free_seat_in`` in an ORM session's transaction."""
     await session.run_sync(lambda sync: free_seat_in(sync.connection(), slot_id, pool))
+
+
+def held_seats_for(
+    priorities: Sequence[PriorityReason | None], held: Mapping[QuotaPool, int]
+) -> list[QuotaPool]:
+    """Each member's pool when a group takes the seats ``held`` for it: members
+    with a priority reason take the priority seats while there are any."""
+    priority_left = held[QuotaPool.PRIORITY]
+    pools = []
+    for priority in priorities:
+        pool = QuotaPool.PRIORITY if priority and priority_left > 0 else QuotaPool.REGULAR
+        priority_left -= pool == QuotaPool.PRIORITY
+        pools.append(pool)
+    return pools
+
+
+def take_held_group_seats_in(
+    conn: Connection,
+    slot_id: int,
+    priorities: Sequence[PriorityReason | None],
+    held: Mapping[QuotaPool, int],
+    not_before: datetime,
+) -> list[QuotaPool]:
+    """Book a group into the seats ``held`` for it (an accepted waitlist offer):
+    ``held - n, booked + n`` per pool, and return each member's pool; or raise
+    ``DayClosed`` / ``SessionStarted``. Runs in the caller's transaction or
+    savepoint, rolled back when this raises."""
+    pools = held_seats_for(priorities, held)
+    params: dict[str, Any] = {"target_slot": slot_id, "not_before": not_before}
+    for pool in QuotaPool:
+        seats = pools.count(pool)
+        if seats and conn.execute(_TAKE_HELD[pool], {**params, "seats": seats}).rowcount != 1:
+            row = conn.execute(_WHY_NOT, params).one()
+            _refuse(slot_id, row.is_open, row.start_utc, not_before)
+    return pools
+
+
+def _held_change(
+    conn: Connection, statements: Any, slot_id: int, seats: Mapping[QuotaPool, int]
+) -> int:
+    """Run a held-seats statement per pool with its seats; the seats it moved."""
+    moved = 0
+    for pool, n in seats.items():
+        if n > 0:
+            params = {"target_slot": slot_id, "seats": n}
+            moved += n * conn.execute(statements[pool], params).rowcount
+    return moved
+
+
+async def return_held_seats(
+    session: AsyncSession, slot_id: int, seats: Mapping[QuotaPool, int]
+) -> None:
+    """Held seats of the slot go back to the public (no waiting group fits them)."""
+    returned = await session.run_sync(
+        lambda sync: _held_change(sync.connection(), _RETURN_HELD, slot_id, seats)
+    )
+    if returned != sum(seats.values()):
+        raise AssertionError(f"slot {slot_id} held seats out of step with its offers")
+
+
+async def hold_for_waiting(session: AsyncSession, slot_id: int) -> int:
+    """Hold the free seats of an open slot for the waitlist, up to the waiting
+    demand (see the module doc); returns the seats held. For new seats: a quota
+    raise, a reopened day. (Seats held in a session about to start go back to the
+    public at the waitlist duty's next round.)"""
+    slot = await session.get(Slot, slot_id, with_for_update=True, populate_existing=True)
+    if slot is None or not slot.is_open:
+        return 0
+    members, priority_members = (
+        await session.exec(  # type: ignore[call-overload]
+            select(func.count(), func.count(ENTRY_MEMBER.c.priority))
+            .select_from(ENTRY_MEMBER.join(ENTRY, ENTRY.c.id == ENTRY_MEMBER.c.entry_id))
+            .where(waiting_for_slot(slot.office_id, slot.day, slot.label))
+        )
+    ).one()
+    held = held_by_pool(slot)
+    free = seats_left_by_pool(slot)
+    wanted = max(0, members - sum(held.values()))
+    priority = min(free[QuotaPool.PRIORITY], max(0, priority_members - held[QuotaPool.PRIORITY]))
+    priority = min(priority, wanted)
+    seats = {
+        QuotaPool.PRIORITY: priority,
+        QuotaPool.REGULAR: min(free[QuotaPool.REGULAR], wanted - priority),
+    }
+    taken = await session.run_sync(
+        lambda sync: _held_change(sync.connection(), _HOLD_FREE, slot_id, seats)
+    )
+    await session.refresh(slot)
+    return int(taken)
 
 
 # --- Loaded slots and plain values ---------------------------------------------
@@ -243,10 +441,16 @@ def accepts_bookings(is_open: bool, start_utc: datetime, not_before: datetime) -
 
 
 def seats_left_by_pool(slot: Slot) -> dict[QuotaPool, int]:
+    """Seats of each pool neither booked nor held."""
     return {
-        pool: getattr(slot, capacity) - getattr(slot, booked)
+        pool: getattr(slot, capacity) - getattr(slot, booked) - getattr(slot, _HELD[pool])
         for pool, (booked, capacity) in _COUNTERS.items()
     }
+
+
+def held_by_pool(slot: Slot) -> dict[QuotaPool, int]:
+    """Seats of each pool held for the waitlist."""
+    return {pool: int(getattr(slot, held)) for pool, held in _HELD.items()}
 
 
 def seats_left(left: Slot | Mapping[QuotaPool, int], pools: Sequence[QuotaPool]) -> int:
@@ -261,5 +465,5 @@ def is_full(is_open: bool, start_utc: datetime, left: int, not_before: datetime)
 
 
 def seats_taken(slot: Slot) -> int:
-    """Seats taken in both pools."""
-    return int(slot.booked + slot.priority_booked)
+    """Seats taken in both pools: booked or held for the waitlist."""
+    return int(slot.booked + slot.priority_booked + slot.held + slot.priority_held)

@@ -44,6 +44,8 @@ class BookingSettings(BaseSettings):
     # random key is created once in data_dir/draw_secret. Instances sharing a database
     # must all be given the same DRAW_SECRET.
     draw_secret: SecretStr | None = None
+    # How long a waitlist offer holds its seats for the applicant to take them.
+    waitlist_hold_minutes: int = Field(default=15, ge=1)
 
     @property
     def effective_database_url(self) -> str:

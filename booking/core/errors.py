@@ -444,3 +444,47 @@ class NoUpcomingRelease(BookingError):
         super().__init__(f"no upcoming release of office {office_id} opens {day}")
         self.office_id = office_id
         self.day = day
+
+class AlreadyWaiting(BookingError):
+    """The account already has an active waitlist entry (at any office), or a
+    member's NIK is already waiting at this office (``member_id`` says who)."""
+
+    def __init__(self, entry_id: int, *, member_id: int | None = None) -> None:
+        who = "the account" if member_id is None else f"member {member_id}"
+        super().__init__(f"{who} already waits in waitlist entry {entry_id}")
+        self.entry_id = entry_id
+        self.member_id = member_id
+
+    @property
+    def reason(self) -> str:
+        """``account`` or ``nik``."""
+        return "account" if self.member_id is None else "nik"
+
+
+class WaitlistEntryNotFound(NotFound):
+    def __init__(self, key: object) -> None:
+        super().__init__("waitlist entry", key)
+
+
+class OfferNotFound(NotFound):
+    """No such offer, or another account's."""
+
+    def __init__(self, key: object) -> None:
+        super().__init__("waitlist offer", key)
+
+
+class OfferExpired(BookingError):
+    """The offer's hold ran out before the answer: the seats went on."""
+
+    def __init__(self, offer_id: int) -> None:
+        super().__init__(f"waitlist offer {offer_id} has expired")
+        self.offer_id = offer_id
+
+
+class OfferAlreadyAnswered(BookingError):
+    """The offer was accepted or declined already (a second tap)."""
+
+    def __init__(self, offer_id: int, status: str) -> None:
+        super().__init__(f"waitlist offer {offer_id} is already {status}")
+        self.offer_id = offer_id
+        self.status = status

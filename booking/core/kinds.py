@@ -98,3 +98,24 @@ class RequestStatus(StrEnum):
     # A member held an active appointment by the time of the draw: not assigned
     # and not put on the waitlist (one active appointment per NIK).
     DROPPED = "dropped"
+
+class WaitlistStatus(StrEnum):
+    """A waitlist entry: a group waiting at one office for a date range."""
+
+    WAITING = "waiting"  # in line
+    OFFERED = "offered"  # an offer of held seats is open
+    BOOKED = "booked"  # an offer was accepted: the group is booked
+    LEFT = "left"  # the applicant left the waitlist
+
+
+# Entries still in line (the partial unique indexes hold over these).
+WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class OfferStatus(StrEnum):
+    """An offer of held seats to a waitlist entry."""
+
+    OFFERED = "offered"  # open until its expiry
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"

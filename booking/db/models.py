@@ -17,6 +17,7 @@ from booking.core.kinds import (
     DrawStatus,
     GroupStatus,
     NotificationStatus,
+    OfferStatus,
     OfficeKind,
     PriorityReason,
     QuotaPool,
@@ -25,11 +26,14 @@ from booking.core.kinds import (
     ServiceType,
     TicketSender,
     TicketStatus,
+    WaitlistStatus,
 )
 from booking.db.types import UTCDateTime
 
 _ACTIVE_SQL = text("status IN ('booked', 'checked_in')")
 _ACTIVE_GROUP_SQL = text("status = 'active'")
+_WAITING_SQL = text("status IN ('waiting', 'offered')")
+_OPEN_OFFER_SQL = text("status = 'offered'")
 
 
 # --- offices -----------------------------------------------------------------
@@ -122,6 +126,12 @@ class Slot(SQLModel, table=True):
             "priority_booked >= 0 AND priority_booked <= priority_capacity",
             name="ck_slot_priority",
         ),
+        # Held seats (kept for the waitlist) are taken seats too.
+        CheckConstraint("held >= 0 AND booked + held <= capacity", name="ck_slot_held"),
+        CheckConstraint(
+            "priority_held >= 0 AND priority_booked + priority_held <= priority_capacity",
+            name="ck_slot_priority_held",
+        ),
         Index("ix_slot_office_day", "office_id", "day"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +146,9 @@ class Slot(SQLModel, table=True):
     priority_capacity: int = 0
     priority_booked: int = 0
     is_open: bool = True
+    # Seats held for the waitlist (offered, or about to be): nobody else books them.
+    held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    priority_held: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # --- people ------------------------------------------------------------------
@@ -484,3 +497,90 @@ class DrawRequestMember(SQLModel, table=True):
     service: ServiceType = Field(sa_type=String(16))
     priority: PriorityReason | None = Field(default=None, sa_type=String(16))
     withdrawn: bool = False
+
+# --- the waitlist ------------------------------------------------------------------
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A group of one account waiting at one office for a seat on a date (and
+    session) or any date of a range; in line by ``joined_at``."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        # One entry per account while it waits (at any office).
+        Index(
+            "uq_waitlist_entry_active_telegram",
+            "telegram_id",
+            unique=True,
+            sqlite_where=_WAITING_SQL,
+            postgresql_where=_WAITING_SQL,
+        ),
+        Index("ix_waitlist_entry_office", "office_id", "status", "joined_at"),
+        CheckConstraint("first_day <= last_day", name="ck_waitlist_entry_days"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    telegram_id: int = Field(sa_type=BigInteger)
+    applicant_id: int = Field(foreign_key="applicant.id")
+    first_day: date = Field(description="Office-local date")
+    last_day: date = Field(description="Office-local date")
+    slot_label: str | None = Field(default=None, max_length=50, description="None: any session")
+    status: WaitlistStatus = Field(default=WaitlistStatus.WAITING, sa_type=String(16))
+    group_id: int | None = Field(
+        default=None, foreign_key="booking_group.id", description="The booking an offer made"
+    )
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WaitlistMember(SQLModel, table=True):
+    """One person of a waitlist entry, as ``MemberChoice`` gives them."""
+
+    __tablename__ = "waitlist_member"
+    __table_args__ = (
+        # One waiting entry per NIK per office (``active`` while its entry waits).
+        Index(
+            "uq_waitlist_member_active_nik",
+            "office_id",
+            "nik_hash",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="waitlist_entry.id", index=True)
+    office_id: int = Field(foreign_key="office.id")
+    person_id: int = Field(foreign_key="person.id")
+    nik_hash: str = Field(max_length=64)
+    service: ServiceType = Field(sa_type=String(16))
+    priority: PriorityReason | None = Field(default=None, sa_type=String(16))
+    active: bool = True
+
+
+class WaitlistOffer(SQLModel, table=True):
+    """Held seats of one slot offered to a waitlist entry until ``expires_at``."""
+
+    __tablename__ = "waitlist_offer"
+    __table_args__ = (
+        # An entry has at most one open offer.
+        Index(
+            "uq_waitlist_offer_open_entry",
+            "entry_id",
+            unique=True,
+            sqlite_where=_OPEN_OFFER_SQL,
+            postgresql_where=_OPEN_OFFER_SQL,
+        ),
+        Index("ix_waitlist_offer_slot", "slot_id", "status"),
+        Index("ix_waitlist_offer_due", "status", "expires_at"),
+        CheckConstraint("seats >= 0 AND priority_seats >= 0", name="ck_waitlist_offer_seats"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="waitlist_entry.id")
+    slot_id: int = Field(foreign_key="slot.id")
+    seats: int = Field(description="Held regular seats")
+    priority_seats: int = Field(description="Held priority seats")
+    status: OfferStatus = Field(default=OfferStatus.OFFERED, sa_type=String(16))
+    offered_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
-from booking.appointments.groups import _check_members
+from booking.appointments.groups import check_members
 from booking.appointments.priority import check_priority
 from booking.appointments.writes import MemberChoice
 from booking.core.context import Domain
@@ -272,7 +272,7 @@ async def submit_request(
     ``AlreadyRequested`` (by account, or by a member's NIK), ``ActiveAppointmentExists``,
     and the group errors of ``book_group`` (``EmptyGroup``, ``GroupTooLarge``,
     ``DuplicateMember``, ``MemberNotFound``, ``PriorityNotEligible``)."""
-    _check_members(ctx, members)
+    check_members(ctx, members)
     if not 1 <= len(choices) <= MAX_CHOICES:
         raise TooManyChoices(len(choices), MAX_CHOICES)
 
