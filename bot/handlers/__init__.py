@@ -25,8 +25,9 @@ def get_routers() -> list[Router]:
         questions,
         staff,
         start,
+        waitlist,
     )
 
-    specs = [start, booking, appointments, info, offices, admin, questions, staff]
+    specs = [start, booking, appointments, waitlist, info, offices, admin, questions, staff]
     specs.append(fallback)
     return [booking.confirm_router.build()] + [module.router.build() for module in specs]

@@ -45,6 +45,8 @@ Action = Literal[
     "admins",
     "appoint",
     "staffchat",
+    "q_mode",
+    "q_hours",
 ]
 
 
@@ -113,3 +115,10 @@ class AdminRemove(CallbackData, prefix="arm"):
 
     office: RowId
     user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
+
+
+class AdminMode(CallbackData, prefix="amd"):
+    """Set the office's release mode (under Quotas)."""
+
+    office: RowId
+    mode: Literal["first-come", "draw"]

@@ -38,3 +38,4 @@ class AdminInput(StatesGroup):
     announce_confirm = State()
     appoint = State()
     staff_chat = State()
+    request_hours = State()
