@@ -445,6 +445,7 @@ class NoUpcomingRelease(BookingError):
         self.office_id = office_id
         self.day = day
 
+
 class AlreadyWaiting(BookingError):
     """The account already has an active waitlist entry (at any office), or a
     member's NIK is already waiting at this office (``member_id`` says who)."""

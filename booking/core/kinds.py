@@ -99,6 +99,7 @@ class RequestStatus(StrEnum):
     # and not put on the waitlist (one active appointment per NIK).
     DROPPED = "dropped"
 
+
 class WaitlistStatus(StrEnum):
     """A waitlist entry: a group waiting at one office for a date range."""
 

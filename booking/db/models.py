@@ -498,6 +498,7 @@ class DrawRequestMember(SQLModel, table=True):
     priority: PriorityReason | None = Field(default=None, sa_type=String(16))
     withdrawn: bool = False
 
+
 # --- the waitlist ------------------------------------------------------------------
 
 

@@ -49,9 +49,7 @@ def step_help(state_name: str | None) -> str | None:
             "Please choose a date, “The earliest date” or “Continue ›” with the buttons above."
         ),
         states.Requesting.session.state: _("Please choose a session with the buttons above."),
-        states.Requesting.summary.state: _(
-            "Please tap “Send request” above, or “Cancel” to stop."
-        ),
+        states.Requesting.summary.state: _("Please tap “Send request” above, or “Cancel” to stop."),
         states.Waitlisting.dates.state: _(
             "Please type one date (2026-12-07) or two (2026-12-07 2026-12-11)."
         ),

@@ -13,8 +13,14 @@ from booking.notify.confirmations import CONFIRMATION_KINDS
 from booking.notify.outbox import claim_due, mark_sent
 from bot.config import BotSettings
 from bot.sender import build_notices
-from tests.bot.flows import add_member, choose_for_person, choose_language, give_details
-from tests.bot.flows import holder_nik, reach_people
+from tests.bot.flows import (
+    add_member,
+    choose_for_person,
+    choose_language,
+    give_details,
+    holder_nik,
+    reach_people,
+)
 from tests.bot.recording import Chat_
 from tests.draw_helpers import DRAW_DAY
 from tests.factories import make_nik

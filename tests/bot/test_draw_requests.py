@@ -25,15 +25,14 @@ from tests.bot.flows import switch_language
 from tests.bot.recording import Chat_
 from tests.draw_helpers import DRAW_AT, DRAW_DAY, add_draw_office
 
+
 @pytest.fixture
 def settings(settings: BookingSettings) -> BookingSettings:
     """The winners' confirmations go through the outbox, as in production."""
     return settings.model_copy(update={"confirmations_in_outbox": True})
 
 
-RECORDED = (
-    "Permintaan Anda tercatat. Undian: Senin 30 Nov 08:00 WIB. Hasil dikirim lewat chat ini."
-)
+RECORDED = "Permintaan Anda tercatat. Undian: Senin 30 Nov 08:00 WIB. Hasil dikirim lewat chat ini."
 THREE = (Choice(DRAW_DAY, "Siang"), Choice(DRAW_DAY, None), Choice(None, None))
 
 
