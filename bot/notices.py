@@ -118,8 +118,12 @@ DRAW_LOST_NO_WAITLIST = N_(
     "your group. Seats left after the draw can be booked as usual."
 )
 WAITLIST_OFFER = N_(
-    "🎟 A seat for you at {office}: {when} ({label}), {seats} seat(s) for your group.\n"
+    "🎟 A seat for you at {office}: {when} ({label}).\n"
     "It is held for you until {until}. Take it, or skip it so the next person in line gets it."
+)
+GROUP_WAITLIST_OFFER = N_(
+    "🎟 {seats} seats for your group at {office}: {when} ({label}).\n"
+    "They are held for you until {until}. Take them, or skip them so the next in line get them."
 )
 WAITLIST_OFFER_EXPIRED = N_(
     "⌛ The seat offered at {office} for {when} was not taken in time and went to the next "
@@ -270,8 +274,9 @@ def _draw_lost(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
 
 def _waitlist_offer(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     """The offer's text (``bot.notice_buttons`` adds its "Take" / "Skip")."""
+    message = GROUP_WAITLIST_OFFER if int(args["seats"]) > 1 else WAITLIST_OFFER
     return Rendered(
-        t(WAITLIST_OFFER).format(
+        t(message).format(
             office=args["office"],
             when=moment_of(args, "start", locale),
             label=args["label"],
