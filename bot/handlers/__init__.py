@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.handlers.common import RouterGroup
+
 
 def get_routers() -> list[Router]:
     """Every feature router; the fallback (anything not handled) comes last.
@@ -13,7 +15,8 @@ def get_routers() -> list[Router]:
     The admin router comes just before it: its filters let only admins in, and
     whatever it does not take (a non-admin's tap or text) reaches the fallback.
     Free text outside any flow step is a question (``questions``), just before the
-    fallback; ``staff`` serves the offices' staff groups.
+    fallback; ``staff`` serves the offices' staff groups. The waitlist's router is
+    part of "appointments" (an offer or an entry is answered like an appointment).
     """
     from bot.handlers import (
         admin,
@@ -28,6 +31,8 @@ def get_routers() -> list[Router]:
         waitlist,
     )
 
-    specs = [start, booking, appointments, waitlist, info, offices, admin, questions, staff]
-    specs.append(fallback)
-    return [booking.confirm_router.build()] + [module.router.build() for module in specs]
+    # "My appointments" and the waitlist (its offers and entries are answered there).
+    mine = RouterGroup("appointments", appointments.router, waitlist.router)
+    specs = [start.router, booking.router, mine, info.router, offices.router, admin.router]
+    specs += [questions.router, staff.router, fallback.router]
+    return [booking.confirm_router.build()] + [spec.build() for spec in specs]
