@@ -18,6 +18,7 @@ SCENARIOS = {
     "flash-crowd": "bench.flash_crowd",
     "release-rush": "bench.release_rush",
     "questions": "bench.questions",
+    "scalpers": "bench.scalpers",
 }
 
 

@@ -1,12 +1,18 @@
 """Test helpers for ``python -m bot`` run as a real process: its environment, and
-the processes of its process group, read from ``/proc`` (Linux)."""
+the processes of its process group, read from ``/proc`` (Linux); and test workers
+(``python -m tests.race_worker`` and the like) started together."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
+import sys
+from asyncio.subprocess import Process
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Settings of the test run that must not reach a bot started by a test.
 CLEARED = ("BOT_TOKEN", "WEBHOOK_URL", "DATABASE_URL", "TELEGRAM_API_URL", "REDIS_URL")
@@ -55,3 +61,53 @@ def group_members(pgid: int) -> list[Member]:
         if int(group) == pgid and state != "Z":
             members.append(Member(int(entry.name), command.strip()))
     return members
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def start_workers(module: str, argv_per_worker: list[list[str]]) -> list[Process]:
+    """Start ``python -m module ARGS`` once per argument list and wait until each
+    printed ``ready`` (connected, waiting for a line on stdin to begin)."""
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            *argv,
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for argv in argv_per_worker
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
+            assert line.strip() == b"ready", line
+    except BaseException:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+        raise
+    return workers
+
+
+async def run_workers(workers: list[Process]) -> list[Any]:
+    """Start started workers together (a line on stdin each) and return the JSON
+    each printed last; every one must exit cleanly."""
+    try:
+        outputs = await asyncio.wait_for(
+            asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
+        )
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+    results = []
+    for worker, (out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err.decode()
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return results

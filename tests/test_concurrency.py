@@ -5,10 +5,7 @@ match the rows, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from datetime import date
-from pathlib import Path
 
 from sqlmodel import col, func, select
 
@@ -36,8 +33,8 @@ from booking.people.members import members_of, save_member
 from tests.conftest import TUE
 from tests.db_helpers import slot_problems
 from tests.factories import add_office, make_nik, office_spec
+from tests.processes import run_workers, start_workers
 
-ROOT = Path(__file__).resolve().parent.parent
 SEATS = 10
 
 
@@ -86,38 +83,8 @@ async def test_200_coroutines_race_for_10_seats(ctx):
 async def race_in_processes(url: str, slot_id: int, per_process: list[list[str]]) -> list[dict]:
     """Run a ``tests.race_worker`` per list of accounts, start them together, and
     return what each printed."""
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.race_worker",
-            url,
-            str(slot_id),
-            *accounts,
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for accounts in per_process
-    ]
-    try:
-        for worker in workers:  # every process connected before any books
-            assert worker.stdout is not None
-            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
-            assert line.strip() == b"ready", line
-        outputs = await asyncio.wait_for(
-            asyncio.gather(*(w.communicate(b"go\n") for w in workers)), timeout=120
-        )
-    finally:
-        for worker in workers:
-            if worker.returncode is None:
-                worker.kill()
-    results = []
-    for worker, (out, err) in zip(workers, outputs, strict=True):
-        assert worker.returncode == 0, err.decode()
-        results.append(json.loads(out.decode().strip().splitlines()[-1]))
-    return results
+    argv = [[url, str(slot_id), *accounts] for accounts in per_process]
+    return await run_workers(await start_workers("tests.race_worker", argv))
 
 
 async def test_processes_race_for_10_seats(ctx, settings):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from booking.appointments.groups import MemberChoice, book_group, groups_of
@@ -33,8 +34,10 @@ from booking.draw.requests import (
     withdraw_request,
 )
 from booking.draw.seeds import drawn_order, seed_hash
+from booking.draw.verify import verify_draw
 from booking.draw.windows import draw_status, open_draw
 from booking.people.members import save_member
+from booking.waitlist.entries import waitlist_of
 from tests.conftest import FRI
 from tests.db_helpers import slot_problems
 from tests.draw_helpers import DRAW_AT, DRAW_DAY, add_draw_office
@@ -118,22 +121,15 @@ async def test_requests_are_limited_per_account_and_nik_and_change_until_the_win
         await submit_request(
             ctx, telegram_id=1003, office_id=office_id, members=ALONE, choices=[Choice(None)] * 4
         )
-    with pytest.raises(ChoiceNotInRelease):
-        await submit_request(
-            ctx,
-            telegram_id=1003,
-            office_id=office_id,
-            members=ALONE,
-            choices=[Choice(DRAW_DAY, "Malam")],
-        )
-    with pytest.raises(ChoiceNotInRelease):
-        await submit_request(
-            ctx,
-            telegram_id=1003,
-            office_id=office_id,
-            members=ALONE,
-            choices=[Choice(DRAW_DAY + timedelta(days=1))],
-        )
+    for outside in (
+        Choice(DRAW_DAY, "Malam"),
+        Choice(DRAW_DAY + timedelta(days=1)),
+        Choice(None, "Pagi"),
+    ):
+        with pytest.raises(ChoiceNotInRelease):
+            await submit_request(
+                ctx, telegram_id=1003, office_id=office_id, members=ALONE, choices=[outside]
+            )
     changed = await change_request(
         ctx,
         telegram_id=1001,
@@ -198,7 +194,7 @@ async def test_the_draw_assigns_in_seeded_order_by_preference_and_group_size(
     assert await run_due_draws(ctx) == []  # not yet
     clock.set(DRAW_AT)
     [outcome] = await run_release_draws(ctx)
-    assert (outcome.requests, outcome.won, outcome.lost + outcome.waitlisted) == (6, 4, 2)
+    assert (outcome.requests, outcome.won, outcome.waitlisted) == (6, 4, 2)
     async with ctx.db.reader() as session:
         draw = (await session.exec(select(Draw).where(Draw.release_at == DRAW_AT))).one()
         requests = list(await session.exec(select(DrawRequest).order_by(col(DrawRequest.position))))
@@ -208,12 +204,55 @@ async def test_the_draw_assigns_in_seeded_order_by_preference_and_group_size(
     pagi, siang = sorted(await _slots_on(ctx, DRAW_DAY), key=lambda s: s.start_utc)
     # The first two drawn get Pagi (their first choice), the next two Siang.
     assert [r.slot_id for r in requests] == [pagi.id, pagi.id, siang.id, siang.id, None, None]
-    assert [r.status for r in requests[4:]] == [RequestStatus.LOST] * 2
+    assert [r.status for r in requests[4:]] == [RequestStatus.WAITLISTED] * 2
+    # The losers wait for the dates of their choices, in drawn order.
+    for place, loser in enumerate(requests[4:], start=1):
+        [entry] = await waitlist_of(ctx, loser.telegram_id)
+        assert (entry.office_id, entry.position) == (office_id, place)
+        assert (entry.wish.first_day, entry.wish.last_day) == (DRAW_DAY, DRAW_DAY)
     assert await slot_problems(ctx) == []
     for r in requests[:4]:
         [group] = await groups_of(ctx, r.telegram_id)
         assert group.id == r.group_id
     # Seats left afterwards are first-come, and the draw is not run twice.
     assert await run_release_draws(ctx) == []
+    async with ctx.db.reader() as session:
+        actions = list(await session.exec(select(AuditLog.action)))
+    assert "draw_window_opened" in actions and actions.count("draw") == 1
     view = next(v for v in await draw_status(ctx, office_id) if v.id == draw.id)
     assert view.seed == draw.seed and view.requests == 6
+
+
+async def test_a_release_whose_window_the_jobs_missed_is_drawn_when_they_run_again(
+    ctx: Domain, clock: FixedClock
+) -> None:
+    office_id = await add_draw_office(ctx, clock)
+    async with ctx.db.engine.begin() as conn:  # as if no instance ran during the window
+        await conn.execute(text("DELETE FROM draw"))
+    clock.set(DRAW_AT + timedelta(hours=2))
+    drawn = await run_release_draws(ctx)
+    assert [(o.requests, o.won) for o in drawn] == [(0, 0)]
+    assert {s.label for s in await _slots_on(ctx, DRAW_DAY)} == {"Pagi", "Siang"}
+    assert await open_draw(ctx, office_id) is not None  # the next release's window
+
+
+async def test_a_request_whose_member_booked_meanwhile_is_dropped_and_not_waitlisted(
+    ctx: Domain, clock: FixedClock
+) -> None:
+    office_id = await add_draw_office(ctx, clock, daily=4)
+    for telegram_id in (6001, 6002):
+        await add_applicant(ctx, telegram_id, serial=telegram_id)
+        await submit_request(
+            ctx, telegram_id=telegram_id, office_id=office_id, members=ALONE, choices=[Choice(None)]
+        )
+    slot = (await _slots_on(ctx, FRI))[0]
+    assert slot.id is not None
+    await book_group(ctx, telegram_id=6001, slot_id=slot.id, members=ALONE)  # first-come
+    clock.set(DRAW_AT)
+    [outcome] = await run_due_draws(ctx)
+    assert (outcome.won, outcome.dropped) == (1, 1)
+    [dropped] = [r for r in await requests_of(ctx, 6001)]
+    assert dropped.status is RequestStatus.DROPPED and dropped.group_id is None
+    assert await waitlist_of(ctx, 6001) == []
+    assert [g.slot_id for g in await groups_of(ctx, 6001)] == [slot.id]
+    assert (await verify_draw(ctx, "DRAW", str(outcome.draw_id))).matches

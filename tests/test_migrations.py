@@ -56,15 +56,17 @@ BEFORE_GROUPS = "0002"
 STAMP = "2026-11-30 00:00:00"
 
 
-async def _migrate_to(db: Any, revision: str) -> None:
+async def _migrate_to(db: Any, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with ``down``, downgrade) the database to ``revision``."""
     cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
+    step = command.downgrade if down else command.upgrade
 
-    def upgrade(conn: Connection) -> None:
+    def run(conn: Connection) -> None:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        step(cfg, revision)
 
     async with db.engine.begin() as conn:
-        await conn.run_sync(upgrade)
+        await conn.run_sync(run)
 
 
 async def _empty_database(backend: str, tmp_path: Path) -> str:
@@ -207,21 +209,121 @@ async def test_the_groups_migration_goes_back_down_for_groups_of_one(
 ) -> None:
     url = await _empty_database(backend, tmp_path)
     db = create_database(url)
-    cfg = alembic_config(db.engine.url.render_as_string(hide_password=False))
-
-    def downgrade(conn: Connection) -> None:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, BEFORE_GROUPS)
-
     try:
         await _migrate_with_rows(db)
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade)
+        await _migrate_to(db, BEFORE_GROUPS, down=True)
         assert await _rows(
             db, "SELECT id, reschedule_count, replaces_id FROM appointment ORDER BY id"
         ) == [(1, 1, None), (2, 1, 1), (3, 0, None), (4, 0, None)]
         assert len(await _rows(db, "SELECT id FROM notification")) == 2
         await migrate(db)  # and up again
         assert len(await _rows(db, "SELECT id FROM booking_group")) == 4
+    finally:
+        await db.dispose()
+
+
+# --- 0006: the waitlist and held seats, with data in the tables -------------------------
+
+BEFORE_WAITLIST = "0004"
+
+
+async def test_the_waitlist_migration_adds_held_seats_and_goes_back_down(
+    backend: str, tmp_path: Path
+) -> None:
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    try:
+        await _migrate_to(db, BEFORE_GROUPS)
+        async with db.engine.begin() as conn:
+            for statement in _ROWS_BEFORE_GROUPS:
+                await conn.execute(text(statement))
+        await _migrate_to(db, BEFORE_WAITLIST)
+        await migrate(db)
+        assert await _rows(db, "SELECT id, booked, held, priority_held FROM slot ORDER BY id") == [
+            (1, 0, 0, 0),
+            (2, 2, 0, 0),
+        ]
+        with pytest.raises(IntegrityError):  # booked + held <= capacity
+            async with db.engine.begin() as conn:
+                await conn.execute(text("UPDATE slot SET held = 4 WHERE id = 2"))
+        async with db.engine.begin() as conn:
+            await conn.execute(text("UPDATE slot SET held = 3 WHERE id = 2"))
+            await conn.execute(
+                text(
+                    "INSERT INTO waitlist_entry (id, office_id, telegram_id, applicant_id,"
+                    " first_day, last_day, slot_label, status, joined_at, updated_at) VALUES"
+                    f" (1, 1, 502, 2, '2026-12-02', '2026-12-04', NULL, 'offered', '{STAMP}',"
+                    f" '{STAMP}')"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO waitlist_offer (id, entry_id, slot_id, seats, priority_seats,"
+                    " status, offered_at, expires_at) VALUES"
+                    f" (1, 1, 2, 3, 0, 'offered', '{STAMP}', '{STAMP}')"
+                )
+            )
+        with pytest.raises(IntegrityError):  # one entry in line per account
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO waitlist_entry (office_id, telegram_id, applicant_id,"
+                        " first_day, last_day, status, joined_at, updated_at) VALUES"
+                        f" (1, 502, 2, '2026-12-03', '2026-12-03', 'waiting', '{STAMP}',"
+                        f" '{STAMP}')"
+                    )
+                )
+        await _migrate_to(db, BEFORE_WAITLIST, down=True)
+        assert await _rows(db, "SELECT id, booked, capacity FROM slot ORDER BY id") == [
+            (1, 0, 5),
+            (2, 2, 5),
+        ]
+        await migrate(db)  # and up again: the held seats went back to the public
+        assert await _rows(db, "SELECT id, held FROM slot ORDER BY id") == [(1, 0), (2, 0)]
+        assert await _rows(db, "SELECT id FROM waitlist_entry") == []
+    finally:
+        await db.dispose()
+
+
+# --- 0005: the fair release draw, with data in the tables -------------------------------
+
+BEFORE_DRAW = "0004"
+
+
+async def test_the_draw_migration_keeps_offices_first_come_and_goes_back_down(
+    backend: str, tmp_path: Path
+) -> None:
+    url = await _empty_database(backend, tmp_path)
+    db = create_database(url)
+    try:
+        await _migrate_to(db, BEFORE_DRAW)
+        async with db.engine.begin() as conn:
+            await conn.execute(text(_ROWS_BEFORE_GROUPS[0]))  # an office
+        await migrate(db)
+        assert await _rows(
+            db, "SELECT release_mode, request_window_hours, release_mode_since FROM office"
+        ) == [("first-come", 24, None)]
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO draw (id, office_id, release_at, requests_open_at, first_day,"
+                    f" last_day, status, seed_hash, created_at) VALUES (1, 1, '{STAMP}', '{STAMP}',"
+                    f" '2026-12-01', '2026-12-01', 'open', '{'0' * 64}', '{STAMP}')"
+                ),
+            )
+        with pytest.raises(IntegrityError):  # one draw per office and release moment
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO draw (id, office_id, release_at, requests_open_at,"
+                        " first_day, last_day, status, seed_hash, created_at) VALUES (2, 1,"
+                        f" '{STAMP}', '{STAMP}', '2026-12-01', '2026-12-01', 'open',"
+                        f" '{'1' * 64}', '{STAMP}')"
+                    ),
+                )
+        await _migrate_to(db, BEFORE_DRAW, down=True)
+        assert await _rows(db, "SELECT id, code FROM office") == [(1, "TEST")]
+        await migrate(db)  # and up again
+        assert await _rows(db, "SELECT count(*) FROM draw") == [(0,)]
     finally:
         await db.dispose()

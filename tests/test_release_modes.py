@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from booking.admin.audit import audit_log
 from booking.admin.offices_file import parse_offices
-from booking.admin.quotas import set_release_mode
+from booking.admin.quotas import quota_settings, set_release_mode
+from booking.calendar.release import release_slots
 from booking.core.clock import FixedClock
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, NoUpcomingRelease
 from booking.core.kinds import ReleaseMode
 from booking.db.models import Notification
+from booking.draw.drawing import run_due_draws
 from booking.draw.opening import opening_of, release_rule_text
 from booking.draw.reminders import remind_when_open
 from booking.offices.lookup import get_office
@@ -42,6 +45,8 @@ async def test_an_admin_sets_the_release_mode_audited(ctx: Domain) -> None:
     )
     office = await get_office(ctx, office_id)
     assert office.release_mode == ReleaseMode.DRAW and office.request_window_hours == 12
+    shown = await quota_settings(ctx, office_id)
+    assert (shown.release_mode, shown.request_window_hours) == (ReleaseMode.DRAW, 12)
     assert office.release_mode_since == ctx.now()
     [entry] = [e for e in await audit_log(ctx, office_id) if e.action == "set_release_mode"]
     assert entry.before == {"mode": "first-come", "hours": 24}
@@ -95,3 +100,21 @@ async def test_remind_me_queues_one_notice_per_account_and_release(
     assert row.args["mode"] == "draw" and row.due_at == DRAW_AT
     with pytest.raises(NoUpcomingRelease):
         await remind_when_open(ctx, telegram_id=5, office_id=office_id, day=FRI, language="id")
+
+
+async def test_switching_back_to_first_come_waits_for_the_open_draw(
+    ctx: Domain, clock: FixedClock
+) -> None:
+    office_id = await add_draw_office(ctx, clock)
+    with pytest.raises(InvalidReleasePolicy) as refused:
+        await set_release_mode(ctx, office_id, ReleaseMode.FIRST_COME, actor="t")
+    assert refused.value.field == "mode"
+    clock.set(DRAW_AT)
+    await run_due_draws(ctx)
+    async with ctx.db.engine.begin() as conn:  # the next window's draw, not run yet
+        await conn.execute(text("DELETE FROM draw WHERE status = 'open'"))
+    await set_release_mode(ctx, office_id, ReleaseMode.FIRST_COME, actor="t")
+    later = DRAW_DAY + timedelta(days=1)  # opened by the release at DRAW_AT + 1 day
+    clock.set(DRAW_AT + timedelta(days=1))
+    await release_slots(ctx)
+    assert await opening_of(ctx, office_id, later) is None  # released, first-come

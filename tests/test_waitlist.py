@@ -4,6 +4,7 @@ answers, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,13 @@ from sqlmodel import select
 
 from booking.admin.closures import close_day, reopen_day
 from booking.admin.quotas import set_quota_override
-from booking.appointments.groups import MemberChoice, book_group, cancel_group, reschedule_group
+from booking.appointments.groups import (
+    MemberChoice,
+    active_group,
+    book_group,
+    cancel_group,
+    reschedule_group,
+)
 from booking.appointments.service import book
 from booking.calendar.availability import day_availability, sessions_of
 from booking.calendar.views import DayStatus
@@ -21,6 +28,7 @@ from booking.core.errors import (
     AlreadyBooked,
     AlreadyWaiting,
     DateInPast,
+    DayClosed,
     InvalidDateRange,
     MemberNotFound,
     OfferAlreadyAnswered,
@@ -29,14 +37,28 @@ from booking.core.errors import (
     SlotFull,
     WaitlistEntryNotFound,
 )
-from booking.core.kinds import GroupStatus, OfferStatus, ServiceType, WaitlistStatus
+from booking.core.kinds import (
+    GroupStatus,
+    OfferStatus,
+    PriorityReason,
+    QuotaPool,
+    ServiceType,
+    WaitlistStatus,
+)
 from booking.db.models import WaitlistMember
+from booking.people.members import members_of, save_member
 from booking.waitlist.answers import accept_offer, decline_offer
 from booking.waitlist.duty import run_waitlist_duty
-from booking.waitlist.entries import Wish, join_waitlist, leave_waitlist, waitlist_of
+from booking.waitlist.entries import (
+    Wish,
+    join_waitlist,
+    join_waitlist_in,
+    leave_waitlist,
+    waitlist_of,
+)
 from tests.conftest import FRI, THU, TODAY, TUE, WED
 from tests.db_helpers import slot_problems, table_rows
-from tests.factories import add_applicant, add_office, office_spec
+from tests.factories import add_applicant, add_office, make_nik, office_spec
 from tests.test_booking_rules import slot_of, slot_row
 from tests.test_groups import choices, family
 from tests.waitlist_helpers import held_problems, notices
@@ -69,8 +91,6 @@ async def wait(ctx, telegram_id: int, office_id: int, wish: Wish, size: int = 1)
 
 
 async def cancel_first(ctx, telegram_id: int) -> None:
-    from booking.appointments.groups import active_group
-
     group = await active_group(ctx, telegram_id)
     assert group is not None
     await cancel_group(ctx, telegram_id=telegram_id, group_id=group.id)
@@ -113,9 +133,6 @@ async def test_one_entry_per_account_and_per_nik_at_an_office(ctx, office_id):
     assert refused.value.reason == "account" and refused.value.entry_id == entry.id
     # Account 11 saves account 10's holder as a member: that NIK already waits here.
     await add_applicant(ctx, 11, serial=11)
-    from booking.people.members import save_member
-    from tests.factories import make_nik
-
     nik = make_nik(date(1990, 5, 17), serial=101)  # the NIK of account 10's holder
     same = await save_member(ctx, telegram_id=11, full_name="Budi Santoso", nik=nik)
     with pytest.raises(AlreadyWaiting) as refused:
@@ -201,9 +218,6 @@ async def test_joining_is_refused_while_booked_for_a_bad_range_or_a_stranger(ctx
 
 
 async def test_a_member_booked_by_another_account_cannot_wait(ctx, office_id):
-    from booking.people.members import save_member
-    from tests.factories import make_nik
-
     await add_applicant(ctx, 30, serial=30)
     child = make_nik(date(2020, 2, 2), serial=31)
     booked = await save_member(ctx, telegram_id=30, full_name="Ani", nik=child)
@@ -258,8 +272,6 @@ async def test_a_freed_seat_goes_to_the_public_when_nobody_waits_for_that_slot(c
 async def test_moving_a_group_away_holds_its_old_seat(ctx, office_id):
     slot_id = await full_tuesday(ctx, office_id)
     await wait(ctx, 10, office_id, Wish(TUE, TUE))
-    from booking.appointments.groups import active_group
-
     group = await active_group(ctx, 1)
     assert group is not None
     await reschedule_group(
@@ -423,8 +435,6 @@ async def test_held_seats_of_a_closed_day_go_back_and_its_offers_cannot_be_taken
     [entry] = await waitlist_of(ctx, 10)
     assert entry.offer is not None
     await close_day(ctx, office_id, TUE, "banjir", actor="test")
-    from booking.core.errors import DayClosed
-
     with pytest.raises(DayClosed):
         await accept_offer(ctx, telegram_id=10, offer_id=entry.offer.id)
     ctx.clock.advance(timedelta(minutes=15))
@@ -445,3 +455,90 @@ async def test_an_offer_never_holds_past_the_booking_cutoff(ctx, office_id):
     assert entry.offer is not None
     assert entry.offer.expires_at == slot.start_utc - ctx.cutoff
     assert OfferStatus.OFFERED is entry.offer.status
+
+
+async def test_joining_in_the_callers_transaction_commits_and_rolls_back_with_it(ctx, office_id):
+    await add_applicant(ctx, 10, serial=10)
+
+    async def join_then_fail(session):
+        entry = await join_waitlist_in(
+            session, ctx, telegram_id=10, office_id=office_id, members=HOLDER, wish=Wish.day(TUE)
+        )
+        assert entry.position == 1 and entry.status is WaitlistStatus.WAITING
+        raise RuntimeError("the caller's transaction fails")
+
+    with pytest.raises(RuntimeError):
+        await ctx.db.transact(join_then_fail)
+    assert await waitlist_of(ctx, 10) == []
+
+    async def join(session):
+        return await join_waitlist_in(
+            session, ctx, telegram_id=10, office_id=office_id, members=HOLDER, wish=Wish.day(TUE)
+        )
+
+    entry = await ctx.db.transact(join)
+    assert [e.id for e in await waitlist_of(ctx, 10)] == [entry.id]
+
+
+async def test_a_mother_and_child_are_offered_and_booked_into_held_priority_and_regular_seats(
+    ctx,
+):
+    office_id = await add_office(ctx, office_spec(daily=2, priority=1))
+    slot_id = await slot_of(ctx, office_id, TUE)
+    await full_tuesday(ctx, office_id)  # both regular seats
+    await add_applicant(ctx, 3, serial=3, born=date(1950, 1, 1))
+    await book(ctx, telegram_id=3, slot_id=slot_id, service=NEW, priority=PriorityReason.ELDERLY)
+    await add_applicant(ctx, 40, serial=40, female=True)
+    child = await save_member(
+        ctx, telegram_id=40, full_name="Ani", nik=make_nik(date(2022, 6, 1), serial=41)
+    )
+    [mother] = [m for m in await members_of(ctx, 40) if m.is_holder]
+    members = [MemberChoice(mother.id, NEW), MemberChoice(child.id, NEW, PriorityReason.CHILD)]
+    await join_waitlist(
+        ctx, telegram_id=40, office_id=office_id, members=members, wish=Wish.day(TUE)
+    )
+    await cancel_first(ctx, 1)  # a regular seat: held
+    await cancel_first(ctx, 3)  # the priority seat: held
+    slot = await slot_row(ctx, slot_id)
+    assert (slot.held, slot.priority_held) == (1, 1)
+    await run_waitlist_duty(ctx)
+    [entry] = await waitlist_of(ctx, 40)
+    assert entry.offer is not None and (entry.offer.seats, entry.offer.priority_seats) == (2, 1)
+    group = await accept_offer(ctx, telegram_id=40, offer_id=entry.offer.id)
+    assert {m.member_id: m.pool for m in group.members} == {
+        mother.id: QuotaPool.REGULAR,
+        child.id: QuotaPool.PRIORITY,
+    }
+    slot = await slot_row(ctx, slot_id)
+    assert (slot.booked, slot.priority_booked, slot.held, slot.priority_held) == (2, 1, 0, 0)
+    await sound(ctx)
+
+
+async def test_joins_racing_for_one_account_or_one_nik_make_one_entry(ctx, office_id):
+    people = await family(ctx, 10, 2, first_serial=100)
+    child = make_nik(date(2022, 6, 1), serial=77)
+    await add_applicant(ctx, 11, serial=11)
+    await add_applicant(ctx, 12, serial=12)
+    shared = [await save_member(ctx, telegram_id=t, full_name="Ani", nik=child) for t in (11, 12)]
+
+    def join(telegram_id: int, member_id: int, day: date):
+        return join_waitlist(
+            ctx,
+            telegram_id=telegram_id,
+            office_id=office_id,
+            members=[MemberChoice(member_id, NEW)],
+            wish=Wish.day(day),
+        )
+
+    outcomes = await asyncio.gather(
+        join(10, people[0].id, TUE),
+        join(10, people[1].id, WED),  # the same account
+        join(11, shared[0].id, TUE),
+        join(12, shared[1].id, WED),  # the same NIK at this office
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 2 and all(isinstance(o, AlreadyWaiting) for o in refused), outcomes
+    assert {o.reason for o in refused if isinstance(o, AlreadyWaiting)} == {"account", "nik"}
+    assert len(await waitlist_of(ctx, 10)) == 1
+    assert len(await waitlist_of(ctx, 11)) + len(await waitlist_of(ctx, 12)) == 1

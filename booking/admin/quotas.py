@@ -18,9 +18,9 @@ from booking.calendar.schedule import RULE_EPOCH, local_now, parse_rule
 from booking.calendar.seats import fits_taken_seats, hold_for_waiting, seats_taken
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, InvalidShares, QuotaBelowBooked
-from booking.core.kinds import ReleaseMode
+from booking.core.kinds import DrawStatus, ReleaseMode
 from booking.core.limits import MAX_REQUEST_WINDOW_HOURS, MAX_SHARE, MAX_WINDOW_DAYS, check_quota
-from booking.db.models import Office, QuotaOverride, Slot
+from booking.db.models import Draw, Office, QuotaOverride, Slot
 from booking.offices.lookup import office_by_code, office_by_id, session_rules
 
 
@@ -147,6 +147,8 @@ class QuotaSettings:
     release_rule: str
     sessions: list[SessionShare]
     overrides: list[QuotaOverrideView]
+    release_mode: ReleaseMode = ReleaseMode.FIRST_COME
+    request_window_hours: int = 24
 
 
 def _today(ctx: Domain, office: Office) -> date:
@@ -177,6 +179,8 @@ async def quota_settings(ctx: Domain, office_id: int) -> QuotaSettings:
         release_rule=office.release_rule,
         sessions=[SessionShare(r.label, r.start, r.end, r.share) for r in rules],
         overrides=[QuotaOverrideView(o.day, o.regular, o.priority) for o in overrides],
+        release_mode=ReleaseMode(office.release_mode),
+        request_window_hours=office.request_window_hours,
     )
 
 
@@ -421,7 +425,9 @@ async def set_release_mode(
     """Set how a release hands out its seats: first-come, or a draw over requests
     taken ``request_window_hours`` (1 to 336; unchanged when None) before each
     release moment. Releases whose request window opened before the switch to
-    draw mode stay first-come; switching to first-come releases the dates due."""
+    draw mode stay first-come; switching to first-come releases the dates due, and
+    is refused (``InvalidReleasePolicy("mode", ...)``) while a draw takes requests
+    or waits to run: its requests are drawn first."""
     hours = request_window_hours
     if hours is not None and (
         isinstance(hours, bool)
@@ -433,6 +439,12 @@ async def set_release_mode(
 
     async def tx(session: AsyncSession) -> None:
         office = await office_by_id(session, office_id)
+        if mode is ReleaseMode.FIRST_COME:
+            waiting = await session.exec(
+                select(Draw.id).where(Draw.office_id == office_id, Draw.status == DrawStatus.OPEN)
+            )
+            if waiting.first() is not None:
+                raise InvalidReleasePolicy("mode", "a draw is open")
         before = {
             "mode": ReleaseMode(office.release_mode).value,
             "hours": office.request_window_hours,

@@ -24,7 +24,7 @@ from sqlalchemy import exists, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from booking.appointments.priority import check_priority
+from booking.appointments.priority import check_person_priority
 from booking.appointments.reads import GROUP, group_views
 from booking.appointments.views import GroupView
 from booking.appointments.writes import BookingRequest, MemberChoice, book_in, slot_full_now
@@ -39,7 +39,6 @@ from booking.core.errors import (
     GroupNotFound,
     GroupTooLarge,
     NotActive,
-    PriorityNotEligible,
     RescheduleLimitReached,
     SameSlot,
     SlotFull,
@@ -394,10 +393,7 @@ async def move_group(
         if priority is not None:
             person = await session.get(Person, appt.person_id)
             assert person is not None
-            try:
-                check_priority(priority, person.birth_date, person.sex, new.day)
-            except PriorityNotEligible as refused:
-                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+            check_person_priority(priority, person, new.day)
 
     async def free_old() -> None:
         for appt in members:

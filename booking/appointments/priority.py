@@ -7,6 +7,7 @@ from datetime import date
 
 from booking.core.errors import PriorityNotEligible
 from booking.core.kinds import PriorityReason
+from booking.db.models import Person
 from booking.people.nik import Sex, age_on
 
 
@@ -20,3 +21,11 @@ def check_priority(reason: PriorityReason, birth_date: date, sex: str, day: date
         raise PriorityNotEligible(reason.value)
     if reason is PriorityReason.PREGNANT and sex != Sex.FEMALE.value:
         raise PriorityNotEligible(reason.value)
+
+
+def check_person_priority(reason: PriorityReason, person: Person, day: date) -> None:
+    """``check_priority`` for a saved person of a group: the refusal names them."""
+    try:
+        check_priority(reason, person.birth_date, person.sex, day)
+    except PriorityNotEligible as refused:
+        raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None

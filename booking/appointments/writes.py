@@ -45,7 +45,7 @@ from sqlalchemy import and_, bindparam, case, literal_column, select, update
 from sqlalchemy.engine import Connection
 
 from booking.appointments.codes import new_booking_code
-from booking.appointments.priority import check_priority
+from booking.appointments.priority import check_person_priority
 from booking.appointments.reads import (
     APPOINTMENT,
     GROUP,
@@ -305,10 +305,7 @@ def _check_held(
 def _check_priorities(request: BookingRequest, situation: _Situation, slot: Slot) -> None:
     for member, (person, _) in zip(request.members, situation.people, strict=True):
         if member.priority is not None:
-            try:
-                check_priority(member.priority, person.birth_date, person.sex, slot.day)
-            except PriorityNotEligible as refused:
-                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+            check_person_priority(member.priority, person, slot.day)
 
 
 def member_appointment(

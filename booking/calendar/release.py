@@ -51,13 +51,13 @@ async def released_until(session: AsyncSession, office: Office, now: datetime) -
         window = timedelta(hours=office.request_window_hours)
         first_come = office.release_mode_since + window - timedelta(microseconds=1)
         horizons.append(horizon_at(office, min(now, first_come)))
-    last_drawn = await session.scalar(
-        select(func.max(Draw.release_at)).where(
-            Draw.office_id == office.id, Draw.status == DrawStatus.DRAWN
+    horizons.append(
+        await session.scalar(
+            select(func.max(Draw.last_day)).where(
+                Draw.office_id == office.id, Draw.status == DrawStatus.DRAWN
+            )
         )
     )
-    if last_drawn is not None:
-        horizons.append(horizon_at(office, last_drawn))
     return max((h for h in horizons if h is not None), default=None)
 
 

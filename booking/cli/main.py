@@ -26,6 +26,7 @@ from booking.cli.admin import (
     iso_date,
     operator_actor,
 )
+from booking.cli.draws import DrawMismatch, add_draw_parsers, cmd_verify_draw
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
 from booking.core.errors import BookingError, InvalidQuota, OfficeNotFound, QuotaBelowBooked
@@ -139,6 +140,7 @@ COMMANDS = {
     "set-quota": cmd_set_quota,
     "demo": cmd_demo,
     **ADMIN_COMMANDS,
+    "verify-draw": cmd_verify_draw,
 }
 
 
@@ -189,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--priority", type=_quota, help="priority seats per day (default: unchanged)")
     sub.add_parser("demo", help="load the sample offices, release slots and show availability")
     add_admin_parsers(sub)
+    add_draw_parsers(sub)
     return parser
 
 
@@ -228,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         asyncio.run(run(args, BookingSettings()))
-    except (CliError, OfficesFileError, BookingError) as exc:
+    except (CliError, OfficesFileError, BookingError, DrawMismatch) as exc:
         print(f"error: {explain(exc)}", file=sys.stderr)
         return 1
     except (SQLAlchemyError, OSError) as exc:

@@ -427,6 +427,8 @@ class Draw(SQLModel, table=True):
     office_id: int = Field(foreign_key="office.id")
     release_at: datetime = Field(sa_type=UTCDateTime)
     requests_open_at: datetime = Field(sa_type=UTCDateTime)
+    first_day: date = Field(description="The first date this release opens (office-local)")
+    last_day: date = Field(description="Its last date: the release horizon at release_at")
     status: DrawStatus = Field(default=DrawStatus.OPEN, sa_type=String(16))
     seed_hash: str = Field(max_length=64)
     seed: str | None = Field(default=None, max_length=64, description="Revealed at the draw")

@@ -35,13 +35,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from booking.admin.audit import record
 from booking.appointments.views import GroupView
 from booking.appointments.writes import BookingRequest, MemberChoice, book_in
-from booking.calendar.release import horizon_at, materialize_slots
+from booking.calendar.release import materialize_slots
 from booking.calendar.seats import GroupShape, accepts_bookings, seats_left_by_pool
 from booking.core.context import Domain
 from booking.core.errors import (
     ActiveAppointmentExists,
     AlreadyBooked,
     ApplicantNotFound,
+    BookingError,
     MemberNotFound,
     PriorityNotEligible,
 )
@@ -51,11 +52,12 @@ from booking.db.models import Applicant, Draw, DrawRequest, DrawRequestMember, O
 from booking.draw.assignment import DrawSession, first_fit, seats_left, take
 from booking.draw.requests import Choice, stored_member
 from booking.draw.seeds import drawn_order, seed_hash, seed_of
-from booking.draw.waitlisting import join_waitlist_in, wish_of
+from booking.draw.waitlisting import wish_of
 from booking.draw.windows import open_windows, release_sessions
 from booking.notify.confirmations import CONFIRMATION_KINDS
 from booking.notify.outbox import enqueue
 from booking.offices.lookup import office_by_id
+from booking.waitlist.entries import join_waitlist_in
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +122,13 @@ def _booking_in(session: Session, ctx: Domain, request: BookingRequest) -> Group
 
 
 async def release_seats(
-    session: AsyncSession, office: Office, release_at: datetime, not_before: datetime
+    session: AsyncSession, draw: Draw, not_before: datetime
 ) -> list[DrawSession]:
     """The bookable sessions of the release's days, in time order, with their seats left."""
-    days = list(await release_sessions(session, office, release_at))
+    days = list(await release_sessions(session, draw))
     slots = await session.exec(
         select(Slot)
-        .where(Slot.office_id == office.id, col(Slot.day).in_(days))
+        .where(Slot.office_id == draw.office_id, col(Slot.day).in_(days))
         .order_by(col(Slot.start_utc))
     )
     sessions = []
@@ -190,7 +192,10 @@ async def _lose(
     days: Sequence[Any],
     now: datetime,
 ) -> RequestStatus:
-    """Put a request that fits nowhere on the waitlist, and tell its account."""
+    """Put a request that fits nowhere on the waitlist, and tell its account: it is
+    ``WAITLISTED`` with its position, or ``LOST`` when no entry can be made for it
+    (its account or a member waits already), or ``DROPPED`` when a member holds an
+    active appointment by now (``join_waitlist_in`` checks it)."""
     request = entry.request
     try:
         async with session.begin_nested():
@@ -204,6 +209,8 @@ async def _lose(
             )
     except ActiveAppointmentExists:
         return RequestStatus.DROPPED
+    except BookingError:  # waiting already (at another office, or in another entry)
+        place = None
     await enqueue(
         session,
         recipient=request.telegram_id,
@@ -212,6 +219,8 @@ async def _lose(
         args={
             "office": office.name,
             "office_code": office.code,
+            "office_id": office.id,
+            "timezone": office.timezone,
             "position": None if place is None else place.position,
             "request_id": request.id,
         },
@@ -246,9 +255,9 @@ async def run_draw(
         if not await _claim(session, draw, seed, now):
             return None
         office = await office_by_id(session, draw.office_id)
-        await materialize_slots(session, office, now, horizon_at(office, draw.release_at))
+        await materialize_slots(session, office, now, draw.last_day)
         await session.flush()
-        sessions = await release_seats(session, office, draw.release_at, now + ctx.cutoff)
+        sessions = await release_seats(session, draw, now + ctx.cutoff)
         days = sorted({s.day for s in sessions})
         left = seats_left(sessions)
         entries = await _entries(session, draw_id)

@@ -49,6 +49,9 @@ async def remind_when_open(
             args={
                 "office": office.name,
                 "office_code": office.code,
+                "office_id": office_id,
+                "timezone": office.timezone,
+                "day": day.isoformat(),
                 "release_at": opening.release_at.isoformat(),
                 "requests_open_at": (
                     None

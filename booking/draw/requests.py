@@ -12,7 +12,7 @@ land on). Every request, change and withdrawal is in the audit log.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.admin.audit import record
 from booking.appointments.groups import check_members
-from booking.appointments.priority import check_priority
+from booking.appointments.priority import check_person_priority
 from booking.appointments.writes import MemberChoice
 from booking.core.context import Domain
 from booking.core.errors import (
@@ -31,7 +31,6 @@ from booking.core.errors import (
     ApplicantNotFound,
     ChoiceNotInRelease,
     MemberNotFound,
-    PriorityNotEligible,
     RequestNotFound,
     RequestWindowClosed,
     TooManyChoices,
@@ -47,6 +46,7 @@ from booking.db.models import (
     Slot,
 )
 from booking.draw.windows import DrawView, draw_view, open_draw_row
+from booking.people.members import _account
 
 MAX_CHOICES = 3
 
@@ -69,9 +69,10 @@ class Choice:
 
 
 def stored_member(member: DrawRequestMember) -> MemberChoice:
-    """A request's member as the booking path takes it."""
+    """A request's member as the booking path takes it: by person id (the holder
+    too, so that a group with its holder is booked as a group)."""
     priority = None if member.priority is None else PriorityReason(member.priority)
-    return MemberChoice(member.member_id, ServiceType(member.service), priority)
+    return MemberChoice(member.person_id, ServiceType(member.service), priority)
 
 
 @dataclass(frozen=True)
@@ -114,15 +115,6 @@ def check_choices(choices: Sequence[Choice], sessions: dict[date, tuple[str, ...
         else:
             days.add(choice.day)
     return sorted(days)
-
-
-async def _account(session: AsyncSession, telegram_id: int) -> Applicant:
-    applicant = (
-        await session.exec(select(Applicant).where(Applicant.telegram_id == telegram_id))
-    ).first()
-    if applicant is None:
-        raise ApplicantNotFound(telegram_id)
-    return applicant
 
 
 async def _people(
@@ -203,19 +195,18 @@ def _check_priorities(
     members: Sequence[MemberChoice], people: Sequence[Person], days: Sequence[date]
 ) -> None:
     for member, person in zip(members, people, strict=True):
-        if member.priority is None:
-            continue
-        for day in days:
-            try:
-                check_priority(member.priority, person.birth_date, person.sex, day)
-            except PriorityNotEligible as refused:
-                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+        if member.priority is not None:
+            for day in days:
+                check_person_priority(member.priority, person, day)
 
 
-async def request_view(session: AsyncSession, request: DrawRequest) -> RequestView:
+async def request_view(
+    session: AsyncSession, request: DrawRequest, view: DrawView | None = None
+) -> RequestView:
     assert request.id is not None
     draw = await session.get(Draw, request.draw_id)
     assert draw is not None
+    view = view or await draw_view(session, draw)
     rows = await session.exec(
         select(DrawRequestMember, Person)
         .join(Person, col(Person.id) == DrawRequestMember.person_id)
@@ -226,7 +217,6 @@ async def request_view(session: AsyncSession, request: DrawRequest) -> RequestVi
         RequestMember(m.member_id, p.full_name, p.nik_masked, m.service, m.priority)
         for m, p in rows
     )
-    view = await draw_view(session, draw)
     return RequestView(
         id=request.id,
         draw=view,
@@ -318,7 +308,7 @@ async def submit_request(
             )
         await session.flush()
         _audit(session, now, request, "draw_request", office_id)
-        return await request_view(session, request)
+        return await request_view(session, request, replace(view, requests=view.requests + 1))
 
     return await ctx.db.transact(tx)
 
@@ -365,7 +355,7 @@ async def change_request(
         session.add(request)
         await session.flush()
         _audit(session, now, request, "draw_request_changed", draw.office_id)
-        return await request_view(session, request)
+        return await request_view(session, request, view)
 
     return await ctx.db.transact(tx)
 

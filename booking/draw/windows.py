@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from booking.admin.audit import record
 from booking.calendar.release import days_between, horizon_at
 from booking.calendar.schedule import last_release, national_holiday, next_release, sessions_on
 from booking.core.context import Domain
@@ -61,36 +62,40 @@ def is_drawn_release(office: Office, release_at: datetime) -> bool:
     return release_at - request_window(office) >= office.release_mode_since
 
 
-async def release_sessions(
-    session: AsyncSession, office: Office, release_at: datetime
-) -> dict[date, tuple[str, ...]]:
-    """The days the release at ``release_at`` opens, each with its session labels."""
-    assert office.id is not None
+def release_days(office: Office, release_at: datetime) -> tuple[date, date] | None:
+    """The first and last date the release at ``release_at`` opens: the release
+    horizon's extension at that moment (None: the rule has no release by then)."""
     last = horizon_at(office, release_at)
-    before = horizon_at(office, release_at - ONE_TICK)
     if last is None:
-        return {}
-    first = before + timedelta(days=1) if before is not None else last
+        return None
+    before = horizon_at(office, release_at - ONE_TICK)
+    return (before + timedelta(days=1) if before is not None else last), last
+
+
+async def release_sessions(session: AsyncSession, draw: Draw) -> dict[date, tuple[str, ...]]:
+    """The days the draw's release opens, each with its session labels: its dates
+    less closed days, holidays and days without sessions."""
     closed = set(
         await session.exec(
             select(col(Closure.day)).where(
-                Closure.office_id == office.id, col(Closure.day) >= first, col(Closure.day) <= last
+                Closure.office_id == draw.office_id,
+                col(Closure.day) >= draw.first_day,
+                col(Closure.day) <= draw.last_day,
             )
         )
     )
-    rules = await session_rules(session, office.id)
+    rules = await session_rules(session, draw.office_id)
     days: dict[date, tuple[str, ...]] = {}
-    for day in days_between(first, last):
+    for day in days_between(draw.first_day, draw.last_day):
         labels = tuple(r.label for r in sessions_on(rules, day))
         if labels and day not in closed and not national_holiday(day):
             days[day] = labels
     return days
 
 
-async def draw_view(session: AsyncSession, draw: Draw, office: Office | None = None) -> DrawView:
+async def draw_view(session: AsyncSession, draw: Draw) -> DrawView:
     assert draw.id is not None
-    office = office or await office_by_id(session, draw.office_id)
-    sessions = await release_sessions(session, office, draw.release_at)
+    sessions = await release_sessions(session, draw)
     count = await session.scalar(
         select(func.count())
         .select_from(DrawRequest)
@@ -128,22 +133,22 @@ async def open_draw_row(session: AsyncSession, office_id: int, now: datetime) ->
 async def open_draw(ctx: Domain, office_id: int) -> DrawView | None:
     """The release of the office whose request window is open now, if any."""
     async with ctx.db.reader() as session:
-        office = await office_by_id(session, office_id)
+        await office_by_id(session, office_id)
         draw = await open_draw_row(session, office_id, ctx.now())
-        return None if draw is None else await draw_view(session, draw, office)
+        return None if draw is None else await draw_view(session, draw)
 
 
 async def draw_status(ctx: Domain, office_id: int, limit: int = 10) -> list[DrawView]:
     """The office's latest draws, newest first (for admins: counts, seed hash, seed)."""
     async with ctx.db.reader() as session:
-        office = await office_by_id(session, office_id)
+        await office_by_id(session, office_id)
         draws = await session.exec(
             select(Draw)
             .where(Draw.office_id == office_id)
             .order_by(col(Draw.release_at).desc())
             .limit(limit)
         )
-        return [await draw_view(session, d, office) for d in draws]
+        return [await draw_view(session, d) for d in draws]
 
 
 def _due_releases(office: Office, now: datetime) -> list[datetime]:
@@ -157,7 +162,7 @@ def _due_releases(office: Office, now: datetime) -> list[datetime]:
     passed = last_release(office.release_rule, office.timezone, now)
     if passed is not None:
         due.append(passed)
-    return [moment for moment in due if is_drawn_release(office, moment)]
+    return [m for m in due if is_drawn_release(office, m) and release_days(office, m)]
 
 
 def _insert_draw(dialect: str) -> Any:
@@ -187,7 +192,11 @@ async def open_windows(ctx: Domain) -> int:
         created = 0
         for office, moment in wanted:
             assert office.id is not None
+            days = release_days(office, moment)
+            assert days is not None
             values = {
+                "first_day": days[0],
+                "last_day": days[1],
                 "office_id": office.id,
                 "release_at": moment,
                 "requests_open_at": moment - request_window(office),
@@ -196,7 +205,18 @@ async def open_windows(ctx: Domain) -> int:
                 "created_at": now,
             }
             result = await session.exec(_insert_draw(dialect).values(**values))
-            created += result.rowcount
+            if result.rowcount == 1:
+                created += 1
+                record(
+                    session,
+                    now,
+                    actor="draw",
+                    action="draw_window_opened",
+                    office_id=office.id,
+                    after={
+                        k: str(values[k]) for k in ("release_at", "requests_open_at", "seed_hash")
+                    },
+                )
         return created
 
     return await ctx.db.transact(tx)

@@ -41,14 +41,15 @@ async def settle_slot(ctx: Domain, slot_id: int) -> DutyResult:
     return await ctx.db.transact(tx)
 
 
+async def slots_with_held_seats(ctx: Domain) -> list[int]:
+    async with ctx.db.reader() as session:
+        found = await session.exec(select(Slot.id).where(has_held_seats()).order_by(col(Slot.id)))
+        return [slot_id for slot_id in found if slot_id is not None]
+
+
 async def run_waitlist_duty(ctx: Domain) -> DutyResult:
     """Expire, offer and give back the held seats of every slot that has any."""
-    async with ctx.db.reader() as session:
-        slot_ids = list(
-            await session.exec(select(Slot.id).where(has_held_seats()).order_by(col(Slot.id)))
-        )
     result = DutyResult()
-    for slot_id in slot_ids:
-        assert slot_id is not None
+    for slot_id in await slots_with_held_seats(ctx):
         result += await settle_slot(ctx, slot_id)
     return result

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from booking.appointments.groups import check_members
-from booking.appointments.priority import check_priority
+from booking.appointments.priority import check_person_priority
 from booking.appointments.writes import MemberChoice
 from booking.calendar.schedule import local_now
 from booking.core.context import Domain
@@ -36,7 +36,6 @@ from booking.core.errors import (
     DateInPast,
     InvalidDateRange,
     MemberNotFound,
-    PriorityNotEligible,
     WaitlistEntryNotFound,
 )
 from booking.core.kinds import (
@@ -181,10 +180,7 @@ async def join_waitlist_in(
     people = await _people(session, applicant, members)
     for member, person in zip(members, people, strict=True):
         if member.priority is not None:
-            try:
-                check_priority(member.priority, person.birth_date, person.sex, wish.first_day)
-            except PriorityNotEligible as refused:
-                raise PriorityNotEligible(refused.reason, person.id, person.full_name) from None
+            check_person_priority(member.priority, person, wish.first_day)
     await _check_free_to_wait(session, telegram_id, office_id, people, now)
     entry = WaitlistEntry(
         office_id=office_id,
@@ -216,22 +212,18 @@ async def join_waitlist_in(
     return await entry_view(session, entry.id)
 
 
-async def join_waitlist(
-    ctx: Domain,
-    *,
-    telegram_id: int,
-    office_id: int,
-    members: Sequence[MemberChoice],
-    wish: Wish,
-) -> WaitlistEntryView:
+class Joining(TypedDict):
+    """What ``join_waitlist`` takes: who joins, where, with whom, for what."""
+
+    telegram_id: int
+    office_id: int
+    members: Sequence[MemberChoice]
+    wish: Wish
+
+
+async def join_waitlist(ctx: Domain, **joining: Unpack[Joining]) -> WaitlistEntryView:
     """``join_waitlist_in`` in its own transaction."""
-
-    async def tx(session: AsyncSession) -> WaitlistEntryView:
-        return await join_waitlist_in(
-            session, ctx, telegram_id=telegram_id, office_id=office_id, members=members, wish=wish
-        )
-
-    return await ctx.db.transact(tx)
+    return await ctx.db.transact(lambda session: join_waitlist_in(session, ctx, **joining))
 
 
 async def end_entry(

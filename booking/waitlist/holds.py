@@ -149,14 +149,37 @@ async def _offer(
     )
     session.add(offer)
     await session.flush()
-    assert offer.id is not None
+    await _tell(
+        session,
+        OFFER_TEMPLATE,
+        offer,
+        entry,
+        slot,
+        now,
+        seats=offer.seats + offer.priority_seats,
+        expires_at=offer.expires_at.isoformat(),
+    )
+    return offer
+
+
+async def _tell(
+    session: AsyncSession,
+    template: str,
+    offer: WaitlistOffer,
+    entry: WaitlistEntry,
+    slot: Slot,
+    now: datetime,
+    **args: object,
+) -> None:
+    """Queue the offer's notice (``template``) to the entry's account, due now; an
+    offer's own notice is not sent once the offer expired."""
     office = await session.get(Office, slot.office_id)
-    assert office is not None
+    assert office is not None and offer.id is not None
     await enqueue(
         session,
         recipient=entry.telegram_id,
-        kind=OFFER_TEMPLATE,
-        template=OFFER_TEMPLATE,
+        kind=template,
+        template=template,
         args={
             "offer_id": offer.id,
             "office": office.name,
@@ -165,17 +188,15 @@ async def _offer(
             "timezone": office.timezone,
             "start": slot.start_utc.isoformat(),
             "label": slot.label,
-            "seats": offer.seats + offer.priority_seats,
-            "expires_at": offer.expires_at.isoformat(),
+            **args,
         },
         language=await _language(session, entry.applicant_id),
-        dedupe_key=f"waitlist_offer:{offer.id}",
+        dedupe_key=f"{template}:{offer.id}",
         due_at=now,
         now=now,
-        expires_at=offer.expires_at,
+        expires_at=offer.expires_at if template == OFFER_TEMPLATE else None,
         office_id=office.id,
     )
-    return offer
 
 
 async def hand_out_held_seats(
@@ -236,28 +257,7 @@ async def expire_offers(session: AsyncSession, ctx: Domain, slot_id: int, now: d
         entry = await session.get(WaitlistEntry, offer.entry_id)
         slot = await session.get(Slot, slot_id)
         assert entry is not None and slot is not None
-        office = await session.get(Office, slot.office_id)
-        assert office is not None
-        await enqueue(
-            session,
-            recipient=entry.telegram_id,
-            kind=EXPIRED_TEMPLATE,
-            template=EXPIRED_TEMPLATE,
-            args={
-                "offer_id": offer.id,
-                "office": office.name,
-                "office_code": office.code,
-                "office_id": office.id,
-                "timezone": office.timezone,
-                "start": slot.start_utc.isoformat(),
-                "label": slot.label,
-            },
-            language=await _language(session, entry.applicant_id),
-            dedupe_key=f"waitlist_offer_expired:{offer.id}",
-            due_at=now,
-            now=now,
-            office_id=office.id,
-        )
+        await _tell(session, EXPIRED_TEMPLATE, offer, entry, slot, now)
     return expired
 
 

@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("office_id", sa.Integer(), nullable=False),
         sa.Column("release_at", sa.DateTime(), nullable=False),
         sa.Column("requests_open_at", sa.DateTime(), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("seed_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("seed", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),

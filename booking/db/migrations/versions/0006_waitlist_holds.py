@@ -1,7 +1,7 @@
 """the waitlist: entries, their members, offers of held seats, and held seats on slots
 
 Revision ID: 0006
-Revises: 0005 (to be chained after 0005 at the merge)
+Revises: 0005
 Create Date: 2026-12-01 16:00:00
 
 Existing slots get ``held = priority_held = 0``. On SQLite the two columns are
