@@ -19,6 +19,7 @@ from booking.core.kinds import RequestStatus
 from booking.draw.drawing import run_due_draws
 from booking.draw.requests import Choice, requests_of
 from booking.draw.windows import open_draw
+from booking.waitlist.entries import waitlist_of
 from bot.config import BotSettings
 from tests.bot.fair_release import DAY, deliver, reach_choices, request_for, three_choices
 from tests.bot.flows import switch_language
@@ -194,4 +195,8 @@ async def test_the_draw_sends_winners_their_confirmation_and_losers_the_result(
     assert len([r for r in sent if isinstance(r, SendPhoto)]) == 2  # a QR code each
     assert len([r for r in sent if isinstance(r, SendDocument)]) == 1  # the .ics
     for loser in losers:
-        assert loser.last_text().startswith("🎲 Undian Kantor Imigrasi DRAW: kali ini Anda belum")
+        text = loser.last_text()
+        assert text.startswith("🎲 Undian Kantor Imigrasi DRAW: kali ini Anda belum")
+        assert "Anda masuk daftar tunggu di urutan ke-" in text
+        [entry] = await waitlist_of(ctx, loser.user_id)
+        assert f"urutan ke-{entry.position}:" in text

@@ -85,7 +85,9 @@ async def test_a_locked_date_says_when_it_opens_and_reminds_once(
     assert len(await release_rows(ctx)) == 1
     clock.set(clock.now() + timedelta(days=3))
     assert await deliver(ctx, dp, bot, bot_settings) == ["release_opening"]
-    assert chat.last_text().startswith("🔔 Tanggal baru sudah dibuka di Kantor Imigrasi BALI")
+    assert chat.last_text().startswith(
+        "🔔 Tanggal baru sudah dibuka di Kantor Imigrasi BALI (Rabu 2 Des 07:00 WITA)."
+    )
 
 
 async def test_a_locked_date_of_a_draw_office_says_when_requests_open(
