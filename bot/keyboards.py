@@ -545,10 +545,15 @@ DAYS_PER_ROW = 3
 
 
 def request_days_kb(
-    days: Sequence[date], has_choices: bool, room: bool, locale: str
+    days: Sequence[date],
+    has_choices: bool,
+    room: bool,
+    locale: str,
+    seats_now: cb.Month | None = None,
 ) -> InlineKeyboardMarkup:
     """A request's choices: the release's dates (while there is ``room``), the earliest
-    date, dropping the last choice, and on to the summary."""
+    date, dropping the last choice, and on to the summary; ``seats_now``: the
+    calendar of the seats earlier releases left, bookable at once."""
     b = InlineKeyboardBuilder()
     for i in range(0, len(days), DAYS_PER_ROW):
         row = days[i : i + DAYS_PER_ROW]
@@ -565,6 +570,8 @@ def request_days_kb(
     if has_choices:
         b.row(_button(_("↩️ Remove the last choice"), cb.Pick(what="undo")))
         b.row(_button(_("Continue ›"), cb.Pick(what="review")))
+    if seats_now is not None:
+        b.row(_button(_("📅 Seats left now"), seats_now))
     b.row(home_button())
     return b.as_markup()
 

@@ -12,6 +12,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
 
+from booking.appointments.groups import groups_of
 from booking.core.clock import FixedClock
 from booking.core.config import BookingSettings
 from booking.core.context import Domain
@@ -22,8 +23,9 @@ from booking.draw.windows import open_draw
 from booking.waitlist.entries import waitlist_of
 from bot.config import BotSettings
 from tests.bot.fair_release import DAY, deliver, reach_choices, request_for, three_choices
-from tests.bot.flows import switch_language
+from tests.bot.flows import pick_day, switch_language
 from tests.bot.recording import Chat_
+from tests.conftest import FRI
 from tests.draw_helpers import DRAW_AT, DRAW_DAY, add_draw_office
 
 
@@ -73,6 +75,21 @@ async def test_a_request_for_a_group_of_two_with_three_ranked_choices(
     # The whole hash, on request.
     await chat.press("rq:hash:")
     assert draw.seed_hash in chat.last_text()
+
+
+async def test_the_seats_earlier_releases_left_stay_bookable_first_come(
+    ctx: Domain, clock: FixedClock, new_chat: Callable[..., Chat_]
+) -> None:
+    await add_draw_office(ctx, clock)
+    chat = new_chat()
+    await reach_choices(chat, people=1)
+    assert "Kursi sisa pembukaan jadwal sebelumnya dapat langsung dipesan" in chat.last_text()
+    await chat.press("mo:", "Kursi yang masih ada")
+    await pick_day(chat, FRI)
+    await chat.press("se:", "Pagi")
+    await chat.press("cf:")
+    [group] = await groups_of(ctx, chat.user_id)
+    assert group.day == FRI
 
 
 async def test_a_repeated_choice_and_an_unknown_date_are_refused_and_lose_nothing(

@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
+from booking.calendar.schedule import local_now
 from booking.core.context import Domain
 from booking.core.errors import (
     ActiveAppointmentExists,
@@ -106,7 +107,8 @@ async def show_choices(
     """The choices so far, and the dates of the release to choose from."""
     await state.set_state(states.Requesting.choices)
     office = await get_office(domain, draw.office_id)
-    choices = choices_of(await state.get_data())
+    data = await state.get_data()
+    choices = choices_of(data)
     lines = [note, ""] if note else []
     lines += [
         office.name,
@@ -125,7 +127,31 @@ async def show_choices(
     if not room:
         lines += ["", _("That is the most choices a request can have.")]
     days = list(draw.days) if room else []
-    await show(event, "\n".join(lines), kb.request_days_kb(days, bool(choices), room, locale))
+    seats_now = seats_now_month(domain, office.timezone, draw.office_id, data)
+    if seats_now is not None:
+        lines += ["", _("Seats earlier releases left can be booked at once: “Seats left now”.")]
+    markup = kb.request_days_kb(days, bool(choices), room, locale, seats_now)
+    await show(event, "\n".join(lines), markup)
+
+
+def seats_now_month(
+    domain: Domain, timezone: str, office_id: int, data: dict[str, Any]
+) -> cb.Month | None:
+    """This month's calendar of the seats left for the group (first come), or None
+    while a request is being changed (no group is being booked)."""
+    group = chosen(data)
+    if data.get(states.REQUEST) or not group:
+        return None
+    today = local_now(domain.now(), timezone).date()
+    target = cb.new_booking(cb.shape_for(group))
+    return cb.Month(
+        office=office_id,
+        people=target.people,
+        mode=target.mode,
+        appt=target.appt,
+        year=today.year,
+        month=today.month,
+    )
 
 
 @router.callback_query(cb.Group.filter(F.action == "continue"))
