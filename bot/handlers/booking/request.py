@@ -143,15 +143,7 @@ def seats_now_month(
     if data.get(states.REQUEST) or not group:
         return None
     today = local_now(domain.now(), timezone).date()
-    target = cb.new_booking(cb.shape_for(group))
-    return cb.Month(
-        office=office_id,
-        people=target.people,
-        mode=target.mode,
-        appt=target.appt,
-        year=today.year,
-        month=today.month,
-    )
+    return kb.month_of(office_id, cb.new_booking(cb.shape_for(group)), today)
 
 
 @router.callback_query(cb.Group.filter(F.action == "continue"))
@@ -204,31 +196,6 @@ async def pick_simple(
     await show_choices(query, state, domain, locale, draw, note)
 
 
-@router.callback_query(cb.Pick.filter(F.what == "day"))
-async def pick_day(
-    query: CallbackQuery,
-    callback_data: cb.Pick,
-    state: FSMContext,
-    domain: Domain,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
-    """A date of the release: its sessions, or any session."""
-    draw = await current_draw(query, state, domain)
-    if draw is None:
-        return
-    day = release_day(draw, callback_data.day)
-    if day is None:
-        callback_answer.text = _("That date is not part of this release.")
-        await show_choices(query, state, domain, locale, draw, callback_answer.text)
-        return
-    await state.set_state(states.Requesting.session)
-    text = _("{day}\nChoose a session, or any session of that date:").format(
-        day=long_date(day, locale)
-    )
-    await show(query, text, kb.request_sessions_kb(day, draw.sessions.get(day, ())))
-
-
 def release_day(draw: DrawView, number: int) -> date | None:
     """The release's date numbered ``number`` (YYYYMMDD), or None (not one of them)."""
     try:
@@ -238,8 +205,8 @@ def release_day(draw: DrawView, number: int) -> date | None:
     return day if day in draw.days else None
 
 
-@router.callback_query(cb.Pick.filter(F.what == "slot"))
-async def pick_session(
+@router.callback_query(cb.Pick.filter(F.what.in_({"day", "slot"})))
+async def pick_on_day(
     query: CallbackQuery,
     callback_data: cb.Pick,
     state: FSMContext,
@@ -247,7 +214,8 @@ async def pick_session(
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """A session of the date (``slot`` its place plus one), or any (0)."""
+    """A date of the release ("day": its sessions to choose from), or a choice on it
+    ("slot": a session by its place plus one, or 0 for any session)."""
     draw = await current_draw(query, state, domain)
     if draw is None:
         return
@@ -256,6 +224,13 @@ async def pick_session(
     if day is None or callback_data.slot > len(labels):
         callback_answer.text = _("That date is not part of this release.")
         await show_choices(query, state, domain, locale, draw, callback_answer.text)
+        return
+    if callback_data.what == "day":
+        await state.set_state(states.Requesting.session)
+        text = _("{day}\nChoose a session, or any session of that date:").format(
+            day=long_date(day, locale)
+        )
+        await show(query, text, kb.request_sessions_kb(day, labels))
         return
     label = labels[callback_data.slot - 1] if callback_data.slot else None
     choices, note = add_choice(choices_of(await state.get_data()), Choice(day, label))
