@@ -9,6 +9,7 @@ ownership.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated, Literal, NamedTuple
 
 from aiogram.filters.callback_data import CallbackData
@@ -310,3 +311,72 @@ class Desk(CallbackData, prefix="dk"):
     office: int = Field(ge=1, le=MAX_ID)
     counter: int = Field(default=0, ge=0, le=MAX_ID)
     ticket: int = Field(default=0, ge=0, le=MAX_ID)
+
+
+# --- the fair release: requests (draw mode), the waitlist, "remind me" ----------------------
+
+# A date in callback data: YYYYMMDD.
+DayNumber = Annotated[int, Field(ge=20000101, le=21001231)]
+
+
+def day_number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def day_of(number: int) -> date:
+    """The date of a YYYYMMDD number; ``ValueError`` when it is none."""
+    return date(number // 10000, number // 100 % 100, number % 100)
+
+
+class Pick(CallbackData, prefix="rp"):
+    """Putting a request's choices together (the list itself is in FSM data): a date
+    of the release (``day``), a session of it (``slot``: its index among the day's
+    sessions plus one; 0 any session), the earliest date, dropping the last choice,
+    back to the choices, the summary, sending it."""
+
+    what: Literal["day", "slot", "earliest", "undo", "back", "review", "submit"]
+    day: int = Field(default=0, ge=0, le=21001231)
+    slot: int = Field(default=0, ge=0, le=20)
+
+
+# Under "My appointments", by a request's id: change its choices, withdraw it (asked
+# first), or show the whole seed hash.
+RequestAction = Literal["change", "withdraw", "withdraw_yes", "hash"]
+
+
+class Req(CallbackData, prefix="rq"):
+    action: RequestAction
+    id: int = Field(ge=1, le=MAX_ID)
+
+
+class Offer(CallbackData, prefix="wo"):
+    """ "Ambil" / "Lewati" under a waitlist offer: the offer's id only (the domain
+    checks that it is the tapping account's)."""
+
+    action: Literal["take", "skip"]
+    id: int = Field(ge=1, le=MAX_ID)
+
+
+class Waiting(CallbackData, prefix="wl"):
+    """Leaving a waitlist entry (asked first)."""
+
+    action: Literal["leave", "leave_yes"]
+    id: int = Field(ge=1, le=MAX_ID)
+
+
+class WaitJoin(CallbackData, prefix="wj"):
+    """Join the waitlist with the group being booked: one date (``first`` = ``last``),
+    any session or the one named by ``slot`` (index among the day's sessions plus one;
+    0 any); ``first`` 0: ask for the dates (a range)."""
+
+    office: int = Field(ge=1, le=MAX_ID)
+    first: int = Field(default=0, ge=0, le=21001231)
+    last: int = Field(default=0, ge=0, le=21001231)
+    slot: int = Field(default=0, ge=0, le=20)
+
+
+class Remind(CallbackData, prefix="rm"):
+    """ "Ingatkan saya" on a date that is not open yet."""
+
+    office: int = Field(ge=1, le=MAX_ID)
+    day: DayNumber

@@ -166,7 +166,10 @@ class FileSender:
             parts = Confirmation.of(group, content, locale, self._domain())
             if row.kind == CONFIRMATION:
                 assert parts.text is not None
-                await bot.send_message(row.recipient, parts.text, reply_markup=kb.record_kb())
+                text = parts.text
+                if (row.args or {}).get("source") == "draw":
+                    text = _("🎲 You got a seat in the draw.") + "\n\n" + text
+                await bot.send_message(row.recipient, text, reply_markup=kb.record_kb())
                 return
         pngs, ics = await self.renderer.render(parts.files)
         if row.kind == QR_CODE:

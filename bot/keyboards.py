@@ -33,6 +33,7 @@ from bot.texts import (
     office_place,
     passport_name,
     session_name,
+    short_day,
     time_range,
 )
 
@@ -304,14 +305,7 @@ def sessions_kb(
                 slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
             )
             b.row(_button(session_label(s, locale), data))
-    back = cb.Month(
-        office=office_id,
-        people=target.people,
-        mode=target.mode,
-        appt=target.appt,
-        year=day.year,
-        month=day.month,
-    )
+    back = month_of(office_id, target, day)
     b.row(_button(_("‹ Calendar"), back))
     return b.as_markup()
 
@@ -441,12 +435,13 @@ def appointments_kb(
     active: Sequence[GroupView],
     displaced: Sequence[GroupView] = (),
     movable: Collection[int] = (),
+    extra: Sequence[list[InlineKeyboardButton]] = (),
 ) -> InlineKeyboardMarkup:
     """Under "My appointments": per group its members' QR codes and cancel buttons,
     and moving or cancelling the whole group. A group of one keeps its QR code, its
     move and its cancel. A checked-in group has no buttons; a group not in
     ``movable`` (its reschedule used, or too late) is offered "cancel and book
-    again" instead of a move."""
+    again" instead of a move. Then the ``extra`` rows (requests, waitlist entries)."""
     b = InlineKeyboardBuilder()
     for g in displaced:
         b.row(rebook_button(g.members[0].id, g.members[0].code))
@@ -480,6 +475,8 @@ def appointments_kb(
         else:
             b.row(renew)
         b.row(_button(_("Cancel all"), cb.Appt(action="cancel_group", id=first)))
+    for row in extra:
+        b.row(*row)
     b.row(home_button())
     return b.as_markup()
 
@@ -567,3 +564,168 @@ def passport_kb(passports: Sequence[Passport]) -> InlineKeyboardMarkup:
         b.row(_button(passport_name(passport), cb.PassportPick(passport=passport)))
     b.row(home_button())
     return b.as_markup()
+
+
+# --- the fair release: requests (draw mode), the waitlist, "remind me" ----------------------
+
+DAYS_PER_ROW = 3
+
+
+def request_days_kb(
+    days: Sequence[date],
+    has_choices: bool,
+    room: bool,
+    locale: str,
+    seats_now: cb.Month | None = None,
+) -> InlineKeyboardMarkup:
+    """A request's choices: the release's dates (while there is ``room``), the earliest
+    date, dropping the last choice, and on to the summary; ``seats_now``: the
+    calendar of the seats earlier releases left, bookable at once."""
+    b = InlineKeyboardBuilder()
+    for i in range(0, len(days), DAYS_PER_ROW):
+        row = days[i : i + DAYS_PER_ROW]
+        b.row(
+            *(
+                _button(
+                    fit(short_day(d, locale), len(row)), cb.Pick(what="day", day=cb.day_number(d))
+                )
+                for d in row
+            )
+        )
+    if room:
+        b.row(_button(_("⏩ The earliest date"), cb.Pick(what="earliest")))
+    if has_choices:
+        b.row(_button(_("↩️ Remove the last choice"), cb.Pick(what="undo")))
+        b.row(_button(_("Continue ›"), cb.Pick(what="review")))
+    if seats_now is not None:
+        b.row(_button(_("📅 Seats left now"), seats_now))
+    b.row(home_button())
+    return b.as_markup()
+
+
+def request_sessions_kb(day: date, labels: Sequence[str]) -> InlineKeyboardMarkup:
+    """A release date's sessions (by their place on the date), or any of them."""
+    number = cb.day_number(day)
+    b = InlineKeyboardBuilder()
+    for n, label in enumerate(labels, 1):
+        b.row(_button(fit(label), cb.Pick(what="slot", day=number, slot=n)))
+    b.row(_button(_("Any session"), cb.Pick(what="slot", day=number, slot=0)))
+    b.row(_button(_("‹ Back"), cb.Pick(what="back")))
+    return b.as_markup()
+
+
+def request_summary_kb() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("✅ Send request"), cb.Pick(what="submit"))],
+            [_button(_("✏️ Change choices"), cb.Pick(what="back"))],
+            [_button(_("✖ Cancel"), cb.Menu(action="home"))],
+        ]
+    )
+
+
+def mine_button() -> InlineKeyboardButton:
+    return _button(_("🗂 My appointments"), cb.Menu(action="mine"))
+
+
+def mine_kb() -> InlineKeyboardMarkup:
+    """Under a record (a request, a waitlist entry): "My appointments", the menu."""
+    return InlineKeyboardMarkup(inline_keyboard=[[mine_button()], [home_button(keep=True)]])
+
+
+def request_kb(request_id: int) -> InlineKeyboardMarkup:
+    """Under a recorded request: the whole seed hash, "My appointments", the menu."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("#️⃣ Whole seed hash"), cb.Req(action="hash", id=request_id))],
+            [mine_button()],
+            [home_button(keep=True)],
+        ]
+    )
+
+
+def request_buttons(request_id: int) -> list[list[InlineKeyboardButton]]:
+    """Under "My appointments", a request still open: change or withdraw it."""
+    return [
+        [_button(_("✏️ Change request"), cb.Req(action="change", id=request_id))],
+        [_button(_("✖ Withdraw request"), cb.Req(action="withdraw", id=request_id))],
+    ]
+
+
+def withdraw_confirm_kb(request_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("Yes, withdraw it"), cb.Req(action="withdraw_yes", id=request_id))],
+            [_button(_("No, keep it"), cb.Menu(action="mine"))],
+        ]
+    )
+
+
+def offer_kb(offer_id: int) -> InlineKeyboardMarkup:
+    """Under a waitlist offer: take the seats, or let them go to the next in line."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(_("✅ Take"), cb.Offer(action="take", id=offer_id)),
+                _button(_("Skip"), cb.Offer(action="skip", id=offer_id)),
+            ]
+        ]
+    )
+
+
+def waiting_buttons(entry_id: int) -> list[list[InlineKeyboardButton]]:
+    """Under "My appointments", a waitlist entry: leave it."""
+    return [[_button(_("Leave the waitlist"), cb.Waiting(action="leave", id=entry_id))]]
+
+
+def leave_confirm_kb(entry_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("Yes, leave it"), cb.Waiting(action="leave_yes", id=entry_id))],
+            [_button(_("No, stay"), cb.Menu(action="mine"))],
+        ]
+    )
+
+
+def month_of(office_id: int, target: cb.Target, day: date) -> cb.Month:
+    """The calendar's month of ``day``, for the same target."""
+    return cb.Month(
+        office=office_id,
+        people=target.people,
+        mode=target.mode,
+        appt=target.appt,
+        year=day.year,
+        month=day.month,
+    )
+
+
+def full_day_kb(office_id: int, day: date, target: cb.Target) -> InlineKeyboardMarkup:
+    """A full date: join the waitlist for it or for a range of dates, or back to the
+    calendar."""
+    number = cb.day_number(day)
+    back = month_of(office_id, target, day)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("🕒 Join the waitlist"),
+                    cb.WaitJoin(office=office_id, first=number, last=number),
+                )
+            ],
+            [_button(_("🕒 Waitlist for a range"), cb.WaitJoin(office=office_id))],
+            [_button(_("‹ Calendar"), back)],
+            [home_button()],
+        ]
+    )
+
+
+def not_open_kb(office_id: int, day: date, target: cb.Target) -> InlineKeyboardMarkup:
+    """A date not open yet: "Remind me", back to the calendar."""
+    back = month_of(office_id, target, day)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("🔔 Remind me"), cb.Remind(office=office_id, day=cb.day_number(day)))],
+            [_button(_("‹ Calendar"), back)],
+            [home_button()],
+        ]
+    )

@@ -1,7 +1,9 @@
-"""Buttons under notices the sender delivers: a closure notice offers a new date.
+"""Buttons under notices the sender delivers: a closure notice offers a new date,
+a waitlist offer "Take" / "Skip".
 
-The button opens the same rebooking flow as "My appointments" (the move does not
-count against the reschedule limit); the tap is checked against the tapping user.
+The closure's button opens the same rebooking flow as "My appointments" (the move
+does not count against the reschedule limit); the offer's carry the offer's id. Each
+tap is checked against the tapping user.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from booking.admin.closures import CLOSURE_TEMPLATE
 from bot import callbacks as cb
-from bot.notices import Notices, Rendered, Translate
+from bot.keyboards import offer_kb
+from bot.notices import WAITLIST_OFFER_TEMPLATE, Notices, Rendered, Translate
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark only")
@@ -37,4 +40,14 @@ def add_notice_buttons(notices: Notices) -> Notices:
         return Rendered(rendered.text, InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
     notices.register(CLOSURE_TEMPLATE, closure_with_button)
+    offer = notices.renderers[WAITLIST_OFFER_TEMPLATE]
+
+    def offer_with_buttons(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+        rendered = offer(args, locale, t)
+        offer_id = args.get("offer_id")
+        if not isinstance(offer_id, int) or offer_id < 1:
+            return rendered
+        return Rendered(rendered.text, offer_kb(offer_id))
+
+    notices.register(WAITLIST_OFFER_TEMPLATE, offer_with_buttons)
     return notices

@@ -29,6 +29,7 @@ from booking.questions import tickets
 from booking.queue.calling import CALLED_TEMPLATE, HEADS_UP_TEMPLATE
 from bot.i18n import LANGUAGE_NAMES, build_i18n, normalize_language
 from bot.question_buttons import reply_kb
+from bot.texts import short_moment
 
 TEXT_LIMIT = 4096
 
@@ -100,6 +101,41 @@ TICKET_REPLY = N_("💬 {office} answered your question (ticket #{ticket}):\n\n{
 TICKET_CLOSED = N_(
     "✅ {office} closed your ticket #{ticket}. Thank you for your question! "
     "If you need anything else, just ask here."
+)
+
+# The fair release: a draw's result for those who got no seat, the waitlist's offer
+# (``bot.notice_buttons`` adds "Take" / "Skip") and its expiry, and "remind me".
+DRAW_LOST_TEMPLATE = "draw_lost"
+WAITLIST_OFFER_TEMPLATE = "waitlist_offer"
+WAITLIST_OFFER_EXPIRED_TEMPLATE = "waitlist_offer_expired"
+RELEASE_OPENING_TEMPLATE = "release_opening"
+DRAW_LOST = N_(
+    "🎲 The draw of {office}: not this time, none of your choices had seats left for "
+    "your group. You are on the waitlist at position {position}: when a seat frees up, "
+    "it is offered to you in this chat."
+)
+DRAW_LOST_NO_WAITLIST = N_(
+    "🎲 The draw of {office}: not this time, none of your choices had seats left for "
+    "your group. Seats left after the draw can be booked as usual."
+)
+WAITLIST_OFFER = N_(
+    "🎟 A seat for you at {office}: {when} ({label}).\n"
+    "It is held for you until {until}. Take it, or skip it so the next person in line gets it."
+)
+GROUP_WAITLIST_OFFER = N_(
+    "🎟 {seats} seats for your group at {office}: {when} ({label}).\n"
+    "They are held for you until {until}. Take them, or skip them so the next in line get them."
+)
+WAITLIST_OFFER_EXPIRED = N_(
+    "⌛ The seat offered at {office} for {when} was not taken in time and went to the next "
+    "person in line. You stay on the waitlist."
+)
+OPENING_DRAW = N_(
+    "🔔 Requests are open at {office}: the dates opening {release} are drawn among the "
+    "requests. Send yours before then: Book an appointment → {office}."
+)
+OPENING_FIRST_COME = N_(
+    "🔔 New dates are open at {office} now ({release}). Book an appointment → {office}."
 )
 
 # The day at the office: a counter called the applicant's queue number, and their
@@ -237,6 +273,47 @@ def _cancelled(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(t(CANCELLED).format(code=", ".join(args["codes"])))
 
 
+def moment_of(args: dict[str, Any], key: str, locale: str) -> str:
+    """The datetime arg ``key`` in the office's zone (``args["timezone"]``)."""
+    return short_moment(datetime.fromisoformat(args[key]), args.get("timezone") or "UTC", locale)
+
+
+def _draw_lost(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    position = args.get("position")
+    if position is None:
+        return Rendered(t(DRAW_LOST_NO_WAITLIST).format(office=args["office"]))
+    return Rendered(t(DRAW_LOST).format(office=args["office"], position=position))
+
+
+def _waitlist_offer(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    """The offer's text (``bot.notice_buttons`` adds its "Take" / "Skip")."""
+    message = GROUP_WAITLIST_OFFER if int(args["seats"]) > 1 else WAITLIST_OFFER
+    return Rendered(
+        t(message).format(
+            office=args["office"],
+            when=moment_of(args, "start", locale),
+            label=args["label"],
+            seats=args["seats"],
+            until=moment_of(args, "expires_at", locale),
+        )
+    )
+
+
+def _offer_expired(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    return Rendered(
+        t(WAITLIST_OFFER_EXPIRED).format(
+            office=args["office"], when=moment_of(args, "start", locale)
+        )
+    )
+
+
+def _release_opening(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
+    fields = {"office": args["office"], "release": moment_of(args, "release_at", locale)}
+    if args.get("mode") == "draw":
+        return Rendered(t(OPENING_DRAW).format(**fields))
+    return Rendered(t(OPENING_FIRST_COME).format(**fields))
+
+
 def _queue_called(args: dict[str, Any], locale: str, t: Translate) -> Rendered:
     return Rendered(
         t(QUEUE_CALLED).format(
@@ -274,6 +351,10 @@ class Notices:
             tickets.CLOSED: _ticket_closed,
             CALLED_TEMPLATE: _queue_called,
             HEADS_UP_TEMPLATE: _queue_heads_up,
+            DRAW_LOST_TEMPLATE: _draw_lost,
+            WAITLIST_OFFER_TEMPLATE: _waitlist_offer,
+            WAITLIST_OFFER_EXPIRED_TEMPLATE: _offer_expired,
+            RELEASE_OPENING_TEMPLATE: _release_opening,
         }
 
     def register(self, template: str, renderer: Renderer) -> None:

@@ -1,5 +1,6 @@
 """Texts of answers to free-text questions: an entry's answer with the office's facts
-filled in (hours, address, phone, release policy) in the applicant's language."""
+filled in (hours, address, phone, release policy and, in draw mode, the draw's request
+window) in the applicant's language."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 from aiogram.utils.i18n import gettext as _
 
 from booking.calendar.schedule import zone_abbrev
+from booking.core.kinds import ReleaseMode
+from booking.draw.opening import ReleaseRule
 from booking.questions.facts import OfficeFacts
 from booking.questions.knowledge import Entry
 from bot.handlers.offices import days_of_rule
@@ -48,8 +51,22 @@ def release_text(facts: OfficeFacts, locale: str) -> str:
     )
 
 
-def answer_text(entry: Entry, locale: str, facts: OfficeFacts | None) -> str:
-    """The entry's answer; an office's facts fill its placeholders."""
+def draw_text(rule: ReleaseRule | None) -> str:
+    """After the release policy, at a draw-mode office: how the draw takes requests."""
+    if rule is None or rule.mode is not ReleaseMode.DRAW:
+        return ""
+    return " " + _(
+        "At this office the seats are given by a draw: requests are taken for {hours} hours "
+        "before each release, then the seats go to the requests in a random order, so speed "
+        "does not matter."
+    ).format(hours=rule.request_window_hours)
+
+
+def answer_text(
+    entry: Entry, locale: str, facts: OfficeFacts | None, rule: ReleaseRule | None = None
+) -> str:
+    """The entry's answer; an office's facts (and its release rule, with the draw's
+    request window) fill its placeholders."""
     answer = entry.a.get(locale)
     if entry.office_fact is None or facts is None:
         return answer
@@ -58,5 +75,5 @@ def answer_text(entry: Entry, locale: str, facts: OfficeFacts | None) -> str:
         hours=hours_text(facts, locale),
         address=facts.address,
         phone=facts.phone or _("not published; ask the staff with the button below"),
-        release=release_text(facts, locale),
+        release=release_text(facts, locale) + draw_text(rule),
     )

@@ -50,3 +50,24 @@ class Changing(StatesGroup):
 
 class Choosing(StatesGroup):
     language = State()
+
+
+# A request's choices so far (draw mode): a list of [ISO date or None, session label or
+# None]; the draw they are for; the request being changed (absent for a new one).
+CHOICES = "choices"
+DRAW = "draw_id"
+REQUEST = "request_id"
+
+
+class Requesting(StatesGroup):
+    """A request of a draw-mode release: the choices, a date's sessions, the summary."""
+
+    choices = State()
+    session = State()
+    summary = State()
+
+
+class Waitlisting(StatesGroup):
+    """Joining the waitlist for a range of dates: the dates are typed."""
+
+    dates = State()

@@ -12,11 +12,16 @@ from babel.numbers import format_decimal
 
 from booking.admin.closures import DISPLACED
 from booking.appointments.views import AppointmentView, GroupView, MemberAppointment
+from booking.calendar.schedule import zone, zone_abbrev
 from booking.calendar.views import SessionAvailability
 from booking.core.errors import (
+    ActiveAppointmentExists,
     AlreadyBooked,
+    AlreadyRequested,
+    AlreadyWaiting,
     AppointmentNotFound,
     BookingError,
+    ChoiceNotInRelease,
     DayClosed,
     DuplicateMember,
     EmptyGroup,
@@ -30,12 +35,17 @@ from booking.core.errors import (
     NotActive,
     NotEnoughSeats,
     NotFound,
+    NoUpcomingRelease,
+    OfferAlreadyAnswered,
+    OfferExpired,
     PriorityNotEligible,
+    RequestWindowClosed,
     RescheduleLimitReached,
     SameSlot,
     SessionStarted,
     SlotFull,
     TooLateToChange,
+    TooManyChoices,
 )
 from booking.core.kinds import AppointmentStatus, Passport, PriorityReason, ServiceType
 from booking.offices.content import Content, Fee
@@ -367,7 +377,7 @@ def domain_error(exc: BookingError) -> str:
         return not_enough_seats(exc)
     if isinstance(exc, SlotFull):
         return _("Sorry, that session just filled up.")
-    if isinstance(exc, MemberAlreadyBooked):
+    if isinstance(exc, MemberAlreadyBooked | ActiveAppointmentExists):
         return _(
             "{name} already holds an active appointment ({code}): one active appointment "
             "per NIK. Remove {name} from the group, or cancel that appointment first."
@@ -409,9 +419,104 @@ def domain_error(exc: BookingError) -> str:
         return invalid_name(exc)
     if isinstance(exc, SameSlot):
         return _("Your appointment is already in that session.")
+    fair = fair_release_error(exc)
+    if fair is not None:
+        return fair
     if isinstance(exc, AppointmentNotFound | NotFound):
         return _("This button is no longer valid.")
     queue = queue_error(exc)
     if queue is not None:
         return queue
     return _("Sorry, that did not work. Please try again.")
+
+
+# --- the fair release: requests, the draw, the waitlist, when dates open -------------------
+
+
+def short_moment(at: datetime, tz_name: str, locale: str) -> str:
+    """A moment in the office's zone, short: "Rabu 2 Des 07:00 WITA"."""
+    local = at.astimezone(zone(tz_name))
+    day = format_date(local.date(), "EEEE d MMM", locale=locale)
+    return f"{day} {local:%H:%M} {zone_abbrev(tz_name, at)}"
+
+
+def moment_at(at: datetime, tz_name: str, locale: str) -> str:
+    """A moment in the office's zone, in a sentence: "Rabu 2 Des pukul 07:00 WITA"."""
+    local = at.astimezone(zone(tz_name))
+    return _("{day} at {time} {zone}").format(
+        day=format_date(local.date(), "EEEE d MMM", locale=locale),
+        time=f"{local:%H:%M}",
+        zone=zone_abbrev(tz_name, at),
+    )
+
+
+def short_day(day: date, locale: str) -> str:
+    """A date on a button: "Rab 2 Des"."""
+    return format_date(day, "EEE d MMM", locale=locale)
+
+
+def choice_text(day: date | None, slot_label: str | None, locale: str) -> str:
+    """One choice of a request: a date and session, a date and any session, or the
+    earliest date of the release."""
+    if day is None:
+        return _("the earliest date")
+    if slot_label is None:
+        return _("{day}, any session").format(day=long_date(day, locale))
+    return f"{long_date(day, locale)}, {slot_label}"
+
+
+def short_hash(seed_hash: str) -> str:
+    """The seed hash's first 12 hex digits: enough to compare by eye."""
+    return seed_hash[:12]
+
+
+def wish_text(first_day: date, last_day: date, slot_label: str | None, locale: str) -> str:
+    """What a waitlist entry waits for."""
+    if first_day != last_day:
+        return _("any date from {first} to {last}").format(
+            first=long_date(first_day, locale), last=long_date(last_day, locale)
+        )
+    return choice_text(first_day, slot_label, locale)
+
+
+def already_requested(exc: AlreadyRequested) -> str:
+    if exc.by == "nik" and exc.full_name:
+        return _(
+            "{name} is already in another request for this release: one request per NIK. "
+            "Remove {name} from the group."
+        ).format(name=exc.full_name)
+    return _(
+        "You already have a request for this release: one request per account. "
+        "Change or withdraw it under “My appointments”."
+    )
+
+
+def fair_release_error(exc: BookingError) -> str | None:
+    """The words of the requests' and the waitlist's refusals (None: not one of them)."""
+    if isinstance(exc, RequestWindowClosed):
+        return _("Requests for this release are closed: the draw has been held or is starting.")
+    if isinstance(exc, AlreadyRequested):
+        return already_requested(exc)
+    if isinstance(exc, TooManyChoices):
+        return _("A request has 1 to {max} choices.").format(max=exc.max_choices)
+    if isinstance(exc, ChoiceNotInRelease):
+        return _("That date or session is not part of this release. Please choose again.")
+    if isinstance(exc, AlreadyWaiting):
+        if exc.reason == "nik":
+            return _(
+                "Someone in the group is already on the waitlist at this office: "
+                "one waitlist entry per NIK."
+            )
+        return _(
+            "You are already on a waitlist: one entry per account. See it under “My appointments”."
+        )
+    if isinstance(exc, OfferExpired):
+        return _(
+            "Sorry, this offer has expired: the seats went to the next person waiting. "
+            "You stay on the waitlist."
+        )
+    if isinstance(exc, OfferAlreadyAnswered):
+        return _("You have already answered this offer.")
+    if isinstance(exc, NoUpcomingRelease):
+        return _("That date is open already, or no release opens it: there is nothing to remind.")
+    return None

@@ -17,7 +17,9 @@ layer; the statements are Core, built once:
 2. taking every member's seat by the seat rule
    (``booking.calendar.seats.take_group_seats_in``: the conditional UPDATE of
    the slot's counter, per member and pool), which is what decides; when one
-   fails, the savepoint rolls back the others: nobody is booked;
+   fails, the savepoint rolls back the others: nobody is booked (the group of
+   an accepted waitlist offer takes the seats held for it instead:
+   ``BookingRequest.held_seats``, ``take_held_group_seats_in``);
 3. ``INSERT booking_group ... RETURNING id``, held to one active group per
    account by its partial unique index, then one ``INSERT appointment`` per
    member, held to one active appointment per NIK and one NIK per group;

@@ -17,7 +17,8 @@ def get_routers() -> list[Router]:
     Free text outside any flow step is a question (``questions``), just before the
     fallback; ``staff`` serves the offices' staff groups. The arrival at the office
     (``arrival``: the poster's deep link, the priority walk-in) is part of ``start``;
-    the counter panel of petugas loket is part of ``admin``.
+    the counter panel of petugas loket is part of ``admin``. The waitlist's router
+    is part of "appointments" (an offer or an entry is answered like an appointment).
     """
     from bot.handlers import (
         admin,
@@ -30,9 +31,11 @@ def get_routers() -> list[Router]:
         questions,
         staff,
         start,
+        waitlist,
     )
 
-    specs = [booking, appointments, info, offices, admin, questions, staff, fallback]
-    routers = [RouterGroup("start", start.router, arrival.router).build()]
-    routers += [module.router.build() for module in specs]
-    return [booking.confirm_router.build(), *routers]
+    arriving = RouterGroup("start", start.router, arrival.router)
+    mine = RouterGroup("appointments", appointments.router, waitlist.router)
+    specs = [arriving, booking.router, mine, info.router, offices.router, admin.router]
+    specs += [questions.router, staff.router, fallback.router]
+    return [booking.confirm_router.build()] + [spec.build() for spec in specs]

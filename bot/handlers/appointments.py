@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -32,22 +32,30 @@ from booking.core.errors import (
     BookingError,
     DayClosed,
     NotActive,
+    RequestNotFound,
+    RequestWindowClosed,
     RescheduleLimitReached,
     SessionStarted,
     SlotFull,
     TooLateToChange,
 )
-from booking.core.kinds import AppointmentStatus
+from booking.core.kinds import AppointmentStatus, RequestStatus
+from booking.draw.requests import RequestView, requests_of, withdraw_request
+from booking.draw.windows import open_draw
 from booking.notify.confirmations import CANCELLATION, mark_handled
 from booking.offices.content import Content
+from booking.offices.lookup import get_office
 from booking.people.views import ApplicantView
 from booking.queue.tickets import queue_state
+from booking.waitlist.entries import waitlist_of
+from booking.waitlist.views import OfferView
 from bot import callbacks as cb
 from bot import keyboards as kb
 from bot import states
 from bot.attachments import qr_png
 from bot.files import FileSender
 from bot.handlers.booking.office import book_at
+from bot.handlers.booking.request import choice_lines, choices_data, show_choices
 from bot.handlers.booking.shared import (
     group_of,
     moving,
@@ -66,7 +74,9 @@ from bot.texts import (
     domain_error,
     group_lines,
     session_line,
+    short_moment,
     status_name,
+    wish_text,
 )
 
 
@@ -145,8 +155,50 @@ async def show_appointments(
             f"{appointment_line(v, locale)} · {past_status(v)}"
             for v in reversed(past[-PAST_SHOWN:])
         ]
+    fair_lines, extra = await fair_release_part(domain, uid, locale)
+    lines += fair_lines
     movable = await movable_groups(domain, uid, active)
-    await show(event, "\n".join(lines), kb.appointments_kb(active, displaced, movable))
+    await show(event, "\n".join(lines), kb.appointments_kb(active, displaced, movable, extra))
+
+
+async def fair_release_part(
+    domain: Domain, uid: int, locale: str
+) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+    """The requests waiting for their draw and the waitlist entries: their lines and
+    buttons (change or withdraw a request; take or skip an offer, leave a waitlist)."""
+    lines: list[str] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    pending = [r for r in await requests_of(domain, uid) if r.status is RequestStatus.PENDING]
+    if pending:
+        lines += ["", _("Your requests for a draw:")]
+    for r in pending:
+        office = await get_office(domain, r.draw.office_id)
+        when = short_moment(r.draw_at, office.timezone, locale)
+        lines.append(_("• {office} · draw {when}").format(office=office.name, when=when))
+        lines += [f"  {line}" for line in choice_lines(list(r.choices), locale)]
+        rows += kb.request_buttons(r.id)
+    waiting = await waitlist_of(domain, uid)
+    if waiting:
+        lines += ["", _("Your waitlist:")]
+    for e in waiting:
+        office = await get_office(domain, e.office_id)
+        wish = wish_text(e.wish.first_day, e.wish.last_day, e.wish.slot_label, locale)
+        line = _("• {office}: {wish}").format(office=e.office_name, wish=wish)
+        if e.position is not None:
+            line += " · " + _("position {n}").format(n=e.position)
+        lines.append(line)
+        if e.offer is not None:
+            lines.append("  " + offer_line(e.offer, office.timezone, locale))
+            rows += kb.offer_kb(e.offer.id).inline_keyboard
+        rows += kb.waiting_buttons(e.id)
+    return lines, rows
+
+
+def offer_line(offer: OfferView, timezone: str, locale: str) -> str:
+    return _("Seats held for you: {session}, until {until}.").format(
+        session=f"{short_moment(offer.start_utc, timezone, locale)} ({offer.label})",
+        until=short_moment(offer.expires_at, timezone, locale),
+    )
 
 
 async def today_in_queue(domain: Domain, uid: int, active: list[GroupView]) -> list[str]:
@@ -376,3 +428,86 @@ async def do_move(
         callback_answer.text = _("Booked: {code}").format(code=codes_of(moved))[:200]
         await show(query, _("Your new booking code is {code}.").format(code=codes_of(moved)))
     await send_confirmation(bot, uid, moved, content, locale, domain, files)
+
+
+async def pending_request(domain: Domain, uid: int, request_id: int) -> RequestView:
+    """The user's request ``request_id``, still waiting for its draw; ``RequestNotFound``
+    otherwise (another account's id, or one already drawn or withdrawn)."""
+    for r in await requests_of(domain, uid):
+        if r.id == request_id and r.status is RequestStatus.PENDING:
+            return r
+    raise RequestNotFound(request_id)
+
+
+@router.callback_query(cb.Req.filter(F.action == "change"))
+async def change_choices(
+    query: CallbackQuery, callback_data: cb.Req, state: FSMContext, domain: Domain, locale: str
+) -> None:
+    """The request's choices, to change them (its people stay)."""
+    request = await pending_request(domain, query.from_user.id, callback_data.id)
+    draw = await open_draw(domain, request.draw.office_id)
+    if draw is None or draw.id != request.draw.id:
+        raise RequestWindowClosed(request.draw.office_id)
+    await reset_flow(state)
+    await state.update_data(
+        {
+            states.OFFICE: draw.office_id,
+            states.DRAW: draw.id,
+            states.REQUEST: request.id,
+            **choices_data(list(request.choices)),
+        }
+    )
+    note = _("Change your choices, then send the request again.")
+    await show_choices(query, state, domain, locale, draw, note)
+
+
+@router.callback_query(cb.Req.filter(F.action == "withdraw"))
+async def ask_withdraw(
+    query: CallbackQuery, callback_data: cb.Req, domain: Domain, locale: str
+) -> None:
+    request = await pending_request(domain, query.from_user.id, callback_data.id)
+    office = await get_office(domain, request.draw.office_id)
+    text = _(
+        "Withdraw your request for the draw of {office} on {when}? "
+        "You can send a new one while requests are open."
+    ).format(office=office.name, when=short_moment(request.draw_at, office.timezone, locale))
+    await show(query, text, kb.withdraw_confirm_kb(request.id))
+
+
+@router.callback_query(cb.Req.filter(F.action == "withdraw_yes"))
+async def do_withdraw(
+    query: CallbackQuery,
+    callback_data: cb.Req,
+    state: FSMContext,
+    domain: Domain,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await withdraw_request(domain, telegram_id=query.from_user.id, request_id=callback_data.id)
+    callback_answer.text = _("Request withdrawn.")
+    await show_appointments(query, state, domain, locale, _("Your request is withdrawn."))
+
+
+@router.callback_query(cb.Req.filter(F.action == "hash"))
+async def whole_hash(
+    query: CallbackQuery, callback_data: cb.Req, domain: Domain, locale: str
+) -> None:
+    """The whole seed hash of the request's draw (and the seed, once drawn), in a new
+    message: the request's confirmation stays."""
+    request = next(
+        (r for r in await requests_of(domain, query.from_user.id) if r.id == callback_data.id),
+        None,
+    )
+    if request is None:
+        raise RequestNotFound(callback_data.id)
+    office = await get_office(domain, request.draw.office_id)
+    lines = [
+        _("Draw of {office} on {when}").format(
+            office=office.name, when=short_moment(request.draw_at, office.timezone, locale)
+        ),
+        _("Seed hash (SHA-256):"),
+        request.seed_hash,
+    ]
+    if request.draw.seed:
+        lines += [_("Seed, revealed at the draw:"), request.draw.seed]
+    await show(query, "\n".join(lines), edit=False)

@@ -47,6 +47,14 @@ def step_help(state_name: str | None) -> str | None:
         states.Choosing.language.state: _("Please choose a language with the buttons above."),
         states.Booking.passport.state: _("Please choose a passport with the buttons above."),
         states.Booking.rename.state: _("Please type your full name as on your KTP."),
+        states.Requesting.choices.state: _(
+            "Please choose a date, “The earliest date” or “Continue ›” with the buttons above."
+        ),
+        states.Requesting.session.state: _("Please choose a session with the buttons above."),
+        states.Requesting.summary.state: _("Please tap “Send request” above, or “Cancel” to stop."),
+        states.Waitlisting.dates.state: _(
+            "Please type one date (2026-12-07) or two (2026-12-07 2026-12-11)."
+        ),
     }
     return helps.get(state_name) if state_name else None
 

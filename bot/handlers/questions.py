@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from booking.core.context import Domain
 from booking.core.errors import NotFound, OfficeNotFound
+from booking.draw.opening import release_rule_text
 from booking.people.views import ApplicantView
 from booking.questions.asked import (
     question_of,
@@ -29,7 +30,7 @@ from booking.questions.asked import (
     set_question_office,
 )
 from booking.questions.facts import last_booked_office, office_facts, office_names
-from booking.questions.knowledge import Entry
+from booking.questions.knowledge import Entry, OfficeFact
 from booking.questions.offices import Mentions, OfficeName, find_offices
 from booking.questions.ranker import QuestionRanker, Thresholds, choose
 from booking.questions.redact import mask_name
@@ -92,13 +93,15 @@ async def send_answer(
     event: Event, domain: Domain, entry: Entry, question_id: int, office_id: int | None, locale: str
 ) -> bool:
     """Answer with ``entry``; False when the office it names does not exist."""
-    facts = None
+    facts = rule = None
     if entry.office_fact is not None and office_id is not None:
         try:
             facts = await office_facts(domain, office_id)
         except OfficeNotFound:
             return False
-    await say(event, answer_text(entry, locale, facts), qb.answer_kb(question_id))
+        if entry.office_fact is OfficeFact.RELEASE:
+            rule = await release_rule_text(domain, office_id)
+    await say(event, answer_text(entry, locale, facts, rule), qb.answer_kb(question_id))
     return True
 
 

@@ -52,6 +52,8 @@ Action = Literal[
     "counters",
     "c_count",
     "c_grant",
+    "q_mode",
+    "q_hours",
 ]
 
 
@@ -127,3 +129,10 @@ class AdminCounterStaff(CallbackData, prefix="acs"):
 
     office: RowId
     user: int = Field(ge=1, le=MAX_TELEGRAM_ID)
+
+
+class AdminMode(CallbackData, prefix="amd"):
+    """Set the office's release mode (under Quotas)."""
+
+    office: RowId
+    mode: Literal["first-come", "draw"]

@@ -89,6 +89,7 @@ def quota_kb(office_id: int) -> InlineKeyboardMarkup:
         [(_("Release window"), "q_window"), (_("Release time"), "q_rule")],
         [(_("Quota for a date or range"), "q_override")],
         [(_("Back to the default quota"), "q_clear")],
+        [(_("🎲 Release mode"), "q_mode")],
     )
 
 
@@ -255,3 +256,17 @@ def counters_kb(office_id: int, staff: Sequence[int]) -> InlineKeyboardMarkup:
     b.row(_button(_("🪟 Counter panel"), Desk(action="offices", office=office_id)))
     b.row(back_button(office_id))
     return b.as_markup()
+
+
+def release_mode_kb(office_id: int, draw_mode: bool) -> InlineKeyboardMarkup:
+    """Under the release mode: switch it, the request window, back to the quotas."""
+    switch = (
+        _button(_("Switch to first come"), acb.AdminMode(office=office_id, mode="first-come"))
+        if draw_mode
+        else _button(_("Switch to the draw"), acb.AdminMode(office=office_id, mode="draw"))
+    )
+    rows = [[switch]]
+    if draw_mode:
+        rows.append([act(_("Request window"), "q_hours", office_id)])
+    rows.append([act(_("‹ Quotas"), "quota", office_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -1,5 +1,6 @@
 """Quotas: the default daily and priority quota, session shares, the release
-policy, and quotas of single dates or ranges.
+policy, the release mode (first come or a draw, with the draws' seed hashes), and
+quotas of single dates or ranges.
 
 A single value (the daily quota, the shares, ...) closes its prompt once saved.
 The prompts of dates and ranges stay open for one entry after another, until the
@@ -9,6 +10,7 @@ admin taps a button or sends /cancel or /admin.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiogram import F
 from aiogram.fsm.state import State
@@ -23,9 +25,13 @@ from booking.admin.quotas import (
     release_rule_for,
     set_office_quota,
     set_quota_override,
+    set_release_mode,
     set_release_policy,
     set_session_shares,
 )
+from booking.core.kinds import DrawStatus, ReleaseMode
+from booking.draw.windows import DrawView, draw_status
+from booking.offices.lookup import get_office
 from booking.offices.views import OfficeView
 from bot.handlers.admin import callbacks as acb
 from bot.handlers.admin import keyboards as kb
@@ -41,6 +47,10 @@ from bot.handlers.admin.inputs import (
 from bot.handlers.admin.states import TYPED, AdminInput
 from bot.handlers.admin.texts import quota_text
 from bot.handlers.common import Event, RouterSpec, show
+from bot.texts import short_moment
+
+if TYPE_CHECKING:
+    from booking.db.models import Office
 
 router = RouterSpec("admin-quotas")
 
@@ -192,3 +202,88 @@ async def clear(message: Message, admin: AdminContext, office: OfficeView) -> No
         count,
     ).format(days=count)
     await show_quotas(message, admin, office, prefix=text)
+
+
+# --- the release mode: first come or a draw, with the draws' seed hashes ---------------------
+
+
+def release_mode_text(office: Office, draws: list[DrawView], locale: str) -> str:
+    """The office's release mode, its request window and its latest draws: status,
+    requests, seed hash (and seed once drawn)."""
+    draw_mode = office.release_mode == ReleaseMode.DRAW
+    lines = [
+        _("🎲 Release mode of {office}").format(office=office.name),
+        "",
+        _(
+            "Mode: draw. Requests open {hours} hours before each release; at the release the "
+            "seats are given in a random order, verifiable by the seed."
+        ).format(hours=office.request_window_hours)
+        if draw_mode
+        else _(
+            "Mode: first come. Seats can be booked from the release moment by whoever is first."
+        ),
+    ]
+    if draws:
+        lines += ["", _("Draws:")]
+    for d in draws:
+        status = _("drawn") if d.status is DrawStatus.DRAWN else _("taking requests")
+        when = short_moment(d.release_at, office.timezone, locale)
+        lines.append(
+            _("• {when}: {status}, {n} requests").format(when=when, status=status, n=d.requests)
+        )
+        lines.append("  " + _("seed hash: {hash}").format(hash=d.seed_hash))
+        if d.seed:
+            lines.append("  " + _("seed: {seed}").format(seed=d.seed))
+    return "\n".join(lines)
+
+
+async def show_release_mode(
+    event: Event, admin: AdminContext, office: OfficeView, prefix: str | None = None
+) -> None:
+    record = await get_office(admin.domain, office.id)
+    draws = await draw_status(admin.domain, office.id)
+    text = release_mode_text(record, draws, admin.locale)
+    markup = kb.release_mode_kb(office.id, record.release_mode == ReleaseMode.DRAW)
+    await show(event, f"{prefix}\n\n{text}" if prefix else text, markup, edit=prefix is None)
+
+
+@router.callback_query(acb.AdminAct.filter(F.action == "q_mode"))
+async def release_mode_screen(
+    query: CallbackQuery, admin: AdminContext, office: OfficeView
+) -> None:
+    await admin.leave_prompt()
+    await show_release_mode(query, admin, office)
+
+
+@router.callback_query(acb.AdminMode.filter())
+async def switch_mode(
+    query: CallbackQuery, callback_data: acb.AdminMode, admin: AdminContext, office: OfficeView
+) -> None:
+    mode = ReleaseMode(callback_data.mode)
+    await set_release_mode(admin.domain, office.id, mode, actor=admin.actor)
+    text = (
+        _("✅ The office now releases its dates by a draw.")
+        if mode is ReleaseMode.DRAW
+        else _("✅ The office now releases its dates first come, first served.")
+    )
+    await show_release_mode(query, admin, office, prefix=text)
+
+
+@router.callback_query(acb.AdminAct.filter(F.action == "q_hours"))
+async def hours_prompt(query: CallbackQuery, admin: AdminContext, office: OfficeView) -> None:
+    text = _("Type how many hours before each release requests open (1 to 336).")
+    await admin.ask(query, AdminInput.request_hours, office, text, kb.back_kb(office.id))
+
+
+@router.message(AdminInput.request_hours, TYPED)
+async def request_hours(message: Message, admin: AdminContext, office: OfficeView) -> None:
+    text = (message.text or "").strip()
+    if not text.isdigit():
+        await message.answer(_("Type a whole number of hours, 1 to 336."))
+        return
+    await set_release_mode(
+        admin.domain, office.id, ReleaseMode.DRAW, actor=admin.actor, request_window_hours=int(text)
+    )
+    await admin.leave_prompt()
+    note = _("✅ Requests now open {n} hours before each release.").format(n=int(text))
+    await show_release_mode(message, admin, office, prefix=note)

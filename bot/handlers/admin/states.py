@@ -40,3 +40,4 @@ class AdminInput(StatesGroup):
     staff_chat = State()
     counters = State()
     counter_staff = State()
+    request_hours = State()
