@@ -542,3 +542,15 @@ async def test_joins_racing_for_one_account_or_one_nik_make_one_entry(ctx, offic
     assert {o.reason for o in refused if isinstance(o, AlreadyWaiting)} == {"account", "nik"}
     assert len(await waitlist_of(ctx, 10)) == 1
     assert len(await waitlist_of(ctx, 11)) + len(await waitlist_of(ctx, 12)) == 1
+
+
+async def test_a_quota_raise_holds_only_the_seats_it_adds(ctx, office_id):
+    slot_id = await slot_of(ctx, office_id, TUE)
+    await add_applicant(ctx, 1, serial=1)
+    await book(ctx, telegram_id=1, slot_id=slot_id, service=NEW)  # one seat still public
+    await wait(ctx, 10, office_id, Wish(TUE, WED), size=3)
+    await set_quota_override(ctx, office_id, TUE, TUE, 3, 0, actor="test")
+    slot = await slot_row(ctx, slot_id)
+    assert (slot.capacity, slot.booked, slot.held) == (3, 1, 1)
+    [session] = await sessions_of(ctx, office_id, TUE)
+    assert session.seats_left == 1

@@ -18,7 +18,7 @@ from booking.calendar.schedule import RULE_EPOCH, local_now, parse_rule
 from booking.calendar.seats import fits_taken_seats, hold_for_waiting, seats_taken
 from booking.core.context import Domain
 from booking.core.errors import InvalidReleasePolicy, InvalidShares, QuotaBelowBooked
-from booking.core.kinds import DrawStatus, ReleaseMode
+from booking.core.kinds import DrawStatus, QuotaPool, ReleaseMode
 from booking.core.limits import MAX_REQUEST_WINDOW_HOURS, MAX_SHARE, MAX_WINDOW_DAYS, check_quota
 from booking.db.models import Draw, Office, QuotaOverride, Slot
 from booking.offices.lookup import office_by_code, office_by_id, session_rules
@@ -41,7 +41,10 @@ async def _apply_to_released_slots(
     capacities = session_capacities(regular, priority, [s.share for s in slots])
     booked_total = sum(seats_taken(s) for s in slots)
     for slot, (cap, prio) in zip(slots, capacities, strict=True):
-        raised = cap > slot.capacity or prio > slot.priority_capacity
+        added = {
+            QuotaPool.REGULAR: cap - slot.capacity,
+            QuotaPool.PRIORITY: prio - slot.priority_capacity,
+        }
         result = await session.exec(
             update(Slot)
             .where(col(Slot.id) == slot.id, fits_taken_seats(cap, prio))
@@ -49,8 +52,8 @@ async def _apply_to_released_slots(
         )
         if result.rowcount != 1:
             raise QuotaBelowBooked(day, booked_total)
-        if raised and slot.id is not None:  # new seats go to the waitlist first
-            await hold_for_waiting(session, slot.id)
+        if max(added.values()) > 0 and slot.id is not None:  # to the waitlist first
+            await hold_for_waiting(session, slot.id, added)
 
 
 async def _override_days(

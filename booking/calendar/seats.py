@@ -401,11 +401,14 @@ async def return_held_seats(
         raise AssertionError(f"slot {slot_id} held seats out of step with its offers")
 
 
-async def hold_for_waiting(session: AsyncSession, slot_id: int) -> int:
+async def hold_for_waiting(
+    session: AsyncSession, slot_id: int, new_seats: Mapping[QuotaPool, int] | None = None
+) -> int:
     """Hold the free seats of an open slot for the waitlist, up to the waiting
-    demand (see the module doc); returns the seats held. For new seats: a quota
-    raise, a reopened day. (Seats held in a session about to start go back to the
-    public at the waitlist duty's next round.)"""
+    demand (see the module doc), and up to ``new_seats`` per pool when given (a
+    quota raise: the seats it adds; a reopened day: all of them); returns the
+    seats held. (Seats held in a session about to start go back to the public at
+    the waitlist duty's next round.)"""
     slot = await session.get(Slot, slot_id, with_for_update=True, populate_existing=True)
     if slot is None or not slot.is_open:
         return 0
@@ -418,6 +421,8 @@ async def hold_for_waiting(session: AsyncSession, slot_id: int) -> int:
     ).one()
     held = held_by_pool(slot)
     free = seats_left_by_pool(slot)
+    if new_seats is not None:
+        free = {pool: min(n, new_seats[pool]) for pool, n in free.items()}
     wanted = max(0, members - sum(held.values()))
     priority = min(free[QuotaPool.PRIORITY], max(0, priority_members - held[QuotaPool.PRIORITY]))
     priority = min(priority, wanted)
