@@ -58,9 +58,10 @@ async def test_check_in_gives_each_person_a_ticket_numbered_through_the_day(ctx,
     ctx.clock.set(TUE_0730)
     first = await check_in(ctx, office, noon[0].code, actor="t")
     second = await check_in(ctx, office, morning[1].code, actor="t")
-    # The session's own queue numbers start at 1 each; the day's tickets run on.
-    assert (first.queue_number, second.queue_number) == (1, 1)
-    assert (first.members[0].ticket_number, second.members[0].ticket_number) == (1, 2)
+    # One number a person a day, through the day's sessions: the queue number is
+    # the ticket's (what the counter calls and the display shows).
+    assert (first.queue_number, second.queue_number) == (1, 2)
+    assert (first.members[0].queue_number, second.members[0].queue_number) == (1, 2)
     made = await tickets(ctx)
     assert [(t.number, t.telegram_id, t.status) for t in made] == [
         (1, 103, QueueStatus.WAITING),

@@ -135,6 +135,6 @@ async def test_a_walk_in_with_an_appointment_later_keeps_one_ticket(ctx):
     token = arrival_token(ctx, office, TUE)
     walked = await walk_in(ctx, telegram_id=701, token=token, member_id=holder.id, reason="elderly")
     result = await check_in(ctx, office, appt.code, actor="t")
-    assert result.members[0].ticket_number == walked.ticket.number
+    assert result.members[0].queue_number == walked.ticket.number
     (ticket,) = await rows(ctx, QueueTicket)
     assert ticket.appointment_id == appt.id and ticket.walk_in

@@ -1,9 +1,13 @@
 """At the counter: checking applicants in, and closing out sessions that are over.
 
-A check-in gives the next queue number of the appointment's session. The slot
-row is locked first (PostgreSQL ``FOR UPDATE``; SQLite write transactions are
-serialized by ``BEGIN IMMEDIATE``), and a unique index on
-``(slot_id, queue_number)`` backs it up, so two people never share a number.
+A check-in gives the person a ticket in the office's queue of the day
+(``QueueTicket``, called by ``booking.queue``), and the ticket's number is the
+appointment's queue number: one number per person and day, the one the counter
+calls and the display shows. The slot row is locked first (PostgreSQL ``FOR
+UPDATE``; SQLite write transactions are serialized by ``BEGIN IMMEDIATE``); the
+number is the next of the office's day (``take_ticket_number``: the day's row
+moved by a conditional update), and unique indexes on ``(office_id, day,
+number)`` and ``(slot_id, queue_number)`` back it up, so two people never share one.
 
 A family comes to the counter together: checking in one member's code checks in
 every member of its booking group still booked, at once, each with their own
@@ -11,12 +15,6 @@ queue number, consecutive (the member whose code was given first, then the
 others in booking order); the others' codes then answer ``AlreadyCheckedIn``
 with their numbers. Marking no-shows and closing out finish the booking groups
 left with nobody active.
-
-Every person checked in also gets a ticket in the office's queue of the day
-(``QueueTicket``, called by ``booking.queue``): its number, shown on the display,
-is the next of the office's day (``take_ticket_number``: the day's row moved by a
-conditional update, which PostgreSQL row-locks and SQLite's write transaction
-serializes; a unique index on ``(office_id, day, number)`` backs it up).
 
 An applicant sent home from the counter (a missing document, say) is released
 (``release``): the appointment ends as ``released``, so its NIK may book again,
@@ -78,7 +76,6 @@ class CheckedIn:
     full_name: str
     nik_masked: str
     queue_number: int
-    ticket_number: int | None = None  # in the office's queue of the day (the display's)
 
 
 @dataclass(frozen=True)
@@ -187,10 +184,11 @@ async def _lock_slot(session: AsyncSession, slot_id: int) -> Slot:
 
 
 async def _check_in_one(
-    session: AsyncSession, appt: Appointment, slot: Slot, number: int, now: datetime
+    session: AsyncSession, appt: Appointment, slot: Slot, now: datetime
 ) -> CheckedIn:
-    """Check in a booked appointment as ``number`` (its session's row locked) and
-    put the person in the office's queue of the day."""
+    """Check in a booked appointment (its session's row locked): the person's
+    ticket in the office's queue of the day, whose number it takes."""
+    ticket = await _queue_ticket_of(session, appt, slot, now)
     result = await session.exec(
         update(Appointment)
         .where(
@@ -199,7 +197,7 @@ async def _check_in_one(
         )
         .values(
             status=AppointmentStatus.CHECKED_IN.value,
-            queue_number=number,
+            queue_number=ticket.number,
             checked_in_at=now,
             updated_at=now,
         )
@@ -209,8 +207,7 @@ async def _check_in_one(
     await session.refresh(appt)
     person = await session.get(Person, appt.person_id)
     assert person is not None
-    ticket = await _queue_ticket_of(session, appt, slot, now)
-    return CheckedIn(appt.code, person.full_name, person.nik_masked, number, ticket.number)
+    return CheckedIn(appt.code, person.full_name, person.nik_masked, ticket.number)
 
 
 def _typed_code(code: str) -> str:
@@ -266,13 +263,6 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
         today = local_now(now, office.timezone).date()
         if slot.day != today:
             raise WrongDay(normalized, slot.day, today)
-        last = (
-            await session.exec(
-                select(func.max(Appointment.queue_number)).where(
-                    Appointment.slot_id == appt.slot_id
-                )
-            )
-        ).one()
         others = await session.exec(
             select(Appointment).where(
                 Appointment.group_id == appt.group_id,
@@ -282,8 +272,9 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
         )
         together = [appt, *sorted(others, key=lambda a: a.id or 0)]
         checked: list[CheckedIn] = []
-        for number, member in enumerate(together, start=(last or 0) + 1):
-            checked.append(await _check_in_one(session, member, slot, number, now))
+        for member in together:
+            one = await _check_in_one(session, member, slot, now)
+            checked.append(one)
             record(
                 session,
                 now,
@@ -294,7 +285,7 @@ async def check_in(ctx: Domain, office_id: int, code: str, *, actor: str) -> Che
                 after={
                     "code": member.code,
                     "status": AppointmentStatus.CHECKED_IN.value,
-                    "queue_number": number,
+                    "queue_number": one.queue_number,
                 },
             )
         first = checked[0]
