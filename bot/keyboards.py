@@ -298,13 +298,20 @@ def sessions_kb(
     day: date,
     locale: str,
 ) -> InlineKeyboardMarkup:
+    """The bookable sessions of ``day``; for a new booking, a full session offers
+    its waitlist (``WaitJoin``'s ``slot``: its place among the day's sessions)."""
     b = InlineKeyboardBuilder()
-    for s in sessions:
+    for place, s in enumerate(sessions, 1):
         if s.bookable:
             data = cb.Session(
                 slot=s.slot_id, people=target.people, mode=target.mode, appt=target.appt
             )
             b.row(_button(session_label(s, locale), data))
+        elif not target.appt and s.is_open and s.left < target.shape.size:
+            number = cb.day_number(day)
+            join = cb.WaitJoin(office=office_id, first=number, last=number, slot=place)
+            label = _("🕒 Waitlist: {session}").format(session=session_name(s, locale))
+            b.row(_button(fit(label), join))
     back = month_of(office_id, target, day)
     b.row(_button(_("‹ Calendar"), back))
     return b.as_markup()

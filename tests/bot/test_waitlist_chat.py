@@ -25,7 +25,7 @@ from tests.bot.fair_release import deliver
 from tests.bot.flows import choose_language, pick_day, reach_calendar
 from tests.bot.recording import Chat_
 from tests.conftest import DEFAULT_NOW, TOMORROW
-from tests.factories import add_office, office_spec
+from tests.factories import add_office, office_spec, two_sessions
 
 HOLDER = 900001
 TZ = ZoneInfo("Asia/Jakarta")
@@ -207,3 +207,32 @@ async def test_another_accounts_entry_cannot_be_left(
     await other.tap(f"wl:leave_yes:{entry.id}")
     assert "Tombol ini sudah tidak berlaku." in other.last_text()
     assert [e.id for e in await waitlist_of(ctx, chat.user_id)] == [entry.id]
+
+
+async def test_joining_from_a_full_session_on_a_date_with_seats_left(
+    ctx: Domain,
+    dp: Dispatcher,
+    bot: Bot,
+    bot_settings: BotSettings,
+    new_chat: Callable[..., Chat_],
+) -> None:
+    """Tomorrow's Pagi is full, Siang has a seat: the sessions screen offers Siang
+    and the waitlist of Pagi; joining waits for Pagi only, and Pagi's freed seat is
+    offered."""
+    office_id = await add_office(ctx, office_spec(daily=2, sessions=two_sessions()))
+    await booked(ctx, office_id, HOLDER, TOMORROW, label="Pagi", born=date(1975, 2, 3))
+    chat = new_chat()
+    await choose_language(chat, "id")
+    await reach_calendar(chat)
+    await pick_day(chat, TOMORROW)
+    labels = [text for text, _ in chat.last_keyboard()]
+    assert any(label.startswith("Siang") for label in labels)
+    assert "🕒 Daftar tunggu: Pagi" in labels
+    await chat.press("wj:", "Daftar tunggu: Pagi")
+    assert chat.last_text().startswith("Anda masuk daftar tunggu Kantor Imigrasi TEST")
+    [entry] = await waitlist_of(ctx, chat.user_id)
+    assert (entry.wish.first_day, entry.wish.last_day) == (TOMORROW, TOMORROW)
+    assert entry.wish.slot_label == "Pagi"
+
+    await free_the_seat(ctx, dp, bot, bot_settings)
+    assert "08:00 WIB" in chat.last_text() and "(Pagi)" in chat.last_text()
