@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.methods import AnswerCallbackQuery
 from sqlmodel import select
 
 from booking.admin.audit import audit_log
@@ -71,7 +72,10 @@ async def test_a_locked_date_says_when_it_opens_and_reminds_once(
     await open_calendar(chat, "id")
     await chat.press("mo:", "›")  # December
     assert any(t == f"{LOCKED.day}🔒" for t, _ in chat.last_keyboard())
-    await pick_day(chat, LOCKED)
+    tapped = await pick_day(chat, LOCKED)
+    # The pop-up no longer says "check again later": the message says when.
+    [popup] = [r.text for r in tapped if isinstance(r, AnswerCallbackQuery)]
+    assert popup == "Tanggal itu belum dibuka."
     text = chat.last_text()
     assert "Rabu, 16 Desember 2026 belum dibuka." in text
     assert "Dibuka Rabu 2 Des pukul 07:00 WITA." in text

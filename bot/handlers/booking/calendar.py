@@ -113,6 +113,7 @@ async def day_chosen(
     if avail.status is DayStatus.NOT_RELEASED:
         opening = await opening_of(domain, d.office, day)
         if opening is not None:
+            callback_answer.text = _("That date is not open yet.")
             await show_opening(query, domain, locale, d.office, day, target, opening)
             return
     if avail.status is DayStatus.FULL and d.mode == "book":
